@@ -1,0 +1,47 @@
+# The two commands a user needs:  `make demo`  and  `make test`.
+# Each creates .venv and installs everything itself, so both work on a fresh machine.
+
+PY      ?= python3
+VENV    := .venv
+BIN     := $(VENV)/bin
+STAMP   := $(VENV)/.installed
+
+.PHONY: demo test lint typecheck pytest install bench clean node-deps system-deps
+
+$(BIN)/python:
+	$(PY) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(STAMP): $(BIN)/python pyproject.toml runtime/python/pyproject.toml
+	$(BIN)/python -m pip install --quiet -e runtime/python -e '.[dev,bench]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+# Node packages and Chromium for the TypeScript and browser tests (see scripts/setup-system.sh).
+node-deps:
+	bash scripts/setup-node.sh
+
+system-deps:
+	bash scripts/setup-system.sh
+
+demo: install
+	$(BIN)/python -m graftc.demo $(DEMO_ARGS)
+
+lint: install
+	$(BIN)/ruff check compiler runtime/python tests bench examples
+	$(BIN)/ruff format --check compiler runtime/python
+
+typecheck: install
+	$(BIN)/mypy
+
+pytest: install
+	$(BIN)/python -m pytest -n 2 --dist loadgroup $(PYTEST_ARGS)
+
+test: install system-deps node-deps lint typecheck pytest
+
+bench: install
+	$(BIN)/python bench/run.py $(BENCH_ARGS)
+
+clean:
+	rm -rf $(VENV) .mypy_cache .pytest_cache .ruff_cache

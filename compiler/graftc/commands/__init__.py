@@ -1,0 +1,1 @@
+"""Subcommands of `graftc`, one module each (see graftc.cli)."""

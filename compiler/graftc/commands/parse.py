@@ -1,0 +1,17 @@
+"""`graftc parse`: not built yet (placeholder so the command registry is complete)."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from typing import Any
+
+
+def register(sub: Any) -> None:
+    p: argparse.ArgumentParser = sub.add_parser("parse", help="(not built yet)")
+    p.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    print("graftc parse: not built yet", file=sys.stderr)
+    return 2

@@ -1,0 +1,22 @@
+"""`make demo`: the main job end to end with what exists today.
+
+Each part of graftcode adds its step here: parse and print the example IDL, export the example
+module, build its clients, start the gateway, call it from Python and TypeScript, show Vision.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def main(argv: list[str] | None = None) -> int:
+    print("graftcode demo")
+    print(f"  repository: {ROOT}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

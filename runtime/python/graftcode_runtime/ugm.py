@@ -1,0 +1,516 @@
+"""The Unified Graft Model (UGM): a typed, immutable description of a module's callable surface.
+
+Everything in graftcode speaks the UGM: the exporter builds it from Python code, the IDL parser
+builds it from `.graft` text, the printer and the code generators read it, the checker compares
+two of them, and the gateway validates every call against it.
+
+It lives in the runtime distribution (not the compiler) because the gateway and the in-memory
+transport need it at run time, and callers must not pull in lark or black.
+
+Design rules:
+- Frozen dataclasses with tuples only, so models are hashable and comparable.
+- Source positions (`span`) never take part in equality, so `parse(print(m)) == m` holds.
+- Declarations keep their source order; the printer never reorders (like `buf format`).
+- JSON form: `to_json` / `from_json`, tagged with `SCHEMA_VERSION`; `schema_hash` covers only what
+  affects the wire (no docs, no positions, no annotations).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass, field, fields, is_dataclass
+from typing import Any, Literal, TypeAlias
+
+SCHEMA_VERSION = "graftcode.ugm/1"
+
+
+# --------------------------------------------------------------------------------------------
+# Source positions
+# --------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Span:
+    """Where a node came from: 1-based line and column, end exclusive. `file` may be empty."""
+
+    line: int
+    column: int
+    end_line: int
+    end_column: int
+    file: str = ""
+
+
+def _span() -> Any:
+    return field(default=None, compare=False, repr=False, hash=False)
+
+
+# --------------------------------------------------------------------------------------------
+# Types
+# --------------------------------------------------------------------------------------------
+
+PrimitiveName = Literal[
+    "bool", "int", "float", "str", "bytes", "none", "date", "datetime", "time", "decimal", "uuid"
+]
+PRIMITIVES: tuple[str, ...] = (
+    "bool",
+    "int",
+    "float",
+    "str",
+    "bytes",
+    "none",
+    "date",
+    "datetime",
+    "time",
+    "decimal",
+    "uuid",
+)
+MAP_KEY_PRIMITIVES: tuple[str, ...] = ("str", "int")
+
+
+@dataclass(frozen=True)
+class Primitive:
+    name: PrimitiveName
+    span: Span | None = _span()
+
+
+@dataclass(frozen=True)
+class Optional:
+    """`T?`: the value may be none. Never nested (`T??` is not a type)."""
+
+    inner: TypeRef
+    span: Span | None = _span()
+
+
+@dataclass(frozen=True)
+class ListOf:
+    item: TypeRef
+    span: Span | None = _span()
+
+
+@dataclass(frozen=True)
+class MapOf:
+    """`map<K, V>`; K is `str` or `int`."""
+
+    key: TypeRef
+    value: TypeRef
+    span: Span | None = _span()
+
+
+@dataclass(frozen=True)
+class Named:
+    """A reference to a record, enum, error or class declared in the same module."""
+
+    name: str
+    span: Span | None = _span()
+
+
+TypeRef: TypeAlias = Primitive | Optional | ListOf | MapOf | Named
+
+
+# --------------------------------------------------------------------------------------------
+# Literal values (defaults and annotation arguments)
+# --------------------------------------------------------------------------------------------
+# Separate classes per kind, because in Python True == 1 == 1.0 and a model must not confuse them.
+
+
+@dataclass(frozen=True)
+class NoneLit:
+    span: Span | None = _span()
+
+
+@dataclass(frozen=True)
+class BoolLit:
+    value: bool
+    span: Span | None = _span()
+
+
+@dataclass(frozen=True)
+class IntLit:
+    value: int
+    span: Span | None = _span()
+
+
+@dataclass(frozen=True)
+class FloatLit:
+    """Finite floats only (the IDL has no NaN or infinity literal)."""
+
+    value: float
+    span: Span | None = _span()
+
+
+@dataclass(frozen=True)
+class StrLit:
+    value: str
+    span: Span | None = _span()
+
+
+@dataclass(frozen=True)
+class BytesLit:
+    value: bytes
+    span: Span | None = _span()
+
+
+@dataclass(frozen=True)
+class ListLit:
+    items: tuple[Value, ...]
+    span: Span | None = _span()
+
+
+@dataclass(frozen=True)
+class MapLit:
+    items: tuple[tuple[Value, Value], ...]
+    span: Span | None = _span()
+
+
+@dataclass(frozen=True)
+class EnumLit:
+    """`Color.RED`: a member of an enum declared in the module."""
+
+    enum: str
+    member: str
+    span: Span | None = _span()
+
+
+Value: TypeAlias = (
+    NoneLit | BoolLit | IntLit | FloatLit | StrLit | BytesLit | ListLit | MapLit | EnumLit
+)
+
+
+# --------------------------------------------------------------------------------------------
+# Declarations
+# --------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Annotation:
+    """`@deprecated("reason")`, `@since("1.2.0")`. Known names are checked by the IDL checker."""
+
+    name: str
+    args: tuple[Value, ...] = ()
+    span: Span | None = _span()
+
+
+ParamKind = Literal["positional", "either", "keyword"]
+"""Python's POSITIONAL_ONLY, POSITIONAL_OR_KEYWORD and KEYWORD_ONLY."""
+
+
+@dataclass(frozen=True)
+class Param:
+    name: str
+    type: TypeRef
+    default: Value | None = None
+    kind: ParamKind = "either"
+    span: Span | None = _span()
+
+
+@dataclass(frozen=True)
+class Field:
+    """A record or error field. A field without a default is required."""
+
+    name: str
+    type: TypeRef
+    default: Value | None = None
+    doc: str | None = None
+    annotations: tuple[Annotation, ...] = ()
+    span: Span | None = _span()
+
+
+@dataclass(frozen=True)
+class Record:
+    name: str
+    fields: tuple[Field, ...] = ()
+    doc: str | None = None
+    annotations: tuple[Annotation, ...] = ()
+    span: Span | None = _span()
+
+
+@dataclass(frozen=True)
+class EnumMember:
+    name: str
+    value: int | str
+    doc: str | None = None
+    annotations: tuple[Annotation, ...] = ()
+    span: Span | None = _span()
+
+
+@dataclass(frozen=True)
+class Enum:
+    name: str
+    members: tuple[EnumMember, ...] = ()
+    doc: str | None = None
+    annotations: tuple[Annotation, ...] = ()
+    span: Span | None = _span()
+
+
+@dataclass(frozen=True)
+class Error:
+    """An application error type; `base` names another error of the module (exception hierarchy)."""
+
+    name: str
+    fields: tuple[Field, ...] = ()
+    base: str | None = None
+    doc: str | None = None
+    annotations: tuple[Annotation, ...] = ()
+    span: Span | None = _span()
+
+
+@dataclass(frozen=True)
+class Method:
+    """A function of a service, or a static or instance method of a class."""
+
+    name: str
+    params: tuple[Param, ...] = ()
+    returns: TypeRef = Primitive("none")
+    raises: tuple[str, ...] = ()
+    static: bool = False
+    doc: str | None = None
+    annotations: tuple[Annotation, ...] = ()
+    span: Span | None = _span()
+
+
+@dataclass(frozen=True)
+class Constructor:
+    params: tuple[Param, ...] = ()
+    raises: tuple[str, ...] = ()
+    doc: str | None = None
+    annotations: tuple[Annotation, ...] = ()
+    span: Span | None = _span()
+
+
+@dataclass(frozen=True)
+class Property:
+    name: str
+    type: TypeRef
+    readonly: bool = True
+    doc: str | None = None
+    annotations: tuple[Annotation, ...] = ()
+    span: Span | None = _span()
+
+
+@dataclass(frozen=True)
+class Service:
+    """A group of stateless functions (a Python module's top-level functions). All are static."""
+
+    name: str
+    methods: tuple[Method, ...] = ()
+    doc: str | None = None
+    annotations: tuple[Annotation, ...] = ()
+    span: Span | None = _span()
+
+
+@dataclass(frozen=True)
+class Class:
+    """A class callers can instantiate remotely. `constructor` None: callers cannot create one
+    (instances only come back from other calls). Methods with `static=True` need no instance."""
+
+    name: str
+    constructor: Constructor | None = None
+    methods: tuple[Method, ...] = ()
+    properties: tuple[Property, ...] = ()
+    doc: str | None = None
+    annotations: tuple[Annotation, ...] = ()
+    span: Span | None = _span()
+
+
+Decl: TypeAlias = Record | Enum | Error | Service | Class
+
+
+@dataclass(frozen=True)
+class Module:
+    """One module's surface. `decls` keep source order; names are unique across all kinds."""
+
+    name: str
+    version: str
+    decls: tuple[Decl, ...] = ()
+    doc: str | None = None
+    annotations: tuple[Annotation, ...] = ()
+    span: Span | None = _span()
+
+    # Convenience views; cheap enough that caching is not worth the complexity.
+    @property
+    def records(self) -> tuple[Record, ...]:
+        return tuple(d for d in self.decls if isinstance(d, Record))
+
+    @property
+    def enums(self) -> tuple[Enum, ...]:
+        return tuple(d for d in self.decls if isinstance(d, Enum))
+
+    @property
+    def errors(self) -> tuple[Error, ...]:
+        return tuple(d for d in self.decls if isinstance(d, Error))
+
+    @property
+    def services(self) -> tuple[Service, ...]:
+        return tuple(d for d in self.decls if isinstance(d, Service))
+
+    @property
+    def classes(self) -> tuple[Class, ...]:
+        return tuple(d for d in self.decls if isinstance(d, Class))
+
+    def find(self, name: str) -> Decl | None:
+        for d in self.decls:
+            if d.name == name:
+                return d
+        return None
+
+
+def annotation(node: Any, name: str) -> Annotation | None:
+    """The first annotation called `name` on a declaration or member, if any."""
+    for a in getattr(node, "annotations", ()):
+        if isinstance(a, Annotation) and a.name == name:
+            return a
+    return None
+
+
+def deprecation(node: Any) -> str | None:
+    """The deprecation reason ("" when none given) or None when not deprecated."""
+    a = annotation(node, "deprecated")
+    if a is None:
+        return None
+    if a.args and isinstance(a.args[0], StrLit):
+        return a.args[0].value
+    return ""
+
+
+def walk_types(t: TypeRef) -> Iterator[TypeRef]:
+    """`t` and every type nested in it, outermost first."""
+    yield t
+    if isinstance(t, Optional):
+        yield from walk_types(t.inner)
+    elif isinstance(t, ListOf):
+        yield from walk_types(t.item)
+    elif isinstance(t, MapOf):
+        yield from walk_types(t.key)
+        yield from walk_types(t.value)
+
+
+# --------------------------------------------------------------------------------------------
+# JSON form
+# --------------------------------------------------------------------------------------------
+# Every node becomes {"node": <class name>, <field>: ...}; spans are kept (as [line, col,
+# end_line, end_col, file]) so tools reading the JSON can point at the source, and dropped when
+# `spans=False`. Bytes become {"node": "bytes", "hex": ...}; tuples become lists.
+
+_NODE_TYPES: dict[str, type] = {
+    cls.__name__: cls
+    for cls in (
+        Primitive,
+        Optional,
+        ListOf,
+        MapOf,
+        Named,
+        NoneLit,
+        BoolLit,
+        IntLit,
+        FloatLit,
+        StrLit,
+        BytesLit,
+        ListLit,
+        MapLit,
+        EnumLit,
+        Annotation,
+        Param,
+        Field,
+        Record,
+        EnumMember,
+        Enum,
+        Error,
+        Method,
+        Constructor,
+        Property,
+        Service,
+        Class,
+        Module,
+    )
+}
+
+
+def _encode(obj: Any, spans: bool) -> Any:
+    if isinstance(obj, Span):
+        return [obj.line, obj.column, obj.end_line, obj.end_column, obj.file]
+    if is_dataclass(obj) and not isinstance(obj, type):
+        out: dict[str, Any] = {"node": type(obj).__name__}
+        for f in fields(obj):
+            v = getattr(obj, f.name)
+            if f.name == "span":
+                if spans and v is not None:
+                    out["span"] = _encode(v, spans)
+                continue
+            out[f.name] = _encode(v, spans)
+        return out
+    if isinstance(obj, tuple):
+        return [_encode(x, spans) for x in obj]
+    if isinstance(obj, bytes):
+        return {"node": "bytes", "hex": obj.hex()}
+    return obj
+
+
+def _decode(obj: Any) -> Any:
+    if isinstance(obj, list):
+        return tuple(_decode(x) for x in obj)
+    if isinstance(obj, dict):
+        tag = obj.get("node")
+        if tag == "bytes":
+            return bytes.fromhex(obj["hex"])
+        cls = _NODE_TYPES.get(tag) if isinstance(tag, str) else None
+        if cls is None:
+            raise ValueError(f"unknown UGM node {tag!r}")
+        kwargs: dict[str, Any] = {}
+        for f in fields(cls):
+            if f.name == "span":
+                s = obj.get("span")
+                if s is not None:
+                    kwargs["span"] = Span(*s)
+            elif f.name in obj:
+                kwargs[f.name] = _decode(obj[f.name])
+        return cls(**kwargs)
+    return obj
+
+
+def to_json(module: Module, *, spans: bool = True) -> dict[str, Any]:
+    """The module as a JSON-ready dict, tagged with the schema version."""
+    return {"schema": SCHEMA_VERSION, "module": _encode(module, spans)}
+
+
+def from_json(data: dict[str, Any]) -> Module:
+    """Inverse of `to_json`. Raises ValueError on an unknown schema version or node."""
+    if data.get("schema") != SCHEMA_VERSION:
+        raise ValueError(
+            f"unsupported UGM schema {data.get('schema')!r}, expected {SCHEMA_VERSION}"
+        )
+    module = _decode(data["module"])
+    if not isinstance(module, Module):
+        raise ValueError("UGM JSON does not hold a module")
+    return module
+
+
+def dumps(module: Module, *, spans: bool = True, indent: int | None = 2) -> str:
+    return json.dumps(to_json(module, spans=spans), indent=indent, sort_keys=True)
+
+
+def loads(text: str) -> Module:
+    return from_json(json.loads(text))
+
+
+def _strip_for_hash(obj: Any) -> Any:
+    if isinstance(obj, dict):
+        return {
+            k: _strip_for_hash(v) for k, v in obj.items() if k not in ("doc", "annotations", "span")
+        }
+    if isinstance(obj, list):
+        return [_strip_for_hash(x) for x in obj]
+    return obj
+
+
+def schema_hash(module: Module) -> str:
+    """sha256 (hex) of the wire-relevant surface: names, types, defaults, kinds, raises.
+
+    Docs, annotations, positions and the version are left out, so editing a docstring or bumping
+    the version alone does not change it.
+    """
+    data = _strip_for_hash(_encode(module, spans=False))
+    data.pop("version", None)  # the hash says what the surface is; the version says what it claims
+    blob = json.dumps(data, sort_keys=True, separators=(",", ":")).encode()
+    return hashlib.sha256(blob).hexdigest()

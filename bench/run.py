@@ -1,0 +1,245 @@
+"""Side-by-side RPC benchmark: graftcode against grpcio, Pyro5 (msgpack) and a raw-socket floor.
+
+    python bench/run.py [--quick] [--repeat N] [--systems a,b,...] [--out FILE.md]
+
+Every system serves the same workload (bench/service.py) from its own server process; its client
+runs in a second process; both are stopped by PID. The result is a markdown table of raw figures,
+then graftcode's ratios against each peer, then the issue's targets marked met or missed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import statistics
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+BENCH = Path(__file__).resolve().parent
+ROOT = BENCH.parent
+PY = sys.executable
+
+
+@dataclass(frozen=True)
+class System:
+    name: str
+    server: list[str]
+    ready: str  # regex with the port as group 1, matched against the server's output lines
+    client: str  # script under bench/systems
+
+
+GRAFT_SERVER = [
+    PY,
+    "-m",
+    "graftc.cli",
+    "serve",
+    "service",
+    "--path",
+    str(BENCH),
+    "--tcp",
+    "127.0.0.1:0",
+]
+GRAFT_READY = r"tcp://127\.0\.0\.1:(\d+)"
+
+SYSTEMS = [
+    System("floor", [PY, str(BENCH / "systems/floor.py"), "serve"], r"READY (\d+)", "floor.py"),
+    System("graftcode-sync", GRAFT_SERVER, GRAFT_READY, "graftcode_sync.py"),
+    System("graftcode-trio", GRAFT_SERVER, GRAFT_READY, "graftcode_trio.py"),
+    System(
+        "grpc-sync",
+        [PY, str(BENCH / "systems/grpc_sync.py"), "serve"],
+        r"READY (\d+)",
+        "grpc_sync.py",
+    ),
+    System(
+        "grpc-aio", [PY, str(BENCH / "systems/grpc_aio.py"), "serve"], r"READY (\d+)", "grpc_aio.py"
+    ),
+    System(
+        "pyro5-msgpack",
+        [PY, str(BENCH / "systems/pyro5_msgpack.py"), "serve"],
+        r"READY (\d+)",
+        "pyro5_msgpack.py",
+    ),
+]
+PEERS = ("grpc-sync", "grpc-aio", "pyro5-msgpack")
+GRAFTS = ("graftcode-sync", "graftcode-trio")
+
+# (key, label, higher_is_better)
+METRICS = [
+    ("add_p50_us", "add p50 µs", False),
+    ("add_p99_us", "add p99 µs", False),
+    ("add_seq_per_s", "add seq/s", True),
+    ("user_per_s", "get_user/s", True),
+    ("echo_1024_per_s", "echo 1 KiB/s", True),
+    ("echo_65536_mb_s", "echo 64 KiB MB/s", True),
+    ("echo_1048576_mb_s", "echo 1 MiB MB/s", True),
+    ("add_x1_per_s", "add ×1/s", True),
+    ("add_x8_per_s", "add ×8/s", True),
+    ("add_x64_per_s", "add ×64/s", True),
+]
+
+
+def run_system(system: System, quick: bool) -> dict[str, Any]:
+    env = dict(os.environ, PYTHONUNBUFFERED="1")
+    server = subprocess.Popen(
+        system.server,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        env=env,
+        cwd=BENCH,
+    )
+    try:
+        port = None
+        deadline = time.monotonic() + 60
+        assert server.stdout is not None
+        while time.monotonic() < deadline:
+            line = server.stdout.readline()
+            if not line:
+                break
+            m = re.search(system.ready, line)
+            if m:
+                port = m.group(1)
+                break
+        if port is None:
+            raise RuntimeError(f"{system.name}: server did not start")
+        cmd = [PY, str(BENCH / "systems" / system.client), "client", port]
+        if quick:
+            cmd.append("--quick")
+        out = subprocess.run(cmd, capture_output=True, text=True, env=env, cwd=BENCH, timeout=600)
+        if out.returncode != 0:
+            raise RuntimeError(f"{system.name}: client failed:\n{out.stderr[-2000:]}")
+        result: dict[str, Any] = json.loads(out.stdout.strip().splitlines()[-1])
+        return result
+    finally:
+        server.terminate()
+        try:
+            server.wait(10)
+        except subprocess.TimeoutExpired:
+            server.kill()
+            server.wait()
+
+
+def fmt(v: float | None) -> str:
+    if v is None:
+        return "–"
+    if v >= 100:
+        return f"{v:,.0f}"
+    return f"{v:.1f}"
+
+
+def ratio(graft: float | None, peer: float | None, higher_better: bool) -> str:
+    if not graft or not peer:
+        return "–"
+    r = graft / peer if higher_better else peer / graft
+    return f"{r:.2f}×"
+
+
+def report(results: dict[str, dict[str, float]], runs: int, quick: bool) -> str:
+    names = [s.name for s in SYSTEMS if s.name in results]
+    lines = [
+        f"Runs: {runs} (median shown){' — QUICK settings, not for the record' if quick else ''}; "
+        f"machine: {os.cpu_count()} cores; Python {sys.version.split()[0]}.",
+        "",
+        "| system | " + " | ".join(label for _, label, _ in METRICS) + " |",
+        "|---|" + "---|" * len(METRICS),
+    ]
+    for n in names:
+        lines.append(f"| {n} | " + " | ".join(fmt(results[n].get(k)) for k, _, _ in METRICS) + " |")
+    for g in GRAFTS:
+        if g not in results:
+            continue
+        lines += [
+            "",
+            f"**{g}** relative to each peer (>1× means graftcode is better: faster or more calls):",
+            "",
+            "| vs | " + " | ".join(label for _, label, _ in METRICS) + " |",
+            "|---|" + "---|" * len(METRICS),
+        ]
+        for peer in (*PEERS, "floor"):
+            if peer in results:
+                lines.append(
+                    f"| {peer} | "
+                    + " | ".join(
+                        ratio(results[g].get(k), results[peer].get(k), hb) for k, _, hb in METRICS
+                    )
+                    + " |"
+                )
+    lines += ["", "Targets:", ""]
+    lines += targets(results)
+    return "\n".join(lines)
+
+
+def targets(results: dict[str, dict[str, float]]) -> list[str]:
+    out: list[str] = []
+
+    def mark(ok: bool) -> str:
+        return "met" if ok else "MISSED"
+
+    g = results.get("graftcode-sync")
+    floor = results.get("floor")
+    if g and floor:
+        r = g["add_p50_us"] / floor["add_p50_us"]
+        out.append(f"- sequential add p50 within 1.5× of the floor: {r:.2f}× — {mark(r <= 1.5)}")
+    for gname in GRAFTS:
+        gr = results.get(gname)
+        if not gr:
+            continue
+        for peer, need in (("grpc-sync", 5.0), ("grpc-aio", 5.0), ("pyro5-msgpack", 1.3)):
+            pr = results.get(peer)
+            if not pr:
+                continue
+            worst = min(
+                (gr[k] / pr[k] if hb else pr[k] / gr[k], label)
+                for k, label, hb in METRICS
+                if gr.get(k) and pr.get(k)
+            )
+            out.append(
+                f"- {gname} ≥ {need}× {peer} on every row: worst row {worst[1]} at "
+                f"{worst[0]:.2f}× — {mark(worst[0] >= need)}"
+            )
+        mb = gr.get("echo_1048576_mb_s", 0.0)
+        out.append(f"- {gname} 1 MiB echo above 500 MB/s: {mb:,.0f} MB/s — {mark(mb > 500)}")
+    return out
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    ap.add_argument(
+        "--quick", action="store_true", help="short loops: a smoke run, not a measurement"
+    )
+    ap.add_argument("--repeat", type=int, default=1, help="full runs; the median is reported")
+    ap.add_argument("--systems", default=",".join(s.name for s in SYSTEMS))
+    ap.add_argument("--out", type=Path, help="also write the markdown report to this file")
+    args = ap.parse_args()
+    wanted = set(args.systems.split(","))
+    unknown = wanted - {s.name for s in SYSTEMS}
+    if unknown:
+        ap.error(f"unknown systems: {', '.join(sorted(unknown))}")
+    runs: dict[str, list[dict[str, Any]]] = {}
+    for i in range(args.repeat):
+        for system in SYSTEMS:
+            if system.name in wanted:
+                print(f"[run {i + 1}/{args.repeat}] {system.name} ...", file=sys.stderr, flush=True)
+                runs.setdefault(system.name, []).append(run_system(system, args.quick))
+    results = {
+        name: {k: statistics.median(r[k] for r in rs if k in r) for k in rs[0]}
+        for name, rs in runs.items()
+    }
+    text = report(results, args.repeat, args.quick)
+    print(text)
+    if args.out:
+        args.out.write_text(text + "\n")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,78 @@
+// Vision's only script: select a member, switch language tabs, copy commands. No network use.
+(function () {
+  "use strict";
+  var snippets = JSON.parse(document.getElementById("snippets").textContent || "{}");
+
+  function moduleOf(el) { return el.closest("section.module"); }
+
+  function select(id, scroll) {
+    var data = snippets[id];
+    if (!data) return;
+    var section = document.querySelector('section.module[data-module="' + id.split(".")[0] + '"]');
+    if (!section) return;
+    document.querySelectorAll(".selected").forEach(function (el) { el.classList.remove("selected"); });
+    document.querySelectorAll('[data-member="' + CSS.escape(id) + '"]').forEach(function (el) {
+      el.classList.add("selected");
+    });
+    section.querySelectorAll("pre.usage").forEach(function (pre) {
+      var text = data[pre.dataset.target];
+      if (text !== undefined) pre.querySelector("code").textContent = text;
+    });
+    section.querySelectorAll(".usage-member").forEach(function (el) { el.textContent = data.label; });
+    if (scroll) section.querySelector(".use").scrollIntoView({ block: "nearest" });
+  }
+
+  document.addEventListener("click", function (ev) {
+    var t = ev.target;
+    if (!(t instanceof Element)) return;
+    var copy = t.closest("button.copy");
+    if (copy) { copyFrom(copy); return; }
+    var tab = t.closest("button.tab");
+    if (tab) { showTab(moduleOf(tab), tab.dataset.target); return; }
+    var member = t.closest("[data-member]");
+    if (member) {
+      select(member.dataset.member, member.tagName === "A");
+      if (member.tagName === "A") { history.replaceState(null, "", member.getAttribute("href")); ev.preventDefault(); }
+    }
+  });
+  document.addEventListener("keydown", function (ev) {
+    var t = ev.target;
+    if (ev.key === "Enter" && t instanceof Element && t.matches("li.member")) select(t.dataset.member, true);
+  });
+
+  function showTab(section, target) {
+    section.querySelectorAll("button.tab").forEach(function (b) {
+      b.setAttribute("aria-selected", String(b.dataset.target === target));
+    });
+    section.querySelectorAll(".panel").forEach(function (p) { p.hidden = p.dataset.target !== target; });
+  }
+
+  function copyFrom(button) {
+    var text = button.parentElement.querySelector("pre").textContent;
+    var done = function () {
+      button.textContent = "Copied";
+      button.classList.add("done");
+      setTimeout(function () { button.textContent = "Copy"; button.classList.remove("done"); }, 2000);
+    };
+    // The Clipboard API needs a secure context (https or localhost); fall back for a LAN address.
+    if (navigator.clipboard && window.isSecureContext) {
+      navigator.clipboard.writeText(text).then(done, function () { legacyCopy(text); done(); });
+    } else { legacyCopy(text); done(); }
+  }
+
+  function legacyCopy(text) {
+    var area = document.createElement("textarea");
+    area.value = text;
+    area.setAttribute("readonly", "");
+    area.style.position = "fixed";
+    area.style.opacity = "0";
+    document.body.appendChild(area);
+    area.select();
+    try { document.execCommand("copy"); } catch (e) { /* nothing else to try */ }
+    document.body.removeChild(area);
+  }
+
+  var hash = decodeURIComponent(location.hash.slice(1));
+  var target = hash && document.getElementById(hash);
+  if (target && target.dataset.member) select(target.dataset.member, false);
+})();

@@ -1,0 +1,711 @@
+"""`export_module`: a module's public surface as a UGM module.
+
+Roots are the surface's functions (one service) and classes, after filtering. Types they use are
+pulled in: the module's own public classes, and records, enums and errors of other modules (data
+has no behaviour to hide). Declarations keep source order; types from other files follow in the
+order first needed, so the output is deterministic.
+"""
+
+from __future__ import annotations
+
+import enum
+import functools
+import inspect
+import sys
+import types
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from .. import ugm
+from . import _callables
+from ._context import Context
+from ._docstrings import clean
+from ._hints import HintError, class_hints, resolve
+from ._problems import ExportError, Problem
+from ._records import NO_DEFAULT, flavour, raw_fields
+from ._source import Location
+from ._surface import Filters, is_own, public_names
+from ._types import TypeProblem, describe, map_type
+from ._values import literal
+from ._version import resolve_version
+
+# Bases whose members are never part of a class's surface.
+_FOREIGN_BASES = ("builtins", "abc", "typing", "typing_extensions", "collections.abc", "enum")
+
+
+@dataclass(frozen=True)
+class Export:
+    """The result of `export_module`.
+
+    `objects` maps each declaration name of `module` to the Python object it came from: the class
+    of a record, enum, error or class, and the module object for the service.
+    """
+
+    module: ugm.Module
+    warnings: tuple[Problem, ...]
+    objects: Mapping[str, object]
+
+
+def export_module(
+    module: types.ModuleType,
+    *,
+    version: str | None = None,
+    types: Sequence[str] = (),
+    methods: Sequence[str] = (),
+    skip_unsupported: bool = False,
+) -> Export:
+    """Describe `module`'s public surface. Raises ExportError listing every unsupported construct
+    (with `skip_unsupported`, those members are left out and listed in `warnings` instead)."""
+    return _Exporter(module, Filters(types, methods), skip_unsupported).run(version)
+
+
+def _is_stdlib(cls: type) -> bool:
+    return cls.__module__.split(".")[0] in sys.stdlib_module_names
+
+
+class _Exporter:
+    def __init__(self, module: types.ModuleType, filters: Filters, skip: bool) -> None:
+        self.module = module
+        self.filters = filters
+        self.ctx = Context(skip, self._named, self._enum_name, self._error_name)
+        self.file = getattr(module, "__file__", None) or module.__name__
+        self.here = Location(self.file, 1 if getattr(module, "__file__", None) else 0, 0)
+        self.service_name = module.__name__.rsplit(".", 1)[-1]
+        self.names: dict[object, str] = {}  # class (or the module, for the service) -> decl name
+        self.by_name: dict[str, object] = {}
+        self.seen: dict[object, int] = {}  # registration order, for types from other files
+        self.queue: list[type] = []
+        self.built: dict[object, ugm.Decl] = {}
+        self.roots: list[object] = []
+        self.surface: set[object] = set()
+
+    # ---------------------------------------------------------------- the run
+
+    def run(self, version: str | None) -> Export:
+        resolved_version = resolve_version(self.module, version, self.file)
+        entries = public_names(self.ctx, self.module, self.here)
+        self.surface = {obj for _, obj in entries}
+        functions = [(n, o) for n, o in entries if inspect.isfunction(o)]
+        classes = [(n, o) for n, o in entries if inspect.isclass(o)]
+
+        for name, cls in classes:
+            if self._root_class_selected(name, cls):
+                self._register_root(cls, name)
+        if functions and self._service_selected(functions):
+            self._register_root(self.module, self.service_name)
+            service = self._service(functions)
+            if service is not None:
+                self.built[self.module] = service
+        while self.queue:
+            cls = self.queue.pop(0)
+            decl = self._decl(cls, self.names[cls])
+            if decl is not None:
+                self.built[cls] = decl
+        for pattern in self.filters.unused():
+            self.ctx.problem(pattern, f"the pattern {pattern!r} matches nothing", self.here)
+
+        problems = self.ctx.problems
+        if problems and not self.ctx.skip_unsupported:
+            raise ExportError(problems)
+        warnings = [*self.ctx.notes, *problems]
+        if self.ctx.skip_unsupported:
+            warnings += _prune(self.built, self.names, self.roots, self.ctx)
+        kept = _reachable(self.built, self.names, self.roots)
+        decls = sorted(kept, key=self._order)
+        ugm_module = ugm.Module(
+            self.module.__name__,
+            resolved_version,
+            tuple(self.built[o] for o in decls),
+            clean(self.module.__doc__),
+        )
+        objects = {self.names[o]: o for o in decls}
+        return Export(ugm_module, tuple(warnings), types.MappingProxyType(objects))
+
+    def _order(self, obj: object) -> tuple[int, int, int]:
+        if obj is self.module:
+            lines = [self._own_line(f) for f in _service_functions(self.built[obj], self.module)]
+            own = [line for line in lines if line is not None]
+            if own:
+                return (0, min(own), 0)
+        else:
+            line = self._own_line(obj)
+            if line is not None:
+                return (0, line, 0)
+        return (1, self.seen[obj], 0)
+
+    def _own_line(self, obj: object) -> int | None:
+        if obj is None or self.ctx.source.file_of(obj) != self.file:
+            return None
+        line = self.ctx.source.locate(obj).line
+        return line if line > 0 else None
+
+    # ---------------------------------------------------------------- selection and naming
+
+    def _root_class_selected(self, name: str, cls: type) -> bool:
+        f = self.filters
+        if f.types:
+            return f.type_named(name)
+        if f.methods:
+            # Only classes with a selected member; data types come in when something uses them.
+            kind = _kind(cls)
+            return kind == "class" and any(
+                f.method_selected(name, m) for m in vars(cls) if not m.startswith("_")
+            )
+        return True
+
+    def _service_selected(self, functions: list[tuple[str, Any]]) -> bool:
+        f = self.filters
+        if f.types and not f.type_named(self.service_name):
+            return False
+        if f.methods:
+            return any(f.method_selected(self.service_name, n) for n, _ in functions)
+        return True
+
+    def _register_root(self, obj: object, name: str) -> None:
+        self._register(obj, name)
+        self.roots.append(obj)
+
+    def _register(self, obj: object, name: str) -> str:
+        if obj in self.names:
+            return self.names[obj]
+        other = self.by_name.get(name)
+        if other is not None:
+            raise TypeProblem(
+                f"two declarations would be named `{name}`: {_spell(other)} and {_spell(obj)}; "
+                "rename one (names are unique across a module's declarations)"
+            )
+        self.names[obj] = name
+        self.by_name[name] = obj
+        self.seen[obj] = len(self.seen)
+        if isinstance(obj, type):
+            self.queue.append(obj)
+        return name
+
+    def _named(self, cls: type) -> str:
+        """The declaration name for a class used in a signature, pulling it in if needed."""
+        if cls in self.names:
+            return self.names[cls]
+        if cls.__module__ == "builtins":
+            hint = "; use bytes" if cls in (bytearray, memoryview) else ""
+            raise TypeProblem(
+                f"the built-in type `{cls.__qualname__}` has no IDL counterpart{hint}"
+            )
+        if cls.__name__.startswith("_"):
+            raise TypeProblem(
+                f"`{describe(cls)}` is private (leading underscore) but used by the public "
+                "surface; make it public"
+            )
+        kind = _kind(cls)
+        if kind == "class" and not (is_own(self.module, cls) or cls in self.surface):
+            raise TypeProblem(
+                f"`{describe(cls)}` is not a record, enum or class this module exports, so its "
+                "values cannot cross the wire; return a record (a dataclass) with the data "
+                "callers need, or list the class in `__all__` to export it as a remote class"
+            )
+        return self._register(cls, cls.__name__)
+
+    def _enum_name(self, cls: type) -> str | None:
+        name = self.names.get(cls)
+        return name if name is not None and issubclass(cls, enum.Enum) else None
+
+    def _error_name(self, exc: type) -> str | None:
+        """The error declaration for an exception named in a Raises section; None for built-in
+        and standard-library exceptions, which reach callers as generic remote errors."""
+        if exc.__module__ == "builtins" or _is_stdlib(exc):
+            return None
+        if exc.__name__.startswith("_"):
+            raise_problem = f"`{describe(exc)}` is private; make it public to document it"
+            self.ctx.problem(exc.__name__, raise_problem, self.ctx.source.locate(exc))
+            return None
+        try:
+            return self._register(exc, self.names.get(exc, exc.__name__))
+        except TypeProblem as e:
+            self.ctx.problem(exc.__name__, str(e), self.ctx.source.locate(exc))
+            return None
+
+    # ---------------------------------------------------------------- declarations
+
+    def _decl(self, cls: type, name: str) -> ugm.Decl | None:
+        kind = _kind(cls)
+        if kind == "enum":
+            return self._enum(cls, name)
+        if kind == "error":
+            return self._error(cls, name)
+        if kind == "record":
+            return self._record(cls, name)
+        return self._class(cls, name)
+
+    def _doc(self, cls: type) -> str | None:
+        doc = clean(cls.__dict__.get("__doc__"))
+        if doc is None:
+            return None
+        # Generated docstrings (dataclasses, namedtuples, old enums) say nothing to a caller.
+        if doc == "An enumeration." or (doc.startswith(cls.__name__ + "(") and doc.endswith(")")):
+            return None
+        return doc
+
+    def _enum(self, cls: type[enum.Enum], name: str) -> ugm.Enum | None:
+        ctx, failed = self.ctx, False
+        docs = ctx.source.attribute_docs(cls)
+        members: list[ugm.EnumMember] = []
+        kinds: set[type] = set()
+        for member_name, member in cls.__members__.items():
+            where = ctx.source.class_member(cls, member_name)
+            if member.name != member_name:
+                ctx.note(
+                    f"{name}.{member_name}",
+                    f"an alias of {name}.{member.name}; callers see the canonical name only",
+                    where,
+                )
+                continue
+            value = member.value
+            if isinstance(value, bool) or not isinstance(value, int | str):
+                ctx.problem(
+                    f"{name}.{member_name}",
+                    f"its value {value!r} is a {type(value).__qualname__}; enum values must be "
+                    "all int or all str (IntEnum, StrEnum), since the value is what is sent",
+                    where,
+                )
+                failed = True
+                continue
+            kinds.add(int if isinstance(value, int) else str)
+            members.append(ugm.EnumMember(member_name, value, docs.get(member_name)))
+        if len(kinds) > 1:
+            ctx.problem(
+                name,
+                "it mixes int and str values; use one kind of value for all members",
+                ctx.source.locate(cls),
+            )
+            failed = True
+        if failed:
+            return None
+        return ugm.Enum(name, tuple(members), self._doc(cls), _callables.annotations_of(cls))
+
+    def _record(self, cls: type, name: str) -> ugm.Record | None:
+        kind = flavour(cls)
+        assert kind is not None
+        docs = self.ctx.source.attribute_docs(cls)
+        fields: list[ugm.Field] = []
+        failed = False
+        for raw in raw_fields(cls, kind):
+            member = f"{name}.{raw.name}"
+            where = self.ctx.source.class_member(raw.declared_in, raw.name)
+            field = self._field(
+                raw.name,
+                raw.hint,
+                raw.default,
+                raw.factory,
+                raw.refusal,
+                member,
+                cls,
+                where,
+                docs.get(raw.name),
+            )
+            if field is None:
+                failed = True
+            else:
+                fields.append(field)
+        if failed:
+            return None
+        return ugm.Record(name, tuple(fields), self._doc(cls), _callables.annotations_of(cls))
+
+    def _field(
+        self,
+        name: str,
+        hint: Any,
+        default: object,
+        factory: Any,
+        refusal: str | None,
+        member: str,
+        owner: type,
+        where: Location,
+        doc: str | None,
+    ) -> ugm.Field | None:
+        ctx = self.ctx
+        if refusal is not None:
+            ctx.problem(member, f"field `{name}` cannot be exported: {refusal}", where)
+            return None
+        if name.startswith("_"):
+            ctx.problem(
+                member,
+                f"field `{name}` is private, but a record is sent whole; make it public or move it "
+                "out of the record",
+                where,
+            )
+            return None
+        if hint is None:
+            ctx.problem(member, f"field `{name}` has no type annotation; annotate it", where)
+            return None
+        if isinstance(hint, HintError):
+            ctx.problem(member, f"field `{name}`: {hint}", where)
+            return None
+        try:
+            t = map_type(hint, owner=owner, named=self._named)
+        except TypeProblem as e:
+            ctx.problem(member, f"field `{name}`: {e}", where)
+            return None
+        value: ugm.Value | None = None
+        try:
+            if factory is not None:
+                value = _factory_literal(factory, t)
+            elif default is not NO_DEFAULT:
+                value = literal(default, t, self._enum_name)
+        except TypeProblem as e:
+            ctx.problem(member, f"field `{name}`: {e}", where)
+            return None
+        return ugm.Field(name, t, value, doc)
+
+    def _error(self, cls: type, name: str) -> ugm.Error | None:
+        if not issubclass(cls, Exception):
+            self.ctx.problem(
+                name,
+                "it derives from BaseException but not Exception, so it is not an application "
+                "error; derive it from Exception",
+                self.ctx.source.locate(cls),
+            )
+            return None
+        base: str | None = None
+        stop: type = Exception
+        for b in cls.__mro__[1:]:
+            if b.__module__ == "builtins" or _is_stdlib(b):
+                stop = b
+                break
+            if b.__name__.startswith("_"):
+                continue  # a private base's fields are inlined
+            try:
+                base = self._register(b, self.names.get(b, b.__name__))
+            except TypeProblem as e:
+                self.ctx.problem(name, str(e), self.ctx.source.locate(cls))
+            stop = b
+            break
+        own = cls.__mro__[: cls.__mro__.index(stop)]
+        docs = self.ctx.source.attribute_docs(cls)
+        fields: list[ugm.Field] = []
+        for field_name, (declared_in, hint) in class_hints(cls).items():
+            if declared_in not in own or _is_classvar(hint):
+                continue
+            default = declared_in.__dict__.get(field_name, NO_DEFAULT)
+            where = self.ctx.source.class_member(declared_in, field_name)
+            field = self._field(
+                field_name,
+                hint,
+                default,
+                None,
+                None,
+                f"{name}.{field_name}",
+                cls,
+                where,
+                docs.get(field_name),
+            )
+            # A bad field does not stop the error from being raised; it is left out (or fails).
+            if field is not None:
+                fields.append(field)
+        return ugm.Error(name, tuple(fields), base, self._doc(cls), _callables.annotations_of(cls))
+
+    def _class(self, cls: type, name: str) -> ugm.Class | None:
+        ctx, filters = self.ctx, self.filters
+        ctor: ugm.Constructor | None = None
+        init = _find_init(cls)
+        if not inspect.isabstract(cls):
+            if init is None:
+                ctor = ugm.Constructor()
+            else:
+                ctor = _callables.constructor(ctx, cls, init, f"{name}.__init__")
+        methods: list[tuple[tuple[int, int], ugm.Method]] = []
+        props: list[tuple[tuple[int, int], ugm.Property]] = []
+        seen: set[str] = set()
+        mro = [k for k in cls.__mro__ if k.__module__ not in _FOREIGN_BASES]
+        for depth, klass in enumerate(mro):
+            for attr, raw in vars(klass).items():
+                if attr.startswith("_") or attr in seen:
+                    continue
+                seen.add(attr)
+                line = ctx.source.class_member(klass, attr).line
+                member = f"{name}.{attr}"
+                key = (depth, line)
+                if isinstance(raw, staticmethod | classmethod):
+                    if filters.method_selected(name, attr):
+                        m = _callables.function(
+                            ctx,
+                            raw.__func__,
+                            name=attr,
+                            member=member,
+                            owner=cls,
+                            drop_first=isinstance(raw, classmethod),
+                            static=True,
+                        )
+                        if m is not None:
+                            methods.append((key, m))
+                elif inspect.isfunction(raw):
+                    if filters.method_selected(name, attr):
+                        m = _callables.function(
+                            ctx,
+                            raw,
+                            name=attr,
+                            member=member,
+                            owner=cls,
+                            drop_first=True,
+                            static=False,
+                        )
+                        if m is not None:
+                            methods.append((key, m))
+                elif isinstance(raw, property):
+                    p = _callables.accessor(
+                        ctx,
+                        raw.fget,
+                        name=attr,
+                        member=member,
+                        owner=cls,
+                        readonly=raw.fset is None,
+                    )
+                    if p is not None:
+                        props.append((key, p))
+                elif isinstance(raw, functools.cached_property):
+                    p = _callables.accessor(
+                        ctx, raw.func, name=attr, member=member, owner=cls, readonly=True
+                    )
+                    if p is not None:
+                        props.append((key, p))
+            props += self._attributes(cls, klass, name, depth, seen)
+        methods.sort(key=lambda x: x[0])
+        props.sort(key=lambda x: x[0])
+        return ugm.Class(
+            name,
+            ctor,
+            tuple(m for _, m in methods),
+            tuple(p for _, p in props),
+            self._doc(cls),
+            _callables.annotations_of(cls),
+        )
+
+    def _attributes(
+        self, cls: type, klass: type, name: str, depth: int, seen: set[str]
+    ) -> list[tuple[tuple[int, int], ugm.Property]]:
+        """Annotated attributes of `klass`: in its body, and `self.x: T` in its `__init__`."""
+        ctx = self.ctx
+        docs = ctx.source.attribute_docs(klass)
+        found: list[tuple[str, Any, Location]] = []
+        for attr, (declared_in, hint) in class_hints(klass).items():
+            if declared_in is klass and not _is_classvar(hint):
+                found.append((attr, hint, ctx.source.class_member(klass, attr)))
+        module = sys.modules.get(klass.__module__)
+        for a in ctx.source.init_attributes(klass):
+            try:
+                hint = resolve(a.annotation, getattr(module, "__dict__", {}), dict(vars(klass)))
+            except HintError as e:
+                hint = e
+            found.append((a.name, hint, a.location))
+        out = []
+        for attr, hint, where in found:
+            if attr.startswith("_") or attr in seen:
+                continue
+            seen.add(attr)
+            p = _callables.attribute(
+                ctx,
+                hint,
+                name=attr,
+                member=f"{name}.{attr}",
+                owner=cls,
+                where=where,
+                doc=docs.get(attr),
+            )
+            if p is not None:
+                out.append(((depth, where.line), p))
+        return out
+
+    def _service(self, functions: list[tuple[str, Any]]) -> ugm.Service | None:
+        methods = []
+        for name, fn in functions:
+            if not self.filters.method_selected(self.service_name, name):
+                continue
+            m = _callables.function(
+                self.ctx,
+                fn,
+                name=name,
+                member=f"{self.service_name}.{name}",
+                owner=None,
+                drop_first=False,
+                static=False,
+            )
+            if m is not None:
+                methods.append((fn, m))
+        methods.sort(key=lambda x: self._member_order(x[0]))
+        return ugm.Service(self.service_name, tuple(m for _, m in methods))
+
+    def _member_order(self, fn: Any) -> tuple[int, int]:
+        line = self._own_line(fn)
+        return (0, line) if line is not None else (1, 0)
+
+
+# -------------------------------------------------------------------- helpers
+
+
+def _kind(cls: type) -> str:
+    if issubclass(cls, enum.Enum):
+        return "enum"
+    if issubclass(cls, BaseException):
+        return "error"
+    if flavour(cls) is not None:
+        return "record"
+    return "class"
+
+
+def _spell(obj: object) -> str:
+    if isinstance(obj, types.ModuleType):
+        return f"the service of module {obj.__name__}"
+    if isinstance(obj, type):
+        return f"`{obj.__module__}.{obj.__qualname__}`"
+    return repr(obj)
+
+
+def _is_classvar(hint: Any) -> bool:
+    import typing
+
+    return hint is typing.ClassVar or typing.get_origin(hint) is typing.ClassVar
+
+
+def _find_init(cls: type) -> Any:
+    for klass in cls.__mro__:
+        if klass is object:
+            return None
+        if "__init__" in vars(klass):
+            return vars(klass)["__init__"]
+    return None
+
+
+def _factory_literal(factory: Any, t: ugm.TypeRef) -> ugm.Value:
+    """`field(default_factory=list)` and friends: the empty collection they make."""
+    inner = t.inner if isinstance(t, ugm.Optional) else t
+    if factory in (list, tuple) and isinstance(inner, ugm.ListOf):
+        return ugm.ListLit(())
+    if factory is dict and isinstance(inner, ugm.MapOf):
+        return ugm.MapLit(())
+    raise TypeProblem(
+        f"the default factory {getattr(factory, '__qualname__', factory)!r} has no IDL literal "
+        "(only list, tuple and dict factories do); make the field `T | None = None`"
+    )
+
+
+def _service_functions(service: ugm.Decl, module: types.ModuleType) -> list[Any]:
+    if not isinstance(service, ugm.Service):
+        return []
+    return [getattr(module, m.name, None) for m in service.methods]
+
+
+def _references(decl: ugm.Decl) -> set[str]:
+    """Names of the declarations that `decl` uses."""
+    out: set[str] = set()
+
+    def add(t: ugm.TypeRef) -> None:
+        out.update(x.name for x in ugm.walk_types(t) if isinstance(x, ugm.Named))
+
+    if isinstance(decl, ugm.Record | ugm.Error):
+        for f in decl.fields:
+            add(f.type)
+        if isinstance(decl, ugm.Error) and decl.base:
+            out.add(decl.base)
+    elif isinstance(decl, ugm.Service | ugm.Class):
+        for m in decl.methods:
+            for p in m.params:
+                add(p.type)
+            add(m.returns)
+            out.update(m.raises)
+        if isinstance(decl, ugm.Class):
+            for prop in decl.properties:
+                add(prop.type)
+            if decl.constructor is not None:
+                for p in decl.constructor.params:
+                    add(p.type)
+                out.update(decl.constructor.raises)
+    out.discard(decl.name)
+    return out
+
+
+def _reachable(
+    built: dict[object, ugm.Decl], names: dict[object, str], roots: list[object]
+) -> list[object]:
+    """Roots and every declaration they use, transitively."""
+    by_name = {names[o]: o for o in built}
+    todo = [o for o in roots if o in built]
+    kept: set[object] = set(todo)
+    while todo:
+        for ref in _references(built[todo.pop()]):
+            obj = by_name.get(ref)
+            if obj is not None and obj not in kept:
+                kept.add(obj)
+                todo.append(obj)
+    return list(kept)
+
+
+def _prune(
+    built: dict[object, ugm.Decl], names: dict[object, str], roots: list[object], ctx: Context
+) -> list[Problem]:
+    """Under skip_unsupported: leave out members that use a declaration that was left out."""
+    notes: list[Problem] = []
+    changed = True
+    while changed:
+        changed = False
+        available = {names[o] for o in built}
+        for obj, decl in list(built.items()):
+            missing = _references(decl) - available
+            if not missing:
+                continue
+            changed = True
+            where = ctx.source.locate(obj)
+            gone = ", ".join(sorted(missing))
+            fixed = _without(decl, missing)
+            if fixed is None:
+                del built[obj]
+                notes.append(
+                    Problem(
+                        decl.name,
+                        f"left out because it uses {gone}, which was left out",
+                        where.file,
+                        where.line,
+                        where.column,
+                    )
+                )
+            else:
+                built[obj] = fixed
+                notes.append(
+                    Problem(
+                        decl.name,
+                        f"members using {gone} were left out",
+                        where.file,
+                        where.line,
+                        where.column,
+                    )
+                )
+    return notes
+
+
+def _without(decl: ugm.Decl, missing: set[str]) -> ugm.Decl | None:
+    def uses(*ts: ugm.TypeRef) -> bool:
+        return any(
+            isinstance(x, ugm.Named) and x.name in missing for t in ts for x in ugm.walk_types(t)
+        )
+
+    from dataclasses import replace
+
+    if isinstance(decl, ugm.Record):
+        return None
+    if isinstance(decl, ugm.Error):
+        base = None if decl.base in missing else decl.base
+        return replace(decl, fields=tuple(f for f in decl.fields if not uses(f.type)), base=base)
+    if isinstance(decl, ugm.Service | ugm.Class):
+        methods = tuple(
+            m
+            for m in decl.methods
+            if not uses(*(p.type for p in m.params), m.returns) and not set(m.raises) & missing
+        )
+        if isinstance(decl, ugm.Service):
+            return replace(decl, methods=methods)
+        ctor = decl.constructor
+        if ctor is not None and (
+            uses(*(p.type for p in ctor.params)) or set(ctor.raises) & missing
+        ):
+            ctor = None
+        props = tuple(p for p in decl.properties if not uses(p.type))
+        return replace(decl, methods=methods, properties=props, constructor=ctor)
+    return decl

@@ -1,0 +1,222 @@
+"""Where things are defined: each source file is parsed once, definitions found by qualified name.
+
+Positions make problems point at the exact line (and the parameter or annotation) at fault, and
+they give the declaration order. The syntax tree also holds what the runtime objects lack:
+attribute docstrings (a string literal right after a field or enum member) and attributes declared
+in `__init__` as `self.name: T = ...`.
+"""
+
+from __future__ import annotations
+
+import ast
+import inspect
+import itertools
+from dataclasses import dataclass, field
+from typing import Any
+
+FunctionNode = ast.FunctionDef | ast.AsyncFunctionDef
+
+
+@dataclass(frozen=True)
+class Location:
+    file: str
+    line: int = 0  # 1-based; 0 when unknown
+    column: int = 0  # 1-based; 0 when unknown
+
+
+@dataclass
+class _File:
+    path: str
+    tree: ast.Module | None
+    lines: list[str] = field(default_factory=list)
+    defs: dict[str, ast.ClassDef | FunctionNode] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class InitAttribute:
+    """`self.name: annotation = ...` inside `__init__`."""
+
+    name: str
+    annotation: str
+    location: Location
+
+
+def node_location(file: str, node: ast.AST | None) -> Location:
+    if node is None:
+        return Location(file)
+    return Location(file, getattr(node, "lineno", 0), getattr(node, "col_offset", -1) + 1)
+
+
+class SourceIndex:
+    """Syntax trees of the files that define exported objects, parsed lazily, each once."""
+
+    def __init__(self) -> None:
+        self._files: dict[str, _File] = {}
+
+    def file_of(self, obj: Any) -> str:
+        obj = _unwrap(obj)
+        for getter in (inspect.getsourcefile, inspect.getfile):
+            try:
+                found = getter(obj)
+            except (TypeError, OSError):
+                continue
+            if found:
+                return found
+        module = inspect.getmodule(obj)
+        return getattr(module, "__file__", None) or getattr(obj, "__module__", None) or "<unknown>"
+
+    def _file(self, path: str) -> _File:
+        cached = self._files.get(path)
+        if cached is not None:
+            return cached
+        tree: ast.Module | None
+        text = ""
+        try:
+            with open(path, encoding="utf-8") as f:
+                text = f.read()
+            tree = ast.parse(text, path)
+        except (OSError, SyntaxError, ValueError, UnicodeDecodeError):
+            tree = None
+        info = _File(path, tree, text.splitlines())
+        if tree is not None:
+            _index(tree.body, "", info.defs)
+        self._files[path] = info
+        return info
+
+    def definition(self, obj: Any) -> ast.ClassDef | FunctionNode | None:
+        """The `class`/`def` statement of a class or function, when its source is available."""
+        obj = _unwrap(obj)
+        qualname = getattr(obj, "__qualname__", None)
+        if not isinstance(qualname, str):
+            return None
+        return self._file(self.file_of(obj)).defs.get(qualname)
+
+    def function(self, fn: Any) -> FunctionNode | None:
+        node = self.definition(fn)
+        return node if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef) else None
+
+    def locate(self, obj: Any) -> Location:
+        """The `def`/`class` line, pointing at the name (decorators are skipped)."""
+        file = self.file_of(obj)
+        node = self.definition(obj)
+        if node is None:
+            code = getattr(_unwrap(obj), "__code__", None)
+            return Location(file, getattr(code, "co_firstlineno", 0), 0)
+        return Location(file, node.lineno, _name_column(self._file(file), node))
+
+    def class_member(self, cls: type, name: str) -> Location:
+        """Where `name` is assigned, annotated or defined in the body of `cls` (else the class)."""
+        node = self.definition(cls)
+        file = self.file_of(cls)
+        if isinstance(node, ast.ClassDef):
+            for stmt in node.body:
+                if name in _names_bound(stmt):
+                    if isinstance(stmt, ast.FunctionDef | ast.AsyncFunctionDef):
+                        return Location(file, stmt.lineno, _name_column(self._file(file), stmt))
+                    return node_location(file, stmt)
+            for attr in self.init_attributes(cls):
+                if attr.name == name:
+                    return attr.location
+        return self.locate(cls)
+
+    def attribute_docs(self, cls: type) -> dict[str, str]:
+        """Docstrings written as a string literal right after `name = ...` or `name: T`."""
+        node = self.definition(cls)
+        docs: dict[str, str] = {}
+        if not isinstance(node, ast.ClassDef):
+            return docs
+        body = node.body
+        for stmt, after in itertools.pairwise(body):
+            names = _names_bound(stmt)
+            if (
+                len(names) == 1
+                and not isinstance(stmt, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef)
+                and isinstance(after, ast.Expr)
+                and isinstance(after.value, ast.Constant)
+                and isinstance(after.value.value, str)
+            ):
+                docs[names[0]] = inspect.cleandoc(after.value.value)
+        return docs
+
+    def init_attributes(self, cls: type) -> list[InitAttribute]:
+        """Attributes declared in `cls.__init__` as `self.name: annotation = value`."""
+        node = self.definition(cls)
+        if not isinstance(node, ast.ClassDef):
+            return []
+        file = self.file_of(cls)
+        found: list[InitAttribute] = []
+        for stmt in node.body:
+            if isinstance(stmt, ast.FunctionDef) and stmt.name == "__init__" and stmt.args.args:
+                self_name = stmt.args.args[0].arg
+                for sub in ast.walk(stmt):
+                    if (
+                        isinstance(sub, ast.AnnAssign)
+                        and isinstance(sub.target, ast.Attribute)
+                        and isinstance(sub.target.value, ast.Name)
+                        and sub.target.value.id == self_name
+                    ):
+                        found.append(
+                            InitAttribute(
+                                sub.target.attr,
+                                ast.unparse(sub.annotation),
+                                node_location(file, sub.target),
+                            )
+                        )
+        return found
+
+
+def _unwrap(obj: Any) -> Any:
+    if isinstance(obj, staticmethod | classmethod):
+        obj = obj.__func__
+    if isinstance(obj, property):
+        obj = obj.fget
+    try:
+        return inspect.unwrap(obj)
+    except ValueError:
+        return obj
+
+
+def _index(body: list[ast.stmt], prefix: str, out: dict[str, ast.ClassDef | FunctionNode]) -> None:
+    for stmt in body:
+        if isinstance(stmt, ast.ClassDef | ast.FunctionDef | ast.AsyncFunctionDef):
+            qualname = prefix + stmt.name
+            # A later definition wins, as it does at run time (e.g. a property's setter).
+            if not (qualname in out and _is_setter(stmt)):
+                out[qualname] = stmt
+            if isinstance(stmt, ast.ClassDef):
+                _index(stmt.body, qualname + ".", out)
+        elif isinstance(stmt, ast.If | ast.Try):
+            # Definitions under `if sys.version_info...:` or `try: ... except ImportError:`.
+            _index(stmt.body, prefix, out)
+            for handler in getattr(stmt, "handlers", []):
+                _index(handler.body, prefix, out)
+            _index(stmt.orelse, prefix, out)
+
+
+def _is_setter(stmt: ast.stmt) -> bool:
+    """`@x.setter`/`@x.deleter` redefine a property; the getter is where it is documented."""
+    if not isinstance(stmt, ast.FunctionDef | ast.AsyncFunctionDef):
+        return False
+    return any(
+        isinstance(d, ast.Attribute) and d.attr in ("setter", "deleter")
+        for d in stmt.decorator_list
+    )
+
+
+def _names_bound(stmt: ast.stmt) -> list[str]:
+    if isinstance(stmt, ast.AnnAssign) and isinstance(stmt.target, ast.Name):
+        return [stmt.target.id]
+    if isinstance(stmt, ast.Assign):
+        return [t.id for t in stmt.targets if isinstance(t, ast.Name)]
+    if isinstance(stmt, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
+        return [stmt.name]
+    return []
+
+
+def _name_column(info: _File, node: ast.ClassDef | FunctionNode) -> int:
+    """1-based column of the name after `def`/`class`, found in the source line."""
+    if not 0 < node.lineno <= len(info.lines):
+        return node.col_offset + 1
+    text = info.lines[node.lineno - 1]
+    found = text.find(node.name, node.col_offset)
+    return (found if found >= 0 else node.col_offset) + 1

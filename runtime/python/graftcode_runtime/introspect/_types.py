@@ -1,0 +1,228 @@
+"""Python types to UGM types. The full table, with reasons for each refusal, is
+docs/type-mapping.md; every refusal here says what the type is, why, and what to use instead."""
+
+from __future__ import annotations
+
+import collections.abc as cabc
+import datetime
+import decimal
+import enum
+import types
+import typing
+import uuid
+from collections.abc import Callable
+from typing import Any
+
+import typing_extensions
+
+from .. import ugm
+
+
+class TypeProblem(Exception):
+    """A type the IDL cannot describe; the message is ready for the user."""
+
+
+NamedResolver = Callable[[type], str]
+"""Gives the UGM declaration name for a class (registering it for export) or raises TypeProblem."""
+
+PRIMITIVES: dict[object, ugm.PrimitiveName] = {
+    bool: "bool",
+    int: "int",
+    float: "float",
+    str: "str",
+    bytes: "bytes",
+    type(None): "none",
+    None: "none",
+    datetime.datetime: "datetime",
+    datetime.date: "date",
+    datetime.time: "time",
+    decimal.Decimal: "decimal",
+    uuid.UUID: "uuid",
+}
+
+_LISTS: set[object] = {list, cabc.Sequence, cabc.MutableSequence}
+_MAPS: set[object] = {dict, cabc.Mapping, cabc.MutableMapping}
+_SETS: set[object] = {set, frozenset, cabc.Set, cabc.MutableSet}
+_STREAMS: set[object] = {
+    cabc.Iterator,
+    cabc.Iterable,
+    cabc.Generator,
+    cabc.AsyncIterator,
+    cabc.AsyncIterable,
+    cabc.AsyncGenerator,
+    cabc.Collection,
+}
+_AWAITABLES: set[object] = {cabc.Awaitable, cabc.Coroutine}
+_CALLABLES: set[object] = {cabc.Callable}
+_UNIONS: set[object] = {typing.Union, types.UnionType}
+_WRAPPERS: set[object] = {
+    typing.Annotated,
+    typing.Final,
+    typing.Required,
+    typing.NotRequired,
+    typing_extensions.ReadOnly,
+}
+_SELF: set[object] = {typing.Self, typing_extensions.Self}
+_ANY: set[object] = {typing.Any, object, typing_extensions.Any}
+
+
+def describe(tp: object) -> str:
+    """A short, readable spelling of a type for messages: `list[int]`, `requests.Session`."""
+    if tp is None or tp is type(None):
+        return "None"
+    if isinstance(tp, type) and not typing.get_args(tp):
+        if tp.__module__ == "builtins":
+            return tp.__qualname__
+        return f"{tp.__module__}.{tp.__qualname__}"
+    text = repr(tp)
+    for prefix in ("typing_extensions.", "typing.", "collections.abc.", "datetime.", "decimal."):
+        text = text.replace(prefix, "")
+    return text.replace("NoneType", "None")
+
+
+def map_type(tp: Any, *, owner: type | None, named: NamedResolver) -> ugm.TypeRef:
+    """The UGM type for a resolved annotation. Raises TypeProblem."""
+    origin = typing.get_origin(tp)
+    args = typing.get_args(tp)
+
+    if origin in _WRAPPERS:
+        return map_type(args[0], owner=owner, named=named)
+    if isinstance(tp, typing.NewType) or hasattr(tp, "__supertype__"):
+        return map_type(tp.__supertype__, owner=owner, named=named)
+    if isinstance(tp, typing_extensions.TypeAliasType):
+        return map_type(tp.__value__, owner=owner, named=named)
+    if _hashable(tp) and tp in PRIMITIVES:
+        return ugm.Primitive(PRIMITIVES[tp])
+    if _hashable(tp) and tp in _ANY:
+        raise TypeProblem(
+            f"`{describe(tp)}` says nothing about the value, so no caller in another language "
+            "can be typed from it; annotate the concrete type"
+        )
+    if _hashable(tp) and tp in _SELF:
+        if owner is None:
+            raise TypeProblem("`Self` is only meaningful inside a class")
+        return ugm.Named(named(owner))
+    if isinstance(tp, typing.TypeVar | typing.ParamSpec | typing.TypeVarTuple):
+        raise TypeProblem(
+            f"the type variable `{tp.__name__}` is generic; the IDL has no generics, so "
+            "annotate the concrete type (or export one function per concrete type)"
+        )
+    if isinstance(tp, str | typing.ForwardRef):
+        raise TypeProblem(f"the annotation `{tp}` was not resolved to a type")
+
+    if origin in _UNIONS:
+        return _union(tp, args, owner, named)
+    if origin is typing.Literal:
+        raise TypeProblem(
+            f"`{describe(tp)}`: the IDL has no literal types; use an `enum.Enum` (or `StrEnum`) "
+            "whose members are the allowed values"
+        )
+    if origin is typing.ClassVar:
+        raise TypeProblem("a `ClassVar` belongs to the class, not to a value that can be sent")
+    if origin in _LISTS:
+        return ugm.ListOf(map_type(args[0], owner=owner, named=named))
+    if origin is tuple:
+        if len(args) == 2 and args[1] is Ellipsis:
+            return ugm.ListOf(map_type(args[0], owner=owner, named=named))
+        raise TypeProblem(
+            f"the fixed-size tuple `{describe(tp)}` has no IDL counterpart; return a "
+            "`typing.NamedTuple` or a dataclass (fields get names), or use `tuple[T, ...]`"
+        )
+    if origin in _MAPS:
+        return _map(tp, args, owner, named)
+    if origin in _SETS:
+        raise TypeProblem(
+            f"`{describe(tp)}`: the IDL has no set type; use `list[...]` (and `set(...)` on "
+            "arrival if you need one)"
+        )
+    if origin is cabc.Callable:
+        raise TypeProblem(
+            f"`{describe(tp)}`: functions cannot be sent to another process; export the "
+            "function itself, or pass an enum or a name that selects it"
+        )
+    if origin in _STREAMS:
+        raise TypeProblem(
+            f"`{describe(tp)}`: iterators and generators stream values, and streams are not "
+            "supported yet; return `list[...]`"
+        )
+    if origin in _AWAITABLES:
+        raise TypeProblem(
+            f"`{describe(tp)}`: write `async def f() -> T` instead of returning an awaitable"
+        )
+    if origin is type:
+        raise TypeProblem(f"`{describe(tp)}`: classes themselves cannot be sent, only values")
+    if origin is not None:
+        raise TypeProblem(
+            f"`{describe(tp)}` is a generic type the IDL cannot describe; use a list, a "
+            "dict, an optional or one of the module's records"
+        )
+
+    if isinstance(tp, type):
+        return _class(tp, owner, named)
+    raise TypeProblem(f"`{describe(tp)}` is not a type")
+
+
+def _hashable(tp: object) -> bool:
+    try:
+        hash(tp)
+    except TypeError:
+        return False
+    return True
+
+
+def _union(tp: Any, args: tuple[Any, ...], owner: type | None, named: NamedResolver) -> ugm.TypeRef:
+    rest = [a for a in args if a is not type(None)]
+    if len(rest) == len(args):
+        raise TypeProblem(
+            f"the union `{describe(tp)}` has more than one non-None member; the IDL has no "
+            "untagged unions, so use one type, a record with optional fields, or one "
+            "function per type"
+        )
+    if len(rest) > 1:
+        raise TypeProblem(
+            f"the union `{describe(tp)}` has more than one non-None member; the IDL only has "
+            "`T | None` (T?), so use one type, a record with optional fields, or one "
+            "function per type"
+        )
+    inner = map_type(rest[0], owner=owner, named=named)
+    if isinstance(inner, ugm.Optional):
+        return inner
+    return ugm.Optional(inner)
+
+
+def _map(tp: Any, args: tuple[Any, ...], owner: type | None, named: NamedResolver) -> ugm.TypeRef:
+    if not args:
+        raise TypeProblem(
+            f"`{describe(tp)}` needs key and value types, for example `dict[str, int]`"
+        )
+    key = map_type(args[0], owner=owner, named=named)
+    if not (isinstance(key, ugm.Primitive) and key.name in ugm.MAP_KEY_PRIMITIVES):
+        raise TypeProblem(
+            f"`{describe(tp)}`: map keys must be `str` or `int` (other key types have no "
+            "portable encoding); key the map by a str or int, or use a list of records"
+        )
+    return ugm.MapOf(key, map_type(args[1], owner=owner, named=named))
+
+
+def _class(tp: type, owner: type | None, named: NamedResolver) -> ugm.TypeRef:
+    if tp in _LISTS or tp is tuple:
+        raise TypeProblem(f"`{tp.__name__}` needs an item type, for example `{tp.__name__}[int]`")
+    if tp in _MAPS:
+        raise TypeProblem(f"`{tp.__name__}` needs key and value types, e.g. `dict[str, int]`")
+    if tp in _SETS:
+        raise TypeProblem(f"`{tp.__name__}`: the IDL has no set type; use `list[...]`")
+    if tp in _STREAMS or tp in _AWAITABLES or tp in _CALLABLES:
+        return map_type(tp[Any], owner=owner, named=named)  # type: ignore[index]
+    if issubclass(tp, BaseException) and not issubclass(tp, Exception):
+        raise TypeProblem(f"`{describe(tp)}` is not an application error")
+    if issubclass(tp, BaseException):
+        raise TypeProblem(
+            f"`{describe(tp)}` is an exception: exceptions are raised, not passed or returned; "
+            "document it in a `Raises:` section, or return a record"
+        )
+    if issubclass(tp, enum.Flag):
+        raise TypeProblem(
+            f"`{describe(tp)}` is a flag enum whose values combine; the IDL enum holds one "
+            "member, so use `list[...]` of a plain enum"
+        )
+    return ugm.Named(named(tp))

@@ -1,0 +1,92 @@
+"""Default values to UGM literals, guided by the declared type.
+
+Only literals the IDL can write are defaults: None, bool, int, float, str, bytes, lists, tuples
+and dicts of those, and members of exported enums. Anything else (a `Decimal`, a `datetime`, a
+record instance, a sentinel object) has no IDL spelling; the fix is `T | None = None`.
+"""
+
+from __future__ import annotations
+
+import enum
+import math
+from collections.abc import Callable
+
+from .. import ugm
+from ._types import TypeProblem
+
+EnumName = Callable[[type], str | None]
+"""The UGM name of an exported enum class, or None when the class is not one."""
+
+
+def literal(value: object, tp: ugm.TypeRef, enum_name: EnumName) -> ugm.Value:
+    """The literal for `value` as a default of type `tp`. Raises TypeProblem."""
+    if isinstance(tp, ugm.Optional):
+        if value is None:
+            return ugm.NoneLit()
+        return literal(value, tp.inner, enum_name)
+    if value is None:
+        if isinstance(tp, ugm.Primitive) and tp.name == "none":
+            return ugm.NoneLit()
+        raise TypeProblem(
+            "the default is None but the type does not allow None; annotate `T | None`"
+        )
+    if isinstance(value, enum.Enum):
+        return _enum_member(value, tp, enum_name)
+    if isinstance(tp, ugm.Primitive):
+        return _primitive(value, tp.name)
+    if isinstance(tp, ugm.ListOf) and isinstance(value, list | tuple):
+        return ugm.ListLit(tuple(literal(v, tp.item, enum_name) for v in value))
+    if isinstance(tp, ugm.MapOf) and isinstance(value, dict):
+        return ugm.MapLit(
+            tuple(
+                (literal(k, tp.key, enum_name), literal(v, tp.value, enum_name))
+                for k, v in value.items()
+            )
+        )
+    raise TypeProblem(_no_literal(value))
+
+
+def _primitive(value: object, name: str) -> ugm.Value:
+    if name == "bool" and isinstance(value, bool):
+        return ugm.BoolLit(value)
+    if name == "int" and isinstance(value, int) and not isinstance(value, bool):
+        return ugm.IntLit(int(value))
+    if name == "float" and isinstance(value, int | float) and not isinstance(value, bool):
+        if not math.isfinite(value):
+            raise TypeProblem(
+                f"the default {value!r} is not finite and the IDL has no literal for it; "
+                "use `float | None = None`"
+            )
+        return ugm.FloatLit(float(value))
+    if name == "str" and isinstance(value, str):
+        return ugm.StrLit(str(value))
+    if name == "bytes" and isinstance(value, bytes):
+        return ugm.BytesLit(bytes(value))
+    if name in ("int", "float", "str", "bool", "bytes", "none") and _is_literal(value):
+        raise TypeProblem(f"the default {value!r} is not a {name}")
+    raise TypeProblem(_no_literal(value))
+
+
+def _enum_member(value: enum.Enum, tp: ugm.TypeRef, enum_name: EnumName) -> ugm.Value:
+    owner = enum_name(type(value))
+    if isinstance(tp, ugm.Named) and owner == tp.name:
+        return ugm.EnumLit(owner, value.name)
+    # An IntEnum/StrEnum member where a plain int/str is declared is that int/str.
+    if isinstance(tp, ugm.Primitive) and isinstance(value.value, int | str):
+        return _primitive(value.value, tp.name)
+    raise TypeProblem(f"the default {value!r} does not match the declared type")
+
+
+def _is_literal(value: object) -> bool:
+    return value is None or isinstance(value, bool | int | float | str | bytes)
+
+
+def _no_literal(value: object) -> str:
+    shown = repr(value)
+    if len(shown) > 60:
+        shown = shown[:57] + "..."
+    return (
+        f"the default {shown} ({type(value).__qualname__}) has no IDL literal (defaults must be "
+        "None, bool, int, float, str, bytes, a list or dict of those, or an enum member); "
+        "make the parameter `T | None = None` and compute the value in the body"
+    )

@@ -44,15 +44,20 @@ def calculator(version: str = "1.0.0", *, extra: bool = False) -> ugm.Module:
         version,
         (
             ugm.Error(
-                "DivisionByZero", (ugm.Field("dividend", FLOAT),), doc="Raised when dividing by zero."
+                "DivisionByZero",
+                (ugm.Field("dividend", FLOAT),),
+                doc="Raised when dividing by zero.",
             ),
             ugm.Enum(
                 "Mode", (ugm.EnumMember("EXACT", 1), ugm.EnumMember("FAST", 2)), doc="How to round."
             ),
             ugm.Record(
                 "Result",
-                (ugm.Field("value", FLOAT), ugm.Field("mode", ugm.Named("Mode"), ugm.EnumLit("Mode", "EXACT"))),
-                doc="A result <with> markup & quotes \"here\".",
+                (
+                    ugm.Field("value", FLOAT),
+                    ugm.Field("mode", ugm.Named("Mode"), ugm.EnumLit("Mode", "EXACT")),
+                ),
+                doc='A result <with> markup & quotes "here".',
             ),
             ugm.Service("calculator", tuple(methods), doc="The module's functions."),
             ugm.Class(
@@ -62,7 +67,10 @@ def calculator(version: str = "1.0.0", *, extra: bool = False) -> ugm.Module:
                     ugm.Method("add", (ugm.Param("amount", FLOAT),), FLOAT, doc="Add `amount`."),
                     ugm.Method("describe", (), STR, static=True, doc="What this class does."),
                 ),
-                (ugm.Property("value", FLOAT, doc="The current value."), ugm.Property("label", STR, readonly=False)),
+                (
+                    ugm.Property("value", FLOAT, doc="The current value."),
+                    ugm.Property("label", STR, readonly=False),
+                ),
                 doc="A running total that lives in the gateway.",
             ),
         ),

@@ -102,6 +102,12 @@ class DevServer:
             return f"http://{host}"
         return self.http_url.rstrip("/")
 
+    def _call_url(self, base: str, target: str) -> str | None:
+        """The URL baked into a client as its default: TCP for Python, WebSocket for TypeScript
+        (it also runs in browsers), each falling back to the other."""
+        ep = Endpoints.from_urls(self.endpoints, base)
+        return (ep.tcp or ep.ws) if target == "python" else (ep.ws or ep.tcp)
+
     def _dispatch(self, raw_path: str, headers: Headers) -> Reply:
         # Decode once, then refuse anything that could climb out of a route's namespace.
         path = unquote(raw_path)
@@ -131,8 +137,8 @@ class DevServer:
                 idl=self.idl,
             )
             return _text(200, page, "text/html; charset=utf-8")
-        if parts[0] == "idl" and len(parts) == 2 and parts[1].endswith(".graft"):
-            return self._idl(parts[1][: -len(".graft")])
+        if parts[0] == "idl" and len(parts) == 2:  # `graftc serve` has its own /idl; same answer
+            return self._idl(parts[1].removesuffix(".graft"))
         if path == "/pypi" or path == "/pypi/":
             return _text(
                 200,
@@ -154,7 +160,7 @@ class DevServer:
         if parts[:2] == ["pypi", "simple"]:
             return self._simple(parts[2:], headers)
         if parts[:2] == ["pypi", "files"] and len(parts) == 3:
-            return self._wheel(parts[2])
+            return self._wheel(parts[2], base)
         if parts[0] == "npm" and len(parts) == 2:
             if parts[1].endswith(".tgz"):
                 return self._tarball(parts[1], base)
@@ -210,7 +216,11 @@ class DevServer:
         if norm != project:
             return _text(301, "", Location=f"../{norm}/")
         module = projects[norm]
-        wheel = self.store.wheel(module) if module else self.store.runtime_wheel()
+        wheel = (
+            self.store.wheel(module, self._call_url(self.base_url(headers), "python"))
+            if module
+            else self.store.runtime_wheel()
+        )
         version = self.store.python_version(module) if module else _wheel_version(wheel.filename)
         files = [indexes.IndexFile(wheel.filename, wheel.sha256, _requires_python(module))]
         if as_json:
@@ -219,7 +229,7 @@ class DevServer:
             )
         return _text(200, indexes.simple_project_html(norm, files), ctype, Vary="Accept")
 
-    def _wheel(self, filename: str) -> Reply:
+    def _wheel(self, filename: str, base: str) -> Reply:
         if not _SAFE_NAME.match(filename) or not filename.endswith(".whl"):
             return not_found(filename)
         for name in self.store.modules:
@@ -227,7 +237,7 @@ class DevServer:
             if filename.startswith(naming.wheel_stem(dist) + "-"):
                 expected = naming.wheel_filename(dist, self.store.python_version(name))
                 if filename == expected:
-                    w = self.store.wheel(name)
+                    w = self.store.wheel(name, self._call_url(base, "python"))
                     return _bytes(w.data, "application/zip", w.filename)
         if filename.startswith(naming.wheel_stem(RUNTIME_DISTRIBUTION) + "-"):
             w = self.store.runtime_wheel()
@@ -248,7 +258,9 @@ class DevServer:
             if filename.startswith(pkg + "-"):
                 expected = naming.tarball_filename(pkg, self.store.npm_version(name))
                 if filename == expected:
-                    t = self.store.tarball(name, self._runtime_spec(base))
+                    t = self.store.tarball(
+                        name, self._runtime_spec(base), self._call_url(base, "typescript")
+                    )
                     return _bytes(t.data, "application/octet-stream", t.filename)
         if filename.startswith(RUNTIME_NPM + "-"):
             try:
@@ -268,7 +280,9 @@ class DevServer:
         else:
             name = self.store.by_npm_package(package)
             version = self.store.npm_version(name)
-            t = self.store.tarball(name, self._runtime_spec(base))
+            t = self.store.tarball(
+                name, self._runtime_spec(base), self._call_url(base, "typescript")
+            )
             manifest = _manifest(t.data)
         url = f"{base}/npm/{t.filename}"
         doc = indexes.npm_packument(package, version, url, t.sha1, t.integrity, manifest)

@@ -204,7 +204,7 @@ def _module_section(
         except Exception as e:  # a printer bug must not hide the rest of the page
             text = f"// the IDL printer failed: {type(e).__name__}: {e}"
         out.append(
-            f'<p><a class="download" href="/idl/{_e(m.name)}.graft" download="{_e(m.name)}.graft">'
+            f'<p><a class="download" href="/idl/{_e(m.name)}" download="{_e(m.name)}.graft">'
             f"download {_e(m.name)}.graft</a></p>"
         )
         out.append(f'<pre class="idl"><code>{_e(text)}</code></pre>')

@@ -1,0 +1,92 @@
+"""The front end's entry points: text to a checked UGM, a UGM to canonical text, and `fmt`."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from graftcode_runtime import ugm
+from lark import Token
+
+from graftc.diagnostics import Diagnostic, DiagnosticError, at, sort_key
+from graftc.idl import _parser
+from graftc.idl._check import check_module
+from graftc.idl._layout import Layout, build_layout
+from graftc.idl._printer import print_module as _print
+from graftc.idl._transform import Positions, ToUGM
+
+
+def parse(text: str, file: str = "<input>") -> ugm.Module:
+    """Parse and check `.graft` text. Raises DiagnosticError carrying every error found."""
+    module, _ = _parse(text, file, keep_comments=False)
+    return module
+
+
+def load(path: str | Path) -> ugm.Module:
+    """Read and parse a `.graft` file (UTF-8). Unreadable files are diagnostics too."""
+    text = read_source(path)
+    return parse(text, str(path))
+
+
+def read_source(path: str | Path) -> str:
+    try:
+        return Path(path).read_text(encoding="utf-8")
+    except UnicodeDecodeError as e:
+        raise DiagnosticError(
+            [Diagnostic(str(path), 0, 0, f"not valid UTF-8 (byte {e.start}): {e.reason}")]
+        ) from None
+    except OSError as e:
+        raise DiagnosticError([Diagnostic(str(path), 0, 0, e.strerror or str(e))]) from None
+
+
+def print_module(module: ugm.Module) -> str:
+    """The canonical `.graft` text of `module` (which needs no spans)."""
+    return _print(module)
+
+
+def check(module: ugm.Module) -> list[Diagnostic]:
+    """Semantic checks of a model, from any source. Positions come from the nodes' spans."""
+    return check_module(module, Positions())
+
+
+def format_source(text: str, file: str = "<input>") -> str:
+    """`graftc fmt` for one file's text: canonical, with plain comments and member grouping
+    kept. Raises DiagnosticError when the text has errors (a broken file is never rewritten)."""
+    module, layout = _parse(text, file, keep_comments=True)
+    assert layout is not None
+    return _print(module, layout)
+
+
+def _parse(text: str, file: str, keep_comments: bool) -> tuple[ugm.Module, Layout | None]:
+    comments: list[Token] = []
+    token = _parser.COMMENT_SINK.set(comments if keep_comments else None)
+    try:
+        tree, syntax = _parser.parse_tree(text)
+    finally:
+        _parser.COMMENT_SINK.reset(token)
+    if tree is None:
+        raise DiagnosticError(
+            [at(file, text, line, col, msg, end_column=end) for line, col, end, msg in syntax]
+        )
+    transformer = ToUGM(file)
+    module = transformer.transform(tree)
+    problems = [
+        at(file, text, s.line, s.column, msg, end_column=_end(s))
+        for s, msg in transformer.pos.problems
+    ]
+    problems += [_with_source(d, text) for d in check_module(module, transformer.pos)]
+    if problems:
+        raise DiagnosticError(sorted(set(problems), key=sort_key))
+    layout = (
+        build_layout(module, transformer.pos.extents, comments, text) if keep_comments else None
+    )
+    return module, layout
+
+
+def _end(s: ugm.Span) -> int | None:
+    return s.end_column if s.end_line == s.line else None
+
+
+def _with_source(d: Diagnostic, text: str) -> Diagnostic:
+    if d.source_line is not None or d.line <= 0:
+        return d
+    return at(d.file, text, d.line, d.column, d.message, d.severity, d.end_column)

@@ -1,0 +1,184 @@
+"""Running the lark parser: locating the grammar, caching the parser, and turning lark's
+exceptions into diagnostics (recovering at the next declaration, so one run shows every broken
+declaration)."""
+
+from __future__ import annotations
+
+import contextvars
+import functools
+import re
+from importlib import resources
+from pathlib import Path
+
+from graftcode_runtime import ugm
+from lark import Lark, Token, Tree, UnexpectedCharacters, UnexpectedInput, UnexpectedToken
+from lark.lexer import PatternStr
+
+_REPO_GRAMMAR = Path(__file__).resolve().parents[3] / "grammar" / "graft.lark"
+
+# Descriptions of the regex terminals in messages; string terminals show as themselves.
+_TERMINAL_NAMES = {
+    "NAME": "a name",
+    "INT": "an integer",
+    "FLOAT": "a float",
+    "STRING": "a string",
+    "BYTES": "a bytes literal",
+    "DOC_LINE": "a doc comment",
+    "$END": "end of file",
+}
+
+# A line starting (in column 1) with one of these keywords is where recovery resumes.
+_RESYNC_RE = re.compile(r"^(record|enum|error|service|class)\b", re.MULTILINE)
+
+
+def grammar_text() -> str:
+    """The grammar: from the installed package data first, else from the repository."""
+    try:
+        return resources.files("graftc").joinpath("graft.lark").read_text(encoding="utf-8")
+    except (FileNotFoundError, OSError):
+        return _REPO_GRAMMAR.read_text(encoding="utf-8")
+
+
+# `graftc fmt` keeps plain comments; the lexer hands them here while a parse that wants them runs.
+COMMENT_SINK: contextvars.ContextVar[list[Token] | None] = contextvars.ContextVar(
+    "graft_comment_sink", default=None
+)
+
+
+def _on_comment(tok: Token) -> Token:
+    sink = COMMENT_SINK.get()
+    if sink is not None:
+        sink.append(tok)
+    return tok
+
+
+@functools.cache
+def lark_parser() -> Lark:
+    return Lark(
+        grammar_text(),
+        parser="lalr",
+        lexer="contextual",
+        start=["start", "decls"],
+        propagate_positions=True,
+        maybe_placeholders=True,
+        lexer_callbacks={"COMMENT": _on_comment, "BLOCK_COMMENT": _on_comment},
+    )
+
+
+def parse_tree(text: str) -> tuple[Tree[Token] | None, list[tuple[int, int, int, str]]]:
+    """The parse tree (None after a syntax error) and the syntax errors as
+    (line, column, end_column, message)."""
+    parser = lark_parser()
+    try:
+        return parser.parse(text, start="start"), []
+    except UnexpectedInput as e:
+        errors = [_describe(e, text)]
+        offset = _error_offset(e, text)
+    # Resume at each later declaration; blank out what came before so positions stay exact.
+    while True:
+        m = _RESYNC_RE.search(text, _next_line(text, offset))
+        if m is None:
+            return None, errors
+        masked = _mask(text, m.start())
+        try:
+            parser.parse(masked, start="decls")
+            return None, errors
+        except UnexpectedInput as e2:
+            errors.append(_describe(e2, masked))
+            offset = max(_error_offset(e2, masked), m.start())
+
+
+def _mask(text: str, upto: int) -> str:
+    head = re.sub(r"[^\n]", " ", text[:upto])
+    return head + text[upto:]
+
+
+def _next_line(text: str, offset: int) -> int:
+    nl = text.find("\n", offset)
+    return len(text) if nl < 0 else nl + 1
+
+
+def _error_offset(e: UnexpectedInput, text: str) -> int:
+    if isinstance(e, UnexpectedToken) and e.token.type == "$END":
+        return len(text)
+    pos = getattr(e, "pos_in_stream", None)
+    if isinstance(e, UnexpectedToken):
+        pos = e.token.start_pos
+    return pos if isinstance(pos, int) else len(text)
+
+
+def _describe(e: UnexpectedInput, text: str) -> tuple[int, int, int, str]:
+    if isinstance(e, UnexpectedToken):
+        tok = e.token
+        if tok.type == "$END":
+            line, col = _end_position(text)
+            return line, col, col + 1, f"unexpected end of file, expected {_expected(e)}"
+        line, col = tok.line or 1, tok.column or 1
+        width = max(1, (tok.end_column or col + 1) - col) if tok.end_line == tok.line else 1
+        if tok.type == "DOC_LINE":
+            message = (
+                "unexpected doc comment: '///' documents the declaration or member that follows"
+                " it (use '//' for a plain comment)"
+            )
+        elif str(tok).startswith("/*"):
+            message = "unterminated block comment"
+        else:
+            message = f"unexpected {_token(tok)}, expected {_expected(e)}"
+        return line, col, col + width, message
+    assert isinstance(e, UnexpectedCharacters)
+    line, col = e.line, e.column
+    rest = text[e.pos_in_stream :]
+    if rest.startswith("/*"):
+        message = "unterminated block comment"
+    elif rest.startswith('"'):
+        message = "unterminated string (strings end on the line they start)"
+    else:
+        message = f"unexpected character {rest[:1]!r}"
+    return line, col, col + 1, message
+
+
+def _end_position(text: str) -> tuple[int, int]:
+    lines = text.split("\n")
+    # Point just past the last non-blank line: that is where something is missing.
+    while len(lines) > 1 and not lines[-1].strip():
+        lines.pop()
+    return len(lines), len(lines[-1]) + 1
+
+
+def _token(tok: Token) -> str:
+    value = str(tok)
+    if tok.type == "NAME":
+        return f"name '{value}'"
+    if tok.type in ("INT", "FLOAT"):
+        return f"number {value}"
+    if tok.type in ("STRING", "BYTES"):
+        return f"string {value}"
+    return f"'{value}'"
+
+
+def _expected(e: UnexpectedToken) -> str:
+    # LALR states are shared between contexts, so `e.expected` over-approximates; asking the
+    # interactive parser which terminals it would really accept gives the exact set.
+    names = set(e.expected or ())
+    interactive = getattr(e, "interactive_parser", None)
+    if interactive is not None:
+        names = set(interactive.accepts()) or names
+    # Doc comments and annotations may precede every item; listing them is noise.
+    if names - {"DOC_LINE", "AT"}:
+        names -= {"DOC_LINE", "AT"}
+    terminals = {t.name: t for t in lark_parser().terminals}
+    shown = []
+    for name in names:
+        term = terminals.get(name)
+        if term is not None and isinstance(term.pattern, PatternStr):
+            shown.append(f"'{term.pattern.value}'")
+        else:
+            shown.append(_TERMINAL_NAMES.get(name, name))
+    shown.sort(key=lambda s: (not s.startswith("'"), s))
+    if len(shown) == 1:
+        return shown[0]
+    return "one of " + ", ".join(shown[:-1]) + " or " + shown[-1]
+
+
+def span(line: int, column: int, end_column: int, file: str) -> ugm.Span:
+    return ugm.Span(line, column, line, end_column, file)

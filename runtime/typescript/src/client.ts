@@ -1,0 +1,349 @@
+/**
+ * The client: one connection to a gateway for one module, any number of calls in flight on it.
+ *
+ * Generated packages call {@link Client.call} with a {@link MemberSpec} (what the member is and
+ * how its values cross the wire) and get typed values back; {@link Client.invoke} is the
+ * low-level call with wire values, for tools and dynamic callers.
+ */
+import { DEFAULTS, resolveOptions, type ClientOptions, type ResolvedOptions } from "./config.js";
+import { Connection, type CallSpec, type InvokeOptions } from "./connection.js";
+import { parseEndpoint } from "./endpoint.js";
+import { ConnectionLost, GraftError, RemoteError, StatusCode, type RemoteErrorInfo } from "./errors.js";
+import { InstanceRef } from "./protocol.js";
+import { transportFor } from "./transport.js";
+import { fromWire, toWire, type FieldDesc, type InstanceCodec, type TypeDesc } from "./types.js";
+
+/** Options every generated method takes as its last argument. */
+export interface CallOptions {
+  /** Deadline for this call in milliseconds (overrides the client's default; 0 = none). */
+  timeoutMs?: number;
+  /** Cancels the call: the promise rejects with `Cancelled` and the gateway is told to stop. */
+  signal?: AbortSignal;
+  /** Metadata (string headers) for this call, merged over the client's. */
+  metadata?: Record<string, string>;
+}
+
+export interface ParamSpec {
+  /** Name in TypeScript (for keyword parameters: the key in the options object). */
+  readonly name: string;
+  /** Name in the IDL, used on the wire. */
+  readonly wire: string;
+  readonly kind: "positional" | "either" | "keyword";
+  readonly type: TypeDesc;
+  /** Has a default on the gateway side, so the caller may leave it out. */
+  readonly optional: boolean;
+}
+
+/** One member of the module, as generated code describes it. */
+export interface MemberSpec {
+  readonly kind: "call" | "new" | "get" | "set";
+  readonly target: string;
+  readonly member: string;
+  readonly params: readonly ParamSpec[];
+  readonly returns: TypeDesc;
+}
+
+/** A declared error type: its fields and how to build the generated subclass. */
+export interface ErrorSpec {
+  readonly fields: readonly FieldDesc[];
+  make(info: RemoteErrorInfo, fields: Record<string, unknown>): RemoteError;
+}
+
+/** Everything the runtime needs to know about one generated module. */
+export interface ModuleBinding {
+  readonly module: string;
+  readonly schemaHash: string;
+  readonly errors: Readonly<Record<string, ErrorSpec>>;
+  readonly classes: Readonly<Record<string, (client: Client, ref: InstanceHandle) => RemoteInstance>>;
+}
+
+/** What a proxy holds: the instance id and the connection the instance belongs to. */
+export interface InstanceHandle {
+  readonly id: number;
+  readonly connection: Connection;
+}
+
+const CALL_OPTION_KEYS = new Set(["timeoutMs", "signal", "metadata"]);
+
+// Proxies dropped without close() are released when collected (best effort: the gateway also
+// frees every instance of a connection when it closes).
+const finalizer =
+  typeof FinalizationRegistry === "function"
+    ? new FinalizationRegistry<InstanceHandle>((h) => {
+        h.connection.releaseQuietly(h.id);
+      })
+    : undefined;
+
+export class Client implements AsyncDisposable {
+  readonly options: ResolvedOptions;
+  private connection: Connection | undefined;
+  private connecting: Promise<Connection> | undefined;
+  private closed = false;
+  private readonly instances: InstanceCodec;
+
+  private constructor(
+    readonly binding: ModuleBinding,
+    options: ClientOptions,
+    defaults: { url?: string | undefined },
+  ) {
+    this.options = resolveOptions(binding.module, options, defaults.url === undefined ? {} : { url: defaults.url });
+    parseEndpoint(this.options.url); // fail fast on a bad URL
+    this.instances = {
+      toWire: (className, v) => {
+        if (!(v instanceof RemoteInstance) || v.className !== className) {
+          throw new GraftError(`expected a ${className} proxy`, StatusCode.INVALID_ARGUMENT);
+        }
+        return v.$ref();
+      },
+      fromWire: (className, w) => {
+        if (!(w instanceof InstanceRef)) {
+          throw new GraftError(`the gateway sent ${String(w)} where a ${className} instance was expected`, StatusCode.INTERNAL);
+        }
+        const make = this.binding.classes[w.className] ?? this.binding.classes[className];
+        const conn = this.connection;
+        if (make === undefined || conn === undefined) {
+          throw new GraftError(`no proxy class for ${w.className}`, StatusCode.INTERNAL);
+        }
+        return make(this, { id: w.id, connection: conn });
+      },
+    };
+  }
+
+  /** Connect now (handshake included); rejects with ConnectionLost if the gateway is unreachable. */
+  static async connect(
+    binding: ModuleBinding,
+    options: ClientOptions = {},
+    defaults: { url?: string | undefined } = {},
+  ): Promise<Client> {
+    const client = new Client(binding, options, defaults);
+    await client.ensureConnected();
+    return client;
+  }
+
+  /** A client that connects on its first call. */
+  static lazy(binding: ModuleBinding, options: ClientOptions = {}, defaults: { url?: string | undefined } = {}): Client {
+    return new Client(binding, options, defaults);
+  }
+
+  /** The open connection, opening one if needed (and if reconnecting is allowed). */
+  async ensureConnected(signal?: AbortSignal): Promise<Connection> {
+    if (this.closed) throw new ConnectionLost("the client was closed");
+    if (this.connection !== undefined && this.connection.isOpen) return this.connection;
+    if (this.connection !== undefined && !this.options.reconnect) {
+      throw this.connection.failure ?? new ConnectionLost("the connection was lost");
+    }
+    this.connecting ??= this.open(signal).finally(() => {
+      this.connecting = undefined;
+    });
+    return this.connecting;
+  }
+
+  private async open(signal?: AbortSignal): Promise<Connection> {
+    const endpoint = parseEndpoint(this.options.url);
+    const factory = this.options.transportFactory ?? transportFor(endpoint.transport);
+    const conn = await Connection.open(endpoint, factory, {
+      module: this.binding.module,
+      schemaHash: this.binding.schemaHash,
+      connectTimeoutMs: this.options.connectTimeoutMs || DEFAULTS.connectTimeoutMs,
+      maxMessageBytes: this.options.maxMessageBytes,
+      headers: this.options.headers,
+      ...(signal === undefined ? {} : { signal }),
+    });
+    if (this.closed) {
+      conn.close();
+      throw new ConnectionLost("the client was closed");
+    }
+    this.connection = conn;
+    return conn;
+  }
+
+  /** Low level: run one operation with wire values in and out (no type conversion). */
+  async invoke(spec: CallSpec, options: CallOptions = {}, connection?: Connection): Promise<unknown> {
+    const conn = connection ?? (await this.ensureConnected(options.signal));
+    const invokeOptions: InvokeOptions = {
+      timeoutMs: options.timeoutMs ?? this.options.timeoutMs,
+      metadata: { ...this.options.metadata, ...(options.metadata ?? {}) },
+      ...(options.signal === undefined ? {} : { signal: options.signal }),
+    };
+    return conn.invoke(spec, invokeOptions);
+  }
+
+  /**
+   * Call `spec` with typed arguments: `args` are the positional arguments in declaration order,
+   * `options` holds keyword arguments (by TypeScript name) and call options.
+   */
+  async call(
+    spec: MemberSpec,
+    args: readonly unknown[],
+    callOptions?: CallOptions,
+    instance?: RemoteInstance,
+  ): Promise<unknown> {
+    const options = callOptions as (CallOptions & Record<string, unknown>) | undefined;
+    const where = spec.kind === "new" ? `${spec.target}.create` : `${spec.target}.${spec.member}`;
+    const wireArgs: unknown[] = [];
+    const kwargs: Record<string, unknown> = {};
+    let positionalIndex = 0;
+    let gap: string | undefined;
+    for (const p of spec.params) {
+      let value: unknown;
+      if (p.kind === "keyword") value = options?.[p.name];
+      else value = args[positionalIndex++];
+      if (value === undefined) {
+        if (!p.optional) {
+          throw new GraftError(`${where}: missing required argument ${p.name}`, StatusCode.INVALID_ARGUMENT);
+        }
+        if (p.kind === "positional") gap ??= p.name;
+        continue;
+      }
+      const wire = toWire(p.type, value, `${where}(${p.name})`, this.instances);
+      if (p.kind === "positional") {
+        if (gap !== undefined) {
+          throw new GraftError(`${where}: ${p.name} is given but the positional-only ${gap} before it is not`, StatusCode.INVALID_ARGUMENT);
+        }
+        wireArgs.push(wire);
+      } else kwargs[p.wire] = wire;
+    }
+    if (options !== undefined) {
+      for (const key of Object.keys(options)) {
+        if (!CALL_OPTION_KEYS.has(key) && !spec.params.some((p) => p.kind === "keyword" && p.name === key)) {
+          throw new GraftError(`${where}: unknown option ${JSON.stringify(key)}`, StatusCode.INVALID_ARGUMENT);
+        }
+      }
+    }
+    const onlyCall: CallOptions = {};
+    if (options?.timeoutMs !== undefined) onlyCall.timeoutMs = options.timeoutMs;
+    if (options?.signal !== undefined) onlyCall.signal = options.signal;
+    if (options?.metadata !== undefined) onlyCall.metadata = options.metadata;
+    let connection: Connection | undefined;
+    if (instance !== undefined) connection = instance.$connection();
+    let result: unknown;
+    try {
+      result = await this.invoke(
+        {
+          kind: spec.kind,
+          target: spec.target,
+          member: spec.member,
+          args: wireArgs,
+          kwargs,
+          instance: instance === undefined ? null : instance.id,
+        },
+        onlyCall,
+        connection,
+      );
+    } catch (e) {
+      throw e instanceof RemoteError ? this.typedError(e) : e;
+    }
+    return fromWire(spec.returns, result, `the result of ${where}`, this.instances);
+  }
+
+  /** Turn a RemoteError naming a declared error type into the generated subclass. */
+  private typedError(e: RemoteError): RemoteError {
+    const spec = e.typeName === null ? undefined : this.binding.errors[e.typeName];
+    if (spec === undefined) return e;
+    const fields: Record<string, unknown> = {};
+    try {
+      for (const f of spec.fields) {
+        const w = e.fields[f.wire];
+        fields[f.name] =
+          w === undefined
+            ? f.default !== undefined
+              ? f.default()
+              : null
+            : fromWire(f.type, w, `${e.typeName}.${f.name}`, this.instances);
+      }
+    } catch {
+      return e;
+    }
+    const typed = spec.make(
+      { code: e.code, message: e.message, typeName: e.typeName, fields: e.fields, remoteTraceback: e.remoteTraceback },
+      fields,
+    );
+    return typed;
+  }
+
+  /** True while a connection is open. */
+  get connected(): boolean {
+    return this.connection?.isOpen ?? false;
+  }
+
+  /** What the gateway said about itself in the handshake (module, version, ...), once connected. */
+  get serverInfo(): Readonly<Record<string, unknown>> | undefined {
+    return this.connection?.serverInfo;
+  }
+
+  /** Close the connection; calls in flight reject with ConnectionLost. Idempotent. */
+  async close(): Promise<void> {
+    this.closed = true;
+    const conn = this.connection ?? (await this.connecting?.catch(() => undefined));
+    conn?.close();
+  }
+
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.close();
+  }
+}
+
+/** Base class of generated proxies for instances held by the gateway. */
+export class RemoteInstance implements AsyncDisposable {
+  #released = false;
+
+  constructor(
+    /** @internal */
+    protected readonly $client: Client,
+    /** The IDL class name. */
+    readonly className: string,
+    /** @internal */
+    private readonly $handle: InstanceHandle,
+  ) {
+    finalizer?.register(this, $handle, this);
+  }
+
+  /** The instance id on the gateway (unique on its connection). */
+  get id(): number {
+    return this.$handle.id;
+  }
+
+  /** True after close(), or once the connection that holds the instance has closed. */
+  get released(): boolean {
+    return this.#released || !this.$handle.connection.isOpen;
+  }
+
+  /** @internal */
+  $connection(): Connection {
+    if (this.#released) {
+      throw new GraftError(`${this.className} #${this.id} was released`, StatusCode.FAILED_PRECONDITION);
+    }
+    if (!this.$handle.connection.isOpen) {
+      throw new ConnectionLost(`${this.className} #${this.id} belonged to a connection that has closed`);
+    }
+    return this.$handle.connection;
+  }
+
+  /** @internal The wire reference, for passing the proxy as an argument. */
+  $ref(): InstanceRef {
+    this.$connection();
+    return new InstanceRef(this.className, this.id);
+  }
+
+  /** @internal Used by generated methods. */
+  protected $call(spec: MemberSpec, args: readonly unknown[], options?: CallOptions): Promise<unknown> {
+    return this.$client.call(spec, args, options, this);
+  }
+
+  /** Release the instance on the gateway. Idempotent; later calls fail with FAILED_PRECONDITION. */
+  async close(): Promise<void> {
+    if (this.#released) return;
+    this.#released = true;
+    finalizer?.unregister(this);
+    const conn = this.$handle.connection;
+    if (conn.isOpen) await conn.release(this.id);
+  }
+
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.close();
+  }
+
+  toString(): string {
+    return `<remote ${this.className} #${this.id}>`;
+  }
+}

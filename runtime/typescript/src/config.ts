@@ -1,0 +1,133 @@
+/**
+ * Client settings, resolved with the precedence code > environment > generated default.
+ *
+ * Environment variables (read in Node only; browsers have no environment), where `<MODULE>` is
+ * the module name in upper case with non-alphanumerics as `_` (`shop` -> `SHOP`). These are the
+ * names and formats the Python runtime reads too. There is no global URL: one would send every
+ * module's calls to the same gateway.
+ *
+ *   GRAFT_<MODULE>_URL                              gateway URL (tcp://, tls://, ws://, wss://),
+ *                                                   or host:port with GRAFT_<MODULE>_TRANSPORT
+ *   GRAFT_<MODULE>_TRANSPORT / GRAFT_TRANSPORT      tcp, tls, ws or wss (for a URL without scheme)
+ *   GRAFT_<MODULE>_TIMEOUT / GRAFT_TIMEOUT          default per-call deadline, in seconds
+ *   GRAFT_<MODULE>_CONNECT_TIMEOUT / GRAFT_CONNECT_TIMEOUT   connect timeout, in seconds
+ *   GRAFT_<MODULE>_METADATA / GRAFT_METADATA        metadata sent with every call: `k=v,k2=v2`
+ */
+import { GraftError, StatusCode } from "./errors.js";
+import type { TransportFactory } from "./transport.js";
+
+export type TransportName = "tcp" | "tls" | "ws" | "wss";
+const TRANSPORTS: readonly string[] = ["tcp", "tls", "ws", "wss"];
+
+export interface ClientOptions {
+  /** The gateway URL, e.g. `ws://127.0.0.1:7471/` or `tcp://127.0.0.1:7470`. */
+  url?: string;
+  /** The transport for a URL given without a scheme (`host:port`); must agree with a scheme. */
+  transport?: TransportName;
+  /** Default deadline for every call, in milliseconds; `0` or `Infinity` means none. */
+  timeoutMs?: number;
+  /** How long opening the connection (and the handshake) may take, in milliseconds. */
+  connectTimeoutMs?: number;
+  /** Metadata (string headers) sent with every call; per-call metadata is merged over it. */
+  metadata?: Record<string, string>;
+  /** The largest message accepted from the gateway, in bytes. */
+  maxMessageBytes?: number;
+  /** Extra headers for the WebSocket upgrade request (Node only). */
+  headers?: Record<string, string>;
+  /** Replace the transport chosen from the URL's scheme (for tests, or a custom socket). */
+  transportFactory?: TransportFactory;
+  /** Reconnect on the next call after the connection was lost (default true). */
+  reconnect?: boolean;
+}
+
+export interface ResolvedOptions {
+  url: string;
+  timeoutMs: number;
+  connectTimeoutMs: number;
+  metadata: Record<string, string>;
+  maxMessageBytes: number;
+  headers: Record<string, string>;
+  transportFactory: TransportFactory | undefined;
+  reconnect: boolean;
+}
+
+export const DEFAULTS = {
+  url: "ws://127.0.0.1:7471/",
+  timeoutMs: 0,
+  connectTimeoutMs: 10_000,
+  maxMessageBytes: 16 * 1024 * 1024,
+} as const;
+
+type Env = Record<string, string | undefined>;
+
+function environment(): Env {
+  const proc = (globalThis as { process?: { env?: Env } }).process;
+  return proc?.env ?? {};
+}
+
+export function envPrefix(module: string): string {
+  return `GRAFT_${module.toUpperCase().replace(/[^A-Z0-9]/g, "_")}_`;
+}
+
+function seconds(name: string, text: string): number {
+  const n = Number(text);
+  if (text.trim() === "" || !Number.isFinite(n) || n < 0) {
+    throw new GraftError(`${name}=${JSON.stringify(text)}: expected a number of seconds`, StatusCode.INVALID_ARGUMENT);
+  }
+  return n * 1000;
+}
+
+export function parseMetadata(name: string, text: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const part of text.split(",")) {
+    if (part.trim() === "") continue;
+    const eq = part.indexOf("=");
+    if (eq <= 0) throw new GraftError(`${name}: expected k=v pairs separated by commas, got ${JSON.stringify(part)}`, StatusCode.INVALID_ARGUMENT);
+    out[part.slice(0, eq).trim()] = part.slice(eq + 1).trim();
+  }
+  return out;
+}
+
+/** Resolve the settings for module `module`: `options` (code) over the environment over `defaults`. */
+export function resolveOptions(
+  module: string,
+  options: ClientOptions = {},
+  defaults: { url?: string } = {},
+  env: Env = environment(),
+): ResolvedOptions {
+  const prefix = envPrefix(module);
+  const pick = (key: string): [string, string] | undefined => {
+    const names = key === "URL" ? [prefix + key] : [prefix + key, `GRAFT_${key}`];
+    for (const name of names) {
+      const v = env[name];
+      if (v !== undefined && v !== "") return [name, v];
+    }
+    return undefined;
+  };
+  let url = options.url ?? pick("URL")?.[1] ?? defaults.url ?? DEFAULTS.url;
+  const transportEnv = pick("TRANSPORT");
+  const transport = options.transport ?? transportEnv?.[1];
+  if (transport !== undefined) {
+    if (!TRANSPORTS.includes(transport)) {
+      throw new GraftError(`transport ${JSON.stringify(transport)}: use one of ${TRANSPORTS.join(", ")}`, StatusCode.INVALID_ARGUMENT);
+    }
+    const scheme = /^([a-z][a-z0-9+.-]*):\/\//i.exec(url)?.[1]?.toLowerCase();
+    if (scheme === undefined) url = `${transport}://${url}`;
+    else if (scheme !== transport && !(scheme === "tcp+tls" && transport === "tls")) {
+      throw new GraftError(`module ${JSON.stringify(module)}: transport ${JSON.stringify(transport)} contradicts the URL ${JSON.stringify(url)}`, StatusCode.INVALID_ARGUMENT);
+    }
+  } else if (!/^[a-z][a-z0-9+.-]*:\/\//i.test(url)) url = `tcp://${url}`;
+  const timeoutEnv = pick("TIMEOUT");
+  const connectEnv = pick("CONNECT_TIMEOUT");
+  const metadataEnv = pick("METADATA");
+  return {
+    url,
+    timeoutMs: options.timeoutMs ?? (timeoutEnv ? seconds(...timeoutEnv) : DEFAULTS.timeoutMs),
+    connectTimeoutMs: options.connectTimeoutMs ?? (connectEnv ? seconds(...connectEnv) : DEFAULTS.connectTimeoutMs),
+    metadata: { ...(metadataEnv ? parseMetadata(...metadataEnv) : {}), ...(options.metadata ?? {}) },
+    maxMessageBytes: options.maxMessageBytes ?? DEFAULTS.maxMessageBytes,
+    headers: options.headers ?? {},
+    transportFactory: options.transportFactory,
+    reconnect: options.reconnect ?? true,
+  };
+}

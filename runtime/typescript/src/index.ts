@@ -1,0 +1,24 @@
+/**
+ * graftcode-runtime: the platform-neutral core (no transports registered). Import
+ * `graftcode-runtime` instead: it picks the Node or browser entry point, which registers them.
+ */
+export { Client, RemoteInstance, type CallOptions, type ErrorSpec, type InstanceHandle, type MemberSpec, type ModuleBinding, type ParamSpec } from "./client.js";
+export { resolveOptions, envPrefix, DEFAULTS, type ClientOptions, type ResolvedOptions, type TransportName } from "./config.js";
+export { Connection, type CallSpec, type InvokeOptions } from "./connection.js";
+export { parseEndpoint, InvalidURL, DEFAULT_WS_PORT, type Endpoint, type TransportKind } from "./endpoint.js";
+export {
+  Cancelled,
+  ConnectionLost,
+  DeadlineExceeded,
+  GraftError,
+  ProtocolError,
+  RemoteError,
+  StatusCode,
+  statusName,
+  type RemoteErrorInfo,
+} from "./errors.js";
+export { decode, encode, Float64, WireMap, DEFAULT_DECODE_LIMITS, type DecodeLimits } from "./msgpack.js";
+export * as protocol from "./protocol.js";
+export { InstanceRef } from "./protocol.js";
+export { registerTransport, transportFor, type Transport, type TransportFactory, type TransportHandlers, type TransportOptions } from "./transport.js";
+export { fromWire, t, toWire, type FieldDesc, type InstanceCodec, type PrimitiveKind, type TypeDesc } from "./types.js";

@@ -116,7 +116,7 @@ class _Checker:
             why = f' ("{reason}")' if reason else ""
             self.emit(
                 R.DEPRECATED_REMOVED,
-                f"{what} was removed after being deprecated in version {self.old.version}{why}",
+                f"{what} was removed; version {self.old.version} had deprecated it{why}",
                 path,
                 old_node,
                 new_parent,
@@ -151,7 +151,10 @@ class _Checker:
         if old_t == new_t:
             return
         wire_ok, source_ok = self.types.judge(old_t, new_t, flow)
-        change = f"{what} changed type from {format_type(old_t)} to {format_type(new_t)}"
+        if rule is R.METHOD_RETURN_TYPE_CHANGED:
+            change = f"{what} now returns {format_type(new_t)} instead of {format_type(old_t)}"
+        else:
+            change = f"{what} changed type from {format_type(old_t)} to {format_type(new_t)}"
         if wire_ok and source_ok:
             self.emit(R.TYPE_WIDENED, f"{change} (compatible)", path, old, new)
             return
@@ -297,18 +300,17 @@ class _Checker:
                     f,
                     g,
                 )
-        # Only the order of the fields both versions have counts: an appended field moves nothing.
-        common_old = [n for n in old_names if n in new_names]
-        common_new = [n for n in new_names if n in old_names]
-        if common_old != common_new:
-            first = next(a for a, b in zip(common_old, common_new, strict=True) if a != b)
-            f = d.fields[old_names.index(first)]
-            g = nd.fields[new_names.index(first)]
+        # The generated Python records are dataclasses that accept fields by position, so a
+        # field that keeps its name but not its index binds differently. Appending moves nothing.
+        moved = [n for i, n in enumerate(old_names) if n in new_names and new_names.index(n) != i]
+        if moved:
+            f = d.fields[old_names.index(moved[0])]
+            g = nd.fields[new_names.index(moved[0])]
             self.emit(
                 R.FIELD_MOVED,
-                f"the fields of {label} changed order (was {', '.join(common_old)}; "
-                f"now {', '.join(common_new)})",
-                f"{d.name}.{first}",
+                f"fields of {label} changed position ({', '.join(moved)}); code constructing it "
+                "with positional arguments binds them differently",
+                f"{d.name}.{moved[0]}",
                 f,
                 g,
             )
@@ -437,7 +439,7 @@ class _Checker:
             )
         self.type_change(
             R.METHOD_RETURN_TYPE_CHANGED,
-            f"the return type of {path}",
+            path,
             path,
             m.returns,
             nm.returns,

@@ -91,6 +91,14 @@ def _read(path: str) -> str:
 
 
 def run(args: argparse.Namespace) -> int:
+    try:
+        return _run(args)
+    except DiagnosticError as e:
+        print(render_all(e.diagnostics), file=sys.stderr)
+        return 1
+
+
+def _run(args: argparse.Namespace) -> int:
     if args.list_rules:
         sys.stdout.write(format_rules("json" if args.format == "json" else "text"))
         return 0

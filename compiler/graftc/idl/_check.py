@@ -120,8 +120,8 @@ class _Checker:
                     self.at_name(
                         method,
                         method.name,
-                        f"'static' is not allowed in service '{d.name}': service functions"
-                        " need no instance already",
+                        f"'static' is not allowed in service '{d.name}': its functions need no"
+                        " instance, so drop 'static'",
                     )
                 self.method(method)
         else:
@@ -180,11 +180,11 @@ class _Checker:
                 self.error(value_span, f"enum value of '{m.name}' must be an integer or a string")
                 continue
             if type(m.value) is not first_kind:
-                kinds = {int: "integer", str: "string"}
+                kinds = {int: "an integer", str: "a string"}
                 self.error(
                     value_span,
-                    f"enum '{e.name}' mixes value kinds: '{m.name}' has a {kinds[type(m.value)]}"
-                    f" value but '{e.members[0].name}' has a {kinds[first_kind]} value",
+                    f"enum '{e.name}' mixes value kinds: '{m.name}' has {kinds[type(m.value)]}"
+                    f" value but '{e.members[0].name}' has {kinds[first_kind]} value",
                 )
                 continue
             if isinstance(m.value, int) and not INT64_MIN <= m.value <= INT64_MAX:

@@ -115,12 +115,13 @@ def _describe(e: UnexpectedInput, text: str) -> tuple[int, int, int, str]:
             return line, col, col + 1, f"unexpected end of file, expected {_expected(e)}"
         line, col = tok.line or 1, tok.column or 1
         width = max(1, (tok.end_column or col + 1) - col) if tok.end_line == tok.line else 1
-        if tok.type == "DOC_LINE":
+        if tok.type == "DOC_LINE" or _after_doc_comment(e):
+            what = "doc comment" if tok.type == "DOC_LINE" else f"{_token(tok)} after a doc comment"
             message = (
-                "unexpected doc comment: '///' documents the declaration or member that follows"
-                " it (use '//' for a plain comment)"
+                f"unexpected {what}: '///' documents the declaration or member that follows it"
+                " (use '//' for a plain comment)"
             )
-        elif str(tok).startswith("/*"):
+        elif text.startswith("/*", tok.start_pos or 0):
             message = "unterminated block comment"
         else:
             message = f"unexpected {_token(tok)}, expected {_expected(e)}"
@@ -135,6 +136,12 @@ def _describe(e: UnexpectedInput, text: str) -> tuple[int, int, int, str]:
     else:
         message = f"unexpected character {rest[:1]!r}"
     return line, col, col + 1, message
+
+
+def _after_doc_comment(e: UnexpectedToken) -> bool:
+    interactive = getattr(e, "interactive_parser", None)
+    stack = getattr(getattr(interactive, "parser_state", None), "value_stack", None)
+    return bool(stack) and isinstance(stack[-1], Token) and stack[-1].type == "DOC_LINE"
 
 
 def _end_position(text: str) -> tuple[int, int]:

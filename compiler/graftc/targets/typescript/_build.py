@@ -83,7 +83,11 @@ class _Builder:
         if isinstance(t, ugm.MapOf):
             value = self.ts_type(t.value, mode)
             if isinstance(t.key, ugm.Primitive) and t.key.name == "str":
-                return f"Readonly<Record<string, {value}>>" if mode == "in" else f"Record<string, {value}>"
+                return (
+                    f"Readonly<Record<string, {value}>>"
+                    if mode == "in"
+                    else f"Record<string, {value}>"
+                )
             return f"ReadonlyMap<number, {value}>" if mode == "in" else f"Map<number, {value}>"
         kind = self.kinds.get(t.name)
         if kind == "record":
@@ -144,7 +148,9 @@ class _Builder:
         if isinstance(v, ugm.MapLit):
             key_t = inner.key if isinstance(inner, ugm.MapOf) else None
             val_t = inner.value if isinstance(inner, ugm.MapOf) else None
-            pairs = [(self.literal(k, key_t, node), self.literal(x, val_t, node)) for k, x in v.items]
+            pairs = [
+                (self.literal(k, key_t, node), self.literal(x, val_t, node)) for k, x in v.items
+            ]
             if isinstance(key_t, ugm.Primitive) and key_t.name == "int":
                 return "new Map<number, any>([" + ", ".join(f"[{k}, {x}]" for k, x in pairs) + "])"
             return "{" + ", ".join(f"{k}: {x}" for k, x in pairs) + "}"
@@ -191,9 +197,7 @@ class _Builder:
     # ------------------------------------------------------------------ declarations
 
     def enum(self, e: ugm.Enum) -> TsEnum:
-        members = tuple(
-            TsEnumMember(m.name, json.dumps(m.value), self.doc(m)) for m in e.members
-        )
+        members = tuple(TsEnumMember(m.name, json.dumps(m.value), self.doc(m)) for m in e.members)
         values = ", ".join(json.dumps(m.value) for m in e.members)
         return TsEnum(e.name, members, self.doc(e), f"t.enum({json.dumps(e.name)}, [{values}])")
 
@@ -203,7 +207,10 @@ class _Builder:
         for f in fields:
             name = n.camel(f.name)
             if name in seen:
-                self.error(f, f"{owner}: fields {seen[name]!r} and {f.name!r} both become {name!r} in TypeScript")
+                self.error(
+                    f,
+                    f"{owner}: fields {seen[name]!r} and {f.name!r} both become {name!r} in TypeScript",
+                )
             seen[name] = f.name
             default = None if f.default is None else self.literal(f.default, f.type, f)
             optional_in_init = f.default is not None or isinstance(f.type, ugm.Optional)
@@ -227,8 +234,20 @@ class _Builder:
     def error_decl(self, e: ugm.Error) -> TsError:
         fields = self.fields(e.name, e.fields)
         for f in fields:
-            if f.name in ("name", "message", "code", "stack", "cause", "fields", "typeName", "remoteTraceback"):
-                self.error(e, f"{e.name}: a field called {f.wire!r} would hide the Error property {f.name!r}")
+            if f.name in (
+                "name",
+                "message",
+                "code",
+                "stack",
+                "cause",
+                "fields",
+                "typeName",
+                "remoteTraceback",
+            ):
+                self.error(
+                    e,
+                    f"{e.name}: a field called {f.wire!r} would hide the Error property {f.name!r}",
+                )
         base = e.base if e.base is not None else "RemoteError"
         return TsError(e.name, base, e.base is None, fields, self.doc(e))
 
@@ -251,7 +270,9 @@ class _Builder:
         for p in params:
             binding = n.safe_binding(n.camel(p.name))
             if binding in used:
-                self.error(p, f"parameters of {owner}.{wire_member} collide as {binding!r} in TypeScript")
+                self.error(
+                    p, f"parameters of {owner}.{wire_member} collide as {binding!r} in TypeScript"
+                )
             used.add(binding)
             tp = TsParam(
                 name=binding,
@@ -266,9 +287,14 @@ class _Builder:
                 default_note = f" (default `{_comment_safe(_default_text(p.default))}`)"
             if p.kind == "keyword":
                 if binding in _CALL_OPTION_KEYS:
-                    self.error(p, f"the keyword parameter {p.name!r} clashes with the call option {binding!r}")
+                    self.error(
+                        p,
+                        f"the keyword parameter {p.name!r} clashes with the call option {binding!r}",
+                    )
                 keywords.append(tp)
-                doc_params.append((f"options.{binding}", f"keyword argument `{p.name}`{default_note}"))
+                doc_params.append(
+                    (f"options.{binding}", f"keyword argument `{p.name}`{default_note}")
+                )
             else:
                 positional.append(tp)
                 if default_note:
@@ -298,7 +324,10 @@ class _Builder:
         if name in _MEMBER_RESERVED:
             name += "_"
         if name in used:
-            self.error(node, f"{owner}: the member {wire!r} collides with another as {name!r} in TypeScript")
+            self.error(
+                node,
+                f"{owner}: the member {wire!r} collides with another as {name!r} in TypeScript",
+            )
         used.add(name)
         return name
 
@@ -343,18 +372,20 @@ class _Builder:
             if m.static:
                 name = self.member_name(c.name, m.name, m, statics_used)
                 statics.append(
-                    self.method(c.name, name, "call", c.name, m.name, m.params, m.returns, m.raises, m)
+                    self.method(
+                        c.name, name, "call", c.name, m.name, m.params, m.returns, m.raises, m
+                    )
                 )
             else:
                 name = self.member_name(c.name, m.name, m, used)
                 methods.append(
-                    self.method(c.name, name, "call", c.name, m.name, m.params, m.returns, m.raises, m)
+                    self.method(
+                        c.name, name, "call", c.name, m.name, m.params, m.returns, m.raises, m
+                    )
                 )
         for p in c.properties:
             getter = self.member_name(c.name, f"get_{p.name}", p, used)
-            methods.append(
-                self.method(c.name, getter, "get", c.name, p.name, (), p.type, (), p)
-            )
+            methods.append(self.method(c.name, getter, "get", c.name, p.name, (), p.type, (), p))
             if not p.readonly:
                 setter = self.member_name(c.name, f"set_{p.name}", p, used)
                 methods.append(

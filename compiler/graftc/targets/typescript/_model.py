@@ -19,9 +19,9 @@ class Doc:
 
     @property
     def empty(self) -> bool:
-        return not (
-            self.lines or self.params or self.returns or self.throws or self.since
-        ) and (self.deprecated is None)
+        return not (self.lines or self.params or self.returns or self.throws or self.since) and (
+            self.deprecated is None
+        )
 
 
 @dataclass(frozen=True)

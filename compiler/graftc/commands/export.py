@@ -1,17 +1,140 @@
-"""`graftc export`: not built yet (placeholder so the command registry is complete)."""
+"""`graftc export`: a Python module's public surface, printed as a canonical `.graft` file.
+
+The introspection itself lives in `graftcode_runtime.introspect` (the gateway needs it at run
+time); this command loads the module, turns export problems into diagnostics, and prints.
+"""
 
 from __future__ import annotations
 
 import argparse
+import os
 import sys
+from pathlib import Path
 from typing import Any
+
+from graftcode_runtime import ugm
+from graftcode_runtime.introspect import ExportError, Problem, export_module, load_module
+
+from graftc.diagnostics import Diagnostic, DiagnosticError, Severity, at, render_all
+
+DESCRIPTION = """\
+Introspect a Python module and print its public surface as IDL: public functions (one service
+named after the module), classes, records, enums and errors. MODULE is a dotted name, a .py file
+or a package directory. Unsupported constructs are errors naming the member, the type and the
+fix; --skip-unsupported leaves them out with a warning instead.
+"""
 
 
 def register(sub: Any) -> None:
-    p: argparse.ArgumentParser = sub.add_parser("export", help="(not built yet)")
+    p: argparse.ArgumentParser = sub.add_parser(
+        "export",
+        help="print a Python module's public surface as a .graft file",
+        description=DESCRIPTION,
+    )
+    p.add_argument("module", metavar="MODULE", help="dotted module name, .py file or package dir")
+    p.add_argument("-o", "--output", metavar="FILE", help="write here instead of stdout")
+    p.add_argument(
+        "--version",
+        dest="module_version",
+        metavar="V",
+        help="module version (default: __version__, else the installed distribution's)",
+    )
+    p.add_argument(
+        "--types",
+        nargs="+",
+        action="extend",
+        default=[],
+        metavar="PATTERN",
+        help="export only declarations whose name matches a glob (e.g. 'Calc*'); the types "
+        "they use come along",
+    )
+    p.add_argument(
+        "--methods",
+        nargs="+",
+        action="extend",
+        default=[],
+        metavar="PATTERN",
+        help="export only methods matching a glob on Owner.name (e.g. 'Cart.*', '*.get_*')",
+    )
+    p.add_argument(
+        "--skip-unsupported",
+        action="store_true",
+        help="leave unsupported members out with a warning instead of failing",
+    )
+    p.add_argument(
+        "--path",
+        action="append",
+        default=[],
+        metavar="DIR",
+        help="add DIR to the import path (repeatable)",
+    )
+    p.add_argument(
+        "--format",
+        choices=("idl", "json"),
+        default="idl",
+        help="idl (default) or the UGM as JSON",
+    )
     p.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
-    print("graftc export: not built yet", file=sys.stderr)
-    return 2
+    try:
+        # Like `python -m`, the working directory is importable, after any --path.
+        module = load_module(args.module, [*args.path, os.getcwd()])
+        result = export_module(
+            module,
+            version=args.module_version,
+            types=args.types,
+            methods=args.methods,
+            skip_unsupported=args.skip_unsupported,
+        )
+    except ExportError as e:
+        raise DiagnosticError([diagnostic(p, "error") for p in e.problems]) from None
+    if result.warnings:
+        print(render_all(diagnostic(w, "warning") for w in result.warnings), file=sys.stderr)
+    text = _render(result.module, args.format)
+    if args.output:
+        _write(Path(args.output), text)
+    else:
+        sys.stdout.write(text)
+    return 0
+
+
+def _render(module: ugm.Module, fmt: str) -> str:
+    if fmt == "json":
+        return ugm.dumps(module, spans=False) + "\n"
+    from graftc.idl import print_module
+
+    return print_module(module)
+
+
+def _write(path: Path, text: str) -> None:
+    try:
+        if path.is_file() and path.read_text(encoding="utf-8") == text:
+            return  # unchanged: keep the timestamp, so build tools see nothing new
+        path.write_text(text, encoding="utf-8")
+    except OSError as e:
+        raise DiagnosticError([Diagnostic(str(path), 0, 0, e.strerror or str(e))]) from None
+
+
+def diagnostic(problem: Problem, severity: Severity) -> Diagnostic:
+    """A Problem as `file:line:col: severity: member: message` with the source line shown."""
+    file = _shown_path(problem.file)
+    message = f"{problem.member}: {problem.message}"
+    if problem.line <= 0:
+        return Diagnostic(file, 0, 0, message, severity)
+    text: str | None
+    try:
+        text = Path(problem.file).read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        text = None
+    return at(file, text, problem.line, max(problem.column, 1), message, severity)
+
+
+def _shown_path(file: str) -> str:
+    """Relative to the working directory when under it, as compilers print paths."""
+    try:
+        relative = os.path.relpath(file)
+    except ValueError:
+        return file
+    return file if relative.startswith("..") else relative

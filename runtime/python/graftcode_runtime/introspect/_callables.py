@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import ast
 import inspect
+import typing
 from collections.abc import Callable
 from typing import Any
 
@@ -123,6 +124,9 @@ class _Signature:
                 continue
             t = self.type_of(self.hints[p.name], f"parameter `{p.name}`", annotation_node)
             if t is None:
+                continue
+            if t == ugm.Primitive("none"):
+                self.fail(f"parameter `{p.name}` has type None and carries nothing; remove it", arg)
                 continue
             default: ugm.Value | None = None
             if p.default is not inspect.Parameter.empty:
@@ -243,10 +247,11 @@ def attribute(
     except TypeProblem as e:
         ctx.problem(member, f"attribute `{name}`: {e}", where)
         return None
+    if t == ugm.Primitive("none"):
+        ctx.problem(member, f"attribute `{name}` has type None and carries nothing", where)
+        return None
     return ugm.Property(name, t, readonly, doc)
 
 
 def _is_final(hint: Any) -> bool:
-    import typing
-
     return hint is typing.Final or typing.get_origin(hint) is typing.Final

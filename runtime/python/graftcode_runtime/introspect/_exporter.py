@@ -22,6 +22,7 @@ from . import _callables
 from ._context import Context
 from ._docstrings import clean
 from ._hints import HintError, class_hints, resolve
+from ._names import MODULE_NAME_RE, check_decl
 from ._problems import ExportError, Problem
 from ._records import NO_DEFAULT, flavour, raw_fields
 from ._source import Location
@@ -83,17 +84,27 @@ class _Exporter:
     # ---------------------------------------------------------------- the run
 
     def run(self, version: str | None) -> Export:
-        resolved_version = resolve_version(self.module, version, self.file)
+        resolved_version, found = resolve_version(self.module, version, self.file)
+        if resolved_version != found:
+            self.ctx.note(
+                self.module.__name__,
+                f"version {found!r} is written as the semantic version {resolved_version!r}",
+                Location(self.file),
+            )
         entries = public_names(self.ctx, self.module, self.here)
         self.surface = {obj for _, obj in entries}
         functions = [(n, o) for n, o in entries if inspect.isfunction(o)]
-        classes = [(n, o) for n, o in entries if inspect.isclass(o)]
 
-        for name, cls in classes:
-            if self._root_class_selected(name, cls):
-                self._register_root(cls, name)
-        if functions and self._service_selected(functions):
-            self._register_root(self.module, self.service_name)
+        service_at = next((i for i, (_, o) in enumerate(entries) if inspect.isfunction(o)), -1)
+        for i, (name, obj) in enumerate(entries):
+            if i == service_at and self._service_selected(functions):
+                self._register_root(self.module, self.service_name)
+            if inspect.isclass(obj) and self._root_class_selected(name, obj):
+                try:
+                    self._register_root(obj, name)
+                except TypeProblem as e:
+                    self.ctx.problem(name, str(e), self.ctx.source.locate(obj))
+        if self.module in self.names:
             service = self._service(functions)
             if service is not None:
                 self.built[self.module] = service
@@ -103,9 +114,24 @@ class _Exporter:
             if decl is not None:
                 self.built[cls] = decl
         for pattern in self.filters.unused():
-            self.ctx.problem(pattern, f"the pattern {pattern!r} matches nothing", self.here)
+            self.ctx.problem(
+                pattern, f"the pattern {pattern!r} matches nothing", Location(self.file)
+            )
 
-        problems = self.ctx.problems
+        if not MODULE_NAME_RE.match(self.module.__name__):
+            self.ctx.problem(
+                self.module.__name__,
+                "the module name is not an IDL module name (ASCII identifiers joined by dots); "
+                "rename the module or its file",
+                Location(self.file),
+            )
+        for obj, decl in list(self.built.items()):
+            checked = check_decl(decl, self.ctx, self.ctx.source.locate(obj))
+            if checked is None:
+                del self.built[obj]
+            else:
+                self.built[obj] = checked
+        problems = sorted(self.ctx.problems, key=_problem_order)
         if problems and not self.ctx.skip_unsupported:
             raise ExportError(problems)
         warnings = [*self.ctx.notes, *problems]
@@ -247,6 +273,14 @@ class _Exporter:
 
     def _enum(self, cls: type[enum.Enum], name: str) -> ugm.Enum | None:
         ctx, failed = self.ctx, False
+        if issubclass(cls, enum.Flag):
+            ctx.problem(
+                name,
+                "it is a flag enum whose values combine; the IDL enum holds one member, so use "
+                "a plain enum (and `list[...]` of it where several apply)",
+                ctx.source.locate(cls),
+            )
+            return None
         docs = ctx.source.attribute_docs(cls)
         members: list[ugm.EnumMember] = []
         kinds: set[type] = set()
@@ -271,6 +305,9 @@ class _Exporter:
                 continue
             kinds.add(int if isinstance(value, int) else str)
             members.append(ugm.EnumMember(member_name, value, docs.get(member_name)))
+        if not members and not failed:
+            ctx.problem(name, "it has no members to send", ctx.source.locate(cls))
+            failed = True
         if len(kinds) > 1:
             ctx.problem(
                 name,
@@ -345,6 +382,10 @@ class _Exporter:
         except TypeProblem as e:
             ctx.problem(member, f"field `{name}`: {e}", where)
             return None
+        problem = _field_type_problem(t, self.by_name)
+        if problem is not None:
+            ctx.problem(member, f"field `{name}`: {problem}", where)
+            return None
         value: ugm.Value | None = None
         try:
             if factory is not None:
@@ -380,10 +421,11 @@ class _Exporter:
             stop = b
             break
         own = cls.__mro__[: cls.__mro__.index(stop)]
+        inherited = {n for k in cls.__mro__[len(own) :] for n in inspect.get_annotations(k)}
         docs = self.ctx.source.attribute_docs(cls)
         fields: list[ugm.Field] = []
         for field_name, (declared_in, hint) in class_hints(cls).items():
-            if declared_in not in own or _is_classvar(hint):
+            if declared_in not in own or field_name in inherited or _is_classvar(hint):
                 continue
             default = declared_in.__dict__.get(field_name, NO_DEFAULT)
             where = self.ctx.source.class_member(declared_in, field_name)
@@ -539,6 +581,25 @@ class _Exporter:
 
 
 # -------------------------------------------------------------------- helpers
+
+
+def _field_type_problem(t: ugm.TypeRef, by_name: Mapping[str, object]) -> str | None:
+    for x in ugm.walk_types(t):
+        if isinstance(x, ugm.Primitive) and x.name == "none":
+            return "`None` carries nothing; remove the field"
+        if not isinstance(x, ugm.Named):
+            continue
+        target = by_name.get(x.name)
+        if isinstance(target, type) and _kind(target) == "class":
+            return (
+                f"`{x.name}` is a class whose instances live in the gateway, while records and "
+                "errors are plain values; pass or return the instance directly, or hold a record"
+            )
+    return None
+
+
+def _problem_order(p: Problem) -> tuple[str, int, int, str]:
+    return (p.file, p.line, p.column, p.member)
 
 
 def _kind(cls: type) -> str:

@@ -67,7 +67,7 @@ def public_names(ctx: Context, module: types.ModuleType, where: Location) -> lis
         else:
             ctx.note(
                 name,
-                f"`{name}` is a {type(obj).__qualname__} value; the IDL has no constants, so it "
+                f"`{name}` is a value of type {type(obj).__qualname__}; the IDL has no constants, so it "
                 "is not exported (a function can return it)",
                 where,
             )

@@ -1,14 +1,18 @@
 """Default values to UGM literals, guided by the declared type.
 
 Only literals the IDL can write are defaults: None, bool, int, float, str, bytes, lists, tuples
-and dicts of those, and members of exported enums. Anything else (a `Decimal`, a `datetime`, a
-record instance, a sentinel object) has no IDL spelling; the fix is `T | None = None`.
+and dicts of those, members of exported enums, and `Decimal`, `date`, `datetime`, `time` and
+`UUID` values (written as the strings the wire uses). Anything else (a record instance, a
+sentinel object) has no IDL spelling; the fix is `T | None = None`.
 """
 
 from __future__ import annotations
 
+import datetime
+import decimal
 import enum
 import math
+import uuid
 from collections.abc import Callable
 
 from .. import ugm
@@ -46,11 +50,33 @@ def literal(value: object, tp: ugm.TypeRef, enum_name: EnumName) -> ugm.Value:
     raise TypeProblem(_no_literal(value))
 
 
+INT64_MIN, INT64_MAX = -(2**63), 2**63 - 1
+
+# Exact types: a datetime is also a date, and bool is also an int.
+_AS_STRING: dict[str, type] = {
+    "datetime": datetime.datetime,
+    "date": datetime.date,
+    "time": datetime.time,
+    "uuid": uuid.UUID,
+}
+
+
 def _primitive(value: object, name: str) -> ugm.Value:
+    if name == "decimal" and type(value) is decimal.Decimal:
+        if not value.is_finite():
+            raise TypeProblem(f"the default {value!r} is not finite; use `Decimal | None = None`")
+        return ugm.StrLit(str(value))
+    if name == "decimal" and type(value) is int:
+        return ugm.IntLit(_int64(value))
+    if name in _AS_STRING and type(value) is _AS_STRING[name]:
+        if isinstance(value, uuid.UUID):
+            return ugm.StrLit(str(value))
+        assert isinstance(value, datetime.date | datetime.time)
+        return ugm.StrLit(value.isoformat())
     if name == "bool" and isinstance(value, bool):
         return ugm.BoolLit(value)
     if name == "int" and isinstance(value, int) and not isinstance(value, bool):
-        return ugm.IntLit(int(value))
+        return ugm.IntLit(_int64(int(value)))
     if name == "float" and isinstance(value, int | float) and not isinstance(value, bool):
         if not math.isfinite(value):
             raise TypeProblem(
@@ -65,6 +91,12 @@ def _primitive(value: object, name: str) -> ugm.Value:
     if name in ("int", "float", "str", "bool", "bytes", "none") and _is_literal(value):
         raise TypeProblem(f"the default {value!r} is not a {name}")
     raise TypeProblem(_no_literal(value))
+
+
+def _int64(value: int) -> int:
+    if not INT64_MIN <= value <= INT64_MAX:
+        raise TypeProblem(f"the default {value} does not fit in 64 bits, as the wire's int does")
+    return value
 
 
 def _enum_member(value: enum.Enum, tp: ugm.TypeRef, enum_name: EnumName) -> ugm.Value:
@@ -86,7 +118,8 @@ def _no_literal(value: object) -> str:
     if len(shown) > 60:
         shown = shown[:57] + "..."
     return (
-        f"the default {shown} ({type(value).__qualname__}) has no IDL literal (defaults must be "
-        "None, bool, int, float, str, bytes, a list or dict of those, or an enum member); "
+        f"the default {shown} ({type(value).__qualname__}) has no IDL literal for this type "
+        "(defaults must be None, bool, int, float, str, bytes, Decimal, date, datetime, time, "
+        "UUID, a list or dict of those, or an enum member); "
         "make the parameter `T | None = None` and compute the value in the body"
     )

@@ -10,6 +10,7 @@ from __future__ import annotations
 import importlib.metadata
 import json
 import os
+import shutil
 import subprocess
 from pathlib import Path
 
@@ -57,8 +58,7 @@ def runtime_npm_version() -> str:
     return str(doc["version"])
 
 
-def runtime_tarball() -> Tarball:
-    """The TypeScript runtime as npm would pack it, compiling it first if it was never built."""
+def _runtime_manifest() -> tuple[Path, dict[str, object]]:
     root = typescript_runtime_dir()
     try:
         doc = json.loads((root / "package.json").read_text("utf-8"))
@@ -66,8 +66,13 @@ def runtime_tarball() -> Tarball:
         raise RuntimeUnavailable(
             f"no TypeScript runtime at {root} (set GRAFTC_TS_RUNTIME to runtime/typescript)"
         ) from None
-    main = root / str(doc.get("main", "dist/index.js"))
-    if not main.is_file():
+    return root, doc
+
+
+def ensure_runtime_built() -> Path:
+    """The TypeScript runtime's directory, compiled (`npm run build`) if it never was."""
+    root, doc = _runtime_manifest()
+    if not (root / str(doc.get("main", "dist/index.js"))).is_file():
         try:
             subprocess.run(
                 ["npm", "run", "--silent", "build"],
@@ -80,5 +85,61 @@ def runtime_tarball() -> Tarball:
             raise RuntimeUnavailable(
                 f"the TypeScript runtime at {root} is not built and `npm run build` failed: {e}"
             ) from None
-    files = directory_files(root, doc.get("files"))
+    return root
+
+
+def runtime_tarball() -> Tarball:
+    """The TypeScript runtime as npm would pack it."""
+    root = ensure_runtime_built()
+    _, doc = _runtime_manifest()
+    files_field = doc.get("files")
+    files = directory_files(root, files_field if isinstance(files_field, list) else None)
     return build_tarball(f"{RUNTIME_NPM}-{doc['version']}.tgz", files)
+
+
+def find_tsc() -> Path | None:
+    """$GRAFTC_TSC, else the TypeScript runtime's own compiler, else `tsc` on PATH."""
+    env = os.environ.get("GRAFTC_TSC")
+    if env:
+        return Path(env)
+    local = typescript_runtime_dir() / "node_modules" / ".bin" / "tsc"
+    if local.is_file():
+        return local
+    found = shutil.which("tsc")
+    return Path(found) if found else None
+
+
+def compile_typescript(package_dir: Path) -> None:
+    """Compile a generated TypeScript package in place (src -> dist), against the runtime.
+
+    npm never runs build scripts for a tarball dependency, so the served tarball must hold the
+    JavaScript and declarations already.
+    """
+    tsc = find_tsc()
+    if tsc is None:
+        raise RuntimeUnavailable(
+            "no TypeScript compiler found: run `make node-deps` or set GRAFTC_TSC"
+        )
+    runtime = ensure_runtime_built()
+    modules = package_dir / "node_modules"
+    modules.mkdir(exist_ok=True)
+    link = modules / RUNTIME_NPM
+    if not link.exists():
+        link.symlink_to(runtime, target_is_directory=True)
+    try:
+        proc = subprocess.run(
+            [str(tsc), "-p", "tsconfig.json"],
+            cwd=package_dir,
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
+    except (OSError, subprocess.SubprocessError) as e:
+        raise RuntimeUnavailable(f"cannot run the TypeScript compiler {tsc}: {e}") from None
+    if proc.returncode != 0:
+        out = (proc.stdout + proc.stderr).strip().splitlines()
+        raise TypeScriptCompileError("\n".join(out[:20]))
+
+
+class TypeScriptCompileError(Exception):
+    """The generated TypeScript did not compile (a generator bug or an unsupported surface)."""

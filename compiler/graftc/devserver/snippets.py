@@ -134,6 +134,10 @@ def _camel(name: str) -> str:
     )
 
 
+def _pascal(name: str) -> str:
+    return "".join(p[:1].upper() + p[1:] for p in re.findall(r"[A-Za-z0-9]+", name))
+
+
 def _py_args(m: ugm.Module, params: tuple[ugm.Param, ...]) -> str:
     out = []
     for p in params:
@@ -308,17 +312,16 @@ def _ts_usage(member: Member, version: str | None) -> str:
                 + ctor
                 + (
                     f"const result = await {var}.{_camel(node.name)}({_ts_args(m, node.params)});\n"
-                    f"console.log(result);\nawait {var}.release();" + tail
+                    f"console.log(result);\nawait {var}.close();" + tail
                 )
             )
         if isinstance(node, ugm.Property):
-            return (
-                head
-                + ctor
-                + f"console.log(await {var}.{_camel(node.name)}());\nawait {var}.release();"
-                + tail
-            )
-        return head + ctor + f"// ...\nawait {var}.release();" + tail
+            prop = _pascal(node.name)
+            body = f"console.log(await {var}.get{prop}());\n"
+            if not node.readonly:
+                body += f"await {var}.set{prop}({_example(m, node.type, 'ts')});\n"
+            return head + ctor + body + f"await {var}.close();" + tail
+        return head + ctor + f"// ...\nawait {var}.close(); // frees it in the gateway" + tail
     if isinstance(d, ugm.Error):
         return (
             f'import {{ {d.name} }} from "{pkg}";\n\ntry {{\n  // a call that throws {d.name}\n'

@@ -27,7 +27,12 @@ from graftcode_runtime import ugm
 from graftc import __version__ as graftc_version
 from graftc.devserver import naming
 from graftc.devserver.ledger import BuildLedger, fingerprint
-from graftc.devserver.runtime_artifacts import runtime_tarball, runtime_wheel
+from graftc.devserver.runtime_artifacts import (
+    TypeScriptCompileError,
+    compile_typescript,
+    runtime_tarball,
+    runtime_wheel,
+)
 from graftc.devserver.tarball import Tarball, build_tarball, directory_files, with_package_json
 from graftc.devserver.wheel import Wheel, WheelError, wheel_from_project
 from graftc.diagnostics import DiagnosticError
@@ -70,7 +75,9 @@ class PackageStore:
         cache_dir: Path | None = None,
         ledger: BuildLedger | None = None,
         generator: Generator = default_generator,
+        compiler: Callable[[Path], None] = compile_typescript,
     ) -> None:
+        self.compiler = compiler
         self.modules = {m.name: m for m in modules}
         self._cache_dir = cache_dir
         self._ledger = ledger or BuildLedger(cache_dir / "builds.json" if cache_dir else None)
@@ -231,11 +238,18 @@ class PackageStore:
         if cached is not None and (cached / "package.tar").is_file():
             return _untar((cached / "package.tar").read_bytes())
         with tempfile.TemporaryDirectory(prefix="graft-ts-") as tmp:
-            self._generate("typescript", m, version, Path(tmp), default_url)
-            if not (Path(tmp) / "package.json").is_file():
+            out = Path(tmp)
+            self._generate("typescript", m, version, out, default_url)
+            if not (out / "package.json").is_file():
                 raise GenerationError(name, "typescript", "the generator wrote no package.json")
-            pkg = json.loads((Path(tmp) / "package.json").read_text("utf-8"))
-            files = directory_files(Path(tmp), pkg.get("files"))
+            pkg = json.loads((out / "package.json").read_text("utf-8"))
+            main = out / str(pkg.get("main", "index.js"))
+            if not main.is_file() and (out / "tsconfig.json").is_file():
+                try:
+                    self.compiler(out)
+                except TypeScriptCompileError as e:
+                    raise GenerationError(name, "typescript", f"tsc failed:\n{e}") from None
+            files = directory_files(out, pkg.get("files"))
         _atomic_write(cached, "package.tar", _tar(files))
         return files
 

@@ -54,10 +54,12 @@
       button.classList.add("done");
       setTimeout(function () { button.textContent = "Copy"; button.classList.remove("done"); }, 2000);
     };
-    // The Clipboard API needs a secure context (https or localhost); fall back for a LAN address.
+    // execCommand runs synchronously inside the click, so it works on plain-http LAN addresses
+    // too; the Clipboard API (secure contexts only) is the fallback where execCommand is gone.
+    if (legacyCopy(text)) { done(); return; }
     if (navigator.clipboard && window.isSecureContext) {
-      navigator.clipboard.writeText(text).then(done, function () { legacyCopy(text); done(); });
-    } else { legacyCopy(text); done(); }
+      navigator.clipboard.writeText(text).then(done, function () { button.textContent = "Copy failed"; });
+    } else { button.textContent = "Select and copy"; }
   }
 
   function legacyCopy(text) {
@@ -68,8 +70,10 @@
     area.style.opacity = "0";
     document.body.appendChild(area);
     area.select();
-    try { document.execCommand("copy"); } catch (e) { /* nothing else to try */ }
+    var ok = false;
+    try { ok = document.execCommand("copy"); } catch (e) { ok = false; }
     document.body.removeChild(area);
+    return ok;
   }
 
   var hash = decodeURIComponent(location.hash.slice(1));

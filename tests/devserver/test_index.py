@@ -258,3 +258,16 @@ def test_odd_host_headers_fall_back(make_server) -> None:  # type: ignore[no-unt
 def test_real_store_default_store_has_no_disk_cache() -> None:
     store = PackageStore([calculator()])
     assert store.python_version("calculator") == "1.0.0"
+
+
+def test_an_error_type_used_as_a_value_is_422_naming_the_member(
+    make_server, fake: FakeGenerator
+) -> None:  # type: ignore[no-untyped-def]
+    m = calculator()
+    svc = ugm.Service("calculator", (ugm.Method("last_error", (), ugm.Named("DivisionByZero")),))
+    bad = ugm.Module(m.name, m.version, (m.decls[0], svc))
+    s = make_server(bad)
+    r = get(s, "/pypi/simple/graft-calculator/")
+    assert r.status == 422
+    assert b"calculator.last_error (return)" in r.body and b"DivisionByZero" in r.body
+    assert get(s, "/").status == 200

@@ -32,8 +32,14 @@ def test_wheel_and_tarball_file_names() -> None:
         ("1.0.0", 2, "1.0.0.post2"),
         ("v2.1", 1, "2.1.post1"),
         ("1.0rc1", 1, "1.0rc1.post1"),
-        ("1.0.0.dev3", 1, "1.0.0.dev3+build1"),
-        ("1.0.0+local", 1, "1.0.0+local.build1"),
+        ("1.0.0-rc.1", 0, "1.0.0rc1"),
+        ("1.0.0-alpha.2", 0, "1.0.0a2"),
+        ("1.0.0-beta", 0, "1.0.0b0"),
+        ("1.0.0-dev.3", 0, "1.0.0.dev3"),
+        ("1.0.0-rc.1.dev.2", 0, "1.0.0rc1.dev2"),
+        ("1.0.0+post.2", 0, "1.0.0.post2"),
+        ("1.0.0+post.2", 1, "1.0.0.post2001"),
+        ("1.0.0-dev.3", 1, "1.0.0.post1.dev3"),
     ],
 )
 def test_python_versions(version: str, build: int, expected: str) -> None:
@@ -54,9 +60,23 @@ def test_npm_versions(version: str, build: int, expected: str) -> None:
     assert naming.npm_version(version, build) == expected
 
 
-@pytest.mark.parametrize("bad", ["", "latest", "1.0.0; rm -rf /", "../1"])
+@pytest.mark.parametrize(
+    "bad", ["", "latest", "1.0.0; rm -rf /", "../1", "1.0.0-foo.1", "1.0.0+sha.abc"]
+)
 def test_unspellable_versions_are_refused_with_the_version_named(bad: str) -> None:
     with pytest.raises(naming.VersionError, match="module version"):
         naming.python_version(bad, 0)
+
+
+@pytest.mark.parametrize("bad", ["", "latest", "1.0.0; rm -rf /", "../1"])
+def test_unspellable_npm_versions_are_refused(bad: str) -> None:
     with pytest.raises(naming.VersionError, match="module version"):
         naming.npm_version(bad, 0)
+
+
+@pytest.mark.parametrize("version", ["1.0.0", "1.0.0-rc.1", "2.0.0-dev.3", "1.0.0+post.2"])
+@pytest.mark.parametrize("build", [0, 1, 7])
+def test_served_python_versions_are_accepted_by_the_python_target(version: str, build: int) -> None:
+    from graftc.targets.python.lower import _VERSION_RE
+
+    assert _VERSION_RE.match(naming.python_version(version, build))

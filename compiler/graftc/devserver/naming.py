@@ -62,26 +62,74 @@ def tarball_filename(package: str, version: str) -> str:
 
 
 def python_version(version: str, build: int) -> str:
-    """The PEP 440 version served for `version` at build number `build` (0 = the first surface).
+    """The PEP 440 version served for module version `version` at build number `build`.
 
-    A changed surface under an unchanged module version becomes a post-release (`1.2.0.post1`),
-    which pip orders after `1.2.0`, so `pip install -U` picks it up.
+    Module versions are semantic versions (the IDL's rule; the exporter converts PEP 440 ones),
+    converted back here: `1.2.0-rc.1` -> `1.2.0rc1`, `1.0.0-dev.3` -> `1.0.0.dev3`,
+    `1.0.0+post.2` -> `1.0.0.post2`. Plain PEP 440 spellings are accepted too.
+    A changed surface under an unchanged version becomes a post-release (`1.2.0.post1`), which
+    pip orders after `1.2.0`, so `pip install -U` picks it up. (A version already carrying
+    post-release P gets post P*1000+build, still ordered after P and before P+1's builds.)
     """
-    v = version.strip().lower()
-    if v.startswith("v"):
-        v = v[1:]
-    if not _PEP440.match(v):
+    parts = _pep440_parts(version)
+    if parts is None:
         raise VersionError(
-            f"module version {version!r} is not a PEP 440 version (e.g. 1.2.0); "
-            "set the module's __version__ to one"
+            f"module version {version!r} has no PEP 440 spelling pip accepts "
+            "(use MAJOR.MINOR.PATCH, optionally -alpha.N, -beta.N, -rc.N or -dev.N)"
         )
-    if build == 0:
-        return v
-    if _PLAIN_RELEASE.match(v):
-        return f"{v}.post{build}"
-    if "+" not in v:
-        return f"{v}+build{build}"
-    return f"{v}.build{build}"
+    release, pre, post, dev = parts
+    if build:
+        post = build if post is None else post * 1000 + build
+    text = release + pre
+    if post is not None:
+        text += f".post{post}"
+    if dev is not None:
+        text += f".dev{dev}"
+    return text
+
+
+_PRE_TAGS = {"a": "a", "alpha": "a", "b": "b", "beta": "b", "rc": "rc", "c": "rc", "pre": "rc"}
+
+
+def _pep440_parts(version: str) -> tuple[str, str, int | None, int | None] | None:
+    """(release, pre, post, dev) from a semver or canonical PEP 440 version, else None."""
+    v = version.strip()
+    if v[:1] in ("v", "V"):
+        v = v[1:]
+    m = _PEP440.match(v.lower())
+    if m and not m.group("epoch") and not m.group("local"):
+        post = m.group("post")
+        dev = m.group("dev")
+        return (
+            m.group("release"),
+            m.group("pre") or "",
+            int(post[5:]) if post else None,
+            int(dev[4:]) if dev else None,
+        )
+    sm = _SEMVER.match(v)
+    if sm is None:
+        return None
+    release = ".".join(sm.group(i) for i in (1, 2, 3))
+    pre, post, dev = "", None, None
+    ids = (sm.group(4) or "").split(".") if sm.group(4) else []
+    i = 0
+    while i < len(ids):
+        tag = ids[i].lower()
+        num = int(ids[i + 1]) if i + 1 < len(ids) and ids[i + 1].isdigit() else None
+        step = 2 if num is not None else 1
+        if tag in _PRE_TAGS and not pre and dev is None:
+            pre = f"{_PRE_TAGS[tag]}{num or 0}"
+        elif tag == "dev" and dev is None:
+            dev = num or 0
+        else:
+            return None
+        i += step
+    meta = (sm.group(5) or "").split(".") if sm.group(5) else []
+    if len(meta) == 2 and meta[0] == "post" and meta[1].isdigit():
+        post = int(meta[1])
+    elif meta:
+        return None  # other build metadata has no PEP 440 public spelling
+    return release, pre, post, dev
 
 
 def npm_version(version: str, build: int) -> str:

@@ -206,7 +206,7 @@ class PackageStore:
         try:
             self._generator(target, dataclasses.replace(m, version=version), out, default_url)
         except DiagnosticError as e:
-            reason = "; ".join(d.message for d in e.diagnostics)
+            reason = "; ".join(d.header() for d in e.diagnostics)
             raise GenerationError(m.name, target, reason) from None
         except (NotImplementedError, ValueError, TypeError, LookupError) as e:
             raise GenerationError(m.name, target, str(e)) from None
@@ -260,15 +260,26 @@ class _Failed:
 
 
 def check_references(m: ugm.Module) -> None:
-    """Every named type must be declared in the module; the error names the member using it."""
-    declared = {d.name for d in m.decls}
+    """Named types must be declared, and must not be errors (they are raised, never passed);
+    the message names the member at fault, whatever target was asked for."""
+    kinds = {d.name: d for d in m.decls}
     for where, t in _typed_members(m):
         for inner in ugm.walk_types(t):
-            if isinstance(inner, ugm.Named) and inner.name not in declared:
+            if not isinstance(inner, ugm.Named):
+                continue
+            decl = kinds.get(inner.name)
+            if decl is None:
                 raise GenerationError(
                     m.name,
                     "package",
                     f"{where} uses type {inner.name!r}, which the module does not declare",
+                )
+            if isinstance(decl, ugm.Error):
+                raise GenerationError(
+                    m.name,
+                    "package",
+                    f"{where} uses the error type {inner.name!r} as a value; "
+                    "errors can only be raised (declare a record to return error details)",
                 )
 
 

@@ -1,0 +1,117 @@
+"""`graftc export` on the command line: output, files, diagnostics and exit codes."""
+
+from __future__ import annotations
+
+import argparse
+import os
+from pathlib import Path
+
+import pytest
+from conftest import FIXTURES, GOLDEN
+from graftc.commands import export as export_command
+from graftc.diagnostics import DiagnosticError, render_all
+from graftc.idl import print_module
+from graftcode_runtime import ugm
+from graftcode_runtime.introspect import export_module, load_module
+
+
+def run(argv: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
+    """The export command alone, as `graftc.cli.main` runs it (independent of other commands)."""
+    parser = argparse.ArgumentParser(prog="graftc")
+    export_command.register(parser.add_subparsers(dest="command", required=True))
+    args = parser.parse_args(["export", *argv])
+    try:
+        code = args.func(args)
+    except DiagnosticError as e:
+        print(render_all(e.diagnostics), file=__import__("sys").stderr)
+        code = 1
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+@pytest.fixture(autouse=True)
+def _in_fixtures(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(FIXTURES)
+
+
+def test_prints_the_golden_idl(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, err = run(["exportfix.calculator"], capsys)
+    assert (code, err) == (0, "")
+    assert out == (GOLDEN / "calculator.graft").read_text(encoding="utf-8")
+
+
+def test_file_path_and_output_file(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    target = tmp_path / "shop.graft"
+    code, out, _ = run(["exportfix/shop.py", "-o", str(target)], capsys)
+    assert (code, out) == (0, "")
+    assert target.read_text(encoding="utf-8") == (GOLDEN / "shop.graft").read_text("utf-8")
+    os.utime(target, (1, 1))
+    assert run(["exportfix/shop.py", "-o", str(target)], capsys)[0] == 0
+    assert target.stat().st_mtime == 1  # unchanged output is not rewritten
+
+
+def test_errors_are_diagnostics_with_source_and_caret(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, err = run(["exportfix/unsupported.py"], capsys)
+    assert (code, out) == (1, "")
+    lines = err.splitlines()
+    assert lines[0] == (
+        "exportfix/unsupported.py:28:13: error: unsupported.untyped: parameter `x` has no type "
+        "annotation; annotate it (for example `x: int`)"
+    )
+    assert lines[1] == "    def untyped(x, y: int) -> int:  # type: ignore[no-untyped-def]"
+    assert lines[2] == "                ^"
+    assert "Traceback" not in err
+
+
+def test_skip_unsupported_warns_and_succeeds(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, err = run(["exportfix.unsupported", "--skip-unsupported"], capsys)
+    assert code == 0
+    assert out == (GOLDEN / "unsupported-skipped.graft").read_text(encoding="utf-8")
+    assert "warning: unsupported.either:" in err
+
+
+def test_filters_and_version(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(
+        ["exportfix.shop", "--types", "Cart", "--methods", "Cart.add", "--version", "9.0.0"],
+        capsys,
+    )
+    assert code == 0
+    expected = (GOLDEN / "shop-cart-add.graft").read_text(encoding="utf-8")
+    assert out == expected.replace('version "3.4.0"', 'version "9.0.0"')
+
+
+def test_json_format(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(["exportfix.deferred", "--format", "json"], capsys)
+    assert code == 0
+    assert ugm.loads(out) == export_module(load_module("exportfix.deferred")).module
+
+
+def test_import_failure(capsys: pytest.CaptureFixture[str]) -> None:
+    code, _, err = run(["exportfix/broken.py"], capsys)
+    assert code == 1
+    assert err.startswith("exportfix/broken.py:5:1: error: exportfix.broken: importing module")
+    assert "ZeroDivisionError" in err and "Traceback" not in err
+
+
+def test_missing_version(capsys: pytest.CaptureFixture[str]) -> None:
+    code, _, err = run(["exportfix.noversion"], capsys)
+    assert code == 1
+    assert "has no version: pass --version 1.0.0" in err
+
+
+def test_path_option(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    (tmp_path / "exportcase_cli_path.py").write_text(
+        "__version__ = '1.0.0'\ndef ping() -> None: ...\n", encoding="utf-8"
+    )
+    code, out, _ = run(["exportcase_cli_path", "--path", str(tmp_path)], capsys)
+    assert code == 0
+    assert "fn ping();" in out
+
+
+def test_through_the_graftc_command(capsys: pytest.CaptureFixture[str]) -> None:
+    from graftc.cli import main
+
+    assert main(["export", "exportfix.calculator"]) == 0
+    expected = print_module(export_module(load_module("exportfix.calculator")).module)
+    assert capsys.readouterr().out == expected
+    assert main(["export", "exportfix/unsupported.py"]) == 1

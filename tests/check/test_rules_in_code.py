@@ -90,6 +90,8 @@ def test_return_types_are_judged_the_other_way() -> None:
     assert a.judge(P("float"), P("int"), Flow.OUT) == (True, True)
     assert a.judge(P("int"), P("float"), Flow.OUT) == (False, False)
     assert a.judge(P("int"), P("float"), Flow.IN | Flow.OUT) == (False, False)
+    assert a.judge(P("none"), P("int"), Flow.OUT) == (True, True)  # the old result was ignored
+    assert a.judge(P("int"), P("none"), Flow.OUT) == (False, False)
 
 
 def test_field_removed_is_source_only_when_callers_only_send_the_record() -> None:

@@ -163,6 +163,8 @@ class Assignability:
     def judge(self, old: ugm.TypeRef, new: ugm.TypeRef, flow: Flow) -> tuple[bool, bool]:
         """(wire_ok, source_ok) for changing `old` to `new` where values travel in `flow`."""
         wire_ok = source_ok = True
+        if flow == Flow.OUT and old == ugm.Primitive("none"):
+            return True, True  # callers that expected nothing back ignore whatever comes
         if flow & Flow.IN:
             wire_ok &= self.wire(old, new)
             source_ok &= self.source(old, new)

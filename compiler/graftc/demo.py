@@ -15,6 +15,10 @@ ROOT = Path(__file__).resolve().parents[2]
 def main(argv: list[str] | None = None) -> int:
     print("graftcode demo")
     print(f"  repository: {ROOT}")
+    if "--serve" in (argv or []):  # last step: leave the gateway running with Vision
+        from graftc.devserver.demo import serve_examples
+
+        return serve_examples(ROOT / "examples")
     return 0
 
 

@@ -9,7 +9,8 @@ import { DEFAULTS, resolveOptions, type ClientOptions, type ResolvedOptions } fr
 import { Connection, type CallSpec, type InvokeOptions } from "./connection.js";
 import { parseEndpoint } from "./endpoint.js";
 import { ConnectionLost, GraftError, RemoteError, StatusCode, type RemoteErrorInfo } from "./errors.js";
-import { InstanceRef } from "./protocol.js";
+import { DEFAULT_DECODE_LIMITS } from "./msgpack.js";
+import { encodeInstanceRef, InstanceRef } from "./protocol.js";
 import { transportFor } from "./transport.js";
 import { fromWire, toWire, type FieldDesc, type InstanceCodec, type TypeDesc } from "./types.js";
 
@@ -52,6 +53,7 @@ export interface ErrorSpec {
 /** Everything the runtime needs to know about one generated module. */
 export interface ModuleBinding {
   readonly module: string;
+  readonly version: string;
   readonly schemaHash: string;
   readonly errors: Readonly<Record<string, ErrorSpec>>;
   readonly classes: Readonly<Record<string, (client: Client, ref: InstanceHandle) => RemoteInstance>>;
@@ -70,7 +72,7 @@ const CALL_OPTION_KEYS = new Set(["timeoutMs", "signal", "metadata"]);
 const finalizer =
   typeof FinalizationRegistry === "function"
     ? new FinalizationRegistry<InstanceHandle>((h) => {
-        h.connection.releaseQuietly(h.id);
+        h.connection.release(h.id);
       })
     : undefined;
 
@@ -93,11 +95,11 @@ export class Client implements AsyncDisposable {
         if (!(v instanceof RemoteInstance) || v.className !== className) {
           throw new GraftError(`expected a ${className} proxy`, StatusCode.INVALID_ARGUMENT);
         }
-        return v.$ref();
+        return encodeInstanceRef(v.$ref());
       },
       fromWire: (className, w) => {
         if (!(w instanceof InstanceRef)) {
-          throw new GraftError(`the gateway sent ${String(w)} where a ${className} instance was expected`, StatusCode.INTERNAL);
+          throw new GraftError(`the gateway sent ${String(w)} where a ${className} instance was expected`, StatusCode.DATA_LOSS);
         }
         const make = this.binding.classes[w.className] ?? this.binding.classes[className];
         const conn = this.connection;
@@ -144,10 +146,13 @@ export class Client implements AsyncDisposable {
     const conn = await Connection.open(endpoint, factory, {
       module: this.binding.module,
       schemaHash: this.binding.schemaHash,
+      version: this.binding.version,
       connectTimeoutMs: this.options.connectTimeoutMs || DEFAULTS.connectTimeoutMs,
-      maxMessageBytes: this.options.maxMessageBytes,
+      limits: { ...DEFAULT_DECODE_LIMITS, maxMessageSize: this.options.maxMessageBytes },
       headers: this.options.headers,
-      ...(signal === undefined ? {} : { signal }),
+      auth: this.options.auth,
+      signal,
+      onWarning: this.options.onWarning,
     });
     if (this.closed) {
       conn.close();
@@ -225,7 +230,7 @@ export class Client implements AsyncDisposable {
           member: spec.member,
           args: wireArgs,
           kwargs,
-          instance: instance === undefined ? null : instance.id,
+          instance: instance === undefined ? null : instance.$ref(),
         },
         onlyCall,
         connection,
@@ -305,7 +310,7 @@ export class RemoteInstance implements AsyncDisposable {
 
   /** True after close(), or once the connection that holds the instance has closed. */
   get released(): boolean {
-    return this.#released || !this.$handle.connection.isOpen;
+    return this.#released || !this.$handle.connection.isAlive;
   }
 
   /** @internal */
@@ -313,7 +318,7 @@ export class RemoteInstance implements AsyncDisposable {
     if (this.#released) {
       throw new GraftError(`${this.className} #${this.id} was released`, StatusCode.FAILED_PRECONDITION);
     }
-    if (!this.$handle.connection.isOpen) {
+    if (!this.$handle.connection.isAlive) {
       throw new ConnectionLost(`${this.className} #${this.id} belonged to a connection that has closed`);
     }
     return this.$handle.connection;
@@ -336,7 +341,7 @@ export class RemoteInstance implements AsyncDisposable {
     this.#released = true;
     finalizer?.unregister(this);
     const conn = this.$handle.connection;
-    if (conn.isOpen) await conn.release(this.id);
+    conn.release(this.id);
   }
 
   [Symbol.asyncDispose](): Promise<void> {

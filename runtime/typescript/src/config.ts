@@ -38,6 +38,10 @@ export interface ClientOptions {
   transportFactory?: TransportFactory;
   /** Reconnect on the next call after the connection was lost (default true). */
   reconnect?: boolean;
+  /** An authentication token sent in the handshake. */
+  auth?: string | Uint8Array;
+  /** Where warnings go (a schema mismatch with the gateway); default console.warn. */
+  onWarning?: (message: string) => void;
 }
 
 export interface ResolvedOptions {
@@ -49,13 +53,15 @@ export interface ResolvedOptions {
   headers: Record<string, string>;
   transportFactory: TransportFactory | undefined;
   reconnect: boolean;
+  auth: string | Uint8Array | undefined;
+  onWarning: (message: string) => void;
 }
 
 export const DEFAULTS = {
   url: "ws://127.0.0.1:7471/",
   timeoutMs: 0,
   connectTimeoutMs: 10_000,
-  maxMessageBytes: 16 * 1024 * 1024,
+  maxMessageBytes: 4 * 1024 * 1024,
 } as const;
 
 type Env = Record<string, string | undefined>;
@@ -129,5 +135,7 @@ export function resolveOptions(
     headers: options.headers ?? {},
     transportFactory: options.transportFactory,
     reconnect: options.reconnect ?? true,
+    auth: options.auth,
+    onWarning: options.onWarning ?? ((m: string) => console.warn(m)),
   };
 }

@@ -1,39 +1,55 @@
 /**
- * One open connection: the handshake, then calls multiplexed by id. A single message handler
- * routes each answer to the promise waiting for it, so any number of calls share the socket.
+ * One open connection: the HELLO handshake, then calls multiplexed by id (docs/protocol.md).
+ * A single message handler routes each answer to the promise waiting for it, so any number of
+ * calls share one socket. All protocol state lives here; bytes come and go through a Transport.
  */
-import { Cancelled, ConnectionLost, DeadlineExceeded, GraftError, ProtocolError, RemoteError, StatusCode } from "./errors.js";
+import { Cancelled, ConnectionLost, DeadlineExceeded, GraftError, ProtocolError, RemoteError, StatusCode, statusName } from "./errors.js";
 import type { Endpoint } from "./endpoint.js";
 import { DEFAULT_DECODE_LIMITS, type DecodeLimits } from "./msgpack.js";
-import { decodeEvent, encodeEvent, PROTOCOL_VERSION, type ErrorEvent, type Event } from "./protocol.js";
+import {
+  decodeMessage,
+  encodeMessage,
+  PeerProtocolError,
+  PROTOCOL_MAJOR,
+  PROTOCOL_MINOR,
+  type ErrorReply,
+  type InstanceRef,
+  type Message,
+  type OpName,
+} from "./protocol.js";
 import type { Transport, TransportFactory } from "./transport.js";
+
+export const AGENT = "graftcode-typescript/0.1.0";
 
 /** One operation with wire values, as {@link Connection.invoke} takes it. */
 export interface CallSpec {
-  kind: "call" | "new" | "get" | "set";
+  kind: OpName;
   target: string;
   member: string;
   args: readonly unknown[];
   kwargs: Readonly<Record<string, unknown>>;
-  /** The instance id for instance members, else null. */
-  instance: number | null;
+  /** The instance for instance members, GET and SET; else null. */
+  instance: InstanceRef | null;
 }
 
 export interface InvokeOptions {
   /** 0 or Infinity: no deadline. */
   timeoutMs: number;
-  metadata: Record<string, string>;
+  metadata: Readonly<Record<string, string | Uint8Array>>;
   signal?: AbortSignal;
 }
 
 export interface OpenOptions {
   module: string;
   schemaHash: string;
+  version: string;
   connectTimeoutMs: number;
-  maxMessageBytes: number;
+  limits: DecodeLimits;
   headers: Record<string, string>;
-  signal?: AbortSignal;
-  limits?: DecodeLimits;
+  auth?: string | Uint8Array | undefined;
+  signal?: AbortSignal | undefined;
+  /** Called once when the gateway's schema differs from the client's. */
+  onWarning?: ((message: string) => void) | undefined;
 }
 
 interface Pending {
@@ -41,30 +57,41 @@ interface Pending {
   reject(error: Error): void;
 }
 
-const MAX_CALL_ID = 0xffffffff;
+const METADATA_KEY = /^[a-z0-9_.-]+$/;
 
-export function remoteErrorFrom(ev: ErrorEvent): RemoteError {
+/** The error for an ERROR reply: declared errors are turned into generated classes later. */
+export function remoteErrorFrom(ev: ErrorReply): RemoteError {
+  const code = (ev.code in CODE_OK ? ev.code : StatusCode.UNKNOWN) as StatusCode;
   return new RemoteError({
-    code: ev.code as StatusCode,
+    code,
     message: ev.message,
     typeName: ev.typeName,
-    fields: ev.fields,
+    fields: ev.fields ?? {},
     remoteTraceback: ev.traceback,
   });
+}
+const CODE_OK: Record<number, true> = Object.fromEntries(Object.values(StatusCode).map((c) => [c, true]));
+
+function codeOf(n: number): StatusCode {
+  return (n in CODE_OK ? n : StatusCode.UNKNOWN) as StatusCode;
 }
 
 export class Connection {
   private transport!: Transport;
   private readonly pending = new Map<number, Pending>();
+  /** Calls given up locally (deadline, abort): their late answers are expected and dropped. */
+  private readonly abandoned = new Set<number>();
+  private readonly pings = new Map<number, () => void>();
   private nextId = 1;
-  private open = true;
+  private nextPing = 1;
+  private state: "handshake" | "open" | "draining" | "closed" = "handshake";
   private hello: Pending | undefined;
+  private peerMaxMessage = DEFAULT_DECODE_LIMITS.maxMessageSize;
+  private releaseQueue: number[] = [];
   /** Why the connection ended, once it has. */
   failure: Error | undefined;
-  /** The gateway's handshake reply. */
+  /** The gateway's HELLO info (module, version, schema, modules, limits, features, debug, agent). */
   serverInfo: Readonly<Record<string, unknown>> = {};
-  /** Set when the gateway announced it is shutting down: new calls should go elsewhere. */
-  goingAway = false;
 
   private constructor(
     readonly endpoint: Endpoint,
@@ -72,16 +99,16 @@ export class Connection {
   ) {}
 
   static async open(endpoint: Endpoint, factory: TransportFactory, options: OpenOptions): Promise<Connection> {
-    const conn = new Connection(endpoint, options.limits ?? { ...DEFAULT_DECODE_LIMITS, maxBinLength: options.maxMessageBytes, maxStrLength: options.maxMessageBytes });
+    const conn = new Connection(endpoint, options.limits);
     conn.transport = await factory(
       endpoint,
       {
         onMessage: (m) => conn.onMessage(m),
-        onClose: (e) => conn.fail(e ?? new ConnectionLost("the connection was closed")),
+        onClose: (e) => conn.fail(e ?? new ConnectionLost(`the connection to ${endpoint.url} was closed`)),
       },
       {
         connectTimeoutMs: options.connectTimeoutMs,
-        maxMessageBytes: options.maxMessageBytes,
+        maxMessageBytes: options.limits.maxMessageSize,
         headers: options.headers,
         ...(options.signal === undefined ? {} : { signal: options.signal }),
       },
@@ -90,10 +117,25 @@ export class Connection {
       conn.hello = { resolve, reject };
     });
     const timer = setTimeout(() => {
-      conn.fail(new ConnectionLost(`no handshake reply from ${endpoint.url} within ${options.connectTimeoutMs} ms`));
+      conn.fail(new ConnectionLost(`no HELLO from ${endpoint.url} within ${options.connectTimeoutMs} ms`));
+      conn.transport.close();
     }, options.connectTimeoutMs);
     try {
-      conn.send({ type: "hello", version: PROTOCOL_VERSION, module: options.module, info: { schema_hash: options.schemaHash } });
+      // Key order as the Python runtime sends it, so traces of both look alike.
+      const info: Record<string, unknown> = {
+        module: options.module,
+        version: options.version,
+        schema: options.schemaHash,
+        limits: {
+          max_message_size: options.limits.maxMessageSize,
+          max_depth: options.limits.maxDepth,
+          max_container_len: options.limits.maxContainerLen,
+        },
+        features: [],
+        agent: AGENT,
+      };
+      if (options.auth !== undefined) info["auth"] = options.auth;
+      conn.write({ type: "hello", major: PROTOCOL_MAJOR, minor: PROTOCOL_MINOR, info });
       await reply;
     } catch (e) {
       conn.close();
@@ -101,11 +143,23 @@ export class Connection {
     } finally {
       clearTimeout(timer);
     }
+    const schema = conn.serverInfo["schema"];
+    if (options.schemaHash !== "" && typeof schema === "string" && schema !== options.schemaHash) {
+      options.onWarning?.(
+        `graftcode: the gateway's ${options.module} (version ${String(conn.serverInfo["version"])}) has another schema than this client (version ${options.version}); compatible changes keep working`,
+      );
+    }
     return conn;
   }
 
+  /** True while new calls may be sent. */
   get isOpen(): boolean {
-    return this.open;
+    return this.state === "open";
+  }
+
+  /** True until the connection is closed (instances stay usable while it drains). */
+  get isAlive(): boolean {
+    return this.state === "open" || this.state === "draining";
   }
 
   /** Calls waiting for their answer. */
@@ -113,87 +167,147 @@ export class Connection {
     return this.pending.size;
   }
 
-  private send(ev: Event): void {
-    if (!this.open) throw this.failure ?? new ConnectionLost("the connection is closed");
-    this.transport.send(encodeEvent(ev));
+  private write(m: Message): void {
+    const bytes = encodeMessage(m);
+    if (bytes.length > this.peerMaxMessage) {
+      throw new GraftError(
+        `the ${m.type} message is ${bytes.length} bytes; the gateway accepts at most ${this.peerMaxMessage}`,
+        StatusCode.RESOURCE_EXHAUSTED,
+      );
+    }
+    this.transport.send(bytes);
   }
 
   private onMessage(bytes: Uint8Array): void {
-    let ev: Event;
+    if (this.state === "closed") return;
+    let m: Message;
     try {
-      ev = decodeEvent(bytes, this.limits);
+      m = decodeMessage(bytes, this.limits);
     } catch (e) {
-      const err = e instanceof ProtocolError ? e : new ProtocolError(`malformed message from the gateway: ${(e as Error).message}`, { cause: e });
+      const code = e instanceof PeerProtocolError ? e.goawayCode : StatusCode.INVALID_ARGUMENT;
+      this.protocolError((e as Error).message, code);
+      return;
+    }
+    switch (m.type) {
+      case "hello":
+        if (this.state !== "handshake") return this.protocolError("a second HELLO", StatusCode.INVALID_ARGUMENT);
+        if (m.major !== PROTOCOL_MAJOR) {
+          return this.protocolError(
+            `the gateway speaks protocol ${m.major}.${m.minor}; this client speaks ${PROTOCOL_MAJOR}.${PROTOCOL_MINOR}`,
+            StatusCode.UNIMPLEMENTED,
+          );
+        }
+        this.serverInfo = m.info;
+        this.readPeerLimits(m.info);
+        this.state = "open";
+        this.hello?.resolve(m);
+        this.hello = undefined;
+        return;
+      case "result":
+      case "error": {
+        if (this.state === "handshake") return this.protocolError(`${m.type.toUpperCase()} before HELLO`, StatusCode.FAILED_PRECONDITION);
+        const p = this.pending.get(m.id);
+        if (p === undefined) {
+          if (this.abandoned.delete(m.id)) return;
+          return this.protocolError(`an answer for call ${m.id}, which is not in flight`, StatusCode.INVALID_ARGUMENT);
+        }
+        this.pending.delete(m.id);
+        if (m.type === "result") p.resolve(m.value);
+        else p.reject(remoteErrorFrom(m));
+        this.closeIfDrained();
+        return;
+      }
+      case "goaway":
+        return this.onGoAway(m.lastId, m.code, m.message);
+      case "ping":
+        try {
+          this.write({ type: "pong", opaque: m.opaque });
+        } catch {
+          // closing anyway
+        }
+        return;
+      case "pong": {
+        const done = this.pings.get(Number(m.opaque));
+        this.pings.delete(Number(m.opaque));
+        done?.();
+        return;
+      }
+      default:
+        return this.protocolError(`a ${m.type.toUpperCase()} message may not come from a gateway`, StatusCode.INVALID_ARGUMENT);
+    }
+  }
+
+  private readPeerLimits(info: Record<string, unknown>): void {
+    const limits = info["limits"];
+    if (limits !== null && typeof limits === "object") {
+      const max = (limits as Record<string, unknown>)["max_message_size"];
+      if (typeof max === "number" && max > 0) this.peerMaxMessage = max;
+    }
+  }
+
+  private onGoAway(lastId: number, code: number, message: string): void {
+    if (this.state === "handshake") {
+      // The handshake was refused: report the gateway's reason (e.g. an unknown module).
+      const err = new GraftError(`the gateway at ${this.endpoint.url} refused the connection: ${statusName(code)}: ${message}`, codeOf(code));
       this.fail(err);
       this.transport.close();
       return;
     }
-    switch (ev.type) {
-      case "hello": {
-        const h = this.hello;
-        this.hello = undefined;
-        this.serverInfo = { module: ev.module, version: ev.version, ...ev.info };
-        h?.resolve(ev);
-        return;
+    if (code !== StatusCode.OK) {
+      this.fail(new GraftError(`the gateway closed the connection: ${statusName(code)}: ${message}`, codeOf(code)));
+      this.transport.close();
+      return;
+    }
+    this.state = "draining";
+    for (const [id, p] of [...this.pending]) {
+      if (id > lastId) {
+        this.pending.delete(id);
+        p.reject(new GraftError(`the gateway is shutting down and did not run this call (safe to retry): ${message}`, StatusCode.UNAVAILABLE));
       }
-      case "result": {
-        const p = this.pending.get(ev.callId);
-        if (p !== undefined) {
-          this.pending.delete(ev.callId);
-          p.resolve(ev.value);
-        }
-        return;
-      }
-      case "error": {
-        if (ev.callId === 0) {
-          // A connection-level error: the handshake was refused, or the gateway gives up.
-          const err = remoteErrorFrom(ev);
-          this.fail(err);
-          this.transport.close();
-          return;
-        }
-        const p = this.pending.get(ev.callId);
-        if (p !== undefined) {
-          this.pending.delete(ev.callId);
-          p.reject(remoteErrorFrom(ev));
-        }
-        return;
-      }
-      case "goaway":
-        this.goingAway = true;
-        return;
-      default:
-        this.fail(new ProtocolError(`unexpected ${ev.type} message from the gateway`));
-        this.transport.close();
+    }
+    this.closeIfDrained();
+  }
+
+  private closeIfDrained(): void {
+    if (this.state === "draining" && this.pending.size === 0) {
+      this.fail(new ConnectionLost("the gateway shut the connection down (GOAWAY)"));
+      this.transport.close();
     }
   }
 
+  private protocolError(message: string, code: StatusCode): void {
+    const lastId = this.nextId - 1;
+    try {
+      this.transport.send(encodeMessage({ type: "goaway", lastId, code, message }));
+    } catch {
+      // the transport is already gone
+    }
+    this.fail(new ProtocolError(`protocol error from the gateway at ${this.endpoint.url}: ${message}`));
+    this.transport.close();
+  }
+
   private fail(error: Error): void {
-    if (!this.open) return;
-    this.open = false;
+    if (this.state === "closed") return;
+    this.state = "closed";
     this.failure = error;
     this.hello?.reject(error);
     this.hello = undefined;
     const waiting = [...this.pending.values()];
     this.pending.clear();
+    this.abandoned.clear();
     for (const p of waiting) p.reject(error);
-  }
-
-  private allocateId(): number {
-    for (;;) {
-      const id = this.nextId;
-      this.nextId = id >= MAX_CALL_ID ? 1 : id + 1;
-      if (!this.pending.has(id)) return id;
-    }
+    for (const done of this.pings.values()) done();
+    this.pings.clear();
   }
 
   /** Run one operation; wire values in and out. */
   invoke(spec: CallSpec, options: InvokeOptions): Promise<unknown> {
     const signal = options.signal;
     if (signal?.aborted) return Promise.reject(new Cancelled("the call was cancelled before it was sent", { cause: signal.reason }));
-    if (!this.open) return Promise.reject(this.failure ?? new ConnectionLost("the connection is closed"));
-    const callId = this.allocateId();
-    const timeoutMs = options.timeoutMs > 0 && Number.isFinite(options.timeoutMs) ? options.timeoutMs : null;
+    if (this.state !== "open") return Promise.reject(this.failure ?? new ConnectionLost("the connection is not open"));
+    const metadata = checkMetadata(options.metadata);
+    const id = this.nextId++;
+    const timeoutMs = options.timeoutMs > 0 && Number.isFinite(options.timeoutMs) ? Math.ceil(options.timeoutMs) : null;
     return new Promise<unknown>((resolve, reject) => {
       let timer: ReturnType<typeof setTimeout> | undefined;
       const cleanup = (): void => {
@@ -201,20 +315,22 @@ export class Connection {
         signal?.removeEventListener("abort", onAbort);
       };
       const giveUp = (error: Error): void => {
-        if (!this.pending.has(callId)) return;
-        this.pending.delete(callId);
+        if (!this.pending.has(id)) return;
+        this.pending.delete(id);
         cleanup();
         reject(error);
-        if (this.open) {
+        if (this.state === "open" || this.state === "draining") {
+          this.abandoned.add(id);
           try {
-            this.send({ type: "cancel", callId });
+            this.write({ type: "cancel", id });
           } catch {
-            // the connection is going away; nothing to cancel
+            // the connection is going away; nothing left to cancel
           }
+          this.closeIfDrained();
         }
       };
       const onAbort = (): void => giveUp(new Cancelled("the call was cancelled", { cause: signal?.reason }));
-      this.pending.set(callId, {
+      this.pending.set(id, {
         resolve: (v) => {
           cleanup();
           resolve(v);
@@ -229,45 +345,84 @@ export class Connection {
         timer = setTimeout(() => giveUp(new DeadlineExceeded(`the call did not finish within ${timeoutMs} ms`)), timeoutMs);
       }
       try {
-        this.send({
+        this.write({
           type: "call",
-          callId,
-          kind: spec.kind,
+          id,
+          op: spec.kind,
           target: spec.target,
           member: spec.member,
-          args: [...spec.args],
-          kwargs: { ...spec.kwargs },
           instance: spec.instance,
+          args: spec.args,
+          kwargs: spec.kwargs,
           timeoutMs,
-          metadata: options.metadata,
+          metadata,
         });
       } catch (e) {
-        this.pending.delete(callId);
+        this.pending.delete(id);
         cleanup();
-        reject(e instanceof GraftError ? e : new ProtocolError(`could not send the call: ${(e as Error).message}`, { cause: e }));
+        reject(e instanceof GraftError ? e : new ConnectionLost(`could not send the call: ${(e as Error).message}`, { cause: e }));
       }
     });
   }
 
-  /** Release an instance (fire and forget: the protocol has no reply to a release). */
-  async release(instance: number): Promise<void> {
-    this.send({ type: "release", instance });
+  /** Round-trip time to the gateway in milliseconds (PING/PONG). */
+  ping(timeoutMs = 10_000): Promise<number> {
+    if (!this.isAlive) return Promise.reject(this.failure ?? new ConnectionLost("the connection is closed"));
+    const opaque = this.nextPing++;
+    const started = performance.now();
+    return new Promise<number>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.pings.delete(opaque);
+        reject(new DeadlineExceeded(`no PONG within ${timeoutMs} ms`));
+      }, timeoutMs);
+      this.pings.set(opaque, () => {
+        clearTimeout(timer);
+        if (this.state === "closed") reject(this.failure ?? new ConnectionLost("the connection closed"));
+        else resolve(performance.now() - started);
+      });
+      this.write({ type: "ping", opaque });
+    });
   }
 
-  /** Release, ignoring a closed connection (used by the finalizer). */
-  releaseQuietly(instance: number): void {
-    if (!this.open) return;
-    try {
-      this.send({ type: "release", instance });
-    } catch {
-      // closed meanwhile: the gateway frees the instance with the connection
+  /**
+   * Release instances. Releases are batched: every id released in the same tick travels in
+   * one RELEASE message (the protocol has no reply to it).
+   */
+  release(instance: number): void {
+    if (!this.isAlive) return;
+    this.releaseQueue.push(instance);
+    if (this.releaseQueue.length === 1) {
+      queueMicrotask(() => {
+        const ids = this.releaseQueue;
+        this.releaseQueue = [];
+        if (!this.isAlive || ids.length === 0) return;
+        try {
+          this.write({ type: "release", ids });
+        } catch {
+          // closed meanwhile: the gateway frees the instances with the connection
+        }
+      });
     }
   }
 
   close(): void {
-    if (this.open) this.fail(new ConnectionLost("the client closed the connection"));
+    if (this.state !== "closed") this.fail(new ConnectionLost("the client closed the connection"));
     this.transport?.close();
   }
 }
 
-export { StatusCode };
+function checkMetadata(md: Readonly<Record<string, string | Uint8Array>>): Record<string, string | Uint8Array> | null {
+  const keys = Object.keys(md);
+  if (keys.length === 0) return null;
+  for (const k of keys) {
+    if (!METADATA_KEY.test(k)) {
+      throw new GraftError(`metadata key ${JSON.stringify(k)}: use lowercase ASCII letters, digits, '-', '_' and '.'`, StatusCode.INVALID_ARGUMENT);
+    }
+    if (k.startsWith("graft-")) throw new GraftError(`metadata key ${JSON.stringify(k)}: keys starting with graft- are reserved`, StatusCode.INVALID_ARGUMENT);
+    const v = md[k];
+    if (typeof v !== "string" && !(v instanceof Uint8Array)) {
+      throw new GraftError(`metadata ${JSON.stringify(k)}: values are strings or bytes`, StatusCode.INVALID_ARGUMENT);
+    }
+  }
+  return { ...md };
+}

@@ -4,7 +4,7 @@
  */
 export { Client, RemoteInstance, type CallOptions, type ErrorSpec, type InstanceHandle, type MemberSpec, type ModuleBinding, type ParamSpec } from "./client.js";
 export { resolveOptions, envPrefix, DEFAULTS, type ClientOptions, type ResolvedOptions, type TransportName } from "./config.js";
-export { Connection, type CallSpec, type InvokeOptions } from "./connection.js";
+export { AGENT, Connection, type CallSpec, type InvokeOptions } from "./connection.js";
 export { parseEndpoint, InvalidURL, DEFAULT_WS_PORT, type Endpoint, type TransportKind } from "./endpoint.js";
 export {
   Cancelled,
@@ -17,7 +17,7 @@ export {
   statusName,
   type RemoteErrorInfo,
 } from "./errors.js";
-export { decode, encode, Float64, WireMap, DEFAULT_DECODE_LIMITS, type DecodeLimits } from "./msgpack.js";
+export { decode, encode, Float64, WireExt, WireMap, DEFAULT_DECODE_LIMITS, type DecodeLimits } from "./msgpack.js";
 export * as protocol from "./protocol.js";
 export { InstanceRef } from "./protocol.js";
 export { registerTransport, transportFor, type Transport, type TransportFactory, type TransportHandlers, type TransportOptions } from "./transport.js";

@@ -6,7 +6,8 @@
  * value must still go out as float64 when its declared type is `float` ({@link Float64}), and maps
  * with integer keys ({@link WireMap}) cannot be written from plain objects.
  */
-import { Decoder } from "@msgpack/msgpack";
+import { Decoder, ExtData, type ExtensionCodec } from "@msgpack/msgpack";
+import { GraftError, StatusCode } from "./errors.js";
 
 /** A number to be written as msgpack float64 even if it is whole (e.g. `1.0`). */
 export class Float64 {
@@ -18,21 +19,28 @@ export class WireMap {
   constructor(readonly entries: ReadonlyArray<readonly [unknown, unknown]>) {}
 }
 
-/** Limits applied to every message a peer sends us. */
+/** A msgpack extension value (type and raw data) to write. */
+export class WireExt {
+  constructor(
+    readonly type: number,
+    readonly data: Uint8Array,
+  ) {}
+}
+
+/** Limits applied to every message a peer sends us (docs/protocol.md section 8). */
 export interface DecodeLimits {
-  maxStrLength: number;
-  maxBinLength: number;
-  maxArrayLength: number;
-  maxMapLength: number;
+  /** Payload bytes of one message; also bounds str, bin and ext lengths. */
+  maxMessageSize: number;
+  /** Nesting of arrays and maps; the message array itself is depth 1. */
   maxDepth: number;
+  /** Elements of one array or entries of one map. */
+  maxContainerLen: number;
 }
 
 export const DEFAULT_DECODE_LIMITS: DecodeLimits = {
-  maxStrLength: 16 * 1024 * 1024,
-  maxBinLength: 64 * 1024 * 1024,
-  maxArrayLength: 1_000_000,
-  maxMapLength: 1_000_000,
+  maxMessageSize: 4 * 1024 * 1024,
   maxDepth: 64,
+  maxContainerLen: 1_048_576,
 };
 
 const MAX_DEPTH_ENCODE = 256;
@@ -169,6 +177,14 @@ function write(w: Writer, v: unknown, depth: number): void {
       write(w, k, depth + 1);
       write(w, val, depth + 1);
     }
+  } else if (v instanceof WireExt) {
+    const n = v.data.length;
+    const fixed: Record<number, number> = { 1: 0xd4, 2: 0xd5, 4: 0xd6, 8: 0xd7, 16: 0xd8 };
+    const tag = fixed[n];
+    if (tag !== undefined) w.u8(tag);
+    else writeHeader(w, n, null, 0, 0xc7, 0xc8, 0xc9);
+    w.u8(v.type & 0xff);
+    w.bytes(v.data);
   } else if (v instanceof Map) {
     write(w, new WireMap([...v.entries()]), depth);
   } else if (typeof v === "object") {
@@ -199,26 +215,76 @@ function mapKeyConverter(key: unknown): string | number {
  * Decode one msgpack value. Integers beyond 2^53 come back as `bigint` (never rounded); others
  * as `number`. Throws on malformed input, trailing bytes, or input beyond `limits`.
  */
-export function decode(bytes: Uint8Array, limits: DecodeLimits = DEFAULT_DECODE_LIMITS): unknown {
+export function decode(
+  bytes: Uint8Array,
+  limits: DecodeLimits = DEFAULT_DECODE_LIMITS,
+  extensionCodec?: ExtensionCodec,
+): unknown {
   const decoder = new Decoder({
     useBigInt64: true,
-    maxStrLength: limits.maxStrLength,
-    maxBinLength: limits.maxBinLength,
-    maxArrayLength: limits.maxArrayLength,
-    maxMapLength: limits.maxMapLength,
-    maxExtLength: 0,
+    maxStrLength: limits.maxMessageSize,
+    maxBinLength: limits.maxMessageSize,
+    maxArrayLength: limits.maxContainerLen,
+    maxMapLength: limits.maxContainerLen,
+    maxExtLength: extensionCodec === undefined ? 0 : limits.maxMessageSize,
     mapKeyConverter,
+    ...(extensionCodec === undefined ? {} : { extensionCodec }),
   });
+  strictUtf8(decoder);
   const value = decoder.decode(bytes);
   return normalise(value, 0, limits.maxDepth);
+}
+
+const fatalUtf8 = new TextDecoder("utf-8", { fatal: true });
+
+interface DecoderInternals {
+  bytes: Uint8Array;
+  pos: number;
+  decodeUtf8String(byteLength: number, headerOffset: number): string;
+}
+
+/**
+ * The library replaces invalid UTF-8 silently; the protocol says a receiver rejects it. Its
+ * string hook is a method, so this instance gets a checking one (pinned by package-lock, and
+ * covered by the bad-UTF-8 tests).
+ */
+function strictUtf8(decoder: Decoder): void {
+  const d = decoder as unknown as DecoderInternals;
+  const original = d.decodeUtf8String.bind(d);
+  d.decodeUtf8String = (byteLength: number, headerOffset: number): string => {
+    const start = d.pos + headerOffset;
+    const out = original(byteLength, headerOffset);
+    const raw = d.bytes.subarray(start, start + byteLength);
+    for (let i = 0; i < raw.length; i++) {
+      if (raw[i]! >= 0x80) {
+        try {
+          fatalUtf8.decode(raw);
+        } catch {
+          throw new GraftError("a string is not valid UTF-8", StatusCode.INVALID_ARGUMENT);
+        }
+        break;
+      }
+    }
+    return out;
+  };
 }
 
 function normalise(v: unknown, depth: number, maxDepth: number): unknown {
   if (typeof v === "bigint") {
     return v >= BigInt(Number.MIN_SAFE_INTEGER) && v <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(v) : v;
   }
-  if (v === null || typeof v !== "object" || v instanceof Uint8Array) return v;
-  if (depth >= maxDepth) throw new RangeError(`message nested deeper than ${maxDepth} levels`);
+  if (v instanceof ExtData) {
+    throw new GraftError(`msgpack extension type ${v.type} is not part of the protocol`, StatusCode.INVALID_ARGUMENT);
+  }
+  if (v instanceof Date) {
+    throw new GraftError("msgpack extension type -1 (timestamp) is not part of the protocol", StatusCode.INVALID_ARGUMENT);
+  }
+  if (v === null || typeof v !== "object" || v instanceof Uint8Array || !(Array.isArray(v) || Object.getPrototypeOf(v) === Object.prototype)) {
+    return v;
+  }
+  if (depth >= maxDepth) {
+    throw new GraftError(`message nested deeper than ${maxDepth} levels`, StatusCode.RESOURCE_EXHAUSTED);
+  }
   if (Array.isArray(v)) {
     for (let i = 0; i < v.length; i++) v[i] = normalise(v[i], depth + 1, maxDepth);
     return v;

@@ -1,15 +1,27 @@
 /**
- * The Hypertube protocol's messages (docs/protocol.md), sans-IO: bytes in, events out, and
- * events in, bytes out. Nothing here touches a socket or a timer.
- *
- * PROVISIONAL: written before docs/protocol.md landed; to be aligned with it byte by byte.
+ * The Hypertube protocol 1.0 messages (docs/protocol.md), sans-IO: bytes in, events out, and
+ * events in, bytes out. Nothing here touches a socket or a timer, so the test vectors exercise
+ * exactly the code the client runs.
  */
-import { ProtocolError } from "./errors.js";
-import { decode, DEFAULT_DECODE_LIMITS, encode, type DecodeLimits } from "./msgpack.js";
+import { ExtensionCodec } from "@msgpack/msgpack";
+import { GraftError, ProtocolError, StatusCode } from "./errors.js";
+import { decode, encode, DEFAULT_DECODE_LIMITS, WireExt, type DecodeLimits } from "./msgpack.js";
 
-export const PROTOCOL_VERSION = 1;
+export const MAGIC = "hypertube";
+export const PROTOCOL_MAJOR = 1;
+export const PROTOCOL_MINOR = 0;
+/** The msgpack extension type of instance references. */
+export const INSTANCE_EXT = 1;
 
-/** A reference to an instance the gateway holds for this connection. */
+export const Kind = { HELLO: 0, CALL: 1, RESULT: 2, ERROR: 3, CANCEL: 4, RELEASE: 5, PING: 6, PONG: 7, GOAWAY: 8 } as const;
+export type Kind = (typeof Kind)[keyof typeof Kind];
+const KIND_NAMES = ["HELLO", "CALL", "RESULT", "ERROR", "CANCEL", "RELEASE", "PING", "PONG", "GOAWAY"] as const;
+
+export const Op = { call: 0, new: 1, get: 2, set: 3 } as const;
+export type OpName = keyof typeof Op;
+const OP_NAMES: readonly OpName[] = ["call", "new", "get", "set"];
+
+/** A reference to an instance the gateway holds for this connection (ext type 1). */
 export class InstanceRef {
   constructor(
     readonly className: string,
@@ -19,56 +31,255 @@ export class InstanceRef {
 
 export interface Hello {
   type: "hello";
-  version: number;
-  module: string;
+  major: number;
+  minor: number;
   info: Record<string, unknown>;
 }
 export interface Call {
   type: "call";
-  callId: number;
-  kind: "call" | "new" | "get" | "set";
+  id: number;
+  op: OpName;
   target: string;
   member: string;
-  args: unknown[];
-  kwargs: Record<string, unknown>;
-  instance: number | null;
+  instance: InstanceRef | null;
+  args: readonly unknown[];
+  kwargs: Readonly<Record<string, unknown>>;
   timeoutMs: number | null;
-  metadata: Record<string, string>;
+  metadata: Readonly<Record<string, string | Uint8Array>> | null;
 }
 export interface Result {
   type: "result";
-  callId: number;
+  id: number;
   value: unknown;
 }
-export interface ErrorEvent {
+export interface ErrorReply {
   type: "error";
-  callId: number;
+  id: number;
   code: number;
   message: string;
   typeName: string | null;
-  fields: Record<string, unknown>;
+  fields: Record<string, unknown> | null;
   traceback: string | null;
 }
 export interface Cancel {
   type: "cancel";
-  callId: number;
+  id: number;
 }
 export interface Release {
   type: "release";
-  instance: number;
+  ids: readonly number[];
+}
+export interface Ping {
+  type: "ping";
+  opaque: number | bigint;
+}
+export interface Pong {
+  type: "pong";
+  opaque: number | bigint;
 }
 export interface GoAway {
   type: "goaway";
+  lastId: number;
+  code: number;
   message: string;
 }
-export type Event = Hello | Call | Result | ErrorEvent | Cancel | Release | GoAway;
+export type Message = Hello | Call | Result | ErrorReply | Cancel | Release | Ping | Pong | GoAway;
 
-export function encodeEvent(ev: Event): Uint8Array {
-  throw new ProtocolError(`not implemented yet: ${ev.type}`);
+const textEncoder = new TextEncoder();
+const textDecoder = new TextDecoder("utf-8", { fatal: true });
+
+/** The ext-1 payload: the id as uint64 big-endian, then the class name in UTF-8. */
+export function encodeInstanceRef(ref: InstanceRef): WireExt {
+  const name = textEncoder.encode(ref.className);
+  const data = new Uint8Array(8 + name.length);
+  new DataView(data.buffer).setBigUint64(0, BigInt(ref.id));
+  data.set(name, 8);
+  return new WireExt(INSTANCE_EXT, data);
 }
 
-export function decodeEvent(bytes: Uint8Array, limits: DecodeLimits = DEFAULT_DECODE_LIMITS): Event {
-  const v = decode(bytes, limits);
-  void encode;
-  throw new ProtocolError(`not implemented yet: ${String(v)}`);
+export function decodeInstanceRef(data: Uint8Array): InstanceRef {
+  if (data.length < 8) throw new ProtocolError(`an instance reference needs 8 id bytes, got ${data.length}`);
+  const id = new DataView(data.buffer, data.byteOffset, data.byteLength).getBigUint64(0);
+  if (id > BigInt(Number.MAX_SAFE_INTEGER)) throw new ProtocolError(`instance id ${id} is beyond 2^53`);
+  let name: string;
+  try {
+    name = textDecoder.decode(data.subarray(8));
+  } catch {
+    throw new ProtocolError("an instance reference's class name is not valid UTF-8");
+  }
+  return new InstanceRef(name, Number(id));
 }
+
+export const extensionCodec = new ExtensionCodec();
+extensionCodec.register({
+  type: INSTANCE_EXT,
+  encode: () => null,
+  decode: (data: Uint8Array) => decodeInstanceRef(data),
+});
+
+function wireValue(v: unknown): unknown {
+  // Instance references anywhere in a value become ext 1.
+  if (v instanceof InstanceRef) return encodeInstanceRef(v);
+  if (Array.isArray(v)) return v.map(wireValue);
+  return v;
+}
+
+/** Encode one message to its msgpack payload (no length prefix). */
+export function encodeMessage(m: Message): Uint8Array {
+  switch (m.type) {
+    case "hello":
+      return encode([Kind.HELLO, MAGIC, m.major, m.minor, m.info]);
+    case "call":
+      return encode([
+        Kind.CALL,
+        m.id,
+        Op[m.op],
+        m.target,
+        m.member,
+        m.instance === null ? null : encodeInstanceRef(m.instance),
+        m.args,
+        m.kwargs,
+        m.timeoutMs,
+        m.metadata,
+      ]);
+    case "result":
+      return encode([Kind.RESULT, m.id, m.value]);
+    case "error":
+      return encode([Kind.ERROR, m.id, m.code, m.message, m.typeName, m.fields, m.traceback]);
+    case "cancel":
+      return encode([Kind.CANCEL, m.id]);
+    case "release":
+      return encode([Kind.RELEASE, m.ids]);
+    case "ping":
+      return encode([Kind.PING, m.opaque]);
+    case "pong":
+      return encode([Kind.PONG, m.opaque]);
+    case "goaway":
+      return encode([Kind.GOAWAY, m.lastId, m.code, m.message]);
+  }
+}
+
+/** A protocol violation by the peer, with the status code the GOAWAY must carry. */
+export class PeerProtocolError extends ProtocolError {
+  override name = "PeerProtocolError";
+  constructor(
+    message: string,
+    readonly goawayCode: StatusCode,
+  ) {
+    super(message);
+  }
+}
+
+function bad(message: string, code: StatusCode = StatusCode.INVALID_ARGUMENT): PeerProtocolError {
+  return new PeerProtocolError(message, code);
+}
+
+function isUint(v: unknown): v is number | bigint {
+  return (typeof v === "number" && Number.isInteger(v) && v >= 0) || (typeof v === "bigint" && v >= 0n);
+}
+function uint(v: unknown, what: string): number {
+  if (typeof v === "number" && Number.isInteger(v) && v >= 0) return v;
+  if (typeof v === "bigint" && v >= 0n) throw bad(`${what} ${v} is beyond 2^53`);
+  throw bad(`${what} must be an unsigned integer`);
+}
+function str(v: unknown, what: string): string {
+  if (typeof v !== "string") throw bad(`${what} must be a string`);
+  return v;
+}
+function optStr(v: unknown, what: string): string | null {
+  return v === null ? null : str(v, what);
+}
+function isMap(v: unknown): v is Record<string, unknown> {
+  return v !== null && typeof v === "object" && !Array.isArray(v) && !(v instanceof Uint8Array) && !(v instanceof InstanceRef) && !(v instanceof Map);
+}
+function map(v: unknown, what: string): Record<string, unknown> {
+  if (!isMap(v)) throw bad(`${what} must be a map`);
+  return v;
+}
+
+/** Decode one payload into a message; throws PeerProtocolError saying what is wrong. */
+export function decodeMessage(bytes: Uint8Array, limits: DecodeLimits = DEFAULT_DECODE_LIMITS): Message {
+  if (bytes.length > limits.maxMessageSize) {
+    throw bad(`a ${bytes.length}-byte message is over the ${limits.maxMessageSize}-byte limit`, StatusCode.RESOURCE_EXHAUSTED);
+  }
+  let v: unknown;
+  try {
+    v = decode(bytes, limits, extensionCodec);
+  } catch (e) {
+    if (e instanceof PeerProtocolError) throw e;
+    if (e instanceof GraftError && e.code === StatusCode.RESOURCE_EXHAUSTED) throw bad(e.message, StatusCode.RESOURCE_EXHAUSTED);
+    const text = (e as Error).message;
+    if (/max.*length|exceeds max/i.test(text)) throw bad(`message over a limit: ${text}`, StatusCode.RESOURCE_EXHAUSTED);
+    throw bad(`invalid msgpack: ${text}`);
+  }
+  if (!Array.isArray(v) || v.length === 0) throw bad("a message must be a non-empty array");
+  const kind = v[0];
+  if (!isUint(kind)) throw bad("the message kind must be an unsigned integer");
+  const need = (n: number): void => {
+    if (v.length < n) throw bad(`a ${KIND_NAMES[Number(kind)] ?? "message"} needs ${n} elements, got ${v.length}`);
+  };
+  switch (kind) {
+    case Kind.HELLO: {
+      need(5);
+      if (v[1] !== MAGIC) throw bad(`not a Hypertube peer (magic ${JSON.stringify(v[1])})`);
+      return { type: "hello", major: uint(v[2], "major"), minor: uint(v[3], "minor"), info: map(v[4], "HELLO info") };
+    }
+    case Kind.CALL: {
+      need(10);
+      const op = OP_NAMES[uint(v[2], "op")];
+      if (op === undefined) throw bad(`unknown op ${String(v[2])}`);
+      const instance = v[5];
+      if (instance !== null && !(instance instanceof InstanceRef)) throw bad("instance must be nil or an instance reference");
+      if (!Array.isArray(v[6])) throw bad("args must be an array");
+      const metadata = v[9] === null ? null : (map(v[9], "metadata") as Record<string, string | Uint8Array>);
+      return {
+        type: "call",
+        id: uint(v[1], "id"),
+        op,
+        target: str(v[3], "target"),
+        member: str(v[4], "member"),
+        instance,
+        args: v[6],
+        kwargs: map(v[7], "kwargs"),
+        timeoutMs: v[8] === null ? null : uint(v[8], "timeout_ms"),
+        metadata,
+      };
+    }
+    case Kind.RESULT:
+      need(3);
+      return { type: "result", id: uint(v[1], "id"), value: v[2] };
+    case Kind.ERROR:
+      need(7);
+      return {
+        type: "error",
+        id: uint(v[1], "id"),
+        code: uint(v[2], "code"),
+        message: str(v[3], "message"),
+        typeName: optStr(v[4], "type_name"),
+        fields: v[5] === null ? null : map(v[5], "fields"),
+        traceback: optStr(v[6], "traceback"),
+      };
+    case Kind.CANCEL:
+      need(2);
+      return { type: "cancel", id: uint(v[1], "id") };
+    case Kind.RELEASE: {
+      need(2);
+      if (!Array.isArray(v[1])) throw bad("RELEASE needs an array of ids");
+      return { type: "release", ids: v[1].map((x) => uint(x, "instance id")) };
+    }
+    case Kind.PING:
+    case Kind.PONG: {
+      need(2);
+      const opaque = v[1];
+      if (!isUint(opaque)) throw bad("opaque must be an unsigned integer");
+      return { type: kind === Kind.PING ? "ping" : "pong", opaque };
+    }
+    case Kind.GOAWAY:
+      need(4);
+      return { type: "goaway", lastId: uint(v[1], "last_id"), code: uint(v[2], "code"), message: str(v[3], "message") };
+    default:
+      throw bad(`unknown message kind ${String(kind)}`, StatusCode.UNIMPLEMENTED);
+  }
+}
+
+export { wireValue };

@@ -6,7 +6,7 @@
  * get a clear error before anything is sent) and results back on the way in (checking what the
  * gateway sent). The mapping is the one in docs/type-mapping.md.
  */
-import { GraftError, ProtocolError, StatusCode } from "./errors.js";
+import { GraftError, StatusCode } from "./errors.js";
 import { Float64, WireMap } from "./msgpack.js";
 
 export type PrimitiveKind =
@@ -173,8 +173,9 @@ export function toWire(type: TypeDesc, v: unknown, path: string, inst: InstanceC
   }
 }
 
-function badWire(path: string, expected: string, v: unknown): ProtocolError {
-  return new ProtocolError(`the gateway sent ${describe(v)} for ${path}, expected ${expected}`);
+/** A result that does not match its declared type (docs/protocol.md section 6: DATA_LOSS). */
+function badWire(path: string, expected: string, v: unknown): GraftError {
+  return new GraftError(`${path}: expected ${expected}, got ${describe(v)}`, StatusCode.DATA_LOSS);
 }
 
 /** Convert a wire value the gateway sent to its typed form, checking it against `type`. */
@@ -242,7 +243,7 @@ export function fromWire(type: TypeDesc, w: unknown, path: string, inst: Instanc
         if (value === undefined) {
           if (f.default !== undefined) out[f.name] = f.default();
           else if (f.type.kind === "optional") out[f.name] = null;
-          else throw new ProtocolError(`the gateway sent a ${type.name} without its field ${f.wire} (${path})`);
+          else throw new GraftError(`${path}: missing field '${f.wire}' of ${type.name}`, StatusCode.DATA_LOSS);
           continue;
         }
         out[f.name] = fromWire(f.type, value, `${path}.${f.name}`, inst);
@@ -250,9 +251,8 @@ export function fromWire(type: TypeDesc, w: unknown, path: string, inst: Instanc
       return out;
     }
     case "enum":
-      // A value this client does not know comes from a newer gateway: pass it through (like
-      // protobuf's open enums) rather than failing the whole call.
-      if (typeof w !== "string" && typeof w !== "number") throw badWire(path, `a ${type.name} value`, w);
+      // Closed enums, as the protocol says: a value this client does not know is rejected.
+      if (!type.values.includes(w as string | number)) throw badWire(path, `a ${type.name} value`, w);
       return w;
     case "instance":
       return inst.fromWire(type.name, w);

@@ -1,0 +1,120 @@
+// Node end-to-end: every member of the example clients over one gateway URL (ws:// or tcp://).
+// Prints {"checks": [{name, ok, detail}]}; the pytest side asserts each one.
+import * as shop from "graft-shop";
+import * as calculator from "graft-calculator";
+import * as fixture from "graft-tsfixture";
+
+const url = process.argv[2];
+const checks = [];
+const show = (v) => JSON.stringify(v, (_k, x) => (x instanceof Uint8Array ? [...x] : x instanceof Map ? [...x] : x));
+function check(name, cond, detail = "") {
+  checks.push({ name, ok: Boolean(cond), detail: typeof detail === "string" ? detail : show(detail) });
+}
+async function expectError(name, promise, test) {
+  try {
+    const v = await promise;
+    check(name, false, `resolved with ${show(v)}`);
+  } catch (e) {
+    let ok = false;
+    try {
+      ok = test(e);
+    } catch {}
+    check(name, ok, `${e?.name} code=${e?.code}: ${e?.message}`);
+  }
+}
+
+const calc = await calculator.connect({ url });
+check("calc.add", (await calc.calculator.add(1, 2)) === 3);
+check("calc.subtract", (await calc.calculator.subtract(10, 4)) === 6);
+check("calc.multiply", (await calc.calculator.multiply(2.5, 4)) === 10);
+check("calc.multiply whole floats", (await calc.calculator.multiply(2, 3)) === 6);
+check("calc.divide", (await calc.calculator.divide(1, 4)) === 0.25);
+await expectError("calc.divide by zero -> DivisionByZero", calc.calculator.divide(7, 0), (e) =>
+  e instanceof calculator.DivisionByZero && e instanceof calculator.RemoteError && e.dividend === 7 && e.typeName === "DivisionByZero" && /divide/.test(e.message),
+);
+check("calc.total keyword", (await calc.calculator.total([1, 2, 3.5], { start: 1 })) === 7.5);
+check("calc.total default", (await calc.calculator.total([])) === 0);
+await expectError("calc.add wrong type is refused locally", calc.calculator.add("1", 2), (e) =>
+  e instanceof calculator.GraftError && e.code === calculator.StatusCode.INVALID_ARGUMENT,
+);
+check("static Accumulator.describe", (await calc.Accumulator.describe()) === "a running total");
+const acc = await calc.Accumulator.create(10);
+check("instance is a proxy", acc instanceof calculator.Accumulator && acc.id >= 1, String(acc));
+check("instance method", (await acc.add(5)) === 15);
+check("property get", (await acc.getValue()) === 15);
+await acc.reset();
+check("method returning nothing", (await acc.getValue()) === 0);
+const acc2 = await calc.Accumulator.create();
+await acc2.add(1);
+check("instances are separate", (await acc.getValue()) === 0 && (await acc2.getValue()) === 1);
+await acc[Symbol.asyncDispose]();
+check("released flag", acc.released);
+await expectError("call after release", acc.add(1), (e) => e instanceof calculator.GraftError && e.code === calculator.StatusCode.FAILED_PRECONDITION);
+await acc2.close();
+
+// 200 concurrent calls on one connection, answered out of order is fine: each must match.
+const many = await Promise.all(Array.from({ length: 200 }, (_, i) => calc.calculator.add(i, 1000)));
+check("200 concurrent calls", many.every((v, i) => v === i + 1000), many.slice(0, 5));
+const accs = await Promise.all(Array.from({ length: 20 }, (_, i) => calc.Accumulator.create(i)));
+const vals = await Promise.all(accs.map((a, i) => a.add(i)));
+check("20 concurrent instances", vals.every((v, i) => v === 2 * i));
+await Promise.all(accs.map((a) => a.close()));
+
+const s = await shop.connect({ url });
+const all = await s.shop.listProducts();
+check("shop.listProducts", all.length === 4 && all[0].sku === "B-1", all);
+const books = await s.shop.listProducts(shop.Category.BOOKS, { limit: 1 });
+check("enum argument + keyword", books.length === 1 && books[0].category === "books", books);
+const p = await s.shop.getProduct("B-2");
+check("record fields", p.name === "Piranesi" && p.price === "12.50" && p.tags[0] === "fantasy" && p.stock === 2, p);
+await expectError("declared error NotFound", s.shop.getProduct("nope"), (e) =>
+  e instanceof shop.NotFound && e instanceof shop.ShopError && e.sku === "nope" && e.code === shop.StatusCode.UNKNOWN,
+);
+check("async function, decimal", (await s.shop.priceOf("B-1", 3)) === "29.97");
+check("default parameter", (await s.shop.priceOf("B-1")) === "9.99");
+
+const cart = await s.Cart.create("ann", { currency: "EUR" });
+check("constructor with keyword", cart instanceof shop.Cart);
+check("cart.add", (await cart.add("B-1", 2)) === 2);
+await expectError("declared error OutOfStock with fields", cart.add("G-1", 5), (e) =>
+  e instanceof shop.OutOfStock && e.sku === "G-1" && e.requested === 5 && e.available === 1,
+);
+const items = await cart.getItems();
+check("property of records", items.length === 1 && items[0].unitPrice === "9.99" && items[0].quantity === 2, items);
+check("decimal property", (await cart.getTotal()) === "19.98");
+await cart.setNote("gift");
+check("mut property set/get", (await cart.getNote()) === "gift");
+const order = await cart.checkout("leave at the door");
+check("record with enum default", order.customer === "ann" && order.status === shop.OrderStatus.PENDING && order.note === "leave at the door" && order.items.length === 1, order);
+check("cart.remove", (await cart.remove("B-1")) === false);
+const cart2 = await s.Cart.withItems("bob", { "B-2": 1 });
+check("static method returning an instance", cart2 instanceof shop.Cart && (await cart2.getItems()).length === 1);
+await expectError("static method raising", s.Cart.withItems("bob", { "X-9": 1 }), (e) => e instanceof shop.NotFound && e.sku === "X-9");
+await cart.close();
+await cart2.close();
+
+const fx = await fixture.connect({ url });
+await expectError("deadline expires (DeadlineExceeded)", fx.tsfixture.nap(5, { timeoutMs: 200 }), (e) =>
+  e instanceof fixture.DeadlineExceeded && e.code === fixture.StatusCode.DEADLINE_EXCEEDED,
+);
+await expectError("deadline expires in a worker thread", fx.tsfixture.sleep(2, { timeoutMs: 100 }), (e) => e instanceof fixture.DeadlineExceeded);
+const ac = new AbortController();
+const pending = fx.tsfixture.nap(5, { signal: ac.signal });
+setTimeout(() => ac.abort(), 50);
+await expectError("AbortSignal cancels (Cancelled)", pending, (e) => e instanceof fixture.Cancelled && e.code === fixture.StatusCode.CANCELLED);
+check("connection usable after cancel", (await fx.tsfixture.nap(0)) === 0);
+check("bytes round trip", (await fx.tsfixture.echoBytes(new Uint8Array([0, 1, 255]))).join(",") === "0,1,255");
+const sc = await fx.tsfixture.scores(new Map([[1, 1.5], [2, 2]]));
+check("map<int, float>", sc instanceof Map && sc.get(1) === 3 && sc.get(2) === 4, sc);
+await expectError("int beyond 2^53 is refused, not rounded", fx.tsfixture.big(), (e) => e instanceof fixture.GraftError && e.code === fixture.StatusCode.OUT_OF_RANGE);
+check("timeout in env-free default", fx.client.options.timeoutMs === 0);
+
+await Promise.all([calc.close(), s.close(), fx.close()]);
+await expectError("call after client close", calc.calculator.add(1, 1), (e) => e instanceof calculator.ConnectionLost);
+
+// Lazy client: connects on first call.
+const lazy = calculator.createClient({ url });
+check("lazy client", (await lazy.calculator.add(2, 2)) === 4);
+await lazy.close();
+
+process.stdout.write(JSON.stringify({ checks }));

@@ -29,8 +29,10 @@ service shop {
 }
 """
 
-PAIRS: dict[str, tuple[str, str]] = {
+PAIRS: dict[str, tuple[str, str | None]] = {
     # --- the module -----------------------------------------------------------------------
+    # None: the new file does not exist (`graftc check shop.graft --against REF` after deleting it).
+    "MODULE_REMOVED": (mod("1.0.0", "service shop {\n    fn ping();\n}"), None),
     "MODULE_RENAMED": (
         mod("1.0.0", "service shop {\n    fn ping();\n}"),
         mod("2.0.0", "service shop {\n    fn ping();\n}", name="store"),
@@ -453,6 +455,8 @@ JSON_VERSIONS: dict[str, tuple[str, str]] = {"VERSION_NOT_SEMVER": ("2024.1", "2
 def files(name: str) -> dict[str, str]:
     """The pair's files as they are stored: {"old.graft": text, ...} or {"old.json": ...}."""
     old, new = {**PAIRS, **ADDITIVE}[name]
+    if new is None:
+        return {"old.graft": old}
     if name not in JSON_VERSIONS:
         return {"old.graft": old, "new.graft": new}
     import dataclasses
@@ -461,7 +465,9 @@ def files(name: str) -> dict[str, str]:
     from graftcode_runtime import ugm
 
     out = {}
-    for label, text, version in zip(("old", "new"), (old, new), JSON_VERSIONS[name], strict=True):
+    for label, text, version in zip(
+        ("old", "new"), (old, new or ""), JSON_VERSIONS[name], strict=True
+    ):
         module = dataclasses.replace(parse(text, f"{label}.json"), version=version)
         out[f"{label}.json"] = ugm.dumps(module) + "\n"
     return out
@@ -530,11 +536,17 @@ def expected_lines(report: object) -> str:
 
 def check_pair(name: str) -> tuple[object, str, str]:
     """(report, old text, new text) for a corpus directory, labelled old.graft and new.graft."""
-    from graftc.check import compare
+    from graftc.check import compare, compare_removed
     from graftc.idl import parse
     from graftcode_runtime import ugm
 
     d = CORPUS / name
+    if not (d / "new.graft").exists() and not (d / "new.json").exists():
+        old_text = (d / "old.graft").read_text()
+        report = compare_removed(
+            parse(old_text, "old.graft"), old_file="old.graft", new_file="new.graft"
+        )
+        return report, old_text, ""
     ext = "json" if (d / "old.json").exists() else "graft"
     old_text = (d / f"old.{ext}").read_text()
     new_text = (d / f"new.{ext}").read_text()
@@ -565,10 +577,12 @@ def rules_section() -> str:
         )
         if rule.id in WHY:
             out += ["", WHY[rule.id]]
+        if rule.id == "MODULE_REMOVED":
+            out += ["", "(The new file was deleted; `--against` compares with the ref's version.)"]
         if rule.id in JSON_VERSIONS:
             # Show the IDL the JSON was made from, with the versions it carries.
             a, b = JSON_VERSIONS[rule.id]
-            old_text, new_text = PAIRS[rule.id]
+            old_text, new_text = PAIRS[rule.id][0], PAIRS[rule.id][1] or ""
             old_text = old_text.replace('"1.0.0"', f'"{a}"')
             new_text = new_text.replace('"1.0.0"', f'"{b}"')
             out += ["", "(Stored as UGM JSON: the IDL itself only accepts semver versions.)"]

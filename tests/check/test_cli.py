@@ -215,3 +215,14 @@ def test_the_real_command_line(capsys: pytest.CaptureFixture[str]) -> None:
     d = CORPUS / "FIELD_ADDED"
     assert graftc(["check", str(d / "old.graft"), str(d / "new.graft")]) == 0
     assert "FIELD_ADDED" in capsys.readouterr().out
+
+
+@needs_git
+def test_against_a_ref_after_deleting_the_file(
+    repo: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    shutil.rmtree(repo / "api")
+    assert main(["check", str(repo / "api" / "shop.graft"), "--against", "v1"]) == 1
+    out = capsys.readouterr().out
+    assert out.startswith("v1:api/shop.graft:1:8: error[MODULE_REMOVED] (wire/source): module shop")
+    assert "the module no longer exists" in out

@@ -7,7 +7,7 @@
 Rules live in `RULES` (id -> Rule); docs/compatibility.md explains each with an example.
 """
 
-from graftc.check._compare import UnknownRuleError, compare
+from graftc.check._compare import UnknownRuleError, compare, compare_removed
 from graftc.check._engine import find_changes
 from graftc.check._format import FORMATS, format_report, format_rules
 from graftc.check._git import GitError, read_at_ref
@@ -46,6 +46,7 @@ __all__ = [
     "Severity",
     "UnknownRuleError",
     "compare",
+    "compare_removed",
     "find_changes",
     "flows",
     "format_report",

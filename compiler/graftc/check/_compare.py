@@ -8,7 +8,7 @@ from graftcode_runtime import ugm
 
 from graftc.check import _rules as R
 from graftc.check._engine import find_changes
-from graftc.check._model import BOTH, Category, Finding, Report
+from graftc.check._model import BOTH, Bump, Category, Finding, Report, SemverVerdict
 from graftc.check._semver import required_bump, verdict
 
 
@@ -80,5 +80,45 @@ def compare(
         new_hash=ugm.schema_hash(new),
         findings=tuple(findings),
         semver=v,
+        categories=cats,
+    )
+
+
+def compare_removed(
+    old: ugm.Module,
+    *,
+    categories: Iterable[Category] = BOTH,
+    ignore: Iterable[str] = (),
+    old_file: str = "",
+    new_file: str = "",
+) -> Report:
+    """The report for a module whose file no longer exists (`graftc check NEW --against REF`)."""
+    cats = frozenset(categories)
+    ignored = frozenset(ignore)
+    unknown = sorted(ignored - R.RULES.keys())
+    if unknown:
+        raise UnknownRuleError(f"unknown rule id(s): {', '.join(unknown)}")
+    findings: tuple[Finding, ...] = ()
+    if R.MODULE_REMOVED.id not in ignored and R.MODULE_REMOVED.categories & cats:
+        why = "" if ugm.deprecation(old) is None else " (it was deprecated)"
+        findings = (
+            Finding(
+                R.MODULE_REMOVED,
+                f"module {old.name} {old.version} was removed: {new_file} no longer exists{why}",
+                old.name,
+                old.span,
+                None,
+            ),
+        )
+    need: Bump = "major" if findings else "none"
+    return Report(
+        old_file=old_file,
+        new_file=new_file,
+        old_version=old.version,
+        new_version="",
+        old_hash=ugm.schema_hash(old),
+        new_hash="",
+        findings=findings,
+        semver=SemverVerdict(need, old.version, "", "unknown", None, None),
         categories=cats,
     )

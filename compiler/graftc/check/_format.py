@@ -51,6 +51,8 @@ def semver_line(report: Report) -> str:
         need = "needs no version bump"
     else:
         need = f"needs a {v.required} version bump"
+    if not v.new_version:
+        return f"semver: this change {need}; the module no longer exists"
     if v.respected is None:
         return f"semver: this change {need}; the versions are not semver, so it was not checked"
     moved = f"{v.old_version} -> {v.new_version}"

@@ -27,13 +27,18 @@ def read_at_ref(path: Path, ref: str) -> tuple[str | None, str]:
     The path is resolved against the repository that contains it, so the command works from
     any directory, like `buf breaking --against '.git#ref=...'`.
     """
-    folder = path.resolve().parent
     if ref.startswith("-"):
         raise GitError(f"invalid git revision {ref!r}")
+    # The file (even its folder) may have been deleted since `ref`: start from what exists.
+    folder = path.resolve().parent
+    missing: list[str] = []
+    while not folder.is_dir() and folder != folder.parent:
+        missing.insert(0, folder.name)
+        folder = folder.parent
     top = _git(folder, "rev-parse", "--show-prefix")
     if top.returncode != 0:
         raise GitError(f"{path} is not inside a git repository")
-    rel = top.stdout.decode().strip() + path.name
+    rel = top.stdout.decode().strip() + "".join(f"{m}/" for m in missing) + path.name
     commit = _git(folder, "rev-parse", "--verify", "--quiet", f"{ref}^{{commit}}")
     if commit.returncode != 0:
         raise GitError(f"unknown git revision {ref!r}")

@@ -26,6 +26,13 @@ S = frozenset({SOURCE})
 
 # --- the module ---------------------------------------------------------------------------
 MODULE_RENAMED = _rule("MODULE_RENAMED", "The module keeps its name.", BOTH, "error", "major")
+MODULE_REMOVED = _rule(
+    "MODULE_REMOVED",
+    "A module's IDL file is not deleted (checked with --against).",
+    BOTH,
+    "error",
+    "major",
+)
 VERSION_BUMP_TOO_SMALL = _rule(
     "VERSION_BUMP_TOO_SMALL",
     "The new version number is at least the smallest semver bump the change needs.",

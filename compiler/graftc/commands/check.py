@@ -21,6 +21,7 @@ from graftc.check import (
     Category,
     GitError,
     compare,
+    compare_removed,
     format_report,
     format_rules,
     read_at_ref,
@@ -112,11 +113,22 @@ def _run(args: argparse.Namespace) -> int:
         if len(args.files) != 1:
             return _usage("with --against, give exactly one file: NEW.graft")
         new_file = args.files[0]
-        new_text = _read(new_file)
         try:
             old_text, old_file = read_at_ref(Path(new_file), args.against)
         except GitError as e:
             return _usage(str(e))
+        if not Path(new_file).exists() and old_text is not None:
+            old_module = _load(old_text, old_file)
+            report = compare_removed(
+                old_module,
+                categories=categories,
+                ignore=ignore,
+                old_file=old_file,
+                new_file=new_file,
+            )
+            sys.stdout.write(format_report(report, args.format, {old_file: old_text}))
+            return report.exit_code
+        new_text = _read(new_file)
         if old_text is None:
             new = _load(new_text, new_file)
             print(

@@ -226,3 +226,13 @@ def test_against_a_ref_after_deleting_the_file(
     out = capsys.readouterr().out
     assert out.startswith("v1:api/shop.graft:1:8: error[MODULE_REMOVED] (wire/source): module shop")
     assert "the module no longer exists" in out
+
+
+def test_ugm_json_inputs(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    d = CORPUS / "VERSION_NOT_SEMVER"
+    assert main(["check", str(d / "old.json"), str(d / "new.json")]) == 0
+    assert "the versions are not semver" in capsys.readouterr().out
+    bad = tmp_path / "bad.json"
+    bad.write_text('{"schema": "nope"}')
+    assert main(["check", str(bad), str(d / "new.json")]) == 1
+    assert f"{bad}: error: not a UGM JSON document" in capsys.readouterr().err

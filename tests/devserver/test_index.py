@@ -40,6 +40,7 @@ def test_project_page_links_a_wheel_whose_hash_matches(make_server, fake: FakeGe
     m = re.search(r'href="\.\./\.\./files/([^"#]+)#sha256=([0-9a-f]{64})"', page)
     assert m, page
     assert m.group(1) == "graft_calculator-1.0.0-py3-none-any.whl"
+    assert 'data-requires-python="&gt;=3.11"' in page  # read back from the wheel's METADATA
     wheel = get(s, f"/pypi/files/{m.group(1)}")
     assert wheel.status == 200
     assert hashlib.sha256(wheel.body).hexdigest() == m.group(2)

@@ -222,7 +222,7 @@ class DevServer:
             else self.store.runtime_wheel()
         )
         version = self.store.python_version(module) if module else _wheel_version(wheel.filename)
-        files = [indexes.IndexFile(wheel.filename, wheel.sha256, _requires_python(module))]
+        files = [indexes.IndexFile(wheel.filename, wheel.sha256, wheel.requires_python)]
         if as_json:
             return _text(
                 200, indexes.simple_project_json(norm, [version], files), ctype, Vary="Accept"
@@ -291,10 +291,6 @@ class DevServer:
 
 def _wheel_version(filename: str) -> str:
     return filename.split("-")[1]
-
-
-def _requires_python(module: str | None) -> str | None:
-    return ">=3.11"
 
 
 def _manifest(tgz: bytes) -> dict[str, Any]:

@@ -60,6 +60,20 @@ class Wheel:
     data: bytes
 
     @property
+    def requires_python(self) -> str | None:
+        """From the wheel's own METADATA, so the index never disagrees with the file."""
+        with zipfile.ZipFile(io.BytesIO(self.data)) as zf:
+            name = next((n for n in zf.namelist() if n.endswith(".dist-info/METADATA")), None)
+            if name is None:
+                return None
+            for line in zf.read(name).decode("utf-8").splitlines():
+                if not line:
+                    break
+                if line.startswith("Requires-Python:"):
+                    return line.split(":", 1)[1].strip()
+        return None
+
+    @property
     def sha256(self) -> str:
         return hashlib.sha256(self.data).hexdigest()
 

@@ -1,0 +1,106 @@
+"""Calls every member of the generated `graft_kitchen` package, blocking.
+
+Where the calls go is configuration only (GRAFT_KITCHEN_URL): the end-to-end tests run this
+same file over TCP, WebSocket and in memory; the typed-consumer tests type-check it.
+"""
+
+from __future__ import annotations
+
+import datetime
+import decimal
+import gc
+import uuid
+import warnings
+
+from graft_kitchen import (
+    Burnt,
+    Color,
+    KitchenError,
+    Oven,
+    Point,
+    Primitives,
+    Shape,
+    Size,
+    kitchen,
+)
+from graftcode_runtime import RemoteError
+
+
+def main() -> None:
+    p = Primitives(
+        flag=True,
+        count=-3,
+        ratio=0.25,
+        text="héllo",
+        blob=b"\x00\xff",
+        day=datetime.date(2024, 2, 29),
+        moment=datetime.datetime(2024, 1, 2, 3, 4, 5, tzinfo=datetime.UTC),
+        clock=datetime.time(12, 30),
+        money=decimal.Decimal("9.99"),
+        ident=uuid.UUID(int=1),
+    )
+    assert kitchen.roundtrip(p) == p
+    described = kitchen.describe(
+        True, 1, 2, "s", b"b", datetime.date(2020, 1, 1), decimal.Decimal("1.5"), uuid.UUID(int=2)
+    )
+    expected = "bool=True;int=1;float=2.0;str=s;bytes=b'b';date=2020-01-01;Decimal=1.5;UUID="
+    assert described == expected + str(uuid.UUID(int=2)), described
+    assert kitchen.maybe() is None
+    assert kitchen.maybe(4) == 8
+    shape = Shape("tri", [Point(1, 2), Point(3, 4, "c")], Color.GREEN, {"a": 1}, Size.LARGE)
+    scaled = kitchen.scale(shape, 2)
+    assert scaled == Shape(
+        "tri", [Point(2, 4), Point(6, 8, "c")], Color.GREEN, {"a": 1}, Size.LARGE
+    )
+    assert kitchen.scale(Shape("empty", [])) == Shape("empty", [])
+    assert kitchen.histogram([1, 1, 2]) == {1: 2, 2: 1}
+    assert kitchen.matrix(2, 2) == [[0, 1], [2, 3]]
+    assert kitchen.greet("ann") == "hello ann!"
+    assert kitchen.greet("bob", "hi", punctuation="?") == "hi bob?"
+    assert kitchen.find(7) == "any#7"
+    assert kitchen.find(id_=7, type_="oven") == "oven#7"
+    assert kitchen.cook("pie", 10) == "pie ready"
+    try:
+        kitchen.cook("pie", 45)
+    except Burnt as e:
+        assert (e.dish, e.minutes) == ("pie", 45)
+        assert isinstance(e, KitchenError)
+    else:
+        raise AssertionError("cook did not raise Burnt")
+    try:
+        kitchen.crash("kaput")
+    except RemoteError as e:
+        assert "kaput" in e.message
+    else:
+        raise AssertionError("crash did not raise RemoteError")
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        assert kitchen.hello() == "hello"
+    assert any(issubclass(w.category, DeprecationWarning) for w in caught)
+    kitchen.nothing()
+    assert kitchen.with_options(metadata={"tenant": "acme"}).tenant() == "acme"
+    assert kitchen.tenant() == ""
+
+    with Oven(100, label="a") as oven:
+        assert oven.heat(20) == 120
+        assert oven.temperature == 120
+        assert oven.label == "a"
+        oven.label = "b"
+        assert oven.label == "b"
+        twin = oven.twin()
+        assert (twin.temperature, twin.label) == (120, "b-twin")
+        assert kitchen.same_temperature(oven, twin)
+        twin.close()
+    assert Oven.models() == ["convection", "steam"]
+
+    before = kitchen.live_ovens()
+    dropped = Oven()
+    assert kitchen.live_ovens() == before + 1
+    del dropped
+    gc.collect()
+    assert kitchen.live_ovens() == before  # the finalizer queued the release; this call sent it
+    print("OK sync")
+
+
+if __name__ == "__main__":
+    main()

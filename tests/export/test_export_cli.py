@@ -55,7 +55,7 @@ def test_errors_are_diagnostics_with_source_and_caret(capsys: pytest.CaptureFixt
     assert (code, out) == (1, "")
     lines = err.splitlines()
     assert lines[0] == (
-        "exportfix/unsupported.py:28:13: error: unsupported.untyped: parameter `x` has no type "
+        "exportfix/unsupported.py:25:13: error: unsupported.untyped: parameter `x` has no type "
         "annotation; annotate it (for example `x: int`)"
     )
     assert lines[1] == "    def untyped(x, y: int) -> int:  # type: ignore[no-untyped-def]"

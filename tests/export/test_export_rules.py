@@ -210,20 +210,47 @@ def test_bad_defaults(make_module: MakeModule) -> None:
     assert "is not a bool" in found[2]
 
 
+def test_type_checking_imports_resolve(make_module: MakeModule) -> None:
+    result = export(
+        make_module,
+        HEADER
+        + """
+from typing import TYPE_CHECKING
+if TYPE_CHECKING:
+    import datetime as dt
+    from collections.abc import Iterable
+def f(when: dt.date, tags: Iterable[str]) -> list[dt.datetime]: ...
+""",
+    )
+    params = method(result, result.module.decls[0].name, "f").params
+    # A parameter typed Iterable[T] receives a list: it is sound as list<T>.
+    assert [p.type for p in params] == [P("date"), ugm.ListOf(P("str"))]
+    found = problems(
+        make_module,
+        HEADER + "from collections.abc import Iterable\ndef g() -> Iterable[int]: ...\n",
+    )
+    assert "streams are not supported yet" in found[0]
+
+
 def test_newtype_annotated_and_self(make_module: MakeModule) -> None:
     result = export(
         make_module,
         HEADER
         + """
-from typing import Annotated, NewType, Self
+from typing import Annotated, NewType, Self, TypeVar
 Id = NewType("Id", int)
+N = TypeVar("N", bound="Node")
 class Node:
     def clone(self, depth: Annotated[int, "levels"] = 1) -> Self: ...
     def ident(self) -> Id: ...
+    @classmethod
+    def parse(cls: type[N], text: str) -> N: ...
 """,
     )
     node = method_owner(result, "Node")
     assert node.methods[0].returns == ugm.Named("Node")
+    # A type variable bound to the class, in a classmethod, is `Self` by another name.
+    assert node.methods[2].returns == ugm.Named("Node")
     assert node.methods[0].params[0].type == P("int")
     assert node.methods[1].returns == P("int")
 

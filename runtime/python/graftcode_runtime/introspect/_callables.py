@@ -74,12 +74,14 @@ class _Signature:
                 out[arg.arg] = (arg, None)
         return out
 
-    def type_of(self, hint: Any, what: str, node: ast.AST | None) -> ugm.TypeRef | None:
+    def type_of(
+        self, hint: Any, what: str, node: ast.AST | None, accepts: bool = False
+    ) -> ugm.TypeRef | None:
         if isinstance(hint, HintError):
             self.fail(f"{what}: {hint}", node)
             return None
         try:
-            return map_type(hint, owner=self.owner, named=self.ctx.named)
+            return map_type(hint, owner=self.owner, named=self.ctx.named, accepts=accepts)
         except TypeProblem as e:
             self.fail(f"{what}: {e}", node)
             return None
@@ -122,7 +124,9 @@ class _Signature:
                     arg,
                 )
                 continue
-            t = self.type_of(self.hints[p.name], f"parameter `{p.name}`", annotation_node)
+            t = self.type_of(
+                self.hints[p.name], f"parameter `{p.name}`", annotation_node, accepts=True
+            )
             if t is None:
                 continue
             if t == ugm.Primitive("none"):

@@ -7,6 +7,8 @@ evaluated alone against the namespace it was written in.
 
 from __future__ import annotations
 
+import ast
+import importlib
 import inspect
 import sys
 import typing
@@ -17,9 +19,29 @@ from typing import Any
 class HintError(Exception):
     """An annotation that cannot be evaluated; the message says why and how to fix it."""
 
+    def __init__(self, message: str, undefined_name: bool = False) -> None:
+        super().__init__(message)
+        self.undefined_name = undefined_name
+
 
 def resolve(annotation: object, globalns: Mapping[str, Any], localns: Mapping[str, Any]) -> Any:
-    """The runtime type an annotation denotes. Raises HintError when it cannot be evaluated."""
+    """The runtime type an annotation denotes. Raises HintError when it cannot be evaluated.
+
+    Names a module imports only under `if TYPE_CHECKING:` (common with deferred annotations) are
+    imported on demand, so those annotations resolve as a type checker reads them.
+    """
+    try:
+        return _resolve(annotation, globalns, localns)
+    except HintError as e:
+        if not e.undefined_name:
+            raise
+        extra = type_checking_names(globalns)
+        if not extra:
+            raise
+        return _resolve(annotation, {**extra, **globalns}, localns)
+
+
+def _resolve(annotation: object, globalns: Mapping[str, Any], localns: Mapping[str, Any]) -> Any:
     # A throwaway class gives get_type_hints' class semantics: ClassVar and Final are accepted,
     # and strings are evaluated with the given namespaces.
     holder = type("_Annotation", (), {"__annotations__": {"x": annotation}})
@@ -30,7 +52,8 @@ def resolve(annotation: object, globalns: Mapping[str, Any], localns: Mapping[st
     except NameError as e:
         raise HintError(
             f"the annotation {_text(annotation)} cannot be resolved: {e}; import the name at "
-            "module level (names imported only under `if TYPE_CHECKING:` do not exist at run time)"
+            "module level (or under `if TYPE_CHECKING:`)",
+            undefined_name=True,
         ) from None
     except Exception as e:
         raise HintError(
@@ -77,3 +100,65 @@ def _text(annotation: object) -> str:
     if isinstance(annotation, typing.ForwardRef):
         return f"`{annotation.__forward_arg__}`"
     return f"`{annotation!r}`"
+
+
+_TYPE_CHECKING_CACHE: dict[str, dict[str, Any]] = {}
+
+
+def type_checking_names(globalns: Mapping[str, Any]) -> dict[str, Any]:
+    """What the module's top-level `if TYPE_CHECKING:` imports bind, imported now (cached).
+
+    Only import statements are carried out, through importlib; anything else in those blocks is
+    ignored, and an import that fails leaves its names undefined.
+    """
+    file, name = globalns.get("__file__"), globalns.get("__name__")
+    if not isinstance(file, str) or not isinstance(name, str):
+        return {}
+    cached = _TYPE_CHECKING_CACHE.get(file)
+    if cached is not None:
+        return cached
+    names: dict[str, Any] = {}
+    _TYPE_CHECKING_CACHE[file] = names
+    try:
+        with open(file, encoding="utf-8") as f:
+            tree = ast.parse(f.read(), file)
+    except (OSError, SyntaxError, ValueError, UnicodeDecodeError):
+        return names
+    package = globalns.get("__package__") or name.rpartition(".")[0]
+    for stmt in tree.body:
+        if isinstance(stmt, ast.If) and _is_type_checking(stmt.test):
+            for sub in stmt.body:
+                if isinstance(sub, ast.Import | ast.ImportFrom):
+                    _bind_import(sub, str(package), names)
+    return names
+
+
+def _is_type_checking(test: ast.expr) -> bool:
+    return (isinstance(test, ast.Name) and test.id == "TYPE_CHECKING") or (
+        isinstance(test, ast.Attribute) and test.attr == "TYPE_CHECKING"
+    )
+
+
+def _bind_import(stmt: ast.Import | ast.ImportFrom, package: str, out: dict[str, Any]) -> None:
+    try:
+        if isinstance(stmt, ast.Import):
+            for alias in stmt.names:
+                module = importlib.import_module(alias.name)
+                if alias.asname:
+                    out[alias.asname] = module
+                else:
+                    top = alias.name.split(".")[0]
+                    out[top] = sys.modules[top]
+            return
+        base = "." * stmt.level + (stmt.module or "")
+        module = importlib.import_module(base, package or None)
+        for alias in stmt.names:
+            if alias.name == "*":
+                continue
+            if hasattr(module, alias.name):
+                value = getattr(module, alias.name)
+            else:
+                value = importlib.import_module(f"{module.__name__}.{alias.name}")
+            out[alias.asname or alias.name] = value
+    except Exception:  # an import a type checker needs but the runtime cannot do
+        return

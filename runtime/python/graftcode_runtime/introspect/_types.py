@@ -52,6 +52,12 @@ _STREAMS: set[object] = {
     cabc.AsyncGenerator,
     cabc.Collection,
 }
+_INPUT_ITERABLES: set[object] = {cabc.Iterable, cabc.Collection}
+_INPUT_PROTOCOLS: dict[object, ugm.PrimitiveName] = {
+    typing.SupportsInt: "int",
+    typing.SupportsIndex: "int",
+    typing.SupportsFloat: "float",
+}
 _AWAITABLES: set[object] = {cabc.Awaitable, cabc.Coroutine}
 _CALLABLES: set[object] = {cabc.Callable}
 _UNIONS: set[object] = {typing.Union, types.UnionType}
@@ -80,17 +86,24 @@ def describe(tp: object) -> str:
     return text.replace("NoneType", "None")
 
 
-def map_type(tp: Any, *, owner: type | None, named: NamedResolver) -> ugm.TypeRef:
-    """The UGM type for a resolved annotation. Raises TypeProblem."""
+def map_type(
+    tp: Any, *, owner: type | None, named: NamedResolver, accepts: bool = False
+) -> ugm.TypeRef:
+    """The UGM type for a resolved annotation. Raises TypeProblem.
+
+    `accepts` is set for parameters, which only ever receive values: there an `Iterable[T]` or
+    `Collection[T]` is sound as `list<T>` (a list is one), and `SupportsInt`/`SupportsIndex`/
+    `SupportsFloat` as int/float. Return types and fields keep the strict reading.
+    """
     origin = typing.get_origin(tp)
     args = typing.get_args(tp)
 
     if origin in _WRAPPERS:
-        return map_type(args[0], owner=owner, named=named)
+        return map_type(args[0], owner=owner, named=named, accepts=accepts)
     if isinstance(tp, typing.NewType) or hasattr(tp, "__supertype__"):
-        return map_type(tp.__supertype__, owner=owner, named=named)
+        return map_type(tp.__supertype__, owner=owner, named=named, accepts=accepts)
     if isinstance(tp, typing_extensions.TypeAliasType):
-        return map_type(tp.__value__, owner=owner, named=named)
+        return map_type(tp.__value__, owner=owner, named=named, accepts=accepts)
     if _hashable(tp) and tp in PRIMITIVES:
         return ugm.Primitive(PRIMITIVES[tp])
     if _hashable(tp) and tp in _ANY:
@@ -102,6 +115,9 @@ def map_type(tp: Any, *, owner: type | None, named: NamedResolver) -> ugm.TypeRe
         if owner is None:
             raise TypeProblem("`Self` is only meaningful inside a class")
         return ugm.Named(named(owner))
+    if isinstance(tp, typing.TypeVar) and owner is not None and _bound_to(tp, owner):
+        # `def parse(cls: type[T], ...) -> T` with `T = TypeVar("T", bound="Owner")` is `Self`.
+        return ugm.Named(named(owner))
     if isinstance(tp, typing.TypeVar | typing.ParamSpec | typing.TypeVarTuple):
         raise TypeProblem(
             f"the type variable `{tp.__name__}` is generic; the IDL has no generics, so "
@@ -111,7 +127,7 @@ def map_type(tp: Any, *, owner: type | None, named: NamedResolver) -> ugm.TypeRe
         raise TypeProblem(f"the annotation `{tp}` was not resolved to a type")
 
     if origin in _UNIONS:
-        return _union(tp, args, owner, named)
+        return _union(tp, args, owner, named, accepts)
     if origin is typing.Literal:
         raise TypeProblem(
             f"`{describe(tp)}`: the IDL has no literal types; use an `enum.Enum` (or `StrEnum`) "
@@ -120,16 +136,16 @@ def map_type(tp: Any, *, owner: type | None, named: NamedResolver) -> ugm.TypeRe
     if origin is typing.ClassVar:
         raise TypeProblem("a `ClassVar` belongs to the class, not to a value that can be sent")
     if origin in _LISTS:
-        return ugm.ListOf(map_type(args[0], owner=owner, named=named))
+        return ugm.ListOf(map_type(args[0], owner=owner, named=named, accepts=accepts))
     if origin is tuple:
         if len(args) == 2 and args[1] is Ellipsis:
-            return ugm.ListOf(map_type(args[0], owner=owner, named=named))
+            return ugm.ListOf(map_type(args[0], owner=owner, named=named, accepts=accepts))
         raise TypeProblem(
             f"the fixed-size tuple `{describe(tp)}` has no IDL counterpart; return a "
             "`typing.NamedTuple` or a dataclass (fields get names), or use `tuple[T, ...]`"
         )
     if origin in _MAPS:
-        return _map(tp, args, owner, named)
+        return _map(tp, args, owner, named, accepts)
     if origin in _SETS:
         raise TypeProblem(
             f"`{describe(tp)}`: the IDL has no set type; use `list[...]` (and `set(...)` on "
@@ -140,6 +156,8 @@ def map_type(tp: Any, *, owner: type | None, named: NamedResolver) -> ugm.TypeRe
             f"`{describe(tp)}`: functions cannot be sent to another process; export the "
             "function itself, or pass an enum or a name that selects it"
         )
+    if accepts and origin in _INPUT_ITERABLES:
+        return ugm.ListOf(map_type(args[0], owner=owner, named=named, accepts=accepts))
     if origin in _STREAMS:
         raise TypeProblem(
             f"`{describe(tp)}`: iterators and generators stream values, and streams are not "
@@ -157,9 +175,18 @@ def map_type(tp: Any, *, owner: type | None, named: NamedResolver) -> ugm.TypeRe
             "dict, an optional or one of the module's records"
         )
 
+    if accepts and _hashable(tp) and tp in _INPUT_PROTOCOLS:
+        return ugm.Primitive(_INPUT_PROTOCOLS[tp])
     if isinstance(tp, type):
-        return _class(tp, owner, named)
+        return _class(tp, owner, named, accepts)
     raise TypeProblem(f"`{describe(tp)}` is not a type")
+
+
+def _bound_to(var: typing.TypeVar, owner: type) -> bool:
+    bound = var.__bound__
+    if isinstance(bound, typing.ForwardRef):
+        return bound.__forward_arg__ in (owner.__name__, owner.__qualname__)
+    return isinstance(bound, type) and issubclass(owner, bound) and bound is not object
 
 
 def _hashable(tp: object) -> bool:
@@ -170,7 +197,9 @@ def _hashable(tp: object) -> bool:
     return True
 
 
-def _union(tp: Any, args: tuple[Any, ...], owner: type | None, named: NamedResolver) -> ugm.TypeRef:
+def _union(
+    tp: Any, args: tuple[Any, ...], owner: type | None, named: NamedResolver, accepts: bool
+) -> ugm.TypeRef:
     rest = [a for a in args if a is not type(None)]
     if len(rest) == len(args):
         raise TypeProblem(
@@ -184,27 +213,29 @@ def _union(tp: Any, args: tuple[Any, ...], owner: type | None, named: NamedResol
             "`T | None` (T?), so use one type, a record with optional fields, or one "
             "function per type"
         )
-    inner = map_type(rest[0], owner=owner, named=named)
+    inner = map_type(rest[0], owner=owner, named=named, accepts=accepts)
     if isinstance(inner, ugm.Optional):
         return inner
     return ugm.Optional(inner)
 
 
-def _map(tp: Any, args: tuple[Any, ...], owner: type | None, named: NamedResolver) -> ugm.TypeRef:
+def _map(
+    tp: Any, args: tuple[Any, ...], owner: type | None, named: NamedResolver, accepts: bool
+) -> ugm.TypeRef:
     if not args:
         raise TypeProblem(
             f"`{describe(tp)}` needs key and value types, for example `dict[str, int]`"
         )
-    key = map_type(args[0], owner=owner, named=named)
+    key = map_type(args[0], owner=owner, named=named, accepts=accepts)
     if not (isinstance(key, ugm.Primitive) and key.name in ugm.MAP_KEY_PRIMITIVES):
         raise TypeProblem(
             f"`{describe(tp)}`: map keys must be `str` or `int` (other key types have no "
             "portable encoding); key the map by a str or int, or use a list of records"
         )
-    return ugm.MapOf(key, map_type(args[1], owner=owner, named=named))
+    return ugm.MapOf(key, map_type(args[1], owner=owner, named=named, accepts=accepts))
 
 
-def _class(tp: type, owner: type | None, named: NamedResolver) -> ugm.TypeRef:
+def _class(tp: type, owner: type | None, named: NamedResolver, accepts: bool) -> ugm.TypeRef:
     if tp in _LISTS or tp is tuple:
         raise TypeProblem(f"`{tp.__name__}` needs an item type, for example `{tp.__name__}[int]`")
     if tp in _MAPS:
@@ -212,7 +243,7 @@ def _class(tp: type, owner: type | None, named: NamedResolver) -> ugm.TypeRef:
     if tp in _SETS:
         raise TypeProblem(f"`{tp.__name__}`: the IDL has no set type; use `list[...]`")
     if tp in _STREAMS or tp in _AWAITABLES or tp in _CALLABLES:
-        return map_type(tp[Any], owner=owner, named=named)  # type: ignore[index]
+        return map_type(tp[Any], owner=owner, named=named, accepts=accepts)  # type: ignore[index]
     if issubclass(tp, BaseException) and not issubclass(tp, Exception):
         raise TypeProblem(f"`{describe(tp)}` is not an application error")
     if issubclass(tp, BaseException):

@@ -111,7 +111,7 @@ def runtime_tarball() -> Path:
     return tgz
 
 
-def generate(source: str, out: Path, *, url: str | None = None) -> Path:
+def generate(source: str, out: Path, *, url: str | None = None, format: bool = True) -> Path:
     """What `graftc build --target typescript` does: a .graft file, or a Python module file."""
     from graftcode_runtime import introspect
 
@@ -123,7 +123,8 @@ def generate(source: str, out: Path, *, url: str | None = None) -> Path:
     else:
         module = introspect.export_module(introspect.load_module(str(src), [str(src.parent)])).module
     target = targets.get("typescript")
-    target.generate(module, out, targets.TargetOptions(default_url=url))
+    extra = {} if format else {"format": "false"}
+    target.generate(module, out, targets.TargetOptions(default_url=url, extra=extra))
     return out
 
 

@@ -4,15 +4,17 @@ declaration)."""
 
 from __future__ import annotations
 
-import contextvars
 import functools
 import re
 from importlib import resources
 from pathlib import Path
 
 from graftcode_runtime import ugm
-from lark import Lark, Token, Tree, UnexpectedCharacters, UnexpectedInput, UnexpectedToken
+from lark import Lark, Token, UnexpectedCharacters, UnexpectedInput, UnexpectedToken
 from lark.lexer import PatternStr
+
+from graftc.idl._lexer import GraftLexer
+from graftc.idl._transform import ToUGM
 
 _REPO_GRAMMAR = Path(__file__).resolve().parents[3] / "grammar" / "graft.lark"
 
@@ -39,38 +41,27 @@ def grammar_text() -> str:
         return _REPO_GRAMMAR.read_text(encoding="utf-8")
 
 
-# `graftc fmt` keeps plain comments; the lexer hands them here while a parse that wants them runs.
-COMMENT_SINK: contextvars.ContextVar[list[Token] | None] = contextvars.ContextVar(
-    "graft_comment_sink", default=None
-)
-
-
-def _on_comment(tok: Token) -> Token:
-    sink = COMMENT_SINK.get()
-    if sink is not None:
-        sink.append(tok)
-    return tok
-
-
 @functools.cache
 def lark_parser() -> Lark:
     return Lark(
         grammar_text(),
         parser="lalr",
-        lexer="contextual",
+        lexer=GraftLexer,
         start=["start", "decls"],
-        propagate_positions=True,
+        keep_all_tokens=True,
         maybe_placeholders=True,
-        lexer_callbacks={"COMMENT": _on_comment, "BLOCK_COMMENT": _on_comment},
+        transformer=ToUGM(),
     )
 
 
-def parse_tree(text: str) -> tuple[Tree[Token] | None, list[tuple[int, int, int, str]]]:
-    """The parse tree (None after a syntax error) and the syntax errors as
-    (line, column, end_column, message)."""
+def parse_text(text: str) -> tuple[ugm.Module | None, list[tuple[int, int, int, str]]]:
+    """The module (None after a syntax error) and the syntax errors as
+    (line, column, end_column, message). Run with `_transform.CURRENT` set."""
     parser = lark_parser()
     try:
-        return parser.parse(text, start="start"), []
+        module = parser.parse(text, start="start")
+        assert isinstance(module, ugm.Module)
+        return module, []
     except UnexpectedInput as e:
         errors = [_describe(e, text)]
         offset = _error_offset(e, text)
@@ -141,7 +132,10 @@ def _describe(e: UnexpectedInput, text: str) -> tuple[int, int, int, str]:
 def _after_doc_comment(e: UnexpectedToken) -> bool:
     interactive = getattr(e, "interactive_parser", None)
     stack = getattr(getattr(interactive, "parser_state", None), "value_stack", None)
-    return bool(stack) and isinstance(stack[-1], Token) and stack[-1].type == "DOC_LINE"
+    if not stack:
+        return False
+    last = stack[-1]
+    return isinstance(last, Token) and last.type == "DOC_LINE"
 
 
 def _end_position(text: str) -> tuple[int, int]:

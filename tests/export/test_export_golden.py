@@ -18,6 +18,7 @@ CASES = {
     "shop": ("exportfix.shop", {}),
     "deferred": ("exportfix.deferred", {}),
     "catalog": ("exportfix.catalog", {}),
+    "models": ("exportfix.models", {}),
     "unsupported-skipped": ("exportfix.unsupported", {"skip_unsupported": True}),
     "shop-cart-add": ("exportfix.shop", {"types": ["Cart"], "methods": ["Cart.add"]}),
     "shop-getters": ("exportfix.shop", {"methods": ["*.get_*"]}),

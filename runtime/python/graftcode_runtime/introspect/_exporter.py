@@ -71,7 +71,6 @@ class _Exporter:
         self.filters = filters
         self.ctx = Context(skip, self._named, self._enum_name, self._error_name)
         self.file = getattr(module, "__file__", None) or module.__name__
-        self.here = Location(self.file, 1 if getattr(module, "__file__", None) else 0, 0)
         self.service_name = module.__name__.rsplit(".", 1)[-1]
         self.names: dict[object, str] = {}  # class (or the module, for the service) -> decl name
         self.by_name: dict[str, object] = {}
@@ -91,7 +90,9 @@ class _Exporter:
                 f"version {found!r} is written as the semantic version {resolved_version!r}",
                 Location(self.file),
             )
-        entries = public_names(self.ctx, self.module, self.here)
+        entries = public_names(
+            self.ctx, self.module, self.ctx.source.module_assignment(self.file, "__all__")
+        )
         self.surface = {obj for _, obj in entries}
         functions = [(n, o) for n, o in entries if inspect.isfunction(o)]
 
@@ -337,7 +338,7 @@ class _Exporter:
                 member,
                 cls,
                 where,
-                docs.get(raw.name),
+                docs.get(raw.name) or raw.doc,
             )
             if field is None:
                 failed = True

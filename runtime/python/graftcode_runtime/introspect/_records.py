@@ -39,6 +39,7 @@ class RawField:
     default: object = NO_DEFAULT
     factory: Callable[[], object] | None = None
     refusal: str | None = None  # why the field cannot be a record field at all
+    doc: str | None = None  # where the library keeps one (pydantic's `description`)
 
 
 def flavour(cls: type) -> Flavour | None:
@@ -114,7 +115,9 @@ def _pydantic_fields(cls: type) -> list[RawField]:
         required = info.is_required()
         factory = getattr(info, "default_factory", None)
         default = NO_DEFAULT if required or factory is not None else info.default
-        out.append(RawField(name, info.annotation, cls, default, factory))
+        description = getattr(info, "description", None)
+        doc = description if isinstance(description, str) else None
+        out.append(RawField(name, info.annotation, cls, default, factory, doc=doc))
     return out
 
 

@@ -104,6 +104,15 @@ class SourceIndex:
             return Location(file, getattr(code, "co_firstlineno", 0), 0)
         return Location(file, node.lineno, _name_column(self._file(file), node))
 
+    def module_assignment(self, file: str, name: str) -> Location:
+        """Where a module-level `name = ...` is (the first one), else the file alone."""
+        tree = self._file(file).tree
+        if tree is not None:
+            for stmt in tree.body:
+                if name in _names_bound(stmt):
+                    return node_location(file, stmt)
+        return Location(file)
+
     def class_member(self, cls: type, name: str) -> Location:
         """Where `name` is assigned, annotated or defined in the body of `cls` (else the class)."""
         node = self.definition(cls)

@@ -43,7 +43,12 @@ class Gateway:
                 self.proc.wait()
 
 
-def start_gateway(module: Path, cache_dir: Path, timeout: float = 60.0) -> Gateway:
+def start_gateway(
+    module: Path,
+    cache_dir: Path,
+    listeners: tuple[str, ...] = ("tcp", "ws", "http"),
+    timeout: float = 60.0,
+) -> Gateway:
     env = {**os.environ, "GRAFTC_CACHE_DIR": str(cache_dir), "PYTHONUNBUFFERED": "1"}
     proc = subprocess.Popen(
         [
@@ -76,7 +81,7 @@ def start_gateway(module: Path, cache_dir: Path, timeout: float = 60.0) -> Gatew
 
     threading.Thread(target=pump, daemon=True).start()
     deadline = time.monotonic() + timeout
-    while len(gw.urls) < 3:
+    while len(gw.urls) < len(listeners):
         try:
             line = lines.get(timeout=max(0.1, deadline - time.monotonic()))
         except queue.Empty:
@@ -85,8 +90,8 @@ def start_gateway(module: Path, cache_dir: Path, timeout: float = 60.0) -> Gatew
             gw.stop()
             raise RuntimeError("gateway did not start:\n" + "".join(gw.output))
         gw.output.append(line)
-        if "listening" in line:
-            url = line.split("listening", 1)[1].strip()
+        if line.startswith("graftc: listening "):
+            url = line.split("listening ", 1)[1].strip()
             scheme = url.split("://", 1)[0]
             gw.urls[{"tcp": "tcp", "ws": "ws", "http": "http"}.get(scheme, scheme)] = url.rstrip(
                 "/"

@@ -1,0 +1,25 @@
+"""The TypeScript runtime's own unit tests (node:test, tests/typescript/unit/*.test.mjs): msgpack
+exactness, framing, messages, URLs, configuration precedence, value conversion, and the client's
+call logic (multiplexing, deadlines, cancel, GOAWAY, limits) against a scripted fake gateway."""
+
+from __future__ import annotations
+
+import subprocess
+from pathlib import Path
+
+import pytest
+import tsharness
+
+pytestmark = pytest.mark.node
+
+
+def test_node_unit_tests(runtime: Path) -> None:
+    files = sorted(str(p) for p in (tsharness.HERE / "unit").glob("*.test.mjs"))
+    proc = subprocess.run(
+        [tsharness.node_bin(), "--test", "--test-reporter=spec", *files],
+        cwd=tsharness.HERE,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert proc.returncode == 0, proc.stdout[-6000:] + proc.stderr[-2000:]

@@ -1,0 +1,294 @@
+// Unit tests of graftcode-runtime with node:test; tests/typescript/test_runtime_unit.py runs them.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import {
+  Client,
+  ConnectionLost,
+  DeadlineExceeded,
+  Cancelled,
+  Float64,
+  FrameReader,
+  GraftError,
+  RemoteError,
+  StatusCode,
+  WireMap,
+  decode,
+  encode,
+  frame,
+  fromWire,
+  parseEndpoint,
+  protocol,
+  resolveOptions,
+  t,
+  toWire,
+} from "graftcode-runtime";
+
+const hex = (b) => Buffer.from(b).toString("hex");
+const noInstances = { toWire: () => { throw new Error("no"); }, fromWire: () => { throw new Error("no"); } };
+
+test("msgpack: shortest ints, float64 always for Float64, str/bin/array/map headers", () => {
+  assert.equal(hex(encode(1)), "01");
+  assert.equal(hex(encode(-1)), "ff");
+  assert.equal(hex(encode(-33)), "d0df");
+  assert.equal(hex(encode(200)), "ccc8");
+  assert.equal(hex(encode(70000)), "ce00011170");
+  assert.equal(hex(encode(2 ** 40)), "cf0000010000000000");
+  assert.equal(hex(encode(-(2 ** 40))), "d3ffffff0000000000");
+  assert.equal(hex(encode(2n ** 63n - 1n)), "cf7fffffffffffffff");
+  assert.equal(hex(encode(new Float64(1))), "cb3ff0000000000000");
+  assert.equal(hex(encode(1.5)), "cb3ff8000000000000");
+  assert.equal(hex(encode("a".repeat(32))).slice(0, 4), "d920");
+  assert.equal(hex(encode(new Uint8Array([1, 2]))), "c4020102");
+  assert.equal(hex(encode([1, null, true])), "9301c0c3");
+  assert.equal(hex(encode({ a: 1 })), "81a16101");
+  assert.equal(hex(encode(new WireMap([[1, "x"]]))), "8101a178");
+  assert.throws(() => encode(2n ** 64n), RangeError);
+});
+
+test("msgpack decode: big ints stay exact, limits and bad input are refused", () => {
+  assert.equal(decode(encode(2n ** 60n)), 2n ** 60n);
+  assert.equal(decode(encode(2 ** 40)), 2 ** 40);
+  assert.throws(() => decode(new Uint8Array([0x92, 0x01])));
+  assert.throws(() => decode(new Uint8Array([0x01, 0x02])), /Extra/);
+  assert.throws(() => decode(encode([[[1]]]), { maxMessageSize: 100, maxDepth: 2, maxContainerLen: 10 }), /nested/);
+  assert.throws(() => decode(encode([1, 2, 3]), { maxMessageSize: 100, maxDepth: 5, maxContainerLen: 2 }));
+  assert.throws(() => decode(new Uint8Array([0xa2, 0xc3, 0x28])), /UTF-8/);
+  assert.throws(() => decode(new Uint8Array([0xd6, 0xff, 0, 0, 0, 1]), undefined, protocol.extensionCodec), /extension type -1/);
+  assert.throws(() => decode(new Uint8Array([0xd4, 0x05, 0]), undefined, protocol.extensionCodec), /extension type 5/);
+});
+
+test("framing: length prefix, split and joined chunks, oversize refused before buffering", () => {
+  const r = new FrameReader(16);
+  const a = frame(new Uint8Array([1, 2, 3]));
+  const b = frame(new Uint8Array([4]));
+  const all = new Uint8Array([...a, ...b]);
+  assert.deepEqual(r.feed(all.subarray(0, 2)), []);
+  const got = r.feed(all.subarray(2));
+  assert.deepEqual(got.map((m) => [...m]), [[1, 2, 3], [4]]);
+  assert.throws(() => new FrameReader(16).feed(new Uint8Array([0, 0, 1, 0])), /limit/);
+});
+
+test("protocol: CALL bytes match docs/protocol.md section 10, and decode back", () => {
+  const bytes = protocol.encodeMessage({
+    type: "call", id: 1, op: "call", target: "calculator", member: "add", instance: null,
+    args: [1, 2], kwargs: {}, timeoutMs: null, metadata: null,
+  });
+  assert.equal(hex(bytes), "9a010100aa63616c63756c61746f72a3616464c092010280c0c0");
+  const m = protocol.decodeMessage(bytes);
+  assert.equal(m.type, "call");
+  assert.equal(m.target, "calculator");
+  assert.equal(hex(protocol.encodeMessage({ type: "result", id: 1, value: 3 })), "93020103");
+});
+
+test("protocol: instance reference is ext 1 with a uint64 id and the class name", () => {
+  const ext = protocol.encodeInstanceRef(new protocol.InstanceRef("Cart", 42));
+  assert.equal(hex(encode(ext)), "c70c01000000000000002a43617274");
+  const back = decode(encode([ext]), undefined, protocol.extensionCodec)[0];
+  assert.equal(back.className, "Cart");
+  assert.equal(back.id, 42);
+  assert.equal(hex(encode(protocol.encodeInstanceRef(new protocol.InstanceRef("", 1)))), "d7010000000000000001");
+});
+
+test("protocol: malformed messages give the GOAWAY code the spec names", () => {
+  const code = (bytes) => {
+    try {
+      protocol.decodeMessage(bytes);
+      return "ok";
+    } catch (e) {
+      return e.goawayCode;
+    }
+  };
+  assert.equal(code(encode([99])), StatusCode.UNIMPLEMENTED);
+  assert.equal(code(encode({})), StatusCode.INVALID_ARGUMENT);
+  assert.equal(code(encode([0, "hyperTUBE", 1, 0, {}])), StatusCode.INVALID_ARGUMENT);
+  assert.equal(code(encode([2, 1])), StatusCode.INVALID_ARGUMENT);
+  assert.equal(code(encode([2, 1, 3, "extra elements are ignored"])), "ok");
+});
+
+test("endpoints parse like the Python runtime", () => {
+  assert.equal(parseEndpoint("tcp://127.0.0.1:7470").url, "tcp://127.0.0.1:7470");
+  assert.equal(parseEndpoint("ws://h/").port, 7471);
+  assert.equal(parseEndpoint("tcp+tls://h:1").tls, true);
+  assert.equal(parseEndpoint("wss://[::1]:9/x?y=1").url, "wss://[::1]:9/x?y=1");
+  assert.throws(() => parseEndpoint("tcp://h"), /no port/);
+  assert.throws(() => parseEndpoint("http://h:1"), /unknown scheme/);
+});
+
+test("config: code beats environment beats generated default; no global URL", () => {
+  const env = { GRAFT_SHOP_URL: "ws://env:1/", GRAFT_TIMEOUT: "2.5", GRAFT_SHOP_METADATA: "a=1, b=2", GRAFT_URL: "ws://global:1/" };
+  const r = resolveOptions("shop", {}, { url: "tcp://gen:1" }, env);
+  assert.equal(r.url, "ws://env:1/");
+  assert.equal(r.timeoutMs, 2500);
+  assert.deepEqual(r.metadata, { a: "1", b: "2" });
+  assert.equal(resolveOptions("shop", { url: "tcp://code:1", metadata: { b: "3" } }, {}, env).url, "tcp://code:1");
+  assert.deepEqual(resolveOptions("shop", { metadata: { b: "3" } }, {}, env).metadata, { a: "1", b: "3" });
+  assert.equal(resolveOptions("calc", {}, { url: "tcp://gen:1" }, env).url, "tcp://gen:1");
+  assert.equal(resolveOptions("calc", { url: "h:5", transport: "ws" }, {}, {}).url, "ws://h:5");
+  assert.throws(() => resolveOptions("calc", { url: "tcp://h:5", transport: "ws" }, {}, {}), /contradicts/);
+  assert.throws(() => resolveOptions("calc", {}, {}, { GRAFT_CALC_TIMEOUT: "soon" }), /seconds/);
+});
+
+const Product = t.record("Product", () => [
+  { name: "sku", wire: "sku", type: t.str },
+  { name: "unitPrice", wire: "unit_price", type: t.decimal },
+  { name: "tags", wire: "tags", type: t.list(t.str), default: () => [] },
+  { name: "note", wire: "note", type: t.optional(t.str) },
+]);
+
+test("values: records by wire name, defaults filled, unknown fields ignored", () => {
+  const w = toWire(Product, { sku: "a", unitPrice: "1.50", note: null }, "p", noInstances);
+  assert.deepEqual(w, { sku: "a", unit_price: "1.50", note: null });
+  const v = fromWire(Product, { sku: "a", unit_price: "2", note: null, extra: 1 }, "r", noInstances);
+  assert.deepEqual(v, { sku: "a", unitPrice: "2", tags: [], note: null });
+  assert.throws(() => fromWire(Product, { sku: "a" }, "r", noInstances), (e) => e.code === StatusCode.DATA_LOSS && /unit_price/.test(e.message));
+  assert.throws(() => toWire(Product, { unitPrice: "1" }, "p", noInstances), (e) => e.code === StatusCode.INVALID_ARGUMENT && /sku/.test(e.message));
+});
+
+test("values: ints, floats, enums, maps, bytes, dates", () => {
+  assert.ok(toWire(t.float, 2, "x", noInstances) instanceof Float64);
+  assert.throws(() => toWire(t.int, 1.5, "x", noInstances), /integer/);
+  assert.throws(() => fromWire(t.int, 2n ** 60n, "x", noInstances), (e) => e.code === StatusCode.OUT_OF_RANGE);
+  const E = t.enum("Color", ["red", "blue"]);
+  assert.throws(() => toWire(E, "green", "x", noInstances), /Color/);
+  assert.throws(() => fromWire(E, "green", "x", noInstances), (e) => e.code === StatusCode.DATA_LOSS);
+  const m = toWire(t.map(t.int, t.str), new Map([[1, "a"]]), "x", noInstances);
+  assert.ok(m instanceof WireMap);
+  const back = fromWire(t.map(t.int, t.str), { 1: "a" }, "x", noInstances);
+  assert.equal(back.get(1), "a");
+  assert.equal(toWire(t.date, new Date("2024-05-06T10:00:00Z"), "x", noInstances), "2024-05-06");
+  assert.throws(() => fromWire(t.bytes, "abc", "x", noInstances), (e) => e.code === StatusCode.DATA_LOSS);
+});
+
+// ---- the client against a scripted gateway (a fake transport) -------------------------------
+
+function fakeGateway(script) {
+  const sent = [];
+  let handlers;
+  const gw = {
+    sent,
+    reply: (m) => handlers.onMessage(protocol.encodeMessage(m)),
+    drop: () => handlers.onClose(new ConnectionLost("dropped")),
+  };
+  const factory = async (_endpoint, h) => {
+    handlers = h;
+    return {
+      send(bytes) {
+        const m = protocol.decodeMessage(bytes);
+        sent.push(m);
+        queueMicrotask(() => script(m, gw));
+      },
+      close() {},
+    };
+  };
+  return { gw, factory };
+}
+
+const hello = { type: "hello", major: 1, minor: 0, info: { module: "calc", schema: "x", limits: { max_message_size: 4096 } } };
+const binding = { module: "calc", version: "1.0.0", schemaHash: "x", errors: {}, classes: {} };
+const add = { kind: "call", target: "calc", member: "add", params: [
+  { name: "a", wire: "a", kind: "either", type: t.int, optional: false },
+  { name: "b", wire: "b", kind: "keyword", type: t.int, optional: true },
+], returns: t.int };
+
+test("client: handshake, multiplexed answers in any order, kwargs by wire name", async () => {
+  const { gw, factory } = fakeGateway((m, gw) => {
+    if (m.type === "hello") gw.reply(hello);
+    if (m.type === "call" && m.id === 2) {
+      gw.reply({ type: "result", id: 2, value: 20 });
+      gw.reply({ type: "result", id: 1, value: 10 });
+    }
+  });
+  const client = await Client.connect(binding, { url: "tcp://x:1", transportFactory: factory });
+  assert.equal(gw.sent[0].info.module, "calc");
+  const [a, b] = await Promise.all([client.call(add, [1], { b: 2 }), client.call(add, [3], undefined)]);
+  assert.deepEqual([a, b], [10, 20]);
+  assert.deepEqual(gw.sent[1].kwargs, { a: 1, b: 2 });
+  await client.close();
+});
+
+test("client: deadline sends CANCEL, reports DeadlineExceeded, drops the late answer", async () => {
+  let late;
+  const { gw, factory } = fakeGateway((m, gw) => {
+    if (m.type === "hello") gw.reply(hello);
+    if (m.type === "cancel") late = () => gw.reply({ type: "error", id: m.id, code: 1, message: "cancelled", typeName: null, fields: null, traceback: null });
+    if (m.type === "call" && m.id === 2) gw.reply({ type: "result", id: 2, value: 7 });
+  });
+  const client = await Client.connect(binding, { url: "tcp://x:1", transportFactory: factory });
+  await assert.rejects(client.call(add, [1], { timeoutMs: 20 }), DeadlineExceeded);
+  assert.equal(gw.sent.at(-1).type, "cancel");
+  assert.equal(gw.sent[1].timeoutMs, 20);
+  late();
+  assert.equal(await client.call(add, [2]), 7, "the connection survives the late answer");
+  await client.close();
+});
+
+test("client: AbortSignal cancels; an aborted signal sends nothing", async () => {
+  const { gw, factory } = fakeGateway((m, gw) => {
+    if (m.type === "hello") gw.reply(hello);
+  });
+  const client = await Client.connect(binding, { url: "tcp://x:1", transportFactory: factory });
+  const ac = new AbortController();
+  const p = client.call(add, [1], { signal: ac.signal });
+  ac.abort();
+  await assert.rejects(p, Cancelled);
+  const before = gw.sent.length;
+  await assert.rejects(client.call(add, [1], { signal: ac.signal }), Cancelled);
+  assert.equal(gw.sent.length, before);
+  await client.close();
+});
+
+test("client: GOAWAY fails calls above last_id as UNAVAILABLE, answers the rest", async () => {
+  const { gw, factory } = fakeGateway((m, gw) => {
+    if (m.type === "hello") gw.reply(hello);
+    if (m.type === "call" && m.id === 2) {
+      gw.reply({ type: "goaway", lastId: 1, code: 0, message: "shutting down" });
+      gw.reply({ type: "result", id: 1, value: 1 });
+    }
+  });
+  const client = await Client.connect(binding, { url: "tcp://x:1", transportFactory: factory, reconnect: false });
+  const first = client.call(add, [1]);
+  const second = client.call(add, [2]);
+  assert.equal(await first, 1);
+  await assert.rejects(second, (e) => e instanceof GraftError && e.code === StatusCode.UNAVAILABLE);
+  await client.close();
+});
+
+test("client: refused handshake reports the gateway's code and message", async () => {
+  const { factory } = fakeGateway((m, gw) => {
+    if (m.type === "hello") gw.reply({ type: "goaway", lastId: 0, code: 5, message: "no module 'calc'; hosted: shop" });
+  });
+  await assert.rejects(Client.connect(binding, { url: "tcp://x:1", transportFactory: factory }), (e) => e.code === StatusCode.NOT_FOUND && /hosted: shop/.test(e.message));
+});
+
+test("client: remote errors, lost connection, message size limit, protocol errors", async () => {
+  const { gw, factory } = fakeGateway((m, gw) => {
+    if (m.type === "hello") gw.reply(hello);
+    if (m.type === "call" && m.id === 1) gw.reply({ type: "error", id: 1, code: 3, message: "argument 'a': expected int", typeName: null, fields: null, traceback: null });
+    if (m.type === "call" && m.id === 2) gw.drop();
+  });
+  const client = await Client.connect(binding, { url: "tcp://x:1", transportFactory: factory, reconnect: false });
+  await assert.rejects(client.call(add, [1]), (e) => e instanceof RemoteError && e.code === StatusCode.INVALID_ARGUMENT);
+  await assert.rejects(client.call(add, [1]), ConnectionLost);
+  await client.close();
+
+  const big = fakeGateway((m, gw) => {
+    if (m.type === "hello") gw.reply(hello);
+    if (m.type === "call") gw.reply({ type: "result", id: 99, value: 1 });
+  });
+  const c2 = await Client.connect(binding, { url: "tcp://x:1", transportFactory: big.factory, reconnect: false });
+  const echo = { ...add, params: [{ name: "s", wire: "s", kind: "either", type: t.str, optional: false }], returns: t.str };
+  await assert.rejects(c2.call(echo, ["x".repeat(5000)]), (e) => e.code === StatusCode.RESOURCE_EXHAUSTED);
+  await assert.rejects(c2.call(echo, ["x"]), /not in flight/);
+  assert.equal(big.gw.sent.at(-1).type, "goaway");
+  await c2.close();
+});
+
+test("client: metadata keys are checked before sending", async () => {
+  const { factory } = fakeGateway((m, gw) => {
+    if (m.type === "hello") gw.reply(hello);
+  });
+  const client = await Client.connect(binding, { url: "tcp://x:1", transportFactory: factory });
+  await assert.rejects(client.call(add, [1], { metadata: { "X-Upper": "1" } }), /lowercase/);
+  await assert.rejects(client.call(add, [1], { metadata: { "graft-x": "1" } }), /reserved/);
+  await client.close();
+});

@@ -380,9 +380,9 @@ class Decoder:
         except ValueError as e:
             if "exceeds max" in str(e):
                 raise _bad(f"message exceeds a limit: {e}", StatusCode.RESOURCE_EXHAUSTED) from None
-            raise _bad(f"invalid msgpack: {e}") from None
+            raise _bad(f"invalid msgpack: {e or type(e).__name__}") from None
         except Exception as e:  # msgpack raises TypeError for unhashable keys, and more
-            raise _bad(f"invalid msgpack: {e}") from None
+            raise _bad(f"invalid msgpack: {e or type(e).__name__}") from None
         # A payload of n bytes cannot nest deeper than n, so short messages skip the walk.
         if len(payload) > self.max_depth and _too_deep(obj, self.max_depth):
             raise _bad(

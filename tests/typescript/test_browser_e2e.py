@@ -37,11 +37,21 @@ def site(consumer: tsharness.Consumer, tmp_path_factory: pytest.TempPathFactory)
     entry = consumer.dir / "browser-app.mjs"
     shutil.copy(tsharness.HERE / "browser" / "app.mjs", entry)
     tsharness.run(
-        [str(ESBUILD), str(entry), "--bundle", "--platform=browser", "--format=esm", f"--outfile={root / 'app.js'}", "--log-level=warning"],
+        [
+            str(ESBUILD),
+            str(entry),
+            "--bundle",
+            "--platform=browser",
+            "--format=esm",
+            f"--outfile={root / 'app.js'}",
+            "--log-level=warning",
+        ],
         consumer.dir,
     )
     bundle = (root / "app.js").read_text("utf-8")
-    assert "node:net" not in bundle and 'from "ws"' not in bundle, "the browser bundle pulled in Node transports"
+    assert "node:net" not in bundle and 'from "ws"' not in bundle, (
+        "the browser bundle pulled in Node transports"
+    )
     handler = functools.partial(_Quiet, directory=str(root))
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
@@ -67,7 +77,11 @@ def test_page_calls_the_gateway(site: int, browser_gateway: tsharness.Gateway) -
     allowed = f"http://127.0.0.1:{site}/index.html?ws={ws}"
     foreign = f"http://localhost:{site}/index.html?ws={ws}"
     out = json.loads(
-        tsharness.run([tsharness.node_bin(), str(tsharness.HERE / "js" / "chromium.mjs"), allowed, foreign], tsharness.HERE, timeout=120)
+        tsharness.run(
+            [tsharness.node_bin(), str(tsharness.HERE / "js" / "chromium.mjs"), allowed, foreign],
+            tsharness.HERE,
+            timeout=120,
+        )
     )
     page = out[allowed]
     assert page["error"] is None, page

@@ -13,7 +13,6 @@ from pathlib import Path
 
 import pytest
 import tsharness
-
 from graftc.commands.build import DEFAULT_URL
 
 GOLDEN = tsharness.ROOT / "generated_examples" / "typescript"
@@ -42,10 +41,15 @@ def test_generated_example_is_current(package: str, tmp_path: Path) -> None:
         if want[name] != got[name]:
             diff = "".join(
                 difflib.unified_diff(
-                    want[name].splitlines(True), got[name].splitlines(True), f"golden/{name}", f"fresh/{name}"
+                    want[name].splitlines(True),
+                    got[name].splitlines(True),
+                    f"golden/{name}",
+                    f"fresh/{name}",
                 )
             )
-            pytest.fail(f"{package}/{name} is out of date (see the module docstring):\n{diff[:6000]}")
+            pytest.fail(
+                f"{package}/{name} is out of date (see the module docstring):\n{diff[:6000]}"
+            )
 
 
 @pytest.mark.node

@@ -22,14 +22,18 @@ def _run_e2e(consumer: tsharness.Consumer, url: str) -> list[dict[str, object]]:
 
 
 @pytest.mark.parametrize("scheme", ["ws", "tcp"])
-def test_every_member(consumer: tsharness.Consumer, gateway: tsharness.Gateway, scheme: str) -> None:
+def test_every_member(
+    consumer: tsharness.Consumer, gateway: tsharness.Gateway, scheme: str
+) -> None:
     checks = _run_e2e(consumer, gateway.url(scheme))
     failed = [c for c in checks if not c["ok"]]
     assert len(checks) > 40
     assert not failed, "\n".join(f"{c['name']}: {c['detail']}" for c in failed)
 
 
-def test_foreign_origin_is_refused(consumer: tsharness.Consumer, gateway: tsharness.Gateway) -> None:
+def test_foreign_origin_is_refused(
+    consumer: tsharness.Consumer, gateway: tsharness.Gateway
+) -> None:
     script = consumer.dir / "origin.mjs"
     script.write_text(
         """
@@ -52,7 +56,9 @@ process.stdout.write(JSON.stringify(out));
     assert "ConnectionLost" in out["foreign"] and "403" in out["foreign"], out
 
 
-def test_handshake_refusal_names_the_module(consumer: tsharness.Consumer, gateway: tsharness.Gateway) -> None:
+def test_handshake_refusal_names_the_module(
+    consumer: tsharness.Consumer, gateway: tsharness.Gateway
+) -> None:
     script = consumer.dir / "refused.mjs"
     script.write_text(
         """

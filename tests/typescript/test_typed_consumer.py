@@ -90,7 +90,9 @@ def test_changed_parameter_type_fails_at_the_member(runtime: Path, tmp_path: Pat
 
 
 def test_new_required_parameter_fails_at_the_member(runtime: Path, tmp_path: Path) -> None:
-    v2 = V1.replace("fn add(sku: str, quantity: int = 1)", "fn add(sku: str, quantity: int, bin: str)")
+    v2 = V1.replace(
+        "fn add(sku: str, quantity: int = 1)", "fn add(sku: str, quantity: int, bin: str)"
+    )
     proc = _typecheck(tmp_path, v2)
     assert proc.returncode != 0
     errors = _errors(proc)
@@ -102,13 +104,17 @@ def test_removed_property_and_field_fail_naming_them(runtime: Path, tmp_path: Pa
     proc = _typecheck(tmp_path, v2)
     assert proc.returncode != 0
     messages = " ".join(msg for _, _, msg in _errors(proc))
-    assert "'getLabel'" in messages and "'setLabel'" in messages and "'count'" in messages, proc.stdout
+    assert "'getLabel'" in messages and "'setLabel'" in messages and "'count'" in messages, (
+        proc.stdout
+    )
 
 
 def test_additive_change_still_compiles(runtime: Path, tmp_path: Path) -> None:
     v2 = V1.replace(
         "    fn put(item: Item) -> bool;\n",
         "    fn put(item: Item) -> bool;\n    fn list(limit: int = 10) -> list<Item>;\n",
-    ).replace("    unit: Unit = Unit.PIECE;\n", "    unit: Unit = Unit.PIECE;\n    note: str? = none;\n")
+    ).replace(
+        "    unit: Unit = Unit.PIECE;\n", "    unit: Unit = Unit.PIECE;\n    note: str? = none;\n"
+    )
     proc = _typecheck(tmp_path, v2)
     assert proc.returncode == 0, proc.stdout + proc.stderr

@@ -75,9 +75,7 @@ def tree_hash(*paths: Path, extra: str = "") -> str:
 
 
 def run(cmd: list[str], cwd: Path, timeout: float = 300, env: dict[str, str] | None = None) -> str:
-    proc = subprocess.run(
-        cmd, cwd=cwd, capture_output=True, text=True, timeout=timeout, env=env
-    )
+    proc = subprocess.run(cmd, cwd=cwd, capture_output=True, text=True, timeout=timeout, env=env)
     if proc.returncode != 0:
         raise AssertionError(
             f"{' '.join(cmd)} failed ({proc.returncode}):\n{proc.stdout[-4000:]}\n{proc.stderr[-4000:]}"
@@ -113,15 +111,16 @@ def runtime_tarball() -> Path:
 
 def generate(source: str, out: Path, *, url: str | None = None, format: bool = True) -> Path:
     """What `graftc build --target typescript` does: a .graft file, or a Python module file."""
-    from graftcode_runtime import introspect
-
     from graftc import idl, targets
+    from graftcode_runtime import introspect
 
     src = Path(source)
     if src.suffix == ".graft":
         module = idl.load(str(src))
     else:
-        module = introspect.export_module(introspect.load_module(str(src), [str(src.parent)])).module
+        module = introspect.export_module(
+            introspect.load_module(str(src), [str(src.parent)])
+        ).module
     target = targets.get("typescript")
     extra = {} if format else {"format": "false"}
     target.generate(module, out, targets.TargetOptions(default_url=url, extra=extra))
@@ -142,7 +141,11 @@ def compile_package(pkg: Path) -> None:
 
 def pack(pkg: Path, dest: Path) -> Path:
     dest.mkdir(parents=True, exist_ok=True)
-    name = run(["npm", "pack", "--silent", "--pack-destination", str(dest)], pkg).strip().splitlines()[-1]
+    name = (
+        run(["npm", "pack", "--silent", "--pack-destination", str(dest)], pkg)
+        .strip()
+        .splitlines()[-1]
+    )
     return dest / name
 
 
@@ -152,8 +155,15 @@ class Consumer:
 
     dir: Path
 
-    def node(self, script: Path, *args: str, env: dict[str, str] | None = None, timeout: float = 120) -> str:
-        return run([node_bin(), str(script), *args], self.dir, timeout=timeout, env={**os.environ, **(env or {})})
+    def node(
+        self, script: Path, *args: str, env: dict[str, str] | None = None, timeout: float = 120
+    ) -> str:
+        return run(
+            [node_bin(), str(script), *args],
+            self.dir,
+            timeout=timeout,
+            env={**os.environ, **(env or {})},
+        )
 
 
 EXAMPLES = (
@@ -184,9 +194,15 @@ def consumer(modules: tuple[Path, ...] = EXAMPLES) -> Consumer:
             tgz = pack(pkg, project / "_tarballs")
             deps[json.loads((pkg / "package.json").read_text())["name"]] = f"file:{tgz}"
         (project / "package.json").write_text(
-            json.dumps({"name": "graft-consumer", "private": True, "type": "module", "dependencies": deps}, indent=2)
+            json.dumps(
+                {"name": "graft-consumer", "private": True, "type": "module", "dependencies": deps},
+                indent=2,
+            )
         )
-        run(["npm", "install", "--no-audit", "--no-fund", "--prefer-offline", "--loglevel=error"], project)
+        run(
+            ["npm", "install", "--no-audit", "--no-fund", "--prefer-offline", "--loglevel=error"],
+            project,
+        )
         (project / "node_modules" / ".graft-ready").write_text("ok")
     return Consumer(project)
 

@@ -458,3 +458,34 @@ def test_names_the_idl_cannot_spell(make_module: MakeModule) -> None:
     )
     assert any("reserved word" in p for p in found)
     assert any("`größe` is not an IDL name" in p for p in found)
+
+
+def test_decorated_functions_keep_their_signature(make_module: MakeModule) -> None:
+    result = export(
+        make_module,
+        HEADER
+        + """
+import functools
+def _logged(fn):
+    @functools.wraps(fn)
+    def wrapper(*args, **kwargs):
+        return fn(*args, **kwargs)
+    return wrapper
+@_logged
+def area(width: float, height: float = 1.0) -> float:
+    \"\"\"Width times height.\"\"\"
+    return width * height
+""",
+    )
+    m = method(result, result.module.decls[0].name, "area")
+    assert [p.name for p in m.params] == ["width", "height"]
+    assert m.doc == "Width times height."
+
+
+def test_a_class_named_like_the_service(make_module: MakeModule) -> None:
+    name = "exportcase_clash"
+    source = HEADER + f"def f() -> None: ...\nclass {name}:\n    pass\n"
+    with pytest.raises(ExportError) as caught:
+        export_module(make_module(source, name=name))
+    found = [p.message for p in caught.value.problems]
+    assert len(found) == 1 and "two declarations would be named" in found[0]

@@ -98,13 +98,13 @@ class _Exporter:
 
         service_at = next((i for i, (_, o) in enumerate(entries) if inspect.isfunction(o)), -1)
         for i, (name, obj) in enumerate(entries):
-            if i == service_at and self._service_selected(functions):
-                self._register_root(self.module, self.service_name)
-            if inspect.isclass(obj) and self._root_class_selected(name, obj):
-                try:
+            try:
+                if i == service_at and self._service_selected(functions):
+                    self._register_root(self.module, self.service_name)
+                if inspect.isclass(obj) and self._root_class_selected(name, obj):
                     self._register_root(obj, name)
-                except TypeProblem as e:
-                    self.ctx.problem(name, str(e), self.ctx.source.locate(obj))
+            except TypeProblem as e:
+                self.ctx.problem(name, str(e), self.ctx.source.locate(obj))
         if self.module in self.names:
             service = self._service(functions)
             if service is not None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import ast
 import importlib
 import inspect
+import os
 import sys
 import typing
 from collections.abc import Mapping
@@ -102,7 +103,7 @@ def _text(annotation: object) -> str:
     return f"`{annotation!r}`"
 
 
-_TYPE_CHECKING_CACHE: dict[str, dict[str, Any]] = {}
+_TYPE_CHECKING_CACHE: dict[tuple[str, int], dict[str, Any]] = {}
 
 
 def type_checking_names(globalns: Mapping[str, Any]) -> dict[str, Any]:
@@ -114,11 +115,15 @@ def type_checking_names(globalns: Mapping[str, Any]) -> dict[str, Any]:
     file, name = globalns.get("__file__"), globalns.get("__name__")
     if not isinstance(file, str) or not isinstance(name, str):
         return {}
-    cached = _TYPE_CHECKING_CACHE.get(file)
+    try:
+        key = (file, os.stat(file).st_mtime_ns)  # a reloaded module may have changed
+    except OSError:
+        return {}
+    cached = _TYPE_CHECKING_CACHE.get(key)
     if cached is not None:
         return cached
     names: dict[str, Any] = {}
-    _TYPE_CHECKING_CACHE[file] = names
+    _TYPE_CHECKING_CACHE[key] = names
     try:
         with open(file, encoding="utf-8") as f:
             tree = ast.parse(f.read(), file)

@@ -4,11 +4,13 @@ ruff and black on them, fresh virtualenvs and a gateway subprocess."""
 from __future__ import annotations
 
 import importlib.metadata as md
+import importlib.util
 import os
 import re
 import subprocess
 import sys
 import sysconfig
+import threading
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -17,6 +19,7 @@ import pytest
 from graftc.targets import TargetOptions, get
 from graftcode_runtime import ugm
 from graftcode_runtime.introspect import export_module, load_module
+from packaging.requirements import Requirement
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parents[1]
@@ -119,12 +122,10 @@ def ruff_and_black(project: Path) -> list[Checked]:
 
 def _requirement_names(dist: str) -> list[str]:
     out = []
-    for req in md.requires(dist) or []:
-        if "extra ==" in req:
-            continue
-        m = re.match(r"[A-Za-z0-9_.\-]+", req)
-        if m:
-            out.append(m.group(0))
+    for text in md.requires(dist) or []:
+        req = Requirement(text)
+        if req.marker is None or req.marker.evaluate({"extra": ""}):
+            out.append(req.name)
     return out
 
 
@@ -158,11 +159,15 @@ class Venv:
         return self.root / "bin" / "python"
 
     def pip_install(self, project: Path) -> Checked:
+        # pip runs from the test's environment against the venv's interpreter (`--python`),
+        # so the venv needs no pip of its own; setuptools comes from the build-tools .pth
         return run(
             [
-                self.python,
+                sys.executable,
                 "-m",
                 "pip",
+                "--python",
+                self.python,
                 "install",
                 "--quiet",
                 "--no-deps",
@@ -176,7 +181,9 @@ class Venv:
 def make_venv(where: Path) -> Venv:
     """A fresh virtualenv with the runtime and its dependencies visible (through one .pth file
     and symlinks, offline and fast) and nothing else: no compiler, lark, jinja2 or black."""
-    subprocess.run([sys.executable, "-m", "venv", str(where)], check=True, timeout=300)
+    subprocess.run(
+        [sys.executable, "-m", "venv", "--without-pip", str(where)], check=True, timeout=300
+    )
     venv = Venv(where)
     purelib = Path(
         subprocess.run(
@@ -191,6 +198,18 @@ def make_venv(where: Path) -> Venv:
     for path in runtime_dependency_dirs():
         (deps / path.name).symlink_to(path)
     (purelib / "graftcode_runtime_dev.pth").write_text(f"{RUNTIME_SRC}\n{deps}\n")
+    tools = where / "build-tools"
+    tools.mkdir()
+    for name in ("setuptools", "_distutils_hack", "pkg_resources"):
+        spec = importlib.util.find_spec(name)
+        if spec is not None and spec.origin is not None:
+            (tools / name).symlink_to(Path(spec.origin).parent)
+    # setuptools finds its own commands through its entry points, so it needs its metadata
+    info = Path(str(md.distribution("setuptools")._path))  # type: ignore[attr-defined]
+    (tools / info.name).symlink_to(info)
+    # the same shim setuptools installs (distutils-precedence.pth): its distutils, not 3.11's
+    shim = "import _distutils_hack; _distutils_hack.add_shim()"
+    (purelib / "build_tools.pth").write_text(f"{tools}\n{shim}\n")
     return venv
 
 
@@ -230,10 +249,12 @@ def kitchen_gateway() -> Iterator[Gateway]:
             if not line:
                 raise RuntimeError("gateway exited:\n" + "".join(lines))
             lines.append(line)
-            m = re.search(r"listening (\S+)", line)
+            m = re.match(r"graftc: listening (\S+)", line)
             if m:
                 url = m.group(1)
                 urls[url.split(":", 1)[0]] = url
+        # keep reading: a gateway whose log fills the pipe would block
+        threading.Thread(target=proc.stdout.read, daemon=True).start()
         yield Gateway(proc, urls)
     finally:
         proc.terminate()

@@ -22,6 +22,7 @@ ones whose proxy was garbage collected, on the next call or on close).
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import importlib
 import os
@@ -795,6 +796,8 @@ class ModuleBinding:
         with self._lock:
             if self._default is None:
                 self._default = Channel(self, follow_configuration=True)
+                # close the shared connection at exit instead of leaving it to the GC
+                atexit.register(self._default.close)
             return self._default
 
     def connect(

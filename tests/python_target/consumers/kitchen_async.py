@@ -21,7 +21,7 @@ from graft_kitchen import (
     Primitives,
     Shape,
 )
-from graftcode_runtime import RemoteError
+from graftcode_runtime import RemoteError, StatusCode
 
 
 async def main() -> None:
@@ -56,7 +56,7 @@ async def main() -> None:
         try:
             await kitchen.crash("oops")
         except RemoteError as e:
-            assert "oops" in e.message
+            assert e.code is StatusCode.INTERNAL
         else:
             raise AssertionError("crash did not raise RemoteError")
         await kitchen.nothing()

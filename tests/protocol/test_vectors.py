@@ -8,7 +8,6 @@ from typing import Any
 
 import msgpack
 import pytest
-
 from graftcode_runtime._codec import Decoder, Encoder
 from graftcode_runtime._connection import SERVER, Connection, Framing
 from graftcode_runtime._errors import RemoteProtocolError, StatusCode

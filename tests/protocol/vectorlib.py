@@ -7,6 +7,7 @@ import json
 from pathlib import Path
 from typing import Any
 
+from graftcode_runtime._errors import StatusCode
 from graftcode_runtime._events import (
     Call,
     Cancel,
@@ -21,7 +22,6 @@ from graftcode_runtime._events import (
     Release,
     Result,
 )
-from graftcode_runtime._errors import StatusCode
 from graftcode_runtime._limits import Limits
 
 VECTORS = Path(__file__).resolve().parents[1] / "vectors"

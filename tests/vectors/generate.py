@@ -207,7 +207,11 @@ GOOD: list[tuple[str, str, Message]] = [
             "ZeroDivisionError: division by zero\n",
         ),
     ),
-    ("error_cancelled", "The answer to a cancelled call", Error(13, StatusCode.CANCELLED, "cancelled")),
+    (
+        "error_cancelled",
+        "The answer to a cancelled call",
+        Error(13, StatusCode.CANCELLED, "cancelled"),
+    ),
     (
         "error_deadline",
         "The call's deadline passed on the gateway",
@@ -292,7 +296,13 @@ BAD: list[tuple[str, str, bytes, str, str]] = [
         "RESOURCE_EXHAUSTED",
         "server_handshake",
     ),
-    ("bad_zero_length", "A zero length prefix", b"\x00\x00\x00\x00", "INVALID_ARGUMENT", "server_open"),
+    (
+        "bad_zero_length",
+        "A zero length prefix",
+        b"\x00\x00\x00\x00",
+        "INVALID_ARGUMENT",
+        "server_open",
+    ),
     (
         "bad_invalid_msgpack",
         "A payload that is not msgpack (0xc1 is never used)",

@@ -9,7 +9,7 @@ tolerant of extra trailing elements, which later minor versions may add.
 from __future__ import annotations
 
 import struct
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import msgpack
@@ -65,8 +65,12 @@ def encode_instance(ref: InstanceRef) -> msgpack.ExtType:
 
 
 def _default(obj: Any) -> Any:
+    # Called by the Packer only for what msgpack cannot pack natively, so it costs nothing on
+    # the common path.
     if type(obj) is InstanceRef:
         return encode_instance(obj)
+    if isinstance(obj, Mapping):  # e.g. the read-only empty kwargs of a Call
+        return dict(obj)
     raise TypeError(f"cannot send a value of type {type(obj).__name__} (not a wire value)")
 
 
@@ -380,9 +384,9 @@ class Decoder:
         except ValueError as e:
             if "exceeds max" in str(e):
                 raise _bad(f"message exceeds a limit: {e}", StatusCode.RESOURCE_EXHAUSTED) from None
-            raise _bad(f"invalid msgpack: {e or type(e).__name__}") from None
+            raise _bad(f"invalid msgpack: {str(e) or type(e).__name__}") from None
         except Exception as e:  # msgpack raises TypeError for unhashable keys, and more
-            raise _bad(f"invalid msgpack: {e or type(e).__name__}") from None
+            raise _bad(f"invalid msgpack: {str(e) or type(e).__name__}") from None
         # A payload of n bytes cannot nest deeper than n, so short messages skip the walk.
         if len(payload) > self.max_depth and _too_deep(obj, self.max_depth):
             raise _bad(

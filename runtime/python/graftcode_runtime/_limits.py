@@ -7,6 +7,8 @@ from dataclasses import dataclass, fields
 from typing import Any
 
 DEFAULT_MAX_MESSAGE_SIZE = 4 * 1024 * 1024
+MIN_MAX_MESSAGE_SIZE = 4096
+"""A HELLO must fit in this many bytes, so a peer can always read the first message."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -26,8 +28,10 @@ class Limits:
             v = getattr(self, f.name)
             if type(v) is not int or v < 1:
                 raise ValueError(f"Limits.{f.name} must be a positive int, got {v!r}")
-        if self.max_message_size > 0xFFFFFFFF:
-            raise ValueError("Limits.max_message_size must fit the 32-bit length prefix")
+        if not MIN_MAX_MESSAGE_SIZE <= self.max_message_size <= 0xFFFFFFFF:
+            raise ValueError(
+                f"Limits.max_message_size must be between {MIN_MAX_MESSAGE_SIZE} and 2**32-1"
+            )
 
     def to_wire(self) -> dict[str, int]:
         return {f.name: getattr(self, f.name) for f in fields(self)}
@@ -41,6 +45,8 @@ class Limits:
         known: dict[str, Any] = {}
         for f in fields(cls):
             v = data.get(f.name)
-            if type(v) is int and 1 <= v <= (0xFFFFFFFF if f.name == "max_message_size" else v):
+            if type(v) is int and v >= 1:
+                if f.name == "max_message_size":
+                    v = min(max(v, MIN_MAX_MESSAGE_SIZE), 0xFFFFFFFF)
                 known[f.name] = v
         return cls(**known)

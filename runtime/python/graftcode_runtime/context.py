@@ -1,0 +1,68 @@
+"""The request context hosted code sees while it serves a call.
+
+The gateway sets it before user code runs (in the worker thread, or in the asyncio task for
+`async def` members), so a hosted function can read the caller's metadata without any
+graftcode-specific parameter:
+
+    from graftcode_runtime import context
+
+    def whoami() -> str:
+        ctx = context.current()
+        return ctx.metadata.get("user", "anonymous") if ctx else "local call"
+
+`current()` is None outside a remote call, so the same function still works when called
+directly.
+"""
+
+from __future__ import annotations
+
+import contextvars
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from types import MappingProxyType
+
+__all__ = ["RequestContext", "current", "use"]
+
+
+@dataclass(frozen=True)
+class RequestContext:
+    """What the gateway knows about the call being served.
+
+    `deadline` is a `time.monotonic()` instant (None: no deadline); `traceparent` is the W3C trace
+    context header the caller sent, passed through unchanged; `peer` names the remote end
+    (`tcp://1.2.3.4:5678`, `ws://...`, `inmemory:`).
+    """
+
+    module: str
+    target: str
+    member: str
+    call_id: int
+    peer: str
+    metadata: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
+    deadline: float | None = None
+
+    @property
+    def traceparent(self) -> str | None:
+        return self.metadata.get("traceparent")
+
+    def time_remaining(self) -> float | None:
+        """Seconds left before the caller gives up (never negative), or None without a deadline."""
+        if self.deadline is None:
+            return None
+        return max(0.0, self.deadline - time.monotonic())
+
+
+_current: contextvars.ContextVar[RequestContext | None] = contextvars.ContextVar(
+    "graftcode_request_context", default=None
+)
+
+
+def current() -> RequestContext | None:
+    """The context of the remote call being served in this thread or task, if any."""
+    return _current.get()
+
+
+def use(ctx: RequestContext | None) -> contextvars.Token[RequestContext | None]:
+    """Make `ctx` current (the gateway calls this; hosted code only reads)."""
+    return _current.set(ctx)

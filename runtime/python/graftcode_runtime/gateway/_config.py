@@ -1,0 +1,58 @@
+"""Gateway settings and listen-address parsing."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from .._url import DEFAULT_HTTP_PORT, DEFAULT_TCP_PORT, DEFAULT_WS_PORT
+
+__all__ = [
+    "DEFAULT_HTTP_PORT",
+    "DEFAULT_TCP_PORT",
+    "DEFAULT_WS_PORT",
+    "GatewayConfig",
+    "parse_listen_address",
+]
+
+
+@dataclass(frozen=True)
+class GatewayConfig:
+    """`max_workers` bounds the threads running synchronous hosted functions (one slow call
+    holds one thread, never the loop); `grace_period` is how long calls in flight may run after
+    a shutdown request; `allow_origins` lists the browser origins allowed to open WebSocket
+    connections (empty: only same-host origins and clients that send no Origin)."""
+
+    debug: bool = False
+    max_message_size: int = 16 * 1024 * 1024
+    max_instances: int = 10_000
+    max_workers: int = 64
+    max_calls_in_flight: int = 10_000
+    grace_period: float = 10.0
+    allow_origins: tuple[str, ...] = ()
+    tls_cert: str | None = None
+    tls_key: str | None = None
+    handshake_timeout: float = 10.0
+    ws_path: str = "/"
+
+
+def parse_listen_address(text: str, default_port: int) -> tuple[str, int]:
+    """`HOST:PORT`, `:PORT`, `PORT`, `HOST` or `[v6]:PORT`; raises ValueError with a reason."""
+    host, port_text = "127.0.0.1", ""
+    if text.startswith("["):
+        end = text.find("]")
+        if end < 0:
+            raise ValueError(f"{text!r}: unclosed '[' in an IPv6 address")
+        host, rest = text[1:end], text[end + 1 :]
+        port_text = rest[1:] if rest.startswith(":") else rest
+    elif text.count(":") == 1:
+        h, port_text = text.split(":")
+        host = h or host
+    elif text.isdigit():
+        port_text = text
+    else:
+        host = text
+    if not port_text:
+        return host, default_port
+    if not port_text.isdigit() or not 0 <= int(port_text) <= 65535:
+        raise ValueError(f"{text!r}: the port must be a number between 0 and 65535")
+    return host, int(port_text)

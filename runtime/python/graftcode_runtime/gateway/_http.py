@@ -1,0 +1,118 @@
+"""The `--http` listener: a small HTTP/1.1 server (h11 over trio) for status pages and the
+routes registered through the hook. Request bodies are refused (413): the route hook carries no
+body, and the listener must not become a way to push data into the gateway."""
+
+from __future__ import annotations
+
+import inspect
+import logging
+from collections.abc import Awaitable, Callable, Sequence
+from typing import cast
+from urllib.parse import parse_qsl, urlsplit
+
+import h11
+import trio
+
+from ._routes import HttpRequest, HttpResponse, HttpRoute
+
+log = logging.getLogger("graftcode.gateway")
+
+_MAX_HEAD = 16 * 1024
+_IDLE_TIMEOUT = 30.0
+
+
+def find_route(routes: Sequence[HttpRoute], path: str) -> HttpRoute | None:
+    """The matching route with the longest prefix."""
+    best: HttpRoute | None = None
+    for r in routes:
+        if r.matches(path) and (best is None or len(r.prefix) > len(best.prefix)):
+            best = r
+    return best
+
+
+async def call_handler(route: HttpRoute, request: HttpRequest) -> HttpResponse:
+    if inspect.iscoroutinefunction(route.handler):
+        return await cast(Callable[[HttpRequest], Awaitable[HttpResponse]], route.handler)(request)
+    result = await trio.to_thread.run_sync(route.handler, request)
+    if inspect.isawaitable(result):
+        return await result
+    return result
+
+
+async def serve_http(stream: trio.abc.Stream, routes: Sequence[HttpRoute], peer: str) -> None:
+    conn = h11.Connection(h11.SERVER, max_incomplete_event_size=_MAX_HEAD)
+    try:
+        while True:
+            event = await _next_event(conn, stream)
+            if event is None:
+                return
+            if isinstance(event, h11.Request):
+                response = await _respond(event, routes, peer)
+                await _send_response(conn, stream, response, head=event.method == b"HEAD")
+            if conn.our_state is h11.MUST_CLOSE or conn.their_state is h11.MUST_CLOSE:
+                return
+            if conn.our_state is h11.DONE and conn.their_state is h11.DONE:
+                conn.start_next_cycle()
+    except h11.RemoteProtocolError as e:
+        if conn.our_state in (h11.IDLE, h11.SEND_RESPONSE):
+            status = e.error_status_hint
+            body = HttpResponse.text(f"bad request: {e}\n", status=status)
+            try:
+                await _send_response(conn, stream, body, head=False)
+            except (h11.LocalProtocolError, trio.BrokenResourceError, trio.ClosedResourceError):
+                pass
+    except (trio.BrokenResourceError, trio.ClosedResourceError, trio.TooSlowError):
+        pass
+    finally:
+        await trio.aclose_forcefully(stream)
+
+
+async def _next_event(conn: h11.Connection, stream: trio.abc.Stream) -> h11.Event | None:
+    while True:
+        event = conn.next_event()
+        if event is h11.NEED_DATA:
+            with trio.fail_after(_IDLE_TIMEOUT):
+                data = await stream.receive_some(8192)
+            conn.receive_data(bytes(data))
+            continue
+        if isinstance(event, h11.ConnectionClosed) or event is h11.PAUSED:
+            return None
+        return cast(h11.Event, event)
+
+
+async def _respond(req: h11.Request, routes: Sequence[HttpRoute], peer: str) -> HttpResponse:
+    target = req.target.decode("latin-1")
+    parts = urlsplit(target)
+    headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in req.headers}
+    if "content-length" in headers and headers["content-length"] != "0":
+        return HttpResponse.text("request bodies are not accepted\n", status=413)
+    request = HttpRequest(
+        method=req.method.decode(),
+        path=parts.path or "/",
+        query=dict(parse_qsl(parts.query)),
+        headers=headers,
+    )
+    route = find_route(routes, request.path)
+    if route is None:
+        return HttpResponse.text(f"not found: {request.path}\n", status=404)
+    try:
+        return await call_handler(route, request)
+    except Exception as e:
+        log.error(
+            "http handler failed",
+            extra={"event": "http_error", "path": request.path, "peer": peer, "error": repr(e)},
+        )
+        return HttpResponse.text("internal error\n", status=500)
+
+
+async def _send_response(
+    conn: h11.Connection, stream: trio.abc.Stream, resp: HttpResponse, *, head: bool
+) -> None:
+    headers = [(k.lower(), v) for k, v in resp.headers.items() if k.lower() != "content-length"]
+    headers.append(("content-length", str(len(resp.body))))
+    headers.append(("server", "graftcode-gateway"))
+    data = conn.send(h11.Response(status_code=resp.status, headers=headers)) or b""
+    if not head:
+        data += conn.send(h11.Data(data=resp.body)) or b""
+    data += conn.send(h11.EndOfMessage()) or b""
+    await stream.send_all(data)

@@ -1,0 +1,57 @@
+"""The HTTP route hook: how code outside the runtime (e.g. `graftc serve`) adds HTTP pages.
+
+The gateway must not import the compiler, so pages that need it (`/idl`, package indexes,
+Vision) are registered from outside as `HttpRoute`s. A handler takes an `HttpRequest` and
+returns an `HttpResponse`; plain functions run in a worker thread, `async def` handlers run
+in the gateway's trio loop.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any, TypeAlias
+
+
+@dataclass(frozen=True)
+class HttpRequest:
+    """`path` has no query string; `query` maps each parameter to its last value;
+    header names are lower-case."""
+
+    method: str
+    path: str
+    query: Mapping[str, str] = field(default_factory=dict)
+    headers: Mapping[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class HttpResponse:
+    status: int
+    headers: Mapping[str, str] = field(default_factory=dict)
+    body: bytes = b""
+
+    @classmethod
+    def text(cls, body: str, status: int = 200, content_type: str = "text/plain") -> HttpResponse:
+        return cls(status, {"content-type": f"{content_type}; charset=utf-8"}, body.encode())
+
+    @classmethod
+    def json(cls, data: Any, status: int = 200) -> HttpResponse:
+        body = json.dumps(data, indent=2, sort_keys=True).encode()
+        return cls(status, {"content-type": "application/json"}, body)
+
+
+HttpHandler: TypeAlias = Callable[[HttpRequest], HttpResponse | Awaitable[HttpResponse]]
+
+
+@dataclass(frozen=True)
+class HttpRoute:
+    """Serves every path equal to `prefix` or below it (`/idl` serves `/idl` and `/idl/shop`).
+    Routes registered later win over the gateway's own only if their prefix is longer."""
+
+    prefix: str
+    handler: HttpHandler
+
+    def matches(self, path: str) -> bool:
+        p = self.prefix.rstrip("/")
+        return path == p or path.startswith(p + "/") or (p == "" and path.startswith("/"))

@@ -1,0 +1,297 @@
+"""The gateway: listeners (TCP, WebSocket, HTTP, optionally inside TLS), one session per
+connection, graceful shutdown."""
+
+from __future__ import annotations
+
+import logging
+import signal
+import ssl
+import sys
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from urllib.parse import urlsplit
+
+import trio
+
+from .. import ugm
+from .._trio_wire import StreamWire, WebSocketRefused, Wire, accept_websocket
+from ._asyncio_bridge import AsyncioBridge
+from ._config import GatewayConfig
+from ._hosting import HostedModule
+from ._http import serve_http
+from ._log import event
+from ._routes import HttpRequest, HttpResponse, HttpRoute
+from ._session import Session
+
+Address = tuple[str, int]
+log = logging.getLogger("graftcode.gateway")
+
+
+@dataclass(frozen=True)
+class Listener:
+    kind: str  # "tcp", "ws" or "http"
+    url: str
+    host: str
+    port: int
+
+
+class Gateway:
+    """Hosts modules; serve it on listeners with `serve()`, or hand it streams directly
+    (`handle_wire`) as the in-memory transport does."""
+
+    def __init__(
+        self,
+        hosted: Sequence[HostedModule],
+        config: GatewayConfig | None = None,
+        *,
+        routes: Sequence[HttpRoute] = (),
+    ) -> None:
+        if not hosted:
+            raise ValueError("a gateway hosts at least one module")
+        self.hosted = {h.name: h for h in hosted}
+        self.config = config or GatewayConfig()
+        self.routes: list[HttpRoute] = [
+            HttpRoute("/status", self._status),
+            HttpRoute("/ugm", self._ugm),
+            *routes,
+        ]
+        self.limiter = trio.CapacityLimiter(self.config.max_workers)
+        self.bridge = AsyncioBridge()
+        self.sessions: set[Session] = set()
+        self.listeners: list[Listener] = []
+        self.started = time.time()
+        self.draining = False
+        self._stop = trio.Event()
+        self._ssl: ssl.SSLContext | None = None
+        if self.config.tls_cert and self.config.tls_key:
+            ctx = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+            ctx.load_cert_chain(self.config.tls_cert, self.config.tls_key)
+            self._ssl = ctx
+
+    # ---------------------------------------------------------------- sessions
+
+    async def handle_wire(self, wire: Wire, transport: str) -> None:
+        session = Session(self, wire, transport)
+        self.sessions.add(session)
+        try:
+            await session.run()
+        except Exception as e:  # one broken connection must never take the gateway down
+            event("session_crashed", logging.ERROR, peer=wire.peer, error=repr(e))
+            log.debug("session failure", exc_info=True)
+        finally:
+            self.sessions.discard(session)
+
+    async def _handle_tcp(
+        self, stream: trio.SocketStream | trio.SSLStream[trio.SocketStream]
+    ) -> None:
+        peer = _peer(stream, "tls" if self._ssl else "tcp")
+        if isinstance(stream, trio.SSLStream):
+            try:
+                with trio.fail_after(self.config.handshake_timeout):
+                    await stream.do_handshake()
+            except (trio.BrokenResourceError, trio.TooSlowError) as e:
+                event("tls_failed", logging.WARNING, peer=peer, error=repr(e))
+                await trio.aclose_forcefully(stream)
+                return
+        await self.handle_wire(StreamWire(stream, peer), "tcp")
+
+    async def _handle_ws(
+        self, stream: trio.SocketStream | trio.SSLStream[trio.SocketStream]
+    ) -> None:
+        peer = _peer(stream, "wss" if self._ssl else "ws")
+        try:
+            wire = await accept_websocket(
+                stream,
+                peer,
+                self.origin_allowed,
+                self.config.max_message_size,
+                self.config.handshake_timeout,
+            )
+        except (WebSocketRefused, trio.TooSlowError, trio.BrokenResourceError) as e:
+            event("ws_refused", logging.WARNING, peer=peer, reason=str(e))
+            await trio.aclose_forcefully(stream)
+            return
+        await self.handle_wire(wire, "ws")
+
+    async def _handle_http(
+        self, stream: trio.SocketStream | trio.SSLStream[trio.SocketStream]
+    ) -> None:
+        await serve_http(stream, self.routes, _peer(stream, "http"))
+
+    def origin_allowed(self, origin: str | None, host: str) -> bool:
+        """No Origin header (not a browser): allowed. Otherwise the origin must be listed with
+        --allow-origin ('*' allows all), or, with no list, be on the same host as the gateway."""
+        if origin is None:
+            return True
+        allowed = self.config.allow_origins
+        if allowed:
+            return "*" in allowed or origin.rstrip("/") in {o.rstrip("/") for o in allowed}
+        origin_host = (urlsplit(origin).hostname or "").lower()
+        request_host = (urlsplit("//" + host).hostname or "").lower()
+        local = {"localhost", "127.0.0.1", "::1"}
+        return origin_host == request_host or (origin_host in local and request_host in local)
+
+    # ---------------------------------------------------------------- HTTP pages
+
+    def _status(self, request: HttpRequest) -> HttpResponse:
+        status = "draining" if self.draining else "serving"
+        return HttpResponse.json(
+            {
+                "status": status,
+                "ready": not self.draining,
+                "uptime_seconds": round(time.time() - self.started, 3),
+                "connections": len(self.sessions),
+                "modules": [
+                    {"name": h.name, "version": h.module.version, "schema_hash": h.schema_hash}
+                    for h in self.hosted.values()
+                ],
+                "listeners": [listener.url for listener in self.listeners],
+            },
+            status=503 if self.draining else 200,
+        )
+
+    def _ugm(self, request: HttpRequest) -> HttpResponse:
+        name = request.path[len("/ugm/") :] if request.path.startswith("/ugm/") else ""
+        name = name or request.query.get("module", "")
+        hosted = self.hosted.get(name) if name else next(iter(self.hosted.values()))
+        if hosted is None:
+            return HttpResponse.text(f"no module {name!r}\n", status=404)
+        return HttpResponse(
+            200, {"content-type": "application/json"}, ugm.dumps(hosted.module).encode()
+        )
+
+    # ---------------------------------------------------------------- serving
+
+    async def serve(
+        self,
+        *,
+        tcp: Address | None = None,
+        ws: Address | None = None,
+        http: Address | None = None,
+        on_listen: Callable[[str], None] | None = None,
+        task_status: trio.TaskStatus[list[Listener]] = trio.TASK_STATUS_IGNORED,
+    ) -> None:
+        """Listen until `shutdown()` is called, then drain. Reports the bound listeners (with
+        their real ports when port 0 was asked for) through `task_status` and `on_listen`."""
+        try:
+            async with trio.open_nursery() as nursery:
+                specs: list[tuple[str, Address, Callable[..., object]]] = []
+                if tcp is not None:
+                    specs.append(("tcp", tcp, self._handle_tcp))
+                if ws is not None:
+                    specs.append(("ws", ws, self._handle_ws))
+                if http is not None:
+                    specs.append(("http", http, self._handle_http))
+                accept_scopes: list[trio.CancelScope] = []
+                bound: list[tuple[str, list[trio.SocketListener]]] = []
+                for kind, (host, port), _ in specs:
+                    bound.append((kind, await trio.open_tcp_listeners(port, host=host)))
+                for (kind, listeners), (_, _, handler) in zip(bound, specs, strict=True):
+                    sock = listeners[0].socket
+                    host, port = sock.getsockname()[:2]
+                    url = self._url(kind, host, port)
+                    self.listeners.append(Listener(kind, url, host, port))
+                    serving: Sequence[trio.abc.Listener[trio.abc.Stream]] = listeners
+                    if self._ssl is not None and kind != "http":
+                        serving = [
+                            trio.SSLListener(x, self._ssl, https_compatible=True) for x in listeners
+                        ]
+                    scope = trio.CancelScope()
+                    accept_scopes.append(scope)
+                    nursery.start_soon(self._accept, serving, handler, scope, nursery)
+                    event("listening", url=url)
+                    if on_listen is not None:
+                        on_listen(url)
+                task_status.started(list(self.listeners))
+                await self._stop.wait()
+                for scope in accept_scopes:
+                    scope.cancel()
+                await self._drain()
+                nursery.cancel_scope.cancel()
+        finally:
+            self.bridge.close()
+
+    async def _accept(
+        self,
+        listeners: Sequence[trio.abc.Listener[trio.abc.Stream]],
+        handler: Callable[..., object],
+        scope: trio.CancelScope,
+        sessions: trio.Nursery,
+    ) -> None:
+        # connections run in `sessions`, so they outlive the accept loop during a drain
+        with scope:
+            await trio.serve_listeners(handler, listeners, handler_nursery=sessions)  # type: ignore[arg-type]
+
+    def _url(self, kind: str, host: str, port: int) -> str:
+        shown = f"[{host}]" if ":" in host else host
+        if kind == "tcp":
+            return f"{'tls' if self._ssl else 'tcp'}://{shown}:{port}"
+        if kind == "ws":
+            return f"{'wss' if self._ssl else 'ws'}://{shown}:{port}/"
+        return f"http://{shown}:{port}/"
+
+    def shutdown(self) -> None:
+        """Stop accepting and drain (safe to call more than once, from the trio thread)."""
+        self._stop.set()
+
+    async def _drain(self) -> None:
+        """Every session stops taking calls and sends goaway; calls in flight get the grace
+        period; whatever is left is cancelled and its caller told so."""
+        self.draining = True
+        event("draining", sessions=len(self.sessions), grace=self.config.grace_period)
+        async with trio.open_nursery() as nursery:
+            for session in list(self.sessions):
+                nursery.start_soon(session.go_away)
+        with trio.move_on_after(self.config.grace_period):
+            while any(s.calls_in_flight for s in self.sessions):
+                await trio.sleep(0.02)
+        async with trio.open_nursery() as nursery:
+            for session in list(self.sessions):
+                nursery.start_soon(session.close)
+        event("stopped")
+
+
+def _peer(stream: trio.abc.Stream, scheme: str) -> str:
+    inner = stream.transport_stream if isinstance(stream, trio.SSLStream) else stream
+    try:
+        addr = getattr(inner, "socket").getpeername()  # noqa: B009 - any socket-backed stream
+        host = f"[{addr[0]}]" if ":" in addr[0] else addr[0]
+        return f"{scheme}://{host}:{addr[1]}"
+    except (AttributeError, OSError):
+        return f"{scheme}://?"
+
+
+def run_gateway(
+    hosted: Sequence[HostedModule],
+    config: GatewayConfig,
+    *,
+    tcp: Address | None = None,
+    ws: Address | None = None,
+    http: Address | None = None,
+    routes: Sequence[HttpRoute] = (),
+    on_listen: Callable[[str], None] | None = None,
+) -> None:
+    """Run a gateway in this thread until SIGTERM or SIGINT, then shut down gracefully."""
+    logging.basicConfig(
+        level=logging.DEBUG if config.debug else logging.INFO,
+        stream=sys.stderr,
+        format="%(asctime)s %(levelname)s graftcode %(message)s",
+    )
+    gateway = Gateway(hosted, config, routes=routes)
+
+    async def main() -> None:
+        async with trio.open_nursery() as nursery:
+            with trio.open_signal_receiver(signal.SIGTERM, signal.SIGINT) as signals:
+
+                async def watch() -> None:
+                    async for signum in signals:
+                        event("signal", name=signal.Signals(signum).name)
+                        gateway.shutdown()
+                        return
+
+                nursery.start_soon(watch)
+                await gateway.serve(tcp=tcp, ws=ws, http=http, on_listen=on_listen)
+                nursery.cancel_scope.cancel()
+
+    trio.run(main)

@@ -115,3 +115,23 @@ def test_through_the_graftc_command(capsys: pytest.CaptureFixture[str]) -> None:
     expected = print_module(export_module(load_module("exportfix.calculator")).module)
     assert capsys.readouterr().out == expected
     assert main(["export", "exportfix/unsupported.py"]) == 1
+
+
+def test_same_bytes_across_processes() -> None:
+    """Hash randomisation must not reach the output (sets are never printed unordered)."""
+    import subprocess
+    import sys
+
+    outputs = set()
+    for seed in ("1", "2"):
+        env = {**os.environ, "PYTHONHASHSEED": seed}
+        done = subprocess.run(
+            [sys.executable, "-m", "graftc.cli", "export", "exportfix.catalog"],
+            capture_output=True,
+            text=True,
+            env=env,
+            check=True,
+            timeout=120,
+        )
+        outputs.add(done.stdout)
+    assert outputs == {(GOLDEN / "catalog.graft").read_text(encoding="utf-8")}

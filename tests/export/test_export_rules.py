@@ -206,8 +206,8 @@ def test_bad_defaults(make_module: MakeModule) -> None:
     )
     assert len(found) == 3
     assert "64 bits" in found[0]
-    assert "is not a str" in found[1]
-    assert "is not a bool" in found[2]
+    assert "is not of type str" in found[1]
+    assert "is not of type bool" in found[2]
 
 
 def test_type_checking_imports_resolve(make_module: MakeModule) -> None:

@@ -304,6 +304,14 @@ class _Exporter:
                 )
                 failed = True
                 continue
+            if isinstance(value, int) and not -(2**63) <= value < 2**63:
+                ctx.problem(
+                    f"{name}.{member_name}",
+                    f"its value {value} does not fit in 64 bits, as the wire's int does",
+                    where,
+                )
+                failed = True
+                continue
             kinds.add(int if isinstance(value, int) else str)
             members.append(ugm.EnumMember(member_name, value, docs.get(member_name)))
         if not members and not failed:

@@ -90,7 +90,7 @@ def _primitive(value: object, name: str) -> ugm.Value:
     if name == "bytes" and isinstance(value, bytes):
         return ugm.BytesLit(bytes(value))
     if name in ("int", "float", "str", "bool", "bytes", "none") and _is_literal(value):
-        raise TypeProblem(f"the default {value!r} is not a {name}")
+        raise TypeProblem(f"the default {value!r} is not of type {name}")
     raise TypeProblem(_no_literal(value))
 
 

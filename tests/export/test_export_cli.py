@@ -135,3 +135,15 @@ def test_same_bytes_across_processes() -> None:
         )
         outputs.add(done.stdout)
     assert outputs == {(GOLDEN / "catalog.graft").read_text(encoding="utf-8")}
+
+
+def test_check_mode(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    target = tmp_path / "calculator.graft"
+    code, _, err = run(["exportfix.calculator", "-o", str(target), "--check"], capsys)
+    assert code == 1 and "missing" in err and not target.exists()
+    target.write_text((GOLDEN / "calculator.graft").read_text("utf-8"), encoding="utf-8")
+    assert run(["exportfix.calculator", "-o", str(target), "--check"], capsys)[0] == 0
+    target.write_text('module stale version "0.0.1";\n', encoding="utf-8")
+    code, _, err = run(["exportfix.calculator", "-o", str(target), "--check"], capsys)
+    assert code == 1 and "out of date" in err
+    assert run(["exportfix.calculator", "--check"], capsys)[0] == 2

@@ -489,3 +489,19 @@ def test_a_class_named_like_the_service(make_module: MakeModule) -> None:
         export_module(make_module(source, name=name))
     found = [p.message for p in caught.value.problems]
     assert len(found) == 1 and "two declarations would be named" in found[0]
+
+
+def test_dataclass_initvar_without_default(make_module: MakeModule) -> None:
+    found = problems(
+        make_module,
+        HEADER
+        + """
+from dataclasses import InitVar, dataclass
+@dataclass
+class Secret:
+    name: str
+    seed: InitVar[int]
+    level: InitVar[int] = 0
+""",
+    )
+    assert len(found) == 1 and found[0].startswith("Secret.seed: field `seed` cannot be exported")

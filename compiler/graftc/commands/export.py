@@ -69,6 +69,11 @@ def register(sub: Any) -> None:
         help="add DIR to the import path (repeatable)",
     )
     p.add_argument(
+        "--check",
+        action="store_true",
+        help="with -o: change nothing, exit 1 if FILE is not what export would write (for CI)",
+    )
+    p.add_argument(
         "--format",
         choices=("idl", "json"),
         default="idl",
@@ -93,6 +98,8 @@ def run(args: argparse.Namespace) -> int:
     if result.warnings:
         print(render_all(diagnostic(w, "warning") for w in result.warnings), file=sys.stderr)
     text = _render(result.module, args.format)
+    if args.check:
+        return _check(args.output, text)
     if args.output:
         _write(Path(args.output), text)
     else:
@@ -106,6 +113,30 @@ def _render(module: ugm.Module, fmt: str) -> str:
     from graftc.idl import print_module
 
     return print_module(module)
+
+
+def _check(output: str | None, text: str) -> int:
+    if not output:
+        print("graftc export: --check needs -o FILE (the file to compare with)", file=sys.stderr)
+        return 2
+    try:
+        current = Path(output).read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        current = None
+    if current == text:
+        return 0
+    raise DiagnosticError(
+        [
+            Diagnostic(
+                output,
+                0,
+                0,
+                "out of date with the module's surface; rerun `graftc export` to update it"
+                if current is not None
+                else "missing or unreadable; run `graftc export -o` to write it",
+            )
+        ]
+    )
 
 
 def _write(path: Path, text: str) -> None:

@@ -67,7 +67,8 @@ def raw_fields(cls: type, kind: Flavour) -> list[RawField]:
         return found
 
     if kind == "dataclass":
-        return [_dataclass_field(f, *hint(f.name)) for f in dataclasses.fields(cls)]
+        out = [_dataclass_field(f, *hint(f.name)) for f in dataclasses.fields(cls)]
+        return out + _init_vars(cls, hint)
     if kind == "namedtuple":
         defaults: dict[str, object] = getattr(cls, "_field_defaults", {})
         return [
@@ -91,6 +92,24 @@ def _dataclass_field(f: dataclasses.Field[Any], declared_in: type, hint: Any) ->
             "make it a property of a class, or drop init=False"
         )
     return RawField(f.name, hint, declared_in, default, factory, refusal)
+
+
+def _init_vars(cls: type, hint: Callable[[str], tuple[type, Any]]) -> list[RawField]:
+    """`InitVar` pseudo-fields: constructor arguments that are not fields, so a record built
+    from its fields could not supply them (unless they have a default)."""
+    out = []
+    all_fields: dict[str, Any] = getattr(cls, "__dataclass_fields__", {})
+    for name, f in all_fields.items():
+        if repr(getattr(f, "_field_type", None)) != "_FIELD_INITVAR":
+            continue
+        if f.default is not dataclasses.MISSING:
+            continue
+        refusal = (
+            "it is an InitVar without a default: a constructor argument that is not a field, so "
+            "a record sent by field could not supply it; give it a default or make it a field"
+        )
+        out.append(RawField(name, hint(name)[1], hint(name)[0], refusal=refusal))
+    return out
 
 
 def _typeddict_fields(cls: type, hints: dict[str, tuple[type, Any]]) -> list[RawField]:

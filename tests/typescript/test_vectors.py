@@ -40,10 +40,10 @@ def _prepare(path: Path) -> dict[str, Any]:
     if "error" in data:
         out["error"] = data["error"]
     else:
-        out["msgpack"] = _tag_big_ints(data["msgpack"])
-        kind = (data.get("message") or {}).get("kind")
-        if isinstance(kind, str):
-            out["kind"] = kind
+        out["message"] = _tag_big_ints(data["message"])
+        out["canonical"] = data.get("canonical", True)
+        if "msgpack" in data:
+            out["msgpack"] = _tag_big_ints(data["msgpack"])
     return out
 
 

@@ -12,6 +12,7 @@ import {
   PeerProtocolError,
   PROTOCOL_MAJOR,
   PROTOCOL_MINOR,
+  ProtocolState,
   type ErrorReply,
   type InstanceRef,
   type Message,
@@ -19,7 +20,7 @@ import {
 } from "./protocol.js";
 import type { Transport, TransportFactory } from "./transport.js";
 
-export const AGENT = "graftcode-typescript/0.1.0";
+export const AGENT = "graftcode-ts/0.1.0";
 
 /** One operation with wire values, as {@link Connection.invoke} takes it. */
 export interface CallSpec {
@@ -79,8 +80,7 @@ function codeOf(n: number): StatusCode {
 export class Connection {
   private transport!: Transport;
   private readonly pending = new Map<number, Pending>();
-  /** Calls given up locally (deadline, abort): their late answers are expected and dropped. */
-  private readonly abandoned = new Set<number>();
+  private readonly proto = new ProtocolState("client");
   private readonly pings = new Map<number, () => void>();
   private nextId = 1;
   private nextPing = 1;
@@ -176,6 +176,7 @@ export class Connection {
       );
     }
     this.transport.send(bytes);
+    this.proto.sent(m);
   }
 
   private onMessage(bytes: Uint8Array): void {
@@ -188,15 +189,17 @@ export class Connection {
       this.protocolError((e as Error).message, code);
       return;
     }
+    try {
+      this.proto.received(m);
+    } catch (e) {
+      const code = e instanceof PeerProtocolError ? e.goawayCode : StatusCode.INVALID_ARGUMENT;
+      if (this.state === "handshake" && code === StatusCode.UNIMPLEMENTED) {
+        this.protocolError((e as Error).message, code, `the gateway at ${this.endpoint.url} speaks another protocol version`);
+      } else this.protocolError((e as Error).message, code);
+      return;
+    }
     switch (m.type) {
       case "hello":
-        if (this.state !== "handshake") return this.protocolError("a second HELLO", StatusCode.INVALID_ARGUMENT);
-        if (m.major !== PROTOCOL_MAJOR) {
-          return this.protocolError(
-            `the gateway speaks protocol ${m.major}.${m.minor}; this client speaks ${PROTOCOL_MAJOR}.${PROTOCOL_MINOR}`,
-            StatusCode.UNIMPLEMENTED,
-          );
-        }
         this.serverInfo = m.info;
         this.readPeerLimits(m.info);
         this.state = "open";
@@ -205,13 +208,11 @@ export class Connection {
         return;
       case "result":
       case "error": {
-        if (this.state === "handshake") return this.protocolError(`${m.type.toUpperCase()} before HELLO`, StatusCode.FAILED_PRECONDITION);
-        const p = this.pending.get(m.id);
-        if (p === undefined) {
-          if (this.abandoned.delete(m.id)) return;
-          return this.protocolError(`an answer for call ${m.id}, which is not in flight`, StatusCode.INVALID_ARGUMENT);
-        }
-        this.pending.delete(m.id);
+        // No waiting promise: the call was given up locally (deadline, abort) and this is its
+        // late answer, which the protocol expects; ProtocolState has checked it was in flight.
+        const p = typeof m.id === "number" ? this.pending.get(m.id) : undefined;
+        if (p === undefined) return;
+        this.pending.delete(m.id as number);
         if (m.type === "result") p.resolve(m.value);
         else p.reject(remoteErrorFrom(m));
         this.closeIfDrained();
@@ -233,7 +234,7 @@ export class Connection {
         return;
       }
       default:
-        return this.protocolError(`a ${m.type.toUpperCase()} message may not come from a gateway`, StatusCode.INVALID_ARGUMENT);
+        return;
     }
   }
 
@@ -245,7 +246,7 @@ export class Connection {
     }
   }
 
-  private onGoAway(lastId: number, code: number, message: string): void {
+  private onGoAway(lastId: number | bigint, code: number, message: string): void {
     if (this.state === "handshake") {
       // The handshake was refused: report the gateway's reason (e.g. an unknown module).
       const err = new GraftError(`the gateway at ${this.endpoint.url} refused the connection: ${statusName(code)}: ${message}`, codeOf(code));
@@ -275,14 +276,14 @@ export class Connection {
     }
   }
 
-  private protocolError(message: string, code: StatusCode): void {
-    const lastId = this.nextId - 1;
+  private protocolError(message: string, code: StatusCode, summary?: string): void {
     try {
-      this.transport.send(encodeMessage({ type: "goaway", lastId, code, message }));
+      this.transport.send(encodeMessage({ type: "goaway", lastId: this.proto.lastId, code, message }));
     } catch {
       // the transport is already gone
     }
-    this.fail(new ProtocolError(`protocol error from the gateway at ${this.endpoint.url}: ${message}`));
+    const text = summary === undefined ? `protocol error from the gateway at ${this.endpoint.url}: ${message}` : `${summary}: ${message}`;
+    this.fail(new ProtocolError(text));
     this.transport.close();
   }
 
@@ -294,7 +295,6 @@ export class Connection {
     this.hello = undefined;
     const waiting = [...this.pending.values()];
     this.pending.clear();
-    this.abandoned.clear();
     for (const p of waiting) p.reject(error);
     for (const done of this.pings.values()) done();
     this.pings.clear();
@@ -320,7 +320,6 @@ export class Connection {
         cleanup();
         reject(error);
         if (this.state === "open" || this.state === "draining") {
-          this.abandoned.add(id);
           try {
             this.write({ type: "cancel", id });
           } catch {

@@ -19,6 +19,7 @@ export {
 } from "./errors.js";
 export { decode, encode, Float64, WireExt, WireMap, DEFAULT_DECODE_LIMITS, type DecodeLimits } from "./msgpack.js";
 export * as protocol from "./protocol.js";
+export { FrameReader, frame } from "./framing.js";
 export { InstanceRef } from "./protocol.js";
 export { registerTransport, transportFor, type Transport, type TransportFactory, type TransportHandlers, type TransportOptions } from "./transport.js";
 export { fromWire, t, toWire, type FieldDesc, type InstanceCodec, type PrimitiveKind, type TypeDesc } from "./types.js";

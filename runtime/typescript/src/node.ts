@@ -7,4 +7,3 @@ registerTransport("tcp", openTcp);
 registerTransport("ws", openNodeWebSocket);
 
 export * from "./index.js";
-export { FrameReader, frame } from "./transports/tcp.js";

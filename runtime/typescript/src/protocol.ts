@@ -29,6 +29,9 @@ export class InstanceRef {
   ) {}
 }
 
+/** A call id: a number, or a bigint beyond 2^53 (ids go up to 2^63-1). */
+export type CallId = number | bigint;
+
 export interface Hello {
   type: "hello";
   major: number;
@@ -37,7 +40,7 @@ export interface Hello {
 }
 export interface Call {
   type: "call";
-  id: number;
+  id: CallId;
   op: OpName;
   target: string;
   member: string;
@@ -49,12 +52,12 @@ export interface Call {
 }
 export interface Result {
   type: "result";
-  id: number;
+  id: CallId;
   value: unknown;
 }
 export interface ErrorReply {
   type: "error";
-  id: number;
+  id: CallId;
   code: number;
   message: string;
   typeName: string | null;
@@ -63,7 +66,7 @@ export interface ErrorReply {
 }
 export interface Cancel {
   type: "cancel";
-  id: number;
+  id: CallId;
 }
 export interface Release {
   type: "release";
@@ -79,7 +82,7 @@ export interface Pong {
 }
 export interface GoAway {
   type: "goaway";
-  lastId: number;
+  lastId: CallId;
   code: number;
   message: string;
 }
@@ -117,10 +120,15 @@ extensionCodec.register({
   decode: (data: Uint8Array) => decodeInstanceRef(data),
 });
 
+/** A value with every InstanceRef in it (at any depth) turned into its ext-1 form. */
 function wireValue(v: unknown): unknown {
-  // Instance references anywhere in a value become ext 1.
   if (v instanceof InstanceRef) return encodeInstanceRef(v);
   if (Array.isArray(v)) return v.map(wireValue);
+  if (v !== null && typeof v === "object" && Object.getPrototypeOf(v) === Object.prototype) {
+    const out: Record<string, unknown> = {};
+    for (const [k, x] of Object.entries(v)) out[k] = wireValue(x);
+    return out;
+  }
   return v;
 }
 
@@ -137,15 +145,15 @@ export function encodeMessage(m: Message): Uint8Array {
         m.target,
         m.member,
         m.instance === null ? null : encodeInstanceRef(m.instance),
-        m.args,
-        m.kwargs,
+        wireValue(m.args),
+        wireValue(m.kwargs),
         m.timeoutMs,
         m.metadata,
       ]);
     case "result":
-      return encode([Kind.RESULT, m.id, m.value]);
+      return encode([Kind.RESULT, m.id, wireValue(m.value)]);
     case "error":
-      return encode([Kind.ERROR, m.id, m.code, m.message, m.typeName, m.fields, m.traceback]);
+      return encode([Kind.ERROR, m.id, m.code, m.message, m.typeName, wireValue(m.fields), m.traceback]);
     case "cancel":
       return encode([Kind.CANCEL, m.id]);
     case "release":
@@ -182,6 +190,15 @@ function uint(v: unknown, what: string): number {
   if (typeof v === "bigint" && v >= 0n) throw bad(`${what} ${v} is beyond 2^53`);
   throw bad(`${what} must be an unsigned integer`);
 }
+/** Call ids go up to 2^63-1: beyond 2^53 they stay bigint. */
+function callId(v: unknown, what = "id"): CallId {
+  if (typeof v === "bigint" && v >= 0n) {
+    if (v > MAX_CALL_ID) throw bad(`${what} ${v} is beyond 2^63-1`);
+    return v;
+  }
+  return uint(v, what);
+}
+const MAX_CALL_ID = 2n ** 63n - 1n;
 function str(v: unknown, what: string): string {
   if (typeof v !== "string") throw bad(`${what} must be a string`);
   return v;
@@ -220,9 +237,15 @@ export function decodeMessage(bytes: Uint8Array, limits: DecodeLimits = DEFAULT_
   };
   switch (kind) {
     case Kind.HELLO: {
-      need(5);
+      // Only kind, magic, major and minor are frozen across versions: a HELLO of another major
+      // version is decoded that far, so the receiver can say clearly that versions differ.
+      need(4);
       if (v[1] !== MAGIC) throw bad(`not a Hypertube peer (magic ${JSON.stringify(v[1])})`);
-      return { type: "hello", major: uint(v[2], "major"), minor: uint(v[3], "minor"), info: map(v[4], "HELLO info") };
+      const major = uint(v[2], "major");
+      const minor = uint(v[3], "minor");
+      if (major !== PROTOCOL_MAJOR) return { type: "hello", major, minor, info: {} };
+      need(5);
+      return { type: "hello", major, minor, info: map(v[4], "HELLO info") };
     }
     case Kind.CALL: {
       need(10);
@@ -234,7 +257,7 @@ export function decodeMessage(bytes: Uint8Array, limits: DecodeLimits = DEFAULT_
       const metadata = v[9] === null ? null : (map(v[9], "metadata") as Record<string, string | Uint8Array>);
       return {
         type: "call",
-        id: uint(v[1], "id"),
+        id: callId(v[1]),
         op,
         target: str(v[3], "target"),
         member: str(v[4], "member"),
@@ -247,12 +270,12 @@ export function decodeMessage(bytes: Uint8Array, limits: DecodeLimits = DEFAULT_
     }
     case Kind.RESULT:
       need(3);
-      return { type: "result", id: uint(v[1], "id"), value: v[2] };
+      return { type: "result", id: callId(v[1]), value: v[2] };
     case Kind.ERROR:
       need(7);
       return {
         type: "error",
-        id: uint(v[1], "id"),
+        id: callId(v[1]),
         code: uint(v[2], "code"),
         message: str(v[3], "message"),
         typeName: optStr(v[4], "type_name"),
@@ -261,7 +284,7 @@ export function decodeMessage(bytes: Uint8Array, limits: DecodeLimits = DEFAULT_
       };
     case Kind.CANCEL:
       need(2);
-      return { type: "cancel", id: uint(v[1], "id") };
+      return { type: "cancel", id: callId(v[1]) };
     case Kind.RELEASE: {
       need(2);
       if (!Array.isArray(v[1])) throw bad("RELEASE needs an array of ids");
@@ -276,10 +299,76 @@ export function decodeMessage(bytes: Uint8Array, limits: DecodeLimits = DEFAULT_
     }
     case Kind.GOAWAY:
       need(4);
-      return { type: "goaway", lastId: uint(v[1], "last_id"), code: uint(v[2], "code"), message: str(v[3], "message") };
+      return { type: "goaway", lastId: callId(v[1], "last_id"), code: uint(v[2], "code"), message: str(v[3], "message") };
     default:
       throw bad(`unknown message kind ${String(kind)}`, StatusCode.UNIMPLEMENTED);
   }
 }
 
 export { wireValue };
+
+const FROM_CLIENT: ReadonlySet<Message["type"]> = new Set(["hello", "call", "cancel", "release", "ping", "pong", "goaway"]);
+const FROM_GATEWAY: ReadonlySet<Message["type"]> = new Set(["hello", "result", "error", "ping", "pong", "goaway"]);
+
+/**
+ * The rules of a connection beyond single messages (docs/protocol.md 4 and 5), for either end:
+ * HELLO first, the right direction for each kind, increasing call ids, answers only for calls
+ * in flight. `received` throws PeerProtocolError with the GOAWAY code; `sent` records our side.
+ */
+export class ProtocolState {
+  private phase: "handshake" | "open" = "handshake";
+  private helloSent = false;
+  private lastCallId: CallId = 0;
+  private readonly inFlight = new Set<CallId>();
+
+  constructor(readonly role: "client" | "server") {}
+
+  get isOpen(): boolean {
+    return this.phase === "open";
+  }
+
+  /** The highest call id sent (client) or accepted (server): GOAWAY's last_id. */
+  get lastId(): CallId {
+    return this.lastCallId;
+  }
+
+  sent(m: Message): void {
+    if (m.type === "hello") {
+      this.helloSent = true;
+      if (this.role === "server") this.phase = "open";
+    } else if (m.type === "call") {
+      this.lastCallId = m.id;
+      this.inFlight.add(m.id);
+    } else if (m.type === "result" || m.type === "error") {
+      this.inFlight.delete(m.id);
+    }
+  }
+
+  received(m: Message): void {
+    const name = m.type.toUpperCase();
+    if (this.phase === "handshake") {
+      if (m.type === "goaway") return;
+      if (m.type !== "hello") throw bad(`expected HELLO, got ${name}`, StatusCode.FAILED_PRECONDITION);
+      if (m.major !== PROTOCOL_MAJOR) {
+        throw bad(`protocol version ${m.major}.${m.minor} is not supported; this end speaks ${PROTOCOL_MAJOR}.${PROTOCOL_MINOR}`, StatusCode.UNIMPLEMENTED);
+      }
+      if (this.role === "client") {
+        if (!this.helloSent) throw bad("a HELLO before ours", StatusCode.FAILED_PRECONDITION);
+        this.phase = "open";
+      }
+      return;
+    }
+    const allowed = this.role === "server" ? FROM_CLIENT : FROM_GATEWAY;
+    if (!allowed.has(m.type) || m.type === "hello") {
+      throw bad(`a ${name} may not be sent to a ${this.role === "server" ? "gateway" : "client"}${m.type === "hello" ? " after the handshake" : ""}`);
+    }
+    if (m.type === "call") {
+      if (m.id === 0 || m.id === 0n) throw bad("call ids start at 1");
+      if (m.id <= this.lastCallId) throw bad(`call id ${m.id} is not greater than ${this.lastCallId}`);
+      this.lastCallId = m.id;
+      this.inFlight.add(m.id);
+    } else if (m.type === "result" || m.type === "error") {
+      if (!this.inFlight.delete(m.id)) throw bad(`an answer for call ${m.id}, which is not in flight`);
+    }
+  }
+}

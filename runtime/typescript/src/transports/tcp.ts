@@ -1,59 +1,11 @@
 /** TCP (and TLS) for Node: each message is a 4-byte big-endian length, then the message. */
+export { FrameReader, frame };
 import * as net from "node:net";
 import * as tls from "node:tls";
-import { ConnectionLost, ProtocolError } from "../errors.js";
+import { ConnectionLost } from "../errors.js";
+import { FrameReader, frame } from "../framing.js";
 import type { Endpoint } from "../endpoint.js";
 import { openGuard, type Transport, type TransportHandlers, type TransportOptions } from "../transport.js";
-
-/** Splits a byte stream into length-prefixed messages; sans-IO so it is tested on its own. */
-export class FrameReader {
-  private chunks: Buffer[] = [];
-  private buffered = 0;
-
-  constructor(private readonly maxMessageBytes: number) {}
-
-  /** Feed bytes; returns every message now complete. Throws ProtocolError on an oversize frame. */
-  feed(data: Uint8Array): Uint8Array[] {
-    this.chunks.push(Buffer.from(data.buffer, data.byteOffset, data.byteLength));
-    this.buffered += data.byteLength;
-    const out: Uint8Array[] = [];
-    for (;;) {
-      if (this.buffered < 4) break;
-      const head = this.peek(4);
-      const length = head.readUInt32BE(0);
-      if (length > this.maxMessageBytes) {
-        throw new ProtocolError(`the gateway sent a ${length}-byte message; the limit is ${this.maxMessageBytes}`);
-      }
-      if (this.buffered < 4 + length) break;
-      const all = this.take(4 + length);
-      out.push(new Uint8Array(all.buffer, all.byteOffset + 4, length));
-    }
-    return out;
-  }
-
-  private peek(n: number): Buffer {
-    if (this.chunks[0] !== undefined && this.chunks[0].length >= n) return this.chunks[0];
-    const joined = Buffer.concat(this.chunks);
-    this.chunks = [joined];
-    return joined;
-  }
-
-  private take(n: number): Buffer {
-    const joined = this.peek(n);
-    const head = joined.subarray(0, n);
-    const rest = joined.subarray(n);
-    this.chunks = rest.length > 0 ? [rest] : [];
-    this.buffered -= n;
-    return head;
-  }
-}
-
-export function frame(message: Uint8Array): Uint8Array {
-  const out = new Uint8Array(4 + message.length);
-  new DataView(out.buffer).setUint32(0, message.length);
-  out.set(message, 4);
-  return out;
-}
 
 export async function openTcp(
   endpoint: Endpoint,
@@ -93,6 +45,11 @@ export async function openTcp(
     failure ??= new ConnectionLost(`connection to ${endpoint.url} failed: ${e.message}`, { cause: e });
   });
   socket.on("close", () => {
+    try {
+      reader.eof();
+    } catch (e) {
+      failure ??= e as Error;
+    }
     if (closed) {
       handlers.onClose();
       return;

@@ -15,6 +15,11 @@ ROOT = Path(__file__).resolve().parents[2]
 def main(argv: list[str] | None = None) -> int:
     print("graftcode demo")
     print(f"  repository: {ROOT}")
+    print("Python client: export the shop, build its client, serve it, call it")
+    from graftc.targets.python.demo import run as python_client_demo
+
+    if python_client_demo(ROOT) != 0:
+        return 1
     if "--serve" in (argv or []):  # last step: leave the gateway running with Vision
         from graftc.devserver.demo import serve_examples
 

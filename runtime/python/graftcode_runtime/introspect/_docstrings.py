@@ -78,3 +78,14 @@ def _numpy(doc: str) -> list[str]:
 
 def _indent(line: str) -> int:
     return len(line) - len(line.lstrip())
+
+
+def class_doc(cls: type) -> str | None:
+    """A class's own docstring; None for the ones Python generates (dataclasses, namedtuples and
+    old enums describe their signature, which says nothing to a caller)."""
+    doc = clean(cls.__dict__.get("__doc__"))
+    if doc is None:
+        return None
+    if doc == "An enumeration." or (doc.startswith(cls.__name__ + "(") and doc.endswith(")")):
+        return None
+    return doc

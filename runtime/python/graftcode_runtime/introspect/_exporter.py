@@ -9,7 +9,6 @@ order first needed, so the output is deterministic.
 from __future__ import annotations
 
 import enum
-import functools
 import inspect
 import sys
 import types
@@ -19,9 +18,11 @@ from typing import Any
 
 from .. import ugm
 from . import _callables
+from ._classes import build_class
+from ._closure import prune, reachable
 from ._context import Context
-from ._docstrings import clean
-from ._hints import HintError, class_hints, resolve
+from ._docstrings import class_doc, clean
+from ._hints import HintError, class_hints, is_classvar
 from ._names import MODULE_NAME_RE, check_decl
 from ._problems import ExportError, Problem
 from ._records import NO_DEFAULT, flavour, raw_fields
@@ -30,9 +31,6 @@ from ._surface import Filters, is_own, public_names
 from ._types import TypeProblem, describe, map_type
 from ._values import literal
 from ._version import resolve_version
-
-# Bases whose members are never part of a class's surface.
-_FOREIGN_BASES = ("builtins", "abc", "typing", "typing_extensions", "collections.abc", "enum")
 
 
 @dataclass(frozen=True)
@@ -137,8 +135,8 @@ class _Exporter:
             raise ExportError(problems)
         warnings = [*self.ctx.notes, *problems]
         if self.ctx.skip_unsupported:
-            warnings += _prune(self.built, self.names, self.roots, self.ctx)
-        kept = _reachable(self.built, self.names, self.roots)
+            warnings += prune(self.built, self.names, self.roots, self.ctx)
+        kept = reachable(self.built, self.names, self.roots)
         decls = sorted(kept, key=self._order)
         ugm_module = ugm.Module(
             self.module.__name__,
@@ -261,16 +259,7 @@ class _Exporter:
             return self._error(cls, name)
         if kind == "record":
             return self._record(cls, name)
-        return self._class(cls, name)
-
-    def _doc(self, cls: type) -> str | None:
-        doc = clean(cls.__dict__.get("__doc__"))
-        if doc is None:
-            return None
-        # Generated docstrings (dataclasses, namedtuples, old enums) say nothing to a caller.
-        if doc == "An enumeration." or (doc.startswith(cls.__name__ + "(") and doc.endswith(")")):
-            return None
-        return doc
+        return build_class(self.ctx, self.filters, cls, name)
 
     def _enum(self, cls: type[enum.Enum], name: str) -> ugm.Enum | None:
         ctx, failed = self.ctx, False
@@ -326,7 +315,7 @@ class _Exporter:
             failed = True
         if failed:
             return None
-        return ugm.Enum(name, tuple(members), self._doc(cls), _callables.annotations_of(cls))
+        return ugm.Enum(name, tuple(members), class_doc(cls), _callables.annotations_of(cls))
 
     def _record(self, cls: type, name: str) -> ugm.Record | None:
         kind = flavour(cls)
@@ -354,7 +343,7 @@ class _Exporter:
                 fields.append(field)
         if failed:
             return None
-        return ugm.Record(name, tuple(fields), self._doc(cls), _callables.annotations_of(cls))
+        return ugm.Record(name, tuple(fields), class_doc(cls), _callables.annotations_of(cls))
 
     def _field(
         self,
@@ -434,7 +423,7 @@ class _Exporter:
         docs = self.ctx.source.attribute_docs(cls)
         fields: list[ugm.Field] = []
         for field_name, (declared_in, hint) in class_hints(cls).items():
-            if declared_in not in own or field_name in inherited or _is_classvar(hint):
+            if declared_in not in own or field_name in inherited or is_classvar(hint):
                 continue
             default = declared_in.__dict__.get(field_name, NO_DEFAULT)
             where = self.ctx.source.class_member(declared_in, field_name)
@@ -452,118 +441,7 @@ class _Exporter:
             # A bad field does not stop the error from being raised; it is left out (or fails).
             if field is not None:
                 fields.append(field)
-        return ugm.Error(name, tuple(fields), base, self._doc(cls), _callables.annotations_of(cls))
-
-    def _class(self, cls: type, name: str) -> ugm.Class | None:
-        ctx, filters = self.ctx, self.filters
-        ctor: ugm.Constructor | None = None
-        init = _find_init(cls)
-        if not inspect.isabstract(cls):
-            if init is None:
-                ctor = ugm.Constructor()
-            else:
-                ctor = _callables.constructor(ctx, cls, init, f"{name}.__init__")
-        methods: list[tuple[tuple[int, int], ugm.Method]] = []
-        props: list[tuple[tuple[int, int], ugm.Property]] = []
-        seen: set[str] = set()
-        mro = [k for k in cls.__mro__ if k.__module__ not in _FOREIGN_BASES]
-        for depth, klass in enumerate(mro):
-            for attr, raw in vars(klass).items():
-                if attr.startswith("_") or attr in seen:
-                    continue
-                seen.add(attr)
-                line = ctx.source.class_member(klass, attr).line
-                member = f"{name}.{attr}"
-                key = (depth, line)
-                if isinstance(raw, staticmethod | classmethod):
-                    if filters.method_selected(name, attr):
-                        m = _callables.function(
-                            ctx,
-                            raw.__func__,
-                            name=attr,
-                            member=member,
-                            owner=cls,
-                            drop_first=isinstance(raw, classmethod),
-                            static=True,
-                        )
-                        if m is not None:
-                            methods.append((key, m))
-                elif inspect.isfunction(raw):
-                    if filters.method_selected(name, attr):
-                        m = _callables.function(
-                            ctx,
-                            raw,
-                            name=attr,
-                            member=member,
-                            owner=cls,
-                            drop_first=True,
-                            static=False,
-                        )
-                        if m is not None:
-                            methods.append((key, m))
-                elif isinstance(raw, property):
-                    p = _callables.accessor(
-                        ctx,
-                        raw.fget,
-                        name=attr,
-                        member=member,
-                        owner=cls,
-                        readonly=raw.fset is None,
-                    )
-                    if p is not None:
-                        props.append((key, p))
-                elif isinstance(raw, functools.cached_property):
-                    p = _callables.accessor(
-                        ctx, raw.func, name=attr, member=member, owner=cls, readonly=True
-                    )
-                    if p is not None:
-                        props.append((key, p))
-            props += self._attributes(cls, klass, name, depth, seen)
-        methods.sort(key=lambda x: x[0])
-        props.sort(key=lambda x: x[0])
-        return ugm.Class(
-            name,
-            ctor,
-            tuple(m for _, m in methods),
-            tuple(p for _, p in props),
-            self._doc(cls),
-            _callables.annotations_of(cls),
-        )
-
-    def _attributes(
-        self, cls: type, klass: type, name: str, depth: int, seen: set[str]
-    ) -> list[tuple[tuple[int, int], ugm.Property]]:
-        """Annotated attributes of `klass`: in its body, and `self.x: T` in its `__init__`."""
-        ctx = self.ctx
-        docs = ctx.source.attribute_docs(klass)
-        found: list[tuple[str, Any, Location]] = []
-        for attr, (declared_in, hint) in class_hints(klass).items():
-            if declared_in is klass and not _is_classvar(hint):
-                found.append((attr, hint, ctx.source.class_member(klass, attr)))
-        module = sys.modules.get(klass.__module__)
-        for a in ctx.source.init_attributes(klass):
-            try:
-                hint = resolve(a.annotation, getattr(module, "__dict__", {}), dict(vars(klass)))
-            except HintError as e:
-                hint = e
-            found.append((a.name, hint, a.location))
-        out = []
-        for attr, hint, where in found:
-            if attr.startswith("_") or attr in seen:
-                continue
-            seen.add(attr)
-            p = _callables.attribute(
-                ctx,
-                hint,
-                name=attr,
-                member=f"{name}.{attr}",
-                owner=cls,
-                where=where,
-                doc=docs.get(attr),
-            )
-            if p is not None:
-                out.append(((depth, where.line), p))
-        return out
+        return ugm.Error(name, tuple(fields), base, class_doc(cls), _callables.annotations_of(cls))
 
     def _service(self, functions: list[tuple[str, Any]]) -> ugm.Service | None:
         methods = []
@@ -629,21 +507,6 @@ def _spell(obj: object) -> str:
     return repr(obj)
 
 
-def _is_classvar(hint: Any) -> bool:
-    import typing
-
-    return hint is typing.ClassVar or typing.get_origin(hint) is typing.ClassVar
-
-
-def _find_init(cls: type) -> Any:
-    for klass in cls.__mro__:
-        if klass is object:
-            return None
-        if "__init__" in vars(klass):
-            return vars(klass)["__init__"]
-    return None
-
-
 def _factory_literal(factory: Any, t: ugm.TypeRef) -> ugm.Value:
     """`field(default_factory=list)` and friends: the empty collection they make."""
     inner = t.inner if isinstance(t, ugm.Optional) else t
@@ -661,121 +524,3 @@ def _service_functions(service: ugm.Decl, module: types.ModuleType) -> list[Any]
     if not isinstance(service, ugm.Service):
         return []
     return [getattr(module, m.name, None) for m in service.methods]
-
-
-def _references(decl: ugm.Decl) -> set[str]:
-    """Names of the declarations that `decl` uses."""
-    out: set[str] = set()
-
-    def add(t: ugm.TypeRef) -> None:
-        out.update(x.name for x in ugm.walk_types(t) if isinstance(x, ugm.Named))
-
-    if isinstance(decl, ugm.Record | ugm.Error):
-        for f in decl.fields:
-            add(f.type)
-        if isinstance(decl, ugm.Error) and decl.base:
-            out.add(decl.base)
-    elif isinstance(decl, ugm.Service | ugm.Class):
-        for m in decl.methods:
-            for p in m.params:
-                add(p.type)
-            add(m.returns)
-            out.update(m.raises)
-        if isinstance(decl, ugm.Class):
-            for prop in decl.properties:
-                add(prop.type)
-            if decl.constructor is not None:
-                for p in decl.constructor.params:
-                    add(p.type)
-                out.update(decl.constructor.raises)
-    out.discard(decl.name)
-    return out
-
-
-def _reachable(
-    built: dict[object, ugm.Decl], names: dict[object, str], roots: list[object]
-) -> list[object]:
-    """Roots and every declaration they use, transitively."""
-    by_name = {names[o]: o for o in built}
-    todo = [o for o in roots if o in built]
-    kept: set[object] = set(todo)
-    while todo:
-        for ref in _references(built[todo.pop()]):
-            obj = by_name.get(ref)
-            if obj is not None and obj not in kept:
-                kept.add(obj)
-                todo.append(obj)
-    return list(kept)
-
-
-def _prune(
-    built: dict[object, ugm.Decl], names: dict[object, str], roots: list[object], ctx: Context
-) -> list[Problem]:
-    """Under skip_unsupported: leave out members that use a declaration that was left out."""
-    notes: list[Problem] = []
-    changed = True
-    while changed:
-        changed = False
-        available = {names[o] for o in built}
-        for obj, decl in list(built.items()):
-            missing = _references(decl) - available
-            if not missing:
-                continue
-            changed = True
-            where = ctx.source.locate(obj)
-            gone = ", ".join(sorted(missing))
-            fixed = _without(decl, missing)
-            if fixed is None:
-                del built[obj]
-                notes.append(
-                    Problem(
-                        decl.name,
-                        f"left out because it uses {gone}, which was left out",
-                        where.file,
-                        where.line,
-                        where.column,
-                    )
-                )
-            else:
-                built[obj] = fixed
-                notes.append(
-                    Problem(
-                        decl.name,
-                        f"members using {gone} were left out",
-                        where.file,
-                        where.line,
-                        where.column,
-                    )
-                )
-    return notes
-
-
-def _without(decl: ugm.Decl, missing: set[str]) -> ugm.Decl | None:
-    def uses(*ts: ugm.TypeRef) -> bool:
-        return any(
-            isinstance(x, ugm.Named) and x.name in missing for t in ts for x in ugm.walk_types(t)
-        )
-
-    from dataclasses import replace
-
-    if isinstance(decl, ugm.Record):
-        return None
-    if isinstance(decl, ugm.Error):
-        base = None if decl.base in missing else decl.base
-        return replace(decl, fields=tuple(f for f in decl.fields if not uses(f.type)), base=base)
-    if isinstance(decl, ugm.Service | ugm.Class):
-        methods = tuple(
-            m
-            for m in decl.methods
-            if not uses(*(p.type for p in m.params), m.returns) and not set(m.raises) & missing
-        )
-        if isinstance(decl, ugm.Service):
-            return replace(decl, methods=methods)
-        ctor = decl.constructor
-        if ctor is not None and (
-            uses(*(p.type for p in ctor.params)) or set(ctor.raises) & missing
-        ):
-            ctor = None
-        props = tuple(p for p in decl.properties if not uses(p.type))
-        return replace(decl, methods=methods, properties=props, constructor=ctor)
-    return decl

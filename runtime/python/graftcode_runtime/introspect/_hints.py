@@ -167,3 +167,7 @@ def _bind_import(stmt: ast.Import | ast.ImportFrom, package: str, out: dict[str,
             out[alias.asname or alias.name] = value
     except Exception:  # an import a type checker needs but the runtime cannot do
         return
+
+
+def is_classvar(hint: Any) -> bool:
+    return hint is typing.ClassVar or typing.get_origin(hint) is typing.ClassVar

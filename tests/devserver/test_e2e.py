@@ -258,3 +258,24 @@ def test_vision_in_a_browser_and_a_restart_shows_the_change(
         browser.close()
         gw.stop()
     assert (shots / "vision.png").stat().st_size > 10_000
+
+
+def test_a_package_that_cannot_be_built_is_a_clear_error_and_the_gateway_stays_up(
+    tmp_path: Path,
+) -> None:
+    mod = tmp_path / "nightly" / "nightly.py"
+    mod.parent.mkdir()
+    mod.write_text(
+        '"""A module whose version pip cannot spell."""\n\n__version__ = "1.0.0-nightly.5"\n\n\n'
+        'def ping() -> str:\n    """Answer."""\n    return "pong"\n'
+    )
+    gw = start_gateway(mod, tmp_path / "cache", listeners=("http",))
+    try:
+        status, body = gw.get("/pypi/simple/graft-nightly/")
+        assert status == 422
+        assert b"'1.0.0-nightly.5'" in body and b"PEP 440" in body
+        assert gw.get("/status")[0] == 200
+        assert gw.get("/")[0] == 200
+        assert gw.get("/npm/graft-nightly-1.0.0-nightly.5.tgz")[0] == 200  # npm takes semver as is
+    finally:
+        gw.stop()

@@ -272,3 +272,19 @@ def test_an_error_type_used_as_a_value_is_422_naming_the_member(
     assert r.status == 422
     assert b"calculator.last_error (return)" in r.body and b"DivisionByZero" in r.body
     assert get(s, "/").status == 200
+
+
+def test_a_diagnostic_is_prefixed_with_the_member_at_its_line(
+    make_server, fake: FakeGenerator
+) -> None:  # type: ignore[no-untyped-def]
+    span = ugm.Span(10, 1, 12, 20, "calc.py")
+    meth = ugm.Method("big", (ugm.Param("x", ugm.Primitive("int"), ugm.IntLit(2**60)),), span=span)
+    mod = ugm.Module(
+        "calc", "1.0.0", (ugm.Service("calc", (meth,), span=ugm.Span(1, 1, 30, 1, "calc.py")),)
+    )
+    fake.fail = DiagnosticError(
+        [Diagnostic("calc.py", 11, 18, "the default is beyond JavaScript's safe integers")]
+    )
+    r = get(make_server(mod), "/npm/graft-calc-1.0.0.tgz")
+    assert r.status == 422
+    assert b"calc.big: calc.py:11:18: error: the default is beyond" in r.body

@@ -206,7 +206,7 @@ class PackageStore:
         try:
             self._generator(target, dataclasses.replace(m, version=version), out, default_url)
         except DiagnosticError as e:
-            reason = "; ".join(d.header() for d in e.diagnostics)
+            reason = "; ".join(_with_member(m, d.line, d.header()) for d in e.diagnostics)
             raise GenerationError(m.name, target, reason) from None
         except (NotImplementedError, ValueError, TypeError, LookupError) as e:
             raise GenerationError(m.name, target, str(e)) from None
@@ -281,6 +281,37 @@ def check_references(m: ugm.Module) -> None:
                     f"{where} uses the error type {inner.name!r} as a value; "
                     "errors can only be raised (declare a record to return error details)",
                 )
+
+
+def _with_member(m: ugm.Module, line: int, text: str) -> str:
+    """Prefix a generator diagnostic with the member whose source span holds its line, so the
+    HTTP answer names the member even when the generator's message only names a type."""
+    best: tuple[int, str] | None = None
+    for name, span in _spans(m):
+        if span is not None and span.line <= line <= span.end_line:
+            size = span.end_line - span.line
+            if best is None or size <= best[0]:
+                best = (size, name)
+    if best is None or best[1] in text:
+        return text
+    return f"{best[1]}: {text}"
+
+
+def _spans(m: ugm.Module) -> list[tuple[str, ugm.Span | None]]:
+    out: list[tuple[str, ugm.Span | None]] = []
+    for d in m.decls:
+        out.append((d.name, d.span))
+        if isinstance(d, ugm.Record | ugm.Error):
+            out += [(f"{d.name}.{f.name}", f.span) for f in d.fields]
+        elif isinstance(d, ugm.Enum):
+            out += [(f"{d.name}.{x.name}", x.span) for x in d.members]
+        elif isinstance(d, ugm.Service | ugm.Class):
+            out += [(f"{d.name}.{x.name}", x.span) for x in d.methods]
+            if isinstance(d, ugm.Class):
+                out += [(f"{d.name}.{p.name}", p.span) for p in d.properties]
+                if d.constructor is not None:
+                    out.append((f"{d.name}.constructor", d.constructor.span))
+    return out
 
 
 def _typed_members(m: ugm.Module) -> list[tuple[str, ugm.TypeRef]]:

@@ -117,6 +117,7 @@ def test_through_the_graftc_command(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["export", "exportfix/unsupported.py"]) == 1
 
 
+@pytest.mark.slow
 def test_same_bytes_across_processes() -> None:
     """Hash randomisation must not reach the output (sets are never printed unordered)."""
     import subprocess

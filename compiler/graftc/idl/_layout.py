@@ -112,6 +112,10 @@ def _attach(layout: Layout, items: list[_Item], container: Pos, pos: Pos, c: Com
             if body is not None and pos >= body:
                 items, container = inside.children, inside.key
                 continue
+            # A comment inside an item's text moves above the item, taking over the blank
+            # line that separated the item from what came before.
+            c = Comment(c.text, layout.blank_before.get(inside.key, False))
+            layout.blank_before[inside.key] = False
             layout.leading.setdefault(inside.key, []).append(c)
         elif prev is not None and prev.extent.end[0] == pos[0]:
             layout.trailing.setdefault(prev.key, []).append(c)

@@ -17,6 +17,7 @@ from typing import Any
 from lark import Token, UnexpectedCharacters
 from lark.common import LexerConf
 from lark.lexer import Lexer, LexerState, PatternStr
+from lark.parsers.lalr_analysis import Shift
 
 _WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
 _SPACE = r"[ \t\f\r\n]*"
@@ -25,6 +26,28 @@ _SPACE = r"[ \t\f\r\n]*"
 COMMENT_SINK: contextvars.ContextVar[list[Token] | None] = contextvars.ContextVar(
     "graft_comment_sink", default=None
 )
+
+
+def _shifts(states: Any, stack: list[int], terminal: str) -> bool:
+    """Whether the parser would shift `terminal` after the reductions it triggers.
+
+    LALR merges states, so the state after `@since("1.0")` is shared by every context where
+    annotations occur and lists both `module` and a name as acceptable. Simulating the
+    reductions on a copy of the state stack (states only, no callbacks) settles which one the
+    current context really takes.
+    """
+    stack = list(stack)
+    while True:
+        action = states[stack[-1]].get(terminal)
+        if action is None:
+            return False
+        kind, arg = action
+        if kind is Shift:
+            return True
+        size = len(arg.expansion)
+        if size:
+            del stack[-size:]
+        stack.append(states[stack[-1]][arg.origin.name][1])
 
 
 class GraftLexer(Lexer):
@@ -113,7 +136,10 @@ class GraftLexer(Lexer):
                 keyword = keywords.get(value)
                 if keyword is not None:
                     accepts = states[parser_state.position]
-                    if keyword in accepts or "NAME" not in accepts:
+                    keyword_ok = keyword in accepts
+                    if keyword_ok and "NAME" in accepts:
+                        keyword_ok = _shifts(states, parser_state.state_stack, keyword)
+                    if keyword_ok or "NAME" not in accepts:
                         kind = keyword
             column = start - line_start + 1
             token = Token(kind, value, start, line, column, line, column + len(value), new_pos)

@@ -61,8 +61,11 @@ interface Pending {
 const METADATA_KEY = /^[a-z0-9_.-]+$/;
 
 /** The error for an ERROR reply: declared errors are turned into generated classes later. */
-export function remoteErrorFrom(ev: ErrorReply): RemoteError {
+export function remoteErrorFrom(ev: ErrorReply): GraftError {
   const code = (ev.code in CODE_OK ? ev.code : StatusCode.UNKNOWN) as StatusCode;
+  // The gateway's own deadline or cancel: the same errors as the client's own timer and signal.
+  if (ev.typeName === null && code === StatusCode.DEADLINE_EXCEEDED) return new DeadlineExceeded(ev.message);
+  if (ev.typeName === null && code === StatusCode.CANCELLED) return new Cancelled(ev.message);
   return new RemoteError({
     code,
     message: ev.message,

@@ -288,3 +288,11 @@ def test_a_diagnostic_is_prefixed_with_the_member_at_its_line(
     r = get(make_server(mod), "/npm/graft-calc-1.0.0.tgz")
     assert r.status == 422
     assert b"calc.big: calc.py:11:18: error: the default is beyond" in r.body
+
+
+def test_install_command_list_survives_one_bad_module(make_server) -> None:  # type: ignore[no-untyped-def]
+    odd = ugm.Module("odd", "1.0.0-nightly.5", ())
+    body = get(make_server(calculator(), odd), "/pypi").body.decode()
+    lines = body.splitlines()
+    assert lines[0].endswith("graft-calculator==1.0.0")
+    assert lines[1].startswith("# cannot build") and "'1.0.0-nightly.5'" in lines[1]

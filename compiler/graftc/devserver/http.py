@@ -139,24 +139,10 @@ class DevServer:
             return _text(200, page, "text/html; charset=utf-8")
         if parts[0] == "idl" and len(parts) == 2:  # `graftc serve` has its own /idl; same answer
             return self._idl(parts[1].removesuffix(".graft"))
-        if path == "/pypi" or path == "/pypi/":
-            return _text(
-                200,
-                "\n".join(
-                    commands.pip_install(base, n, self.store.python_version(n))
-                    for n in self.store.modules
-                )
-                + "\n",
-            )
-        if path == "/npm" or path == "/npm/":
-            return _text(
-                200,
-                "\n".join(
-                    commands.npm_install(base, n, self.store.npm_version(n))
-                    for n in self.store.modules
-                )
-                + "\n",
-            )
+        if path in ("/pypi", "/pypi/"):
+            return _text(200, self._commands(base, "python"))
+        if path in ("/npm", "/npm/"):
+            return _text(200, self._commands(base, "typescript"))
         if parts[:2] == ["pypi", "simple"]:
             return self._simple(parts[2:], headers)
         if parts[:2] == ["pypi", "files"] and len(parts) == 3:
@@ -168,6 +154,20 @@ class DevServer:
         if parts[0] == "npm" and len(parts) == 4 and parts[2] == "-":  # registry-style tarball URL
             return self._tarball(parts[3], base)
         return not_found(path)
+
+    def _commands(self, base: str, target: str) -> str:
+        """One install command per module; a module that cannot be packaged gets a comment
+        line with the reason instead of failing the whole list."""
+        lines = []
+        for n in self.store.modules:
+            try:
+                if target == "python":
+                    lines.append(commands.pip_install(base, n, self.store.python_version(n)))
+                else:
+                    lines.append(commands.npm_install(base, n, self.store.npm_version(n)))
+            except GenerationError as e:
+                lines.append(f"# {e}")
+        return "\n".join(lines) + "\n"
 
     # -- IDL ----------------------------------------------------------------------------------
 

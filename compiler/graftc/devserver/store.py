@@ -51,7 +51,8 @@ class GenerationError(Exception):
     declaration or member at fault, so the developer knows what to change."""
 
     def __init__(self, module: str, target: str, message: str) -> None:
-        super().__init__(f"cannot build the {target} client of module {module!r}: {message}")
+        what = "any client" if target == "package" else f"the {target} client"
+        super().__init__(f"cannot build {what} of module {module!r}: {message}")
         self.module = module
         self.target = target
 

@@ -86,7 +86,9 @@ METRICS = [
 
 
 def run_system(system: System, quick: bool) -> dict[str, Any]:
-    env = dict(os.environ, PYTHONUNBUFFERED="1")
+    env = dict(
+        os.environ, PYTHONUNBUFFERED="1", PYTHONPATH=f"{BENCH}{os.pathsep}{BENCH / 'systems'}"
+    )
     server = subprocess.Popen(
         system.server,
         stdout=subprocess.PIPE,

@@ -50,7 +50,7 @@ def get_user(id: int) -> User:
     )
 
 
-def user_dict(id: int) -> dict[str, object]:
+def _user_dict(id: int) -> dict[str, object]:
     """The same record as a plain dict, for the peers that send dicts."""
     u = get_user(id)
     return {

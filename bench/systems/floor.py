@@ -41,7 +41,7 @@ def _send_msg(sock: socket.socket, obj: Any) -> None:
     sock.sendall(_LEN.pack(len(body)) + body)
 
 
-FUNCS = {"add": service.add, "echo": service.echo, "get_user": service.user_dict}
+FUNCS = {"add": service.add, "echo": service.echo, "get_user": service._user_dict}
 
 
 def _handle(conn: socket.socket) -> None:

@@ -24,7 +24,7 @@ class Bench:
         return service.echo(data)
 
     def get_user(self, id: int) -> dict[str, object]:
-        return service.user_dict(id)
+        return service._user_dict(id)
 
 
 def serve() -> None:

@@ -24,12 +24,19 @@ or a package directory. Unsupported constructs are errors naming the member, the
 fix; --skip-unsupported leaves them out with a warning instead.
 """
 
+EPILOG = """--types and --methods take several patterns, so write MODULE first
+(`graftc export shop --types 'Cart*'`) or end the patterns with `--`.
+Rules and the type table: docs/type-mapping.md.
+"""
+
 
 def register(sub: Any) -> None:
     p: argparse.ArgumentParser = sub.add_parser(
         "export",
         help="print a Python module's public surface as a .graft file",
         description=DESCRIPTION,
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     p.add_argument("module", metavar="MODULE", help="dotted module name, .py file or package dir")
     p.add_argument("-o", "--output", metavar="FILE", help="write here instead of stdout")

@@ -86,7 +86,7 @@ def test_page_calls_the_gateway(site: int, browser_gateway: tsharness.Gateway) -
     page = out[allowed]
     assert page["error"] is None, page
     failed = [c for c in page["checks"] if not c["ok"]]
-    assert len(page["checks"]) >= 9 and not failed, page
+    assert len(page["checks"]) == 8 and not failed, page
     # the same page from another origin (localhost is not the allowed 127.0.0.1) is refused
     refused = out[foreign]
     assert refused["checks"] == [] and refused["error"].startswith("ConnectionLost"), refused

@@ -172,3 +172,24 @@ def test_dedicated_channel_ignores_later_configure(clients: list[FakeClient]) ->
     BINDING.configure(url="tcp://127.0.0.1:3")
     ch.invoke("call", "demo", "f")
     assert len(clients) == 1
+
+
+def test_a_different_schema_is_logged_once(
+    clients: list[FakeClient], caplog: pytest.LogCaptureFixture
+) -> None:
+    binding = ModuleBinding(
+        "demo", Settings(url="tcp://127.0.0.1:1"), version="1.0.0", schema_hash="a" * 64
+    )
+    FakeClient.schema_hash = "b" * 64  # type: ignore[attr-defined]
+    FakeClient.version = "2.0.0"  # type: ignore[attr-defined]
+    try:
+        with caplog.at_level("WARNING", logger="graftcode.client"):
+            binding.connect().invoke("call", "demo", "f")
+            binding.connect().invoke("call", "demo", "f")
+    finally:
+        del FakeClient.schema_hash  # type: ignore[attr-defined]
+        del FakeClient.version  # type: ignore[attr-defined]
+    warnings = [r.getMessage() for r in caplog.records]
+    assert len(warnings) == 1
+    assert "version 1.0.0 (schema aaaaaaaaaaaa)" in warnings[0]
+    assert "version 2.0.0 (schema bbbbbbbbbbbb)" in warnings[0]

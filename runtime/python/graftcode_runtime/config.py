@@ -25,6 +25,7 @@ from __future__ import annotations
 import atexit
 import contextlib
 import importlib
+import logging
 import os
 import ssl
 import threading
@@ -53,6 +54,7 @@ __all__ = [
 Transport = Literal["tcp", "tls", "ws", "wss", "inmemory"]
 TRANSPORTS: tuple[str, ...] = ("tcp", "tls", "ws", "wss", "inmemory")
 _SCHEME_ALIASES = {"tcp+tls": "tls"}
+_log = logging.getLogger("graftcode.client")
 DEFAULT_FILE = "graftcode.toml"
 
 
@@ -609,6 +611,7 @@ class Channel(_Base):
 
                 self._client = cast(_SyncClient, connect(r.url, **_connect_options(r)))
                 self._client_generation = self._generation
+                self.binding.check_schema(self._client)
             return self._client
 
     def invoke(
@@ -748,12 +751,34 @@ class ModuleBinding:
         defaults: Settings = Settings(),
         *,
         map_error: ErrorMapper | None = None,
+        version: str = "",
+        schema_hash: str = "",
     ) -> None:
         self.module = module
         self.defaults = defaults
+        self.version = version
+        self.schema_hash = schema_hash
+        self._warned = False
         self._map_error = map_error
         self._default: Channel | None = None
         self._lock = threading.Lock()
+
+    def check_schema(self, client: object) -> None:
+        """Warn once when the gateway's surface differs from the one this package was generated
+        from (docs/compatibility.md: allow, validate every call, warn once)."""
+        theirs = getattr(client, "schema_hash", "")
+        if self._warned or not self.schema_hash or not theirs or theirs == self.schema_hash:
+            return
+        self._warned = True
+        _log.warning(
+            "module %s: this client was generated from version %s (schema %s) but the gateway "
+            "serves version %s (schema %s); calls whose surface changed may fail",
+            self.module,
+            self.version or "?",
+            self.schema_hash[:12],
+            getattr(client, "version", "") or "?",
+            str(theirs)[:12],
+        )
 
     def map_error(self, error: Exception) -> BaseException | None:
         return self._map_error(error) if self._map_error is not None else None
@@ -855,6 +880,7 @@ class ModuleBinding:
         from graftcode_runtime import connect_async as runtime_connect_async
 
         async with runtime_connect_async(resolved.url, **_connect_options(resolved)) as client:
+            self.check_schema(client)
             channel = AsyncChannel(self, cast(_AsyncClient, client), resolved)
             try:
                 yield channel

@@ -18,6 +18,8 @@ binding = ModuleBinding(
     MODULE_NAME,
     Settings(url="tcp://127.0.0.1:7470"),
     map_error=from_remote,
+    version=MODULE_VERSION,
+    schema_hash=SCHEMA_HASH,
 )
 configure = binding.configure
 settings = binding.settings

@@ -166,6 +166,7 @@ def test_v1_client_against_additive_v2_gateway(built: Path) -> None:
                 inv.get("missing")
             assert nf.value.sku == "missing"
             assert inv.stock(pkg.Size.M) == 20  # the enum gained XL; M is unchanged
+            assert inv.biggest() == pkg.Size.L
             assert inv.scale(2) == 3.0  # parameter widened from int to float
             assert inv.label("abc", upper=True) == "ABC"  # keyword-only relaxed to either
             counter = pkg.Counter(5, _channel=ch)  # the constructor gained `step`
@@ -198,6 +199,11 @@ def test_v1_client_against_breaking_v2_gateway(built: Path) -> None:
                 "label": remote_failure(lambda: inv.label("abc")),
                 "value": remote_failure(lambda: pkg.Counter(1, _channel=ch).value),
             }
+            # A value coming back that the v1 client cannot decode is a ProtocolError naming it.
+            from graftcode_runtime import ProtocolError
+
+            with pytest.raises(ProtocolError, match="20 is not a value of Size"):
+                inv.biggest()  # v2 returns Size.M, whose value is now 20
             # the session survives every failure: an unchanged member still works
             assert pkg.Counter(1, _channel=ch).add(2) == 3
         finally:

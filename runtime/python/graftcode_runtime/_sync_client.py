@@ -89,8 +89,10 @@ class Client:
         framing = Framing.MESSAGE if transport.message_mode else Framing.STREAM
         self._conn = Connection(CLIENT, limits or Limits(), framing=framing)
         self._send_lock = threading.Lock()
+        # the reader holds _read_lock; threads waiting for their answers sleep on _state
+        self._read_lock = threading.Lock()
         self._state = threading.Condition(threading.Lock())
-        self._reading = False
+        self._sleepers = 0
         self._done: dict[object, Any] = {}
         self._waiting: set[object] = set()
         self._lost: GraftError | None = None
@@ -160,8 +162,7 @@ class Client:
                 raise error_from_goaway(self.goaway)
             call_id = self._conn.next_call_id()
             data = self._conn.send(to_call(call_id, spec, timeout, md))
-            with self._state:
-                self._waiting.add(call_id)
+            self._waiting.add(call_id)
             self._send(data)
         try:
             ev = self._wait(call_id, deadline)
@@ -197,18 +198,16 @@ class Client:
         with self._send_lock:
             self._pings += 1
             key = ("pong", self._pings)
-            with self._state:
-                self._waiting.add(key)
+            self._waiting.add(key)
             self._send(self._conn.send(Ping(self._pings)))
         self._wait(key, None if timeout is None else start + timeout)
         return time.monotonic() - start
 
     def _cancel(self, call_id: int) -> None:
-        with self._state:
-            self._waiting.discard(call_id)
-            self._done.pop(call_id, None)
-            if self._lost is not None or call_id not in self._conn.calls_in_flight:
-                return
+        self._waiting.discard(call_id)
+        self._done.pop(call_id, None)
+        if self._lost is not None or call_id not in self._conn.calls_in_flight:
+            return
         try:
             with self._send_lock:
                 self._send(self._conn.send(Cancel(call_id)))
@@ -223,28 +222,39 @@ class Client:
             raise
 
     def _wait(self, key: object, deadline: float | None) -> Any:
+        """Wait for the answer to `key`, reading the transport while no other thread does.
+
+        The common case (one calling thread) takes the read lock without blocking and loops on
+        recv; `_state` is only touched when other threads sleep waiting for their answers.
+        """
+        done = self._done
         while True:
+            if self._read_lock.acquire(blocking=False):
+                try:
+                    while True:
+                        if key in done:
+                            self._waiting.discard(key)
+                            return done.pop(key)
+                        if self._lost is not None:
+                            self._waiting.discard(key)
+                            raise self._lost
+                        self._read_once(deadline, "the call")
+                finally:
+                    self._read_lock.release()
+                    if self._sleepers:
+                        with self._state:
+                            self._state.notify_all()  # one of them takes over reading
             with self._state:
-                while True:
-                    if key in self._done:
-                        self._waiting.discard(key)
-                        return self._done.pop(key)
-                    if self._lost is not None:
-                        self._waiting.discard(key)
-                        raise self._lost
-                    if not self._reading:
-                        self._reading = True
-                        break
-                    left = None if deadline is None else deadline - time.monotonic()
-                    if left is not None and left <= 0:
-                        raise DeadlineExceeded("the call did not finish before its deadline")
-                    self._state.wait(left)
-            try:
-                self._read_once(deadline, "the call")
-            finally:
-                with self._state:
-                    self._reading = False
-                    self._state.notify_all()
+                self._sleepers += 1
+                try:
+                    while key not in done and self._lost is None and self._read_lock.locked():
+                        left = None if deadline is None else deadline - time.monotonic()
+                        if left is not None and left <= 0:
+                            self._waiting.discard(key)
+                            raise DeadlineExceeded("the call did not finish before its deadline")
+                        self._state.wait(left)
+                finally:
+                    self._sleepers -= 1
 
     def _read_once(self, deadline: float | None, what: str) -> None:
         """Read once from the transport and route every complete event."""
@@ -272,16 +282,9 @@ class Client:
         while (ev := conn.next_event()) is not NEED_DATA:
             t = type(ev)
             if t is Result or t is Error:
-                with self._state:
-                    if ev.id in self._waiting:  # type: ignore[union-attr]
-                        self._done[ev.id] = ev  # type: ignore[union-attr]
-                        self._state.notify_all()
+                self._deliver(ev.id, ev)  # type: ignore[union-attr]
             elif t is Pong:
-                with self._state:
-                    key = ("pong", ev.opaque)  # type: ignore[union-attr]
-                    if key in self._waiting:
-                        self._done[key] = ev
-                        self._state.notify_all()
+                self._deliver(("pong", ev.opaque), ev)  # type: ignore[union-attr]
             elif t is Ping:
                 with self._send_lock:
                     self._send(conn.send(Pong(ev.opaque)))  # type: ignore[union-attr]
@@ -292,6 +295,13 @@ class Client:
             elif t is ConnectionClosed:
                 self._fail(ConnectionLost("the gateway closed the connection"))
                 return
+
+    def _deliver(self, key: object, ev: Any) -> None:
+        if key in self._waiting:  # else the caller gave up (deadline, cancel): drop it
+            self._done[key] = ev
+            if self._sleepers:
+                with self._state:
+                    self._state.notify_all()
 
     def _goaway(self, g: GoAway) -> None:
         self.goaway = g

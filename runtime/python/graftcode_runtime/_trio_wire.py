@@ -97,6 +97,7 @@ class WsWire:
         self._parts: list[bytes] = []
         self._ready: deque[bytes] = deque()
         self._closed = False
+        self.close_code = 1000  # 1008 after a failing GOAWAY (docs/protocol.md 2.2)
 
     async def receive(self) -> bytes | None:
         while not self._ready:
@@ -164,7 +165,7 @@ class WsWire:
     async def aclose(self) -> None:
         if not self._closed:
             with trio.move_on_after(1):
-                await self._close(1000, "bye")
+                await self._close(self.close_code, "bye")
         await trio.aclose_forcefully(self.stream)
 
 

@@ -135,6 +135,8 @@ class Session:
         )
         for scope in self.calls.values():
             scope.cancel()
+        if hasattr(self.wire, "close_code"):
+            self.wire.close_code = 1008  # WebSocket "policy violation"
         try:
             await self._send(GoAway(self.conn.last_call_id, code, message))
         except (*_GONE, LocalProtocolError):

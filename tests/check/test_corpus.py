@@ -5,13 +5,16 @@ Regenerate after a deliberate change with `python tests/check/make_corpus.py --e
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
-from graftc.check import RULES
+from graftc.check import RULES, compare
 
 from .make_corpus import (
     ADDITIVE,
     CORPUS,
     DOCS,
+    JSON_VERSIONS,
     PAIRS,
     check_pair,
     expected_lines,
@@ -45,3 +48,44 @@ def test_pair_produces_exactly_the_expected_findings(name: str) -> None:
 
 def test_docs_rules_section_is_current() -> None:
     assert rules_section() in DOCS.read_text(), "run: python tests/check/make_corpus.py --docs"
+
+
+def _modules(name: str) -> tuple[Any, Any]:
+    from graftc.idl import parse
+
+    old, new = PAIRS.get(name) or ADDITIVE[name]
+    assert new is not None
+    return parse(old, "old.graft"), parse(new, "new.graft")
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "DECL_ADDED",
+        "DEFAULT_ADDED",
+        "ENUM_VALUE_ADDED",
+        "FIELD_ADDED",
+        "MEMBER_ADDED",
+        "PARAM_ADDED",
+        "PARAM_KIND_RELAXED",
+        "TYPE_WIDENED",
+        "additive_everything",
+    ],
+)
+def test_undoing_an_additive_change_breaks(name: str) -> None:
+    old, new = _modules(name)
+    assert not compare(old, new).breaking
+    assert compare(new, old, ignore={"VERSION_BUMP_TOO_SMALL"}).breaking
+
+
+@pytest.mark.parametrize(
+    "name",
+    sorted(n for n, (_, new) in {**PAIRS, **ADDITIVE}.items() if new and n not in JSON_VERSIONS),
+)
+def test_a_module_compared_with_itself_or_its_printed_form_has_no_findings(name: str) -> None:
+    from graftc.idl import parse, print_module
+
+    for m in _modules(name):
+        again = parse(print_module(m), "printed.graft")
+        assert compare(m, m).findings == ()
+        assert compare(m, again).findings == ()

@@ -31,7 +31,7 @@ def load(path: str | Path) -> ugm.Module:
 
 def read_source(path: str | Path) -> str:
     try:
-        return Path(path).read_text(encoding="utf-8")
+        return Path(path).read_text(encoding="utf-8-sig")
     except UnicodeDecodeError as e:
         raise DiagnosticError(
             [Diagnostic(str(path), 0, 0, f"not valid UTF-8 (byte {e.start}): {e.reason}")]

@@ -1,0 +1,63 @@
+"""`graftc parse`: validation, exit codes and JSON output."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from graftc.cli import main
+from graftcode_runtime import ugm
+
+ROOT = Path(__file__).resolve().parents[2]
+SKETCH = ROOT / "docs" / "idl-sketch.graft"
+
+
+def test_parse_ok(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["parse", str(SKETCH)]) == 0
+    assert "ok (module shop 1.2.0, 11 declarations)" in capsys.readouterr().out
+
+
+def test_parse_json_is_the_ugm(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["parse", "--json", str(SKETCH)]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert data["schema"] == ugm.SCHEMA_VERSION
+    module = ugm.from_json(data)
+    assert module.name == "shop"
+    assert module.span is not None and module.span.file == str(SKETCH)
+
+
+def test_parse_json_of_several_files_is_keyed_by_path(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    other = tmp_path / "o.graft"
+    other.write_text('module o version "0.1.0";\n', encoding="utf-8")
+    assert main(["parse", "--json", "--no-spans", str(SKETCH), str(other)]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert set(data) == {str(SKETCH), str(other)}
+    assert "span" not in data[str(other)]["module"]
+
+
+def test_parse_reports_every_file_and_exits_1(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    a = tmp_path / "a.graft"
+    a.write_text('module a version "1.0.0";\nrecord R { x: Nope; }\n', encoding="utf-8")
+    b = tmp_path / "b.graft"
+    b.write_text("module b\n", encoding="utf-8")
+    assert main(["parse", str(a), str(b), str(tmp_path / "missing.graft")]) == 1
+    err = capsys.readouterr().err
+    assert (
+        f"{a}:2:15: error: unknown type 'Nope'\n    record R {{ x: Nope; }}\n                  ^~~~"
+        in err
+    )
+    assert f"{b}:1:9: error: unexpected end of file, expected one of '.' or 'version'" in err
+    assert f"{tmp_path / 'missing.graft'}: error: No such file or directory" in err
+    assert "3 error(s) in 3 file(s)" in err
+    assert "Traceback" not in err
+
+
+def test_usage_error_exits_2(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as info:
+        main(["parse"])
+    assert info.value.code == 2

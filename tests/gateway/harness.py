@@ -39,7 +39,7 @@ class GatewayThread:
         self.gateway = Gateway(self.hosted, self.config, routes=self.routes)
 
         def listening(url: str) -> None:
-            self.urls[url.split(":", 1)[0]] = url
+            self.urls[url.split(":", 1)[0]] = url  # keyed by scheme: tcp/tls, ws/wss, http
 
         async with trio.open_nursery() as nursery:
             await nursery.start(self._serve, listening)
@@ -91,7 +91,8 @@ class GatewayThread:
 
     @property
     def tcp_address(self) -> tuple[str, int]:
-        host, port = self.urls["tcp"].rsplit("/", 1)[-1].rsplit(":", 1)
+        url = self.urls.get("tcp") or self.urls["tls"]
+        host, port = url.rsplit("/", 1)[-1].rsplit(":", 1)
         return host, int(port)
 
     def run_sync(self, fn: Any, *args: Any) -> Any:

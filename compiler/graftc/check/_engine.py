@@ -114,9 +114,10 @@ class _Checker:
         reason = ugm.deprecation(old_node)
         if reason is not None or deprecated_parent:
             why = f' ("{reason}")' if reason else ""
+            whom = "it" if reason is not None else "what contains it"
             self.emit(
                 R.DEPRECATED_REMOVED,
-                f"{what} was removed; version {self.old.version} had deprecated it{why}",
+                f"{what} was removed; version {self.old.version} had deprecated {whom}{why}",
                 path,
                 old_node,
                 new_parent,

@@ -505,3 +505,22 @@ class Secret:
 """,
     )
     assert len(found) == 1 and found[0].startswith("Secret.seed: field `seed` cannot be exported")
+
+
+def test_cached_functions_are_functions(make_module: MakeModule) -> None:
+    result = export(
+        make_module,
+        HEADER
+        + """
+import functools
+@functools.lru_cache(maxsize=64)
+def fib(n: int) -> int:
+    return n if n < 2 else fib(n - 1) + fib(n - 2)
+class Table:
+    @functools.cache
+    def lookup(self, key: str) -> int:
+        return 0
+""",
+    )
+    assert method(result, result.module.decls[0].name, "fib").returns == P("int")
+    assert method(result, "Table", "lookup").params == (ugm.Param("key", P("str")),)

@@ -18,7 +18,7 @@ from ._context import Context
 from ._docstrings import class_doc
 from ._hints import HintError, class_hints, is_classvar, resolve
 from ._source import Location
-from ._surface import Filters
+from ._surface import Filters, is_function
 
 # Bases whose members are never part of a class's surface.
 _FOREIGN_BASES = ("builtins", "abc", "typing", "typing_extensions", "collections.abc", "enum")
@@ -58,7 +58,7 @@ def build_class(ctx: Context, filters: Filters, cls: type, name: str) -> ugm.Cla
                     )
                     if m is not None:
                         methods.append((key, m))
-            elif inspect.isfunction(raw):
+            elif is_function(raw):
                 if filters.method_selected(name, attr):
                     m = _callables.function(
                         ctx,

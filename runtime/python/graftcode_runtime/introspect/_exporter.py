@@ -27,7 +27,7 @@ from ._names import MODULE_NAME_RE, check_decl
 from ._problems import ExportError, Problem
 from ._records import NO_DEFAULT, flavour, raw_fields
 from ._source import Location
-from ._surface import Filters, is_own, public_names
+from ._surface import Filters, is_function, is_own, public_names
 from ._types import TypeProblem, describe, map_type
 from ._values import literal
 from ._version import resolve_version
@@ -92,9 +92,9 @@ class _Exporter:
             self.ctx, self.module, self.ctx.source.module_assignment(self.file, "__all__")
         )
         self.surface = {obj for _, obj in entries}
-        functions = [(n, o) for n, o in entries if inspect.isfunction(o)]
+        functions = [(n, o) for n, o in entries if is_function(o)]
 
-        service_at = next((i for i, (_, o) in enumerate(entries) if inspect.isfunction(o)), -1)
+        service_at = next((i for i, (_, o) in enumerate(entries) if is_function(o)), -1)
         for i, (name, obj) in enumerate(entries):
             try:
                 if i == service_at and self._service_selected(functions):

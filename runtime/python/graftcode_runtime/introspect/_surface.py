@@ -18,6 +18,19 @@ from ._context import Context
 from ._source import Location
 
 
+def is_function(obj: Any) -> bool:
+    """A `def` function, possibly behind a wrapping decorator (`functools.cache`, or any
+    decorator using `functools.wraps`), which is still the same callable surface."""
+    if inspect.isfunction(obj):
+        return True
+    if not callable(obj) or inspect.isclass(obj) or not hasattr(obj, "__wrapped__"):
+        return False
+    try:
+        return inspect.isfunction(inspect.unwrap(obj))
+    except ValueError:  # a cycle of __wrapped__
+        return False
+
+
 def is_own(module: types.ModuleType, obj: Any) -> bool:
     """Defined in `module`, or in a submodule when `module` is a package."""
     owner = getattr(obj, "__module__", None)
@@ -36,7 +49,7 @@ def public_names(ctx: Context, module: types.ModuleType, where: Location) -> lis
             (name, obj)
             for name, obj in vars(module).items()
             if not name.startswith("_")
-            and (inspect.isfunction(obj) or inspect.isclass(obj))
+            and (is_function(obj) or inspect.isclass(obj))
             and is_own(module, obj)
         ]
     if not isinstance(listed, list | tuple) or not all(isinstance(n, str) for n in listed):
@@ -53,7 +66,7 @@ def public_names(ctx: Context, module: types.ModuleType, where: Location) -> lis
             ctx.problem(name, f"`__all__` lists `{name}`, which the module does not define", where)
             continue
         obj = getattr(module, name)
-        if inspect.isfunction(obj) or inspect.isclass(obj):
+        if is_function(obj) or inspect.isclass(obj):
             out.append((name, obj))
         elif isinstance(obj, types.ModuleType):
             ctx.note(name, "a submodule is not exported; export it on its own", where)

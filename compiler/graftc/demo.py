@@ -20,6 +20,11 @@ def main(argv: list[str] | None = None) -> int:
 
     if python_client_demo(ROOT) != 0:
         return 1
+    print("TypeScript client: build the shop's npm package, call the gateway from Node")
+    from graftc.targets.typescript.demo import run as typescript_client_demo
+
+    if typescript_client_demo(ROOT) != 0:
+        return 1
     if "--serve" in (argv or []):  # last step: leave the gateway running with Vision
         from graftc.devserver.demo import serve_examples
 

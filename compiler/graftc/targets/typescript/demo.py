@@ -42,6 +42,9 @@ CALLER = textwrap.dedent(
 )
 
 
+LISTEN = ("--tcp", "127.0.0.1:0", "--ws", "127.0.0.1:0")
+
+
 def run(root: Path) -> int:
     """Print each step; returns 0 when the calls from Node worked (or Node is not installed)."""
     if shutil.which("node") is None or shutil.which("npm") is None:
@@ -61,10 +64,8 @@ def _run(root: Path, work: Path) -> int:
     tsc = runtime / "node_modules" / ".bin" / "tsc"
     subprocess.run([str(tsc), "-p", "tsconfig.json"], cwd=runtime, check=True)
     project = work / "graft-shop"
-    code = graftc(
-        ["build", "--from-module", str(root / "examples/shop.py"), "--target", "typescript"]
-        + ["-o", str(project)]
-    )
+    shop = str(root / "examples/shop.py")
+    code = graftc(["build", "--from-module", shop, "--target", "typescript", "-o", str(project)])
     if code != 0:
         return code
     print(f"  graftc build --from-module examples/shop.py --target typescript -o {project}")
@@ -73,8 +74,7 @@ def _run(root: Path, work: Path) -> int:
     subprocess.run([str(tsc), "-p", "tsconfig.json"], cwd=project, check=True)
     print("  tsc -p graft-shop   (ESM + .d.ts, against graftcode-runtime)")
     gateway = subprocess.Popen(
-        [sys.executable, "-m", "graftc.cli", "serve", str(root / "examples/shop.py")]
-        + ["--tcp", "127.0.0.1:0", "--ws", "127.0.0.1:0"],
+        [sys.executable, "-m", "graftc.cli", "serve", shop, *LISTEN],
         stdout=subprocess.PIPE,
         stderr=subprocess.DEVNULL,
         text=True,

@@ -88,32 +88,73 @@ _TS_PRIMS = {
 }
 
 
-def _example(m: ugm.Module, t: ugm.TypeRef, lang: str, depth: int = 0) -> str:
+def _example(m: ugm.Module, t: ugm.TypeRef, lang: str, depth: int = 0, name: str = "") -> str:
+    """A literal of type `t`; strings show the parameter or field name (`get_product("sku")`).
+    Nesting is cut off with empty lists and nulls, so recursive records stay finite."""
     py = lang == "python"
     if isinstance(t, ugm.Primitive):
+        if t.name == "str" and name:
+            return json.dumps(name)
         return (_PY_PRIMS if py else _TS_PRIMS)[t.name]
     if isinstance(t, ugm.Optional):
-        return _example(m, t.inner, lang, depth)
+        if depth >= 2:
+            return "None" if py else "null"
+        return _example(m, t.inner, lang, depth, name)
     if isinstance(t, ugm.ListOf):
-        return f"[{_example(m, t.item, lang, depth + 1)}]"
+        return "[]" if depth >= 3 else f"[{_example(m, t.item, lang, depth + 1)}]"
     if isinstance(t, ugm.MapOf):
-        key = '"key"' if t.key == ugm.Primitive("str") else "1"
         if not py and t.key != ugm.Primitive("str"):
             return f"new Map([[1, {_example(m, t.value, lang, depth + 1)}]])"
+        key = '"key"' if t.key == ugm.Primitive("str") else "1"
         return f"{{{key}: {_example(m, t.value, lang, depth + 1)}}}"
     d = m.find(t.name)
     if isinstance(d, ugm.Enum) and d.members:
         return f"{d.name}.{d.members[0].name}"
-    if isinstance(d, ugm.Record) and depth < 2:
-        req = [f for f in d.fields if f.default is None]
-        if py:
-            args = ", ".join(f"{f.name}={_example(m, f.type, lang, depth + 1)}" for f in req)
+    if isinstance(d, ugm.Record):
+        if py:  # the generated dataclasses default what the IDL defaults
+            req = [f for f in d.fields if f.default is None]
+            args = ", ".join(
+                f"{f.name}={_example(m, f.type, lang, depth + 1, f.name)}" for f in req
+            )
             return f"{d.name}({args})"
-        body = ", ".join(f"{_camel(f.name)}: {_example(m, f.type, lang, depth + 1)}" for f in req)
+        # TypeScript interfaces list every field, defaulted or not
+        body = ", ".join(
+            f"{_camel(f.name)}: "
+            + (
+                _ts_literal(f.default)
+                if f.default is not None
+                else _example(m, f.type, lang, depth + 1, f.name)
+            )
+            for f in d.fields
+        )
         return f"{{ {body} }}" if body else "{}"
     if isinstance(d, ugm.Class):
-        return _var(d.name)
+        return _camel(_var(d.name)) if not py else _var(d.name)
     return "None" if py else "null"
+
+
+def _ts_literal(v: ugm.Value) -> str:
+    if isinstance(v, ugm.NoneLit):
+        return "null"
+    if isinstance(v, ugm.BoolLit):
+        return "true" if v.value else "false"
+    if isinstance(v, ugm.IntLit | ugm.FloatLit):
+        return repr(v.value)
+    if isinstance(v, ugm.StrLit):
+        return json.dumps(v.value)
+    if isinstance(v, ugm.BytesLit):
+        return f"new Uint8Array({list(v.value)})"
+    if isinstance(v, ugm.ListLit):
+        return "[" + ", ".join(_ts_literal(x) for x in v.items) + "]"
+    if isinstance(v, ugm.MapLit):
+        if all(isinstance(k, ugm.StrLit) for k, _ in v.items):
+            return "{" + ", ".join(f"{_ts_literal(k)}: {_ts_literal(x)}" for k, x in v.items) + "}"
+        return (
+            "new Map(["
+            + ", ".join(f"[{_ts_literal(k)}, {_ts_literal(x)}]" for k, x in v.items)
+            + "])"
+        )
+    return f"{v.enum}.{v.member}"
 
 
 def _var(name: str) -> str:
@@ -143,15 +184,19 @@ def _py_args(m: ugm.Module, params: tuple[ugm.Param, ...]) -> str:
     for p in params:
         if p.default is not None:
             continue  # snippets show what a caller must pass
-        value = _example(m, p.type, "python")
+        value = _example(m, p.type, "python", name=p.name)
         out.append(value if p.kind != "keyword" else f"{p.name}={value}")
     return ", ".join(out)
 
 
 def _ts_args(m: ugm.Module, params: tuple[ugm.Param, ...]) -> str:
-    pos = [_example(m, p.type, "ts") for p in params if p.default is None and p.kind != "keyword"]
+    pos = [
+        _example(m, p.type, "ts", name=p.name)
+        for p in params
+        if p.default is None and p.kind != "keyword"
+    ]
     kw = [
-        f"{_camel(p.name)}: {_example(m, p.type, 'ts')}"
+        f"{_camel(p.name)}: {_example(m, p.type, 'ts', name=p.name)}"
         for p in params
         if p.default is None and p.kind == "keyword"
     ]
@@ -243,7 +288,7 @@ def _py_usage(member: Member, version: str | None) -> str:
             assert isinstance(node, ugm.Property)
             body = f"{ctor}\nprint({var}.{node.name})"
             if not node.readonly:
-                body += f"\n{var}.{node.name} = {_example(m, node.type, 'python')}"
+                body += f"\n{var}.{node.name} = {_example(m, node.type, 'python', name=node.name)}"
         return _py_imports(m, [d.name], body) + "\n\n" + body
     if isinstance(d, ugm.Error):
         fields = ", ".join(f"e.{f.name}" for f in d.fields) or "e"
@@ -287,6 +332,25 @@ def _ts_configs(m: ugm.Module, endpoints: object) -> list[tuple[str, str]]:
 
 
 def _ts_usage(member: Member, version: str | None) -> str:
+    return _ts_enum_imports(member.module, _ts_snippet(member))
+
+
+def _ts_enum_imports(m: ugm.Module, text: str) -> str:
+    """Add the enums an example uses as values to the snippet's import line."""
+    first, _, rest = text.partition("\n")
+    found = re.fullmatch(r'import (type )?\{ (.*) \} from (".*");', first)
+    if found is None:
+        return text
+    names = [f"type {n}" if found.group(1) else n for n in found.group(2).split(", ")]
+    for e in m.enums:
+        if re.search(rf"\b{re.escape(e.name)}\.", rest) and e.name not in names:
+            names.insert(0, e.name)
+    if all(n.startswith("type ") for n in names):
+        return text
+    return f"import {{ {', '.join(names)} }} from {found.group(3)};\n{rest}"
+
+
+def _ts_snippet(member: Member) -> str:
     m, d, node = member.module, member.decl, member.node
     pkg = naming.npm_package(m.name)
     head = f'import {{ connect }} from "{pkg}";\n\nconst client = await connect();\n'
@@ -296,10 +360,12 @@ def _ts_usage(member: Member, version: str | None) -> str:
         return head + f"const result = {call};\nconsole.log(result);" + tail
     if isinstance(d, ugm.Class):
         var = _camel(_var(d.name))
+        if d.constructor is None:
+            head = head.replace("{ connect }", f"{{ connect, type {d.name} }}", 1)
         ctor = (
             f"const {var} = await client.{d.name}.create({_ts_args(m, d.constructor.params)});\n"
             if d.constructor is not None
-            else f"const {var} = /* returned by another call */;\n"
+            else f"declare const {var}: {d.name}; // returned by another call\n"
         )
         if isinstance(node, ugm.Method) and node.static:
             return head + (
@@ -319,7 +385,7 @@ def _ts_usage(member: Member, version: str | None) -> str:
             prop = _pascal(node.name)
             body = f"console.log(await {var}.get{prop}());\n"
             if not node.readonly:
-                body += f"await {var}.set{prop}({_example(m, node.type, 'ts')});\n"
+                body += f"await {var}.set{prop}({_example(m, node.type, 'ts', name=node.name)});\n"
             return head + ctor + body + f"await {var}.close();" + tail
         return head + ctor + f"// ...\nawait {var}.close(); // frees it in the gateway" + tail
     if isinstance(d, ugm.Error):

@@ -1,0 +1,102 @@
+"""Vision's snippets are real code: every one compiles against the client the gateway serves
+(tsc for TypeScript; Python syntax plus every imported name existing in the package)."""
+
+from __future__ import annotations
+
+import ast
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from graftc.devserver import Endpoints, PackageStore, members_of
+from graftc.devserver.runtime_artifacts import find_tsc, typescript_runtime_dir
+from graftc.devserver.snippets import PYTHON, TYPESCRIPT
+from graftcode_runtime import ugm
+
+from .fixtures import calculator
+
+ROOT = Path(__file__).resolve().parents[2]
+pytestmark = pytest.mark.slow
+
+
+def _modules() -> list[ugm.Module]:
+    from graftcode_runtime.gateway import load_modules
+
+    hosted = load_modules([str(ROOT / "examples" / "shop.py")], [])
+    return [calculator(), *(h.module for h in hosted)]
+
+
+def test_python_snippets_parse_and_import_real_names(tmp_path: Path) -> None:
+    for m in _modules():
+        store = PackageStore([m])
+        wheel = store.wheel(m.name, "tcp://127.0.0.1:7470")
+        site = tmp_path / m.name
+        import io
+        import zipfile
+
+        zipfile.ZipFile(io.BytesIO(wheel.data)).extractall(site)
+        snippets = [PYTHON.usage(x, "1") for x in members_of(m)]
+        snippets += [code for _, code in PYTHON.configs(m, Endpoints("tcp://h:1", "ws://h:2/"))]
+        for code in snippets:
+            if code.startswith(("export ", "[modules.")):
+                continue  # shell and TOML examples
+            tree = ast.parse(code)
+            for node in ast.walk(tree):
+                if (
+                    isinstance(node, ast.ImportFrom)
+                    and node.module
+                    and node.module.startswith("graft_")
+                ):
+                    names = [a.name for a in node.names]
+                    check = f"from {node.module} import {', '.join(names)}"
+                    proc = subprocess.run(
+                        [sys.executable, "-c", check], cwd=site, capture_output=True, text=True
+                    )
+                    assert proc.returncode == 0, (code, proc.stderr)
+
+
+@pytest.mark.node
+def test_typescript_snippets_compile_against_the_served_package(tmp_path: Path) -> None:
+    tsc = find_tsc()
+    if tsc is None:
+        pytest.skip("needs the TypeScript compiler (make node-deps)")
+    app = tmp_path / "app"
+    (app / "node_modules").mkdir(parents=True)
+    (app / "node_modules" / "graftcode-runtime").symlink_to(typescript_runtime_dir())
+    (app / "package.json").write_text(
+        json.dumps({"name": "app", "type": "module", "private": True})
+    )
+    files = []
+    for m in _modules():
+        store = PackageStore([m])
+        pkg_dir = app / "node_modules" / f"graft-{m.name}"
+        for name, data in store.npm_files(m.name, "ws://127.0.0.1:7471/"):
+            (pkg_dir / name).parent.mkdir(parents=True, exist_ok=True)
+            (pkg_dir / name).write_bytes(data)
+        for i, member in enumerate(members_of(m)):
+            f = app / f"{m.name}_{i}.ts"
+            f.write_text(f"// {member.id}\n" + TYPESCRIPT.usage(member, "1") + "\nexport {};\n")
+            files.append(f.name)
+    (app / "tsconfig.json").write_text(
+        json.dumps(
+            {
+                "compilerOptions": {
+                    "target": "ES2022",
+                    "module": "NodeNext",
+                    "moduleResolution": "NodeNext",
+                    "strict": True,
+                    "noEmit": True,
+                    "types": [],
+                    "skipLibCheck": True,
+                    "lib": ["ES2022", "DOM", "ESNext.Disposable"],
+                },
+                "files": files,
+            }
+        )
+    )
+    proc = subprocess.run(
+        [str(tsc), "-p", "tsconfig.json"], cwd=app, capture_output=True, text=True
+    )
+    assert proc.returncode == 0, proc.stdout + proc.stderr

@@ -85,7 +85,7 @@ def test_category_filter_turns_a_source_only_break_into_success(
         ["check"],
         ["check", "a.graft"],
         ["check", "a.graft", "b.graft", "c.graft"],
-        ["check", "a.graft", "b.graft", "--against", "HEAD"],
+        ["check", "--against", "HEAD"],
         ["check", "a.graft", "b.graft", "--ignore", "NO_SUCH_RULE"],
         ["check", "a.graft", "b.graft", "--format", "xml"],
     ],
@@ -182,7 +182,9 @@ def test_against_head_after_an_additive_commit(
 def test_against_a_ref_without_the_file(repo: Path, capsys: pytest.CaptureFixture[str]) -> None:
     (repo / "api" / "new.graft").write_text(V1)
     assert main(["check", str(repo / "api" / "new.graft"), "--against", "HEAD"]) == 0
-    assert "does not exist" in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert "note[DECL_ADDED]: service shop was added (new module)" in out
+    assert "semver: the module is new (version 1.0.0); nothing can break" in out
 
 
 @needs_git
@@ -236,3 +238,23 @@ def test_ugm_json_inputs(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> 
     bad.write_text('{"schema": "nope"}')
     assert main(["check", str(bad), str(d / "new.json")]) == 1
     assert f"{bad}: error: not a UGM JSON document" in capsys.readouterr().err
+
+
+@needs_git
+def test_against_with_several_files(repo: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    shop = repo / "api" / "shop.graft"
+    shop.write_text(V2_BREAKING)
+    other = repo / "api" / "other.graft"
+    other.write_text(
+        V1.replace("module shop", "module other").replace("service shop", "service other")
+    )
+    files = [str(shop), str(other)]
+    assert main(["check", *files, "--against", "v1", "--format", "json"]) == 1
+    reports = json.loads(capsys.readouterr().out)["reports"]
+    assert [r["new"]["file"] for r in reports] == files
+    assert [f["rule"] for f in reports[0]["findings"]] == ["PARAM_REMOVED"]
+    assert [f["rule"] for f in reports[1]["findings"]] == ["DECL_ADDED"]
+    shop.write_text(V2_ADDITIVE)
+    assert main(["check", *files, "--against", "v1"]) == 0
+    out = capsys.readouterr().out
+    assert "1.0.0 -> 1.1.0 respects it" in out and "the module is new" in out

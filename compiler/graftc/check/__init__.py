@@ -7,9 +7,9 @@
 Rules live in `RULES` (id -> Rule); docs/compatibility.md explains each with an example.
 """
 
-from graftc.check._compare import UnknownRuleError, compare, compare_removed
+from graftc.check._compare import UnknownRuleError, compare, compare_added, compare_removed
 from graftc.check._engine import find_changes
-from graftc.check._format import FORMATS, format_report, format_rules
+from graftc.check._format import FORMATS, format_report, format_rules, report_json
 from graftc.check._git import GitError, read_at_ref
 from graftc.check._model import (
     BOTH,
@@ -46,6 +46,7 @@ __all__ = [
     "Severity",
     "UnknownRuleError",
     "compare",
+    "compare_added",
     "compare_removed",
     "find_changes",
     "flows",
@@ -54,6 +55,7 @@ __all__ = [
     "format_type",
     "parse_version",
     "read_at_ref",
+    "report_json",
     "required_bump",
     "verdict",
 ]

@@ -122,3 +122,45 @@ def compare_removed(
         semver=SemverVerdict(need, old.version, "", "unknown", None, None),
         categories=cats,
     )
+
+
+def compare_added(
+    new: ugm.Module,
+    *,
+    categories: Iterable[Category] = BOTH,
+    ignore: Iterable[str] = (),
+    old_file: str = "",
+    new_file: str = "",
+) -> Report:
+    """The report for a module that did not exist before: every declaration is new."""
+    ignored = frozenset(ignore)
+    unknown = sorted(ignored - R.RULES.keys())
+    if unknown:
+        raise UnknownRuleError(f"unknown rule id(s): {', '.join(unknown)}")
+    findings: tuple[Finding, ...] = ()
+    if R.DECL_ADDED.id not in ignored:
+        findings = tuple(
+            Finding(
+                R.DECL_ADDED,
+                f"{_decl_kind(d)} {d.name} was added (new module)",
+                d.name,
+                None,
+                d.span,
+            )
+            for d in new.decls
+        )
+    return Report(
+        old_file=old_file,
+        new_file=new_file,
+        old_version="",
+        new_version=new.version,
+        old_hash="",
+        new_hash=ugm.schema_hash(new),
+        findings=findings,
+        semver=SemverVerdict("none", "", new.version, "unknown", None, None),
+        categories=frozenset(categories),
+    )
+
+
+def _decl_kind(d: ugm.Decl) -> str:
+    return type(d).__name__.lower()

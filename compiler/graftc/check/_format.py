@@ -53,6 +53,8 @@ def semver_line(report: Report) -> str:
         need = f"needs a {v.required} version bump"
     if not v.new_version:
         return f"semver: this change {need}; the module no longer exists"
+    if not v.old_version:
+        return f"semver: the module is new (version {v.new_version}); nothing can break"
     if v.respected is None:
         return f"semver: this change {need}; the versions are not semver, so it was not checked"
     moved = f"{v.old_version} -> {v.new_version}"

@@ -2,6 +2,7 @@
 
     graftc check OLD.graft NEW.graft
     graftc check NEW.graft --against main       # the same path at a git revision
+    graftc check api/*.graft --against main     # every file, each against its own past
 
 Exit codes: 0 nothing breaks, 1 something breaks (or an input does not parse), 2 usage errors.
 """
@@ -9,6 +10,7 @@ Exit codes: 0 nothing breaks, 1 something breaks (or an input does not parse), 2
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 from pathlib import Path
 from typing import Any
@@ -20,11 +22,14 @@ from graftc.check import (
     RULES,
     Category,
     GitError,
+    Report,
     compare,
+    compare_added,
     compare_removed,
     format_report,
     format_rules,
     read_at_ref,
+    report_json,
 )
 from graftc.diagnostics import Diagnostic, DiagnosticError, render_all
 
@@ -38,7 +43,10 @@ def register(sub: Any) -> None:
         "docs/compatibility.md for every rule.",
     )
     p.add_argument(
-        "files", nargs="*", metavar="FILE", help="OLD.graft NEW.graft, or NEW.graft with --against"
+        "files",
+        nargs="*",
+        metavar="FILE",
+        help="OLD.graft NEW.graft, or with --against one or more NEW.graft",
     )
     p.add_argument(
         "--against",
@@ -107,42 +115,42 @@ def _run(args: argparse.Namespace) -> int:
     unknown = sorted(ignore - RULES.keys())
     if unknown:
         return _usage(f"unknown rule {', '.join(unknown)} (see --list-rules)")
-    categories = {Category(c) for c in (args.category or [c.value for c in Category])}
+    options = {
+        "categories": {Category(c) for c in (args.category or [c.value for c in Category])},
+        "ignore": ignore,
+    }
 
+    outcomes: list[tuple[Report, dict[str, str]] | None] = []
     if args.against is not None:
-        if len(args.files) != 1:
-            return _usage("with --against, give exactly one file: NEW.graft")
-        new_file = args.files[0]
-        try:
-            old_text, old_file = read_at_ref(Path(new_file), args.against)
-        except GitError as e:
-            return _usage(str(e))
-        if not Path(new_file).exists() and old_text is not None:
-            old_module = _load(old_text, old_file)
-            report = compare_removed(
-                old_module,
-                categories=categories,
-                ignore=ignore,
-                old_file=old_file,
-                new_file=new_file,
-            )
-            sys.stdout.write(format_report(report, args.format, {old_file: old_text}))
-            return report.exit_code
-        new_text = _read(new_file)
-        if old_text is None:
-            new = _load(new_text, new_file)
-            print(
-                f"{new_file}: note: {old_file} does not exist, so every declaration is new "
-                f"(module {new.name} {new.version}); nothing can break"
-            )
-            return 0
+        if not args.files:
+            return _usage("with --against, give the files to check: NEW.graft ...")
+        for new_file in args.files:
+            try:
+                old_text, old_file = read_at_ref(Path(new_file), args.against)
+            except GitError as e:
+                return _usage(str(e))
+            outcomes.append(_against(old_text, old_file, new_file, options))
     else:
         if len(args.files) != 2:
             return _usage("give two files, OLD.graft NEW.graft (or NEW.graft --against GIT_REF)")
         old_file, new_file = args.files
-        old_text, new_text = _read(old_file), _read(new_file)
+        outcomes.append(_pair(_read(old_file), old_file, _read(new_file), new_file, options))
 
-    # Parse both before reporting, so errors in either file are shown together.
+    reports = [o for o in outcomes if o is not None]
+    if args.format == "json" and len(args.files) > 1 and args.against is not None:
+        data = {"reports": [report_json(r) for r, _ in reports]}
+        sys.stdout.write(json.dumps(data, indent=2) + "\n")
+    else:
+        for report, sources in reports:
+            sys.stdout.write(format_report(report, args.format, sources))
+    worst = max((r.exit_code for r, _ in reports), default=0)
+    return 1 if None in outcomes else worst
+
+
+def _pair(
+    old_text: str, old_file: str, new_text: str, new_file: str, options: dict[str, Any]
+) -> tuple[Report, dict[str, str]] | None:
+    """Compare two texts; None (after printing every parse error of both) when one is invalid."""
     problems: list[Diagnostic] = []
     modules: list[ugm.Module] = []
     for text, label in ((old_text, old_file), (new_text, new_file)):
@@ -152,10 +160,31 @@ def _run(args: argparse.Namespace) -> int:
             problems.extend(e.diagnostics)
     if problems:
         print(render_all(problems), file=sys.stderr)
-        return 1
+        return None
     old, new = modules
-    report = compare(
-        old, new, categories=categories, ignore=ignore, old_file=old_file, new_file=new_file
-    )
-    sys.stdout.write(format_report(report, args.format, {old_file: old_text, new_file: new_text}))
-    return report.exit_code
+    report = compare(old, new, old_file=old_file, new_file=new_file, **options)
+    return report, {old_file: old_text, new_file: new_text}
+
+
+def _against(
+    old_text: str | None, old_file: str, new_file: str, options: dict[str, Any]
+) -> tuple[Report, dict[str, str]] | None:
+    """One file against its version at the ref: changed, deleted since, or new since."""
+    if not Path(new_file).exists() and old_text is not None:
+        try:
+            old = _load(old_text, old_file)
+        except DiagnosticError as e:
+            print(render_all(e.diagnostics), file=sys.stderr)
+            return None
+        report = compare_removed(old, old_file=old_file, new_file=new_file, **options)
+        return report, {old_file: old_text}
+    new_text = _read(new_file)
+    if old_text is None:
+        try:
+            new = _load(new_text, new_file)
+        except DiagnosticError as e:
+            print(render_all(e.diagnostics), file=sys.stderr)
+            return None
+        report = compare_added(new, old_file=old_file, new_file=new_file, **options)
+        return report, {new_file: new_text}
+    return _pair(old_text, old_file, new_text, new_file, options)

@@ -563,7 +563,14 @@ def rules_section() -> str:
 
     from graftc.check import RULES, format_report
 
-    out = [BEGIN, ""]
+    out = [BEGIN, "", "| rule | severity | categories | bump | purpose |", "|---|---|---|---|---|"]
+    for rule in RULES.values():
+        cats = ", ".join(c.value for c in sorted(rule.categories, key=lambda c: c.value != "wire"))
+        out.append(
+            f"| [`{rule.id}`](#{rule.id.lower()}) | {rule.severity} | {cats or '-'} | "
+            f"{rule.bump} | {rule.purpose} |"
+        )
+    out.append("")
     for rule in RULES.values():
         report, old_text, new_text = check_pair(rule.id)
         cats = ", ".join(c.value for c in sorted(rule.categories, key=lambda c: c.value != "wire"))

@@ -73,6 +73,11 @@ def test_serve_and_sigterm_during_a_call() -> None:
         conn = http.client.HTTPConnection(host, int(port), timeout=10)
         conn.request("GET", "/status")
         assert json.loads(conn.getresponse().read())["status"] == "serving"
+        conn.request("GET", "/idl/calculator")
+        idl = conn.getresponse().read().decode()
+        assert "service calculator" in idl and "fn add(a: int, b: int) -> int;" in idl
+        conn.request("GET", "/ugm/gwfixture")
+        assert json.loads(conn.getresponse().read())["module"]["name"] == "gwfixture"
         conn.close()
 
         slow = connect(urls["tcp"], module="gwfixture")

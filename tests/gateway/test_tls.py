@@ -10,10 +10,9 @@ from pathlib import Path
 
 import pytest
 import trio
-from harness import GatewayThread
-
 from graftcode_runtime import ConnectionLost, connect, connect_async
 from graftcode_runtime.gateway import GatewayConfig
+from harness import GatewayThread
 
 pytestmark = pytest.mark.skipif(shutil.which("openssl") is None, reason="needs the openssl tool")
 
@@ -51,7 +50,9 @@ def test_listeners_announce_tls_schemes(tls_gateway: GatewayThread) -> None:
 
 
 @pytest.mark.parametrize("scheme", ["tls", "wss"])
-def test_sync_client_over_tls(tls_gateway: GatewayThread, cert: tuple[Path, Path], scheme: str) -> None:
+def test_sync_client_over_tls(
+    tls_gateway: GatewayThread, cert: tuple[Path, Path], scheme: str
+) -> None:
     with connect(tls_gateway.urls[scheme], ssl_context=_context(cert)) as c:
         assert c.call("add", 2, 3) == 5
         with c.new("Accumulator", 1.0) as acc:
@@ -59,7 +60,9 @@ def test_sync_client_over_tls(tls_gateway: GatewayThread, cert: tuple[Path, Path
 
 
 @pytest.mark.parametrize("scheme", ["tls", "wss"])
-def test_trio_client_over_tls(tls_gateway: GatewayThread, cert: tuple[Path, Path], scheme: str) -> None:
+def test_trio_client_over_tls(
+    tls_gateway: GatewayThread, cert: tuple[Path, Path], scheme: str
+) -> None:
     async def main() -> int:
         async with connect_async(tls_gateway.urls[scheme], ssl_context=_context(cert)) as c:
             return int(await c.call("add", 4, 5))

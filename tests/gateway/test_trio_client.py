@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import pytest
 import trio
-from harness import GatewayThread
-
 from graftcode_runtime import (
     AsyncRemoteObject,
     CallSpec,
@@ -16,6 +14,7 @@ from graftcode_runtime import (
     connect_async,
 )
 from graftcode_runtime.gateway import GatewayConfig
+from harness import GatewayThread
 
 TRANSPORTS = ("tcp", "ws", "inmemory")
 
@@ -80,10 +79,10 @@ def test_server_side_cancel_answer_is_cancelled() -> None:
                 async with trio.open_nursery() as nursery:
                     nursery.start_soon(call)
                     await trio.sleep(0.2)
-                    call_id = max(c._conn.calls_in_flight)  # noqa: SLF001
+                    call_id = max(c._conn.calls_in_flight)
                     from graftcode_runtime._events import Cancel
 
-                    await c._send(Cancel(call_id))  # noqa: SLF001
+                    await c._send(Cancel(call_id))
                 assert result and "cancelled" in str(result[0])
 
         trio.run(main)

@@ -50,7 +50,7 @@ def register(sub: Any) -> None:
         "--max-message-size",
         type=int,
         metavar="N",
-        help="largest message accepted, in bytes (default 16 MiB)",
+        help="largest message accepted, in bytes (default 4 MiB)",
     )
     p.add_argument(
         "--debug",

@@ -45,7 +45,14 @@ async def open_inmemory_wire(module: str, nursery: trio.Nursery) -> StreamWire:
 
     gateway = Gateway([hosted_module(module)])
     client_end, server_end = trio.testing.memory_stream_pair()
-    nursery.start_soon(gateway.handle_wire, StreamWire(server_end, "inmemory:"), "inmemory")
+
+    async def serve() -> None:
+        try:
+            await gateway.handle_wire(StreamWire(server_end, "inmemory:"), "inmemory")
+        finally:
+            gateway.bridge.close()  # this gateway lives exactly as long as its one connection
+
+    nursery.start_soon(serve)
     return StreamWire(client_end, f"inmemory:{module}")
 
 

@@ -23,6 +23,7 @@ from wsproto.events import (
 from ._errors import ConnectionLost
 
 RECV_SIZE = 256 * 1024
+SUBPROTOCOL = "hypertube.v1"
 
 
 class SyncTransport(Protocol):
@@ -116,7 +117,11 @@ class WebSocketTransport:
         self._size = 0
         self._closed = False
         extra = [(b"origin", origin.encode())] if origin else []
-        self.raw.send(self.ws.send(Request(host=host, target=path, extra_headers=extra)))
+        self.raw.send(
+            self.ws.send(
+                Request(host=host, target=path, extra_headers=extra, subprotocols=[SUBPROTOCOL])
+            )
+        )
         while True:
             data = self.raw.recv(timeout)
             if not data:

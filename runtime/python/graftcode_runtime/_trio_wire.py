@@ -31,6 +31,7 @@ from wsproto.events import (
 from wsproto.utilities import LocalProtocolError, RemoteProtocolError
 
 RECEIVE_SIZE = 256 * 1024
+SUBPROTOCOL = "hypertube.v1"  # offered by clients, accepted (never required) by the gateway
 
 
 class Wire(Protocol):
@@ -210,7 +211,8 @@ async def accept_websocket(
             + ws.send(RejectData(data=body))
         )
         raise WebSocketRefused(403, f"origin {origin!r} not allowed")
-    await stream.send_all(ws.send(AcceptConnection()))
+    subprotocol = SUBPROTOCOL if SUBPROTOCOL in request.subprotocols else None
+    await stream.send_all(ws.send(AcceptConnection(subprotocol=subprotocol)))
     return WsWire(stream, ws, peer, max_message_size)
 
 
@@ -233,7 +235,7 @@ async def open_websocket(
     peer: str,
     *,
     origin: str | None = None,
-    subprotocols: Sequence[str] = (),
+    subprotocols: Sequence[str] = (SUBPROTOCOL,),
     timeout: float = 10.0,
     max_message_size: int = 16 * 1024 * 1024,
 ) -> WsWire:

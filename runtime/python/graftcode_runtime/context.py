@@ -29,8 +29,9 @@ __all__ = ["RequestContext", "current", "use"]
 class RequestContext:
     """What the gateway knows about the call being served.
 
-    `deadline` is a `time.monotonic()` instant (None: no deadline); `traceparent` is the W3C trace
-    context header the caller sent, passed through unchanged; `peer` names the remote end
+    `metadata` holds the call's headers (str values, or bytes for binary ones); `deadline` is a
+    `time.monotonic()` instant (None: no deadline); `traceparent` is the W3C trace context header
+    the caller sent, passed through unchanged; `peer` names the remote end
     (`tcp://1.2.3.4:5678`, `ws://...`, `inmemory:`).
     """
 
@@ -39,12 +40,14 @@ class RequestContext:
     member: str
     call_id: int
     peer: str
-    metadata: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
+    metadata: Mapping[str, str | bytes] = field(default_factory=lambda: MappingProxyType({}))
     deadline: float | None = None
 
     @property
     def traceparent(self) -> str | None:
-        return self.metadata.get("traceparent")
+        """The W3C trace context header of the call, if the caller sent one."""
+        value = self.metadata.get("traceparent")
+        return value if isinstance(value, str) else None
 
     def time_remaining(self) -> float | None:
         """Seconds left before the caller gives up (never negative), or None without a deadline."""

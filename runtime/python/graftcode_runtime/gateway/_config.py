@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from .._limits import DEFAULT_MAX_MESSAGE_SIZE
 from .._url import DEFAULT_HTTP_PORT, DEFAULT_TCP_PORT, DEFAULT_WS_PORT
 
 __all__ = [
@@ -23,10 +24,10 @@ class GatewayConfig:
     connections (empty: only same-host origins and clients that send no Origin)."""
 
     debug: bool = False
-    max_message_size: int = 16 * 1024 * 1024
+    max_message_size: int = DEFAULT_MAX_MESSAGE_SIZE
     max_instances: int = 10_000
     max_workers: int = 64
-    max_calls_in_flight: int = 10_000
+    max_calls_in_flight: int = 1000
     grace_period: float = 10.0
     allow_origins: tuple[str, ...] = ()
     tls_cert: str | None = None

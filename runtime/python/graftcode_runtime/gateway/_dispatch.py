@@ -42,7 +42,7 @@ class Invocation:
     kwargs: Mapping[str, Any] = field(default_factory=dict)
     instance: InstanceRef | None = None
     call_id: int = 0
-    metadata: Mapping[str, str] = field(default_factory=dict)
+    metadata: Mapping[str, str | bytes] = field(default_factory=dict)
     deadline: float | None = None
 
 

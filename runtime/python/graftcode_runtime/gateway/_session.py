@@ -203,22 +203,24 @@ class Session:
         self._calls_total += 1
         scope = trio.CancelScope()
         self.calls[call.id] = scope
-        self._nursery.start_soon(self._run_call, call, scope, self.dispatcher)
+        over_limit = self.conn.call_limit_exceeded  # judged on arrival, before others finish
+        self._nursery.start_soon(self._run_call, call, scope, self.dispatcher, over_limit)
 
-    async def _run_call(self, call: Call, scope: trio.CancelScope, dispatcher: Dispatcher) -> None:
+    async def _run_call(
+        self, call: Call, scope: trio.CancelScope, dispatcher: Dispatcher, over_limit: bool
+    ) -> None:
         now = time.monotonic()
         deadline = None if call.timeout_ms is None else now + call.timeout_ms / 1000
         reply: Result | Error
         try:
             with scope:
-                if self.conn.call_limit_exceeded:
+                if over_limit:
                     raise RemoteError(
                         StatusCode.RESOURCE_EXHAUSTED,
                         f"more than {self.limits.max_concurrent_calls} calls in flight on this connection",
                     )
                 if self.gateway.draining and self.conn.goaway_sent is None:
                     raise RemoteError(StatusCode.UNAVAILABLE, "the gateway is shutting down")
-                md = call.metadata
                 inv = Invocation(
                     op=call.op,
                     target=call.target,
@@ -227,11 +229,7 @@ class Session:
                     kwargs=call.kwargs,
                     instance=call.instance,
                     call_id=call.id,
-                    metadata={
-                        k: v if isinstance(v, str) else v.decode("latin-1") for k, v in md.items()
-                    }
-                    if md
-                    else {},
+                    metadata=call.metadata or {},
                     deadline=deadline,
                 )
                 value = await dispatcher.run(inv, self.conn.instances, self.peer)

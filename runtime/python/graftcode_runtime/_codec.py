@@ -113,7 +113,7 @@ def _call_wire(c: Call) -> list[Any]:
     return [
         KIND_CALL,
         c.id,
-        c.op,
+        c.op._value_,  # a plain int: msgpack packs IntEnum members on a much slower path
         c.target,
         c.member,
         c.instance,
@@ -125,10 +125,10 @@ def _call_wire(c: Call) -> list[Any]:
 
 
 def _error_wire(e: Error) -> list[Any]:
-    return [KIND_ERROR, e.id, e.code, e.message, e.type_name, e.fields, e.traceback]
+    return [KIND_ERROR, e.id, e.code._value_, e.message, e.type_name, e.fields, e.traceback]
 
 
-_ENCODERS: dict[type, Callable[[Any], list[Any]]] = {
+ENCODERS: dict[type, Callable[[Any], list[Any]]] = {
     Hello: _hello_wire,
     Call: _call_wire,
     Result: lambda r: [KIND_RESULT, r.id, r.value],
@@ -137,21 +137,24 @@ _ENCODERS: dict[type, Callable[[Any], list[Any]]] = {
     Release: lambda r: [KIND_RELEASE, list(r.ids)],
     Ping: lambda p: [KIND_PING, p.opaque],
     Pong: lambda p: [KIND_PONG, p.opaque],
-    GoAway: lambda g: [KIND_GOAWAY, g.last_id, g.code, g.message],
+    GoAway: lambda g: [KIND_GOAWAY, g.last_id, g.code._value_, g.message],
 }
 
 
 class Encoder:
     """Packs messages with one reused Packer (not thread-safe: one per connection)."""
 
-    __slots__ = ("_pack",)
+    __slots__ = ("pack_raw",)
 
     def __init__(self) -> None:
-        self._pack = msgpack.Packer(use_bin_type=True, default=_default).pack
+        self.pack_raw: Callable[[Any], bytes] = msgpack.Packer(
+            use_bin_type=True, default=_default
+        ).pack
+        """The Packer's own `pack`, without error translation (the connection's hot path)."""
 
     def encode(self, message: Message) -> bytes:
         try:
-            encode = _ENCODERS[type(message)]
+            encode = ENCODERS[type(message)]
         except KeyError:
             raise TypeError(f"not a protocol message: {message!r}") from None
         return self.pack(encode(message))
@@ -159,7 +162,7 @@ class Encoder:
     def pack(self, obj: Any) -> bytes:
         """Any msgpack-able wire value (used by tests and vectors)."""
         try:
-            data: bytes = self._pack(obj)
+            data = self.pack_raw(obj)
         except (TypeError, ValueError, OverflowError) as e:
             # Packer raises for ints beyond 64 bits, non-wire types, over-deep objects.
             raise ValueError(f"cannot encode message: {e}") from None
@@ -248,8 +251,10 @@ def _decode_hello(m: list[Any]) -> Hello:
 
 
 def _decode_call(m: list[Any]) -> Call:
-    _need(m, 10, "CALL")
-    _, cid, op, target, member, instance, args, kwargs, timeout, metadata = m[:10]
+    if len(m) != 10:
+        _need(m, 10, "CALL")
+        m = m[:10]  # later minor versions may append elements
+    _, cid, op, target, member, instance, args, kwargs, timeout, metadata = m
     if type(cid) is not int or not 1 <= cid <= _MAX_ID:
         raise _bad(f"call id must be an int between 1 and 2**63-1, got {cid!r}")
     if type(op) is not int or not 0 <= op < 4:
@@ -276,8 +281,12 @@ def _decode_call(m: list[Any]) -> Call:
 
 
 def _decode_result(m: list[Any]) -> Result:
-    _need(m, 3, "RESULT")
-    return Result(_check_id(m[1]), m[2])
+    if len(m) < 3:
+        _need(m, 3, "RESULT")
+    cid = m[1]
+    if type(cid) is not int or not 0 <= cid <= _MAX_ID:
+        _check_id(cid)  # raises with the message
+    return Result(cid, m[2])
 
 
 def _decode_error(m: list[Any]) -> Error:
@@ -351,9 +360,15 @@ _DECODERS: tuple[Callable[[list[Any]], Message], ...] = (
 
 
 class Decoder:
-    """Unpacks one message payload with the receive limits of `limits`."""
+    """Unpacks one message payload with the receive limits of `limits`.
 
-    __slots__ = ("_kw", "max_depth")
+    Small payloads go through one reused streaming Unpacker (cheaper per call than `unpackb`,
+    which sets up a fresh context each time); large ones through `unpackb`, which reads the
+    buffer in place instead of copying it into the Unpacker first."""
+
+    __slots__ = ("_consumed", "_kw", "_unpacker", "max_depth")
+
+    _SMALL = 64 * 1024
 
     def __init__(self, limits: Limits) -> None:
         self.max_depth = limits.max_depth
@@ -370,25 +385,33 @@ class Decoder:
             "max_array_len": n,
             "max_map_len": n,
         }
+        self._new_unpacker()
+
+    def _new_unpacker(self) -> None:
+        self._unpacker = msgpack.Unpacker(max_buffer_size=self._SMALL, **self._kw)
+        self._consumed = 0
 
     def unpack(self, payload: bytes | memoryview) -> Any:
         """The msgpack value of one payload, limits checked. Raises RemoteProtocolError."""
+        size = len(payload)
         try:
-            obj = msgpack.unpackb(payload, **self._kw)
+            if size <= self._SMALL:
+                u = self._unpacker
+                u.feed(payload)
+                obj = u.unpack()
+                self._consumed += size
+                if u.tell() != self._consumed:
+                    raise msgpack.ExtraData(obj, b"")
+            else:
+                obj = msgpack.unpackb(payload, **self._kw)
         except RemoteProtocolError:
+            self._new_unpacker()
             raise
-        except msgpack.StackError:
-            raise _bad("message nests too deeply", StatusCode.RESOURCE_EXHAUSTED) from None
-        except msgpack.ExtraData:
-            raise _bad("bytes left over after the message") from None
-        except ValueError as e:
-            if "exceeds max" in str(e):
-                raise _bad(f"message exceeds a limit: {e}", StatusCode.RESOURCE_EXHAUSTED) from None
-            raise _bad(f"invalid msgpack: {str(e) or type(e).__name__}") from None
-        except Exception as e:  # msgpack raises TypeError for unhashable keys, and more
-            raise _bad(f"invalid msgpack: {str(e) or type(e).__name__}") from None
+        except Exception as e:
+            self._new_unpacker()
+            raise _classify(e) from None
         # A payload of n bytes cannot nest deeper than n, so short messages skip the walk.
-        if len(payload) > self.max_depth and _too_deep(obj, self.max_depth):
+        if size > self.max_depth and _too_deep(obj, self.max_depth):
             raise _bad(
                 f"message nests deeper than {self.max_depth} levels",
                 StatusCode.RESOURCE_EXHAUSTED,
@@ -397,6 +420,20 @@ class Decoder:
 
     def decode(self, payload: bytes | memoryview) -> Message:
         return message_from_wire(self.unpack(payload))
+
+
+def _classify(e: Exception) -> RemoteProtocolError:
+    if isinstance(e, msgpack.StackError):
+        return _bad("message nests too deeply", StatusCode.RESOURCE_EXHAUSTED)
+    if isinstance(e, msgpack.ExtraData):
+        return _bad("bytes left over after the message")
+    if isinstance(e, msgpack.OutOfData):
+        return _bad("the message ends in the middle of a value")
+    text = str(e) or type(e).__name__
+    if isinstance(e, ValueError) and "exceeds max" in text:
+        return _bad(f"message exceeds a limit: {text}", StatusCode.RESOURCE_EXHAUSTED)
+    # msgpack raises FormatError, UnicodeDecodeError, TypeError (unhashable keys) and more.
+    return _bad(f"invalid msgpack: {text}")
 
 
 def message_from_wire(m: Any) -> Message:

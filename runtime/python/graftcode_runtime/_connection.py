@@ -19,7 +19,7 @@ from __future__ import annotations
 import enum
 from collections import deque
 
-from ._codec import Decoder, Encoder, message_kind
+from ._codec import ENCODERS, Decoder, Encoder, message_from_wire, message_kind
 from ._errors import LocalProtocolError, RemoteProtocolError, StatusCode
 from ._events import (
     NEED_DATA,
@@ -41,6 +41,8 @@ from ._events import (
 from ._framing import PREFIX, FrameDecoder
 from ._instances import InstanceTable
 from ._limits import Limits
+
+_pack_prefix = PREFIX.pack
 
 
 class Role(enum.Enum):
@@ -94,7 +96,8 @@ class Connection:
         self.last_call_id = 0
         self.instances = InstanceTable(self.limits.max_instances)
         self._is_client = role is Role.CLIENT
-        self._encoder = Encoder()
+        self._stream = framing is Framing.STREAM
+        self._pack = Encoder().pack_raw
         self._decoder = Decoder(self.limits)
         self._frames = FrameDecoder(self.limits.max_message_size)
         self._messages: deque[bytes] = deque()
@@ -128,13 +131,13 @@ class Connection:
             raise self._error
         while True:
             try:
-                payload = self._next_payload()
+                payload = self._frames.next_frame() if self._stream else self._next_message()
                 if payload is None:
                     if not self._eof:
                         return NEED_DATA
                     self.state = State.CLOSED
                     return ConnectionClosed(truncated=self._frames.buffered > 0)
-                event = self._received(self._decoder.decode(payload))
+                event = self._received(message_from_wire(self._decoder.unpack(payload)))
             except RemoteProtocolError as e:
                 self.state = State.ERROR
                 self._error = e
@@ -142,9 +145,7 @@ class Connection:
             if event is not None:
                 return event
 
-    def _next_payload(self) -> bytes | memoryview | None:
-        if self.framing is Framing.STREAM:
-            return self._frames.next_frame()
+    def _next_message(self) -> bytes | None:
         if not self._messages:
             return None
         payload = self._messages.popleft()
@@ -327,9 +328,12 @@ class Connection:
 
     def _encode(self, event: Message) -> bytes:
         try:
-            payload = self._encoder.encode(event)
-        except ValueError as e:
-            raise LocalProtocolError(str(e)) from None
+            payload = self._pack(ENCODERS[type(event)](event))
+        except KeyError:
+            raise TypeError(f"not a protocol message: {event!r}") from None
+        except (TypeError, ValueError, OverflowError) as e:
+            # ints beyond 64 bits, values that are not wire values, objects nested too deeply
+            raise LocalProtocolError(f"cannot encode {message_kind(event)}: {e}") from None
         n = len(payload)
         if n > self.peer_limits.max_message_size:
             raise LocalProtocolError(
@@ -337,8 +341,8 @@ class Connection:
                 f"{self.peer_limits.max_message_size} bytes",
                 code=StatusCode.RESOURCE_EXHAUSTED,
             )
-        if self.framing is Framing.STREAM:
-            return PREFIX.pack(n) + payload
+        if self._stream:
+            return _pack_prefix(n) + payload
         return payload
 
     # --------------------------------------------------------------------------------------

@@ -15,6 +15,7 @@ from ._errors import RemoteProtocolError, StatusCode
 
 PREFIX = struct.Struct(">I")
 PREFIX_SIZE = PREFIX.size
+_unpack_from = PREFIX.unpack_from
 
 
 def frame(payload: bytes) -> bytes:
@@ -74,19 +75,45 @@ class FrameDecoder:
         if self._need < 0:
             if self._have < PREFIX_SIZE:
                 return None
-            (n,) = PREFIX.unpack(self._take(PREFIX_SIZE))
-            if n == 0:
-                raise RemoteProtocolError(
-                    "frame with a zero length prefix", code=StatusCode.INVALID_ARGUMENT
-                )
-            if n > self.max_size:
-                raise RemoteProtocolError(
-                    f"frame of {n} bytes exceeds the limit of {self.max_size} bytes",
-                    code=StatusCode.RESOURCE_EXHAUSTED,
-                )
+            first = self._chunks[0]
+            pos = self._first_pos
+            if len(first) - pos >= PREFIX_SIZE:
+                n = _unpack_from(first, pos)[0]
+                self._check(n)
+                end = pos + PREFIX_SIZE + n
+                if end <= len(first):
+                    # Fast path: the whole frame sits in the first chunk (the usual case for
+                    # small messages): no bookkeeping beyond one slice.
+                    start = pos + PREFIX_SIZE
+                    payload: bytes | memoryview = (
+                        first[start:end] if n < 4096 else memoryview(first)[start:end]
+                    )
+                    if end == len(first):
+                        del self._chunks[0]
+                        self._first_pos = 0
+                    else:
+                        self._first_pos = end
+                    self._have -= PREFIX_SIZE + n
+                    return payload
+                self._first_pos = pos + PREFIX_SIZE
+                self._have -= PREFIX_SIZE
+            else:
+                (n,) = PREFIX.unpack(self._take(PREFIX_SIZE))
+                self._check(n)
             self._need = n
         if self._have < self._need:
             return None
-        payload = self._take(self._need)
+        out = self._take(self._need)
         self._need = -1
-        return payload
+        return out
+
+    def _check(self, n: int) -> None:
+        if n == 0:
+            raise RemoteProtocolError(
+                "frame with a zero length prefix", code=StatusCode.INVALID_ARGUMENT
+            )
+        if n > self.max_size:
+            raise RemoteProtocolError(
+                f"frame of {n} bytes exceeds the limit of {self.max_size} bytes",
+                code=StatusCode.RESOURCE_EXHAUSTED,
+            )

@@ -11,13 +11,16 @@ drawn partly from the language's own keywords, which the contextual lexer must a
 from __future__ import annotations
 
 import string
+from pathlib import Path
 from typing import Any
 
 from graftc import idl
+from graftc.diagnostics import DiagnosticError
 from graftcode_runtime import ugm
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+SKETCH = Path(__file__).resolve().parents[2] / "docs" / "idl-sketch.graft"
 KEYWORDS = [
     "module", "version", "record", "enum", "error", "service", "class", "fn", "static",
     "constructor", "prop", "mut", "extends", "raises", "list", "map", "none", "true", "false",
@@ -325,14 +328,29 @@ def test_printing_is_idempotent_fmt_keeps_it_and_json_round_trips(m: ugm.Module)
     assert ugm.to_json(again) == ugm.to_json(parsed)  # spans survive too
 
 
-@settings(max_examples=200, deadline=None)
+def _only_diagnostics(text: str) -> None:
+    """Parsing and formatting `text` either succeed or raise DiagnosticError, never crash."""
+    for run in (idl.parse, idl.format_source):
+        try:
+            run(text)
+        except DiagnosticError as e:
+            assert e.diagnostics
+            for d in e.diagnostics:
+                assert d.line >= 1 and d.column >= 1
+                assert d.source_line is not None
+
+
+@settings(max_examples=150, deadline=None)
 @given(st.text(alphabet=string.printable + "é\u2028\x00", max_size=60))
 def test_arbitrary_text_never_crashes(text: str) -> None:
-    from graftc.diagnostics import DiagnosticError
+    _only_diagnostics('module m version "1.0.0";\n' + text)
 
-    try:
-        idl.parse('module m version "1.0.0";\n' + text)
-    except DiagnosticError as e:
-        assert e.diagnostics
-        for d in e.diagnostics:
-            assert d.line >= 1 and d.column >= 1
+
+@settings(max_examples=150, deadline=None)
+@given(st.data())
+def test_damaged_sketch_never_crashes(data: st.DataObject) -> None:
+    text = SKETCH.read_text(encoding="utf-8")
+    start = data.draw(st.integers(0, len(text) - 1))
+    length = data.draw(st.integers(1, 40))
+    insert = data.draw(st.sampled_from(["", ";", "}", "{", "/*", '"', "record", "@", "///", "?"]))
+    _only_diagnostics(text[:start] + insert + text[start + length :])

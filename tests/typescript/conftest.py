@@ -14,8 +14,6 @@ if str(HERE) not in sys.path:
 
 import tsharness  # noqa: E402
 
-pytestmark = pytest.mark.node
-
 
 @pytest.fixture(scope="session")
 def node() -> str:

@@ -120,3 +120,18 @@ def test_serve_rejects_a_bad_address() -> None:
     from graftc.cli import main
 
     assert main(["serve", "calculator", "--tcp", "host:notaport"]) == 2
+
+
+def test_serve_reports_a_port_in_use(capsys: pytest.CaptureFixture[str]) -> None:
+    import socket
+
+    from graftc.cli import main
+
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        code = main(["serve", "calculator", "--tcp", f"127.0.0.1:{port}"])
+    assert code == 1
+    err = capsys.readouterr().err
+    assert "graftc serve: error:" in err and "internal error" not in err

@@ -294,4 +294,23 @@ def run_gateway(
                 await gateway.serve(tcp=tcp, ws=ws, http=http, on_listen=on_listen)
                 nursery.cancel_scope.cancel()
 
-    trio.run(main)
+    try:
+        trio.run(main)
+    except BaseExceptionGroup as group:
+        # trio wraps task errors in groups; a listener that cannot bind is the user's problem
+        # (port in use, bad address) and must surface as the plain OSError it is
+        oserror = _first_oserror(group)
+        if oserror is not None:
+            raise oserror from None
+        raise
+
+
+def _first_oserror(group: BaseExceptionGroup[BaseException]) -> OSError | None:
+    for exc in group.exceptions:
+        if isinstance(exc, OSError):
+            return exc
+        if isinstance(exc, BaseExceptionGroup):
+            found = _first_oserror(exc)
+            if found is not None:
+                return found
+    return None

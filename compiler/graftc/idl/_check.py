@@ -7,17 +7,14 @@ them. Each rule reports every violation it finds, in source order.
 
 from __future__ import annotations
 
-import datetime
-import decimal
 import difflib
-import math
-import uuid
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from typing import Literal
 
 from graftcode_runtime import ugm
 
 from graftc.diagnostics import Diagnostic
+from graftc.idl._defaults import default_problem
 from graftc.idl._literals import (
     INT64_MAX,
     INT64_MIN,
@@ -26,19 +23,13 @@ from graftc.idl._literals import (
     quote_str,
     semver_key,
 )
-from graftc.idl._printer import type_text, value_text
+from graftc.idl._printer import type_text
 from graftc.idl._transform import Positions
 
 RESERVED_TYPE_NAMES = frozenset(ugm.PRIMITIVES) | {"list", "map", "true", "false"}
 KNOWN_ANNOTATIONS = ("deprecated", "since")
 
 Where = Literal["field", "param", "return", "property"]
-
-_ISO_PARSERS: dict[str, Callable[[str], object]] = {
-    "date": datetime.date.fromisoformat,
-    "datetime": datetime.datetime.fromisoformat,
-    "time": datetime.time.fromisoformat,
-}
 
 
 def check_module(module: ugm.Module, positions: Positions) -> list[Diagnostic]:
@@ -371,91 +362,10 @@ class _Checker:
         return True
 
     def default(self, v: ugm.Value, t: ugm.TypeRef) -> None:
-        problem = self.fit(v, t)
+        problem = default_problem(v, t, self.decls)
         if problem is not None:
             span, message = problem
             self.error(span, message)
-
-    def fit(self, v: ugm.Value, t: ugm.TypeRef) -> tuple[ugm.Span | None, str] | None:
-        """Why `v` is not a value of `t` (where and what), or None when it is."""
-
-        def mismatch() -> tuple[ugm.Span | None, str]:
-            return v.span, f"default {_short(v)} does not fit type '{type_text(t)}'"
-
-        if isinstance(t, ugm.Optional):
-            return None if isinstance(v, ugm.NoneLit) else self.fit(v, t.inner)
-        if isinstance(v, ugm.NoneLit):
-            return v.span, (
-                f"default none does not fit non-optional type '{type_text(t)}'"
-                f" (make it optional: '{type_text(t)}?')"
-            )
-        if isinstance(t, ugm.Primitive):
-            return self.fit_primitive(v, t.name, mismatch)
-        if isinstance(t, ugm.ListOf):
-            if not isinstance(v, ugm.ListLit):
-                return mismatch()
-            for item in v.items:
-                problem = self.fit(item, t.item)
-                if problem is not None:
-                    return problem
-            return None
-        if isinstance(t, ugm.MapOf):
-            if not isinstance(v, ugm.MapLit):
-                return mismatch()
-            keys: list[ugm.Value] = []
-            for k, x in v.items:
-                problem = self.fit(k, t.key) or self.fit(x, t.value)
-                if problem is not None:
-                    return problem
-                if k in keys:
-                    return k.span, f"duplicate key {value_text(k)} in map default"
-                keys.append(k)
-            return None
-        assert isinstance(t, ugm.Named)
-        decl = self.decls.get(t.name)
-        if isinstance(decl, ugm.Enum):
-            if not isinstance(v, ugm.EnumLit):
-                return v.span, (
-                    f"default {_short(v)} does not fit enum '{t.name}'"
-                    f" (write a member, such as {t.name}.{decl.members[0].name})"
-                    if decl.members
-                    else f"default {_short(v)} does not fit enum '{t.name}'"
-                )
-            if v.enum != t.name:
-                return v.span, f"default {v.enum}.{v.member} is not a member of enum '{t.name}'"
-            if all(m.name != v.member for m in decl.members):
-                return v.span, f"enum '{t.name}' has no member '{v.member}'"
-            return None
-        return v.span, (
-            f"'{t.name}' has no literal values: only an optional '{t.name}?' can have a default"
-            " (none)"
-        )
-
-    def fit_primitive(
-        self,
-        v: ugm.Value,
-        name: str,
-        mismatch: Callable[[], tuple[ugm.Span | None, str]],
-    ) -> tuple[ugm.Span | None, str] | None:
-        if isinstance(v, ugm.IntLit) and not isinstance(v.value, bool):
-            if name not in ("int", "float", "decimal"):
-                return mismatch()
-            if not INT64_MIN <= v.value <= INT64_MAX:
-                return v.span, f"integer {v.value} does not fit in 64 bits"
-            return None
-        if isinstance(v, ugm.FloatLit):
-            if name != "float":
-                return mismatch()
-            if not math.isfinite(v.value):
-                return v.span, "float default must be finite"
-            return None
-        if isinstance(v, ugm.BoolLit):
-            return None if name == "bool" else mismatch()
-        if isinstance(v, ugm.BytesLit):
-            return None if name == "bytes" else mismatch()
-        if isinstance(v, ugm.StrLit):
-            return _fit_string(v, name, mismatch)
-        return mismatch()
 
     def annotations(self, annotations: tuple[ugm.Annotation, ...], what: str) -> None:
         seen: set[str] = set()
@@ -559,35 +469,3 @@ _KIND_TEXT = {"positional": "positional-only", "either": "positional", "keyword"
 def _first(node: object) -> str:
     span = getattr(node, "span", None)
     return f" (first declared on line {span.line})" if isinstance(span, ugm.Span) else ""
-
-
-def _short(v: ugm.Value) -> str:
-    text = value_text(v)
-    return text if len(text) <= 40 else text[:37] + "..."
-
-
-def _fit_string(
-    v: ugm.StrLit, name: str, mismatch: Callable[[], tuple[ugm.Span | None, str]]
-) -> tuple[ugm.Span | None, str] | None:
-    if name == "str":
-        return None
-    if name == "decimal":
-        try:
-            ok = decimal.Decimal(v.value).is_finite()
-        except decimal.InvalidOperation:
-            ok = False
-        return None if ok else (v.span, f"{quote_str(v.value)} is not a decimal number")
-    parser = _ISO_PARSERS.get(name)
-    if parser is not None:
-        try:
-            parser(v.value)
-        except ValueError:
-            return v.span, f"{quote_str(v.value)} is not an ISO 8601 {name}"
-        return None
-    if name == "uuid":
-        try:
-            ok = str(uuid.UUID(v.value)) == v.value.lower()
-        except ValueError:
-            ok = False
-        return None if ok else (v.span, f"{quote_str(v.value)} is not a canonical uuid")
-    return mismatch()

@@ -364,6 +364,6 @@ class Connection:
         return self.state is State.CLOSING and not self.calls_in_flight
 
     def goaway_for(self, error: RemoteProtocolError) -> GoAway:
-        """The GOAWAY that reports `error` to the peer."""
-        last = self.last_call_id if not self._is_client else 0
-        return GoAway(last, error.code, error.message)
+        """The GOAWAY that reports `error` to the peer: `last_id` is the highest call id this
+        side accepted (server) or sent (client), 0 before any call."""
+        return GoAway(self.last_call_id, error.code, error.message)

@@ -12,6 +12,7 @@ Everything goes through the real commands: `graftc export`, `graftc check`, `gra
 from __future__ import annotations
 
 import importlib
+import logging
 import os
 import signal
 import subprocess
@@ -148,8 +149,11 @@ def test_the_checker_agrees_with_the_fixtures(built: Path) -> None:
     )
 
 
-def test_v1_client_against_additive_v2_gateway(built: Path) -> None:
+def test_v1_client_against_additive_v2_gateway(
+    built: Path, caplog: pytest.LogCaptureFixture
+) -> None:
     pkg = client_package("v1")
+    caplog.set_level(logging.WARNING, logger="graftcode.client")
     with serve("v2") as url:
         ch = pkg.connect(url)
         try:
@@ -174,6 +178,11 @@ def test_v1_client_against_additive_v2_gateway(built: Path) -> None:
             assert counter.value == 7
         finally:
             ch.close()
+        # The handshake allowed the different schema; the client warned exactly once.
+        warnings = [r.getMessage() for r in caplog.records if r.name == "graftcode.client"]
+        assert len(warnings) == 1, warnings
+        assert "generated from version 1.0.0" in warnings[0]
+        assert "serves version 1.1.0" in warnings[0]
         # A dynamic caller written against v1, passing arguments by position and omitting the
         # defaults: the gateway binds them against v2 and fills in the rest.
         import graftcode_runtime

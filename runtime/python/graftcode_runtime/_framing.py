@@ -61,8 +61,10 @@ class FrameDecoder:
             self._have -= n
             return out
         joined = b"".join(self._chunks)
-        out = joined[pos : pos + n]
-        rest = joined[pos + n :]
+        end = pos + n
+        # A view, not a slice: a large frame is copied once (by the join), not twice.
+        out = joined if (pos == 0 and end == len(joined)) else memoryview(joined)[pos:end]
+        rest = joined[end:]
         self._chunks = [rest] if rest else []
         self._first_pos = 0
         self._have -= n

@@ -61,3 +61,19 @@ def test_usage_error_exits_2(capsys: pytest.CaptureFixture[str]) -> None:
     with pytest.raises(SystemExit) as info:
         main(["parse"])
     assert info.value.code == 2
+
+
+def test_directories_expand_to_graft_files(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (tmp_path / "sub").mkdir()
+    (tmp_path / ".hidden").mkdir()
+    (tmp_path / "sub" / "a.graft").write_text('module a version "1.0.0";\n', encoding="utf-8")
+    (tmp_path / ".hidden" / "b.graft").write_text("not graft at all", encoding="utf-8")
+    (tmp_path / "notes.txt").write_text("ignored", encoding="utf-8")
+    assert main(["parse", str(tmp_path)]) == 0
+    assert (
+        capsys.readouterr().out
+        == f"{tmp_path / 'sub' / 'a.graft'}: ok (module a 1.0.0, 0 declarations)\n"
+    )
+    assert main(["fmt", "--check", str(tmp_path)]) == 0

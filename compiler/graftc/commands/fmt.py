@@ -25,7 +25,9 @@ def register(sub: Any) -> None:
         help="format .graft files canonically",
         description="Rewrite .graft files canonically ('-' formats stdin to stdout).",
     )
-    p.add_argument("files", nargs="+", metavar="FILE", help=".graft files ('-' for stdin)")
+    p.add_argument(
+        "files", nargs="+", metavar="FILE", help=".graft files or directories ('-' for stdin)"
+    )
     p.add_argument(
         "--check",
         action="store_true",
@@ -39,7 +41,7 @@ def run(args: argparse.Namespace) -> int:
 
     diagnostics: list[Diagnostic] = []
     unformatted = 0
-    for path in args.files:
+    for path in idl.source_files(args.files):
         try:
             if path == "-":
                 text = sys.stdin.read()

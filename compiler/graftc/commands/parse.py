@@ -21,7 +21,9 @@ def register(sub: Any) -> None:
         help="check .graft files (and print their model as JSON)",
         description="Parse and check .graft files. Exit 1 when any has errors.",
     )
-    p.add_argument("files", nargs="+", metavar="FILE", help=".graft files ('-' reads stdin)")
+    p.add_argument(
+        "files", nargs="+", metavar="FILE", help=".graft files or directories ('-' reads stdin)"
+    )
     p.add_argument(
         "--json",
         action="store_true",
@@ -36,7 +38,7 @@ def run(args: argparse.Namespace) -> int:
 
     diagnostics: list[Diagnostic] = []
     modules: dict[str, ugm.Module] = {}
-    for path in args.files:
+    for path in idl.source_files(args.files):
         try:
             if path == "-":
                 modules["<stdin>"] = idl.parse(sys.stdin.read(), "<stdin>")

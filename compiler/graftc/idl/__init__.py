@@ -12,7 +12,15 @@ language is specified in `docs/idl.md`.
 
 from __future__ import annotations
 
-from graftc.idl._api import check, format_source, load, parse, print_module, read_source
+from graftc.idl._api import (
+    check,
+    format_source,
+    load,
+    parse,
+    print_module,
+    read_source,
+    source_files,
+)
 from graftc.idl._printer import annotation_text, params_text, type_text, value_text
 
 __all__ = [
@@ -24,6 +32,7 @@ __all__ = [
     "parse",
     "print_module",
     "read_source",
+    "source_files",
     "type_text",
     "value_text",
 ]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gc
+from collections.abc import Iterable
 from pathlib import Path
 
 from graftcode_runtime import ugm
@@ -38,6 +39,22 @@ def read_source(path: str | Path) -> str:
         ) from None
     except OSError as e:
         raise DiagnosticError([Diagnostic(str(path), 0, 0, e.strerror or str(e))]) from None
+
+
+def source_files(paths: Iterable[str]) -> list[str]:
+    """Expand directories to the `.graft` files below them (sorted, skipping hidden directories
+    and node_modules); other paths, and `-` for stdin, pass through."""
+    out: list[str] = []
+    for path in paths:
+        p = Path(path)
+        if path != "-" and p.is_dir():
+            for found in sorted(p.rglob("*.graft")):
+                parts = found.relative_to(p).parts[:-1]
+                if not any(part.startswith(".") or part == "node_modules" for part in parts):
+                    out.append(str(found))
+        else:
+            out.append(path)
+    return out
 
 
 def print_module(module: ugm.Module) -> str:

@@ -61,29 +61,63 @@ def _run(cmd: list[str], cwd: Path, env: dict[str, str] | None = None, timeout: 
     return proc.stdout
 
 
-def test_pip_installs_the_client_and_it_calls_the_gateway(gateway: Gateway, tmp_path: Path) -> None:
-    status, body = gateway.get("/pypi")
-    assert status == 200
-    command = body.decode().strip()  # exactly what Vision shows and a user copies
-    assert command.startswith("pip install --extra-index-url ")
-    env_dir = tmp_path / "venv"
-    venv.EnvBuilder(with_pip=True).create(env_dir)
-    py = env_dir / "bin" / "python"
-    _run([str(py), "-m", *command.split(), "--disable-pip-version-check"], tmp_path)
-    script = tmp_path / "use.py"
-    script.write_text(
-        "from graft_calculator import Accumulator, DivisionByZero, calculator\n"
-        "print(calculator.add(2, 3))\n"
-        "try:\n    calculator.divide(1.0, 0.0)\nexcept DivisionByZero as e:\n"
-        "    print('raised', e.dividend)\n"
-        "with Accumulator(10.0) as acc:\n    print(acc.add(5.0))\n"
-    )
-    # nothing configured: the package calls the gateway it was installed from
-    env = {k: v for k, v in os.environ.items() if not k.startswith("GRAFT")}
-    out = _run([str(py), str(script)], tmp_path, env=env).split()
-    assert out == ["5", "raised", "1.0", "15.0"]
-    shown = _run([str(py), "-m", "pip", "show", "graft-calculator", "graftcode-runtime"], tmp_path)
-    assert "Version: 1.0.0" in shown
+def test_pip_installs_the_client_and_it_calls_the_gateway(
+    module_file: Path, tmp_path: Path
+) -> None:
+    gw = start_gateway(module_file, tmp_path / "cache")
+    try:
+        status, body = gw.get("/pypi")
+        assert status == 200
+        command = body.decode().strip()  # exactly what Vision shows and a user copies
+        assert command.startswith("pip install --extra-index-url ")
+        env_dir = tmp_path / "venv"
+        venv.EnvBuilder(with_pip=True).create(env_dir)
+        py = env_dir / "bin" / "python"
+        _run([str(py), "-m", *command.split(), "--disable-pip-version-check"], tmp_path)
+        script = tmp_path / "use.py"
+        script.write_text(
+            "from graft_calculator import Accumulator, DivisionByZero, calculator\n"
+            "print(calculator.add(2, 3))\n"
+            "try:\n    calculator.divide(1.0, 0.0)\nexcept DivisionByZero as e:\n"
+            "    print('raised', e.dividend)\n"
+            "with Accumulator(10.0) as acc:\n    print(acc.add(5.0))\n"
+        )
+        # nothing configured: the package calls the gateway it was installed from
+        env = {k: v for k, v in os.environ.items() if not k.startswith("GRAFT")}
+        out = _run([str(py), str(script)], tmp_path, env=env).split()
+        assert out == ["5", "raised", "1.0", "15.0"]
+        shown = _run(
+            [str(py), "-m", "pip", "show", "graft-calculator", "graftcode-runtime"], tmp_path
+        )
+        assert "Version: 1.0.0" in shown
+
+        # The module grows a function, __version__ unchanged; the gateway restarts.
+        gw.stop()
+        module_file.write_text(module_file.read_text() + EXTRA)
+        gw = start_gateway(module_file, tmp_path / "cache")
+        upgrade = gw.get("/pypi")[1].decode().strip()
+        assert upgrade.endswith("graft-calculator==1.0.0.post1")
+        index = upgrade.split()[3]
+        _run(
+            [
+                str(py),
+                "-m",
+                "pip",
+                "install",
+                "-U",
+                "--extra-index-url",
+                index,
+                "graft-calculator",
+                "--disable-pip-version-check",
+            ],
+            tmp_path,
+        )  # a plain upgrade finds the build: pip orders 1.0.0.post1 after 1.0.0
+        (tmp_path / "power.py").write_text(
+            "from graft_calculator import calculator\nprint(calculator.power(2, 10))\n"
+        )
+        assert _run([str(py), str(tmp_path / "power.py")], tmp_path, env=env).split() == ["1024"]
+    finally:
+        gw.stop()
 
 
 @pytest.mark.node

@@ -161,6 +161,11 @@ class Browser:
         for kind in ("mousePressed", "mouseReleased"):
             self.send("Input.dispatchMouseEvent", type=kind, x=x, y=y, button="left", clickCount=1)
 
+    def type_text(self, selector: str, text: str) -> None:
+        """Click into a field and type, as keyboard input (fires `input` events)."""
+        self.click(selector)
+        self.send("Input.insertText", text=text)
+
     def screenshot(self, path: Path) -> None:
         data = self.send("Page.captureScreenshot", format="png")["data"]
         path.write_bytes(base64.b64decode(data))

@@ -264,6 +264,12 @@ def test_vision_in_a_browser_and_a_restart_shows_the_change(
             time.sleep(0.05)
         assert browser.eval("navigator.clipboard.readText()") == install
 
+        browser.type_text("#filter", "divide")
+        visible = browser.eval(
+            "[...document.querySelectorAll('nav li')].filter(li => !li.hidden).map(li => li.textContent)"
+        )
+        assert visible == ["calculator.divide()"]
+
         browser.click('button.tab[data-target="typescript"]')
         ts_usage = browser.eval(
             "document.querySelector('.panel:not([hidden]) pre.usage').textContent"

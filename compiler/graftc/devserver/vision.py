@@ -126,11 +126,18 @@ def render_vision(
     for label, url in (("TCP", endpoints.tcp), ("WebSocket", endpoints.ws)):
         if url:
             page.add(f'<span class="gateway">{label} <code>{_e(url)}</code></span>')
-    page.add('<a href="/status">status</a> <a href="/pypi/simple/">PyPI index</a></header>')
+    page.add(
+        '<a href="/status">status</a> <a href="/ugm">UGM JSON</a> '
+        '<a href="/pypi/simple/">PyPI index</a></header>'
+    )
     if not modules:
         page.add("<main><p>This gateway hosts no modules.</p></main>")
     snippets: dict[str, dict[str, str]] = {}
     page.add('<div class="layout"><nav id="toc">')
+    page.add(
+        '<input id="filter" type="search" placeholder="Filter members" '
+        'aria-label="Filter members" autocomplete="off">'
+    )
     for m in modules:
         page.add(_toc(m))
     page.add("</nav><main>")

@@ -76,6 +76,14 @@
     return ok;
   }
 
+  var filter = document.getElementById("filter");
+  if (filter) filter.addEventListener("input", function () {
+    var q = filter.value.trim().toLowerCase();
+    document.querySelectorAll("nav#toc li").forEach(function (li) {
+      li.hidden = q !== "" && li.textContent.toLowerCase().indexOf(q) < 0;
+    });
+  });
+
   var hash = decodeURIComponent(location.hash.slice(1));
   var target = hash && document.getElementById(hash);
   if (target && target.dataset.member) select(target.dataset.member, false);

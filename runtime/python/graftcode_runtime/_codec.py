@@ -141,16 +141,19 @@ ENCODERS: dict[type, Callable[[Any], list[Any]]] = {
 }
 
 
+def new_packer(*, autoreset: bool = True) -> Any:
+    """A msgpack Packer with the protocol's settings (bin for bytes, instance refs as ext 1)."""
+    return msgpack.Packer(use_bin_type=True, default=_default, autoreset=autoreset)
+
+
 class Encoder:
     """Packs messages with one reused Packer (not thread-safe: one per connection)."""
 
     __slots__ = ("pack_raw",)
 
     def __init__(self) -> None:
-        self.pack_raw: Callable[[Any], bytes] = msgpack.Packer(
-            use_bin_type=True, default=_default
-        ).pack
-        """The Packer's own `pack`, without error translation (the connection's hot path)."""
+        self.pack_raw: Callable[[Any], bytes] = new_packer().pack
+        """The Packer's own `pack`, without error translation."""
 
     def encode(self, message: Message) -> bytes:
         try:

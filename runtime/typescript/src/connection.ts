@@ -91,6 +91,10 @@ export class Connection {
   private hello: Pending | undefined;
   private peerMaxMessage = DEFAULT_DECODE_LIMITS.maxMessageSize;
   private releaseQueue: number[] = [];
+  private maxConcurrent = Infinity;
+  private readonly waiters: (() => void)[] = [];
+  /** Calls given up locally whose answer (the gateway still sends one) has not come yet. */
+  private readonly abandoned = new Set<number>();
   /** Why the connection ended, once it has. */
   failure: Error | undefined;
   /** The gateway's HELLO info (module, version, schema, modules, limits, features, debug, agent). */
@@ -214,10 +218,14 @@ export class Connection {
         // No waiting promise: the call was given up locally (deadline, abort) and this is its
         // late answer, which the protocol expects; ProtocolState has checked it was in flight.
         const p = typeof m.id === "number" ? this.pending.get(m.id) : undefined;
-        if (p === undefined) return;
+        if (p === undefined) {
+          if (this.abandoned.delete(m.id as number)) this.wake();
+          return;
+        }
         this.pending.delete(m.id as number);
         if (m.type === "result") p.resolve(m.value);
         else p.reject(remoteErrorFrom(m));
+        this.wake();
         this.closeIfDrained();
         return;
       }
@@ -246,6 +254,8 @@ export class Connection {
     if (limits !== null && typeof limits === "object") {
       const max = (limits as Record<string, unknown>)["max_message_size"];
       if (typeof max === "number" && max > 0) this.peerMaxMessage = max;
+      const calls = (limits as Record<string, unknown>)["max_concurrent_calls"];
+      if (typeof calls === "number" && calls > 0) this.maxConcurrent = calls;
     }
   }
 
@@ -263,6 +273,7 @@ export class Connection {
       return;
     }
     this.state = "draining";
+    for (const start of this.waiters.splice(0)) start();
     for (const [id, p] of [...this.pending]) {
       if (id > lastId) {
         this.pending.delete(id);
@@ -298,6 +309,8 @@ export class Connection {
     this.hello = undefined;
     const waiting = [...this.pending.values()];
     this.pending.clear();
+    this.abandoned.clear();
+    for (const start of this.waiters.splice(0)) start();
     for (const p of waiting) p.reject(error);
     for (const done of this.pings.values()) done();
     this.pings.clear();
@@ -309,20 +322,28 @@ export class Connection {
     if (signal?.aborted) return Promise.reject(new Cancelled("the call was cancelled before it was sent", { cause: signal.reason }));
     if (this.state !== "open") return Promise.reject(this.failure ?? new ConnectionLost("the connection is not open"));
     const metadata = checkMetadata(options.metadata);
-    const id = this.nextId++;
-    const timeoutMs = options.timeoutMs > 0 && Number.isFinite(options.timeoutMs) ? Math.ceil(options.timeoutMs) : null;
+    const timeoutMs = options.timeoutMs > 0 && Number.isFinite(options.timeoutMs) ? options.timeoutMs : null;
+    const deadline = timeoutMs === null ? null : performance.now() + timeoutMs;
     return new Promise<unknown>((resolve, reject) => {
       let timer: ReturnType<typeof setTimeout> | undefined;
+      let id: number | undefined;
+      let settled = false;
+      let waited = false;
       const cleanup = (): void => {
+        settled = true;
         if (timer !== undefined) clearTimeout(timer);
         signal?.removeEventListener("abort", onAbort);
       };
       const giveUp = (error: Error): void => {
-        if (!this.pending.has(id)) return;
-        this.pending.delete(id);
+        if (settled) return;
         cleanup();
         reject(error);
+        const queued = this.waiters.indexOf(start);
+        if (queued >= 0) this.waiters.splice(queued, 1);
+        if (id === undefined || !this.pending.delete(id)) return;
         if (this.state === "open" || this.state === "draining") {
+          // The slot stays taken until the gateway answers the cancel: it still runs the call.
+          this.abandoned.add(id);
           try {
             this.write({ type: "cancel", id });
           } catch {
@@ -332,39 +353,66 @@ export class Connection {
         }
       };
       const onAbort = (): void => giveUp(new Cancelled("the call was cancelled", { cause: signal?.reason }));
-      this.pending.set(id, {
-        resolve: (v) => {
+      const start = (): void => {
+        if (settled) return;
+        if (this.state !== "open") {
+          giveUp(this.failure ?? new GraftError("the gateway is shutting down; the call was not sent (safe to retry)", StatusCode.UNAVAILABLE));
+          return;
+        }
+        const callId = this.nextId++;
+        id = callId;
+        this.pending.set(callId, {
+          resolve: (v) => {
+            cleanup();
+            resolve(v);
+          },
+          reject: (e) => {
+            cleanup();
+            reject(e);
+          },
+        });
+        try {
+          this.write({
+            type: "call",
+            id: callId,
+            op: spec.kind,
+            target: spec.target,
+            member: spec.member,
+            instance: spec.instance,
+            args: spec.args,
+            kwargs: spec.kwargs,
+            // relative; what is left of it if the call waited for a free slot
+            timeoutMs: deadline === null || timeoutMs === null ? null : waited ? Math.max(0, Math.ceil(deadline - performance.now())) : Math.ceil(timeoutMs),
+            metadata,
+          });
+        } catch (e) {
+          this.pending.delete(callId);
           cleanup();
-          resolve(v);
-        },
-        reject: (e) => {
-          cleanup();
-          reject(e);
-        },
-      });
+          this.wake();
+          reject(e instanceof GraftError ? e : new ConnectionLost(`could not send the call: ${(e as Error).message}`, { cause: e }));
+        }
+      };
       signal?.addEventListener("abort", onAbort, { once: true });
       if (timeoutMs !== null) {
         timer = setTimeout(() => giveUp(new DeadlineExceeded(`the call did not finish within ${timeoutMs} ms`)), timeoutMs);
       }
-      try {
-        this.write({
-          type: "call",
-          id,
-          op: spec.kind,
-          target: spec.target,
-          member: spec.member,
-          instance: spec.instance,
-          args: spec.args,
-          kwargs: spec.kwargs,
-          timeoutMs,
-          metadata,
-        });
-      } catch (e) {
-        this.pending.delete(id);
-        cleanup();
-        reject(e instanceof GraftError ? e : new ConnectionLost(`could not send the call: ${(e as Error).message}`, { cause: e }));
-      }
+      // The gateway announces how many calls it runs at once per connection; beyond that,
+      // calls wait here (in order) instead of being refused with RESOURCE_EXHAUSTED.
+      if (this.pending.size + this.abandoned.size >= this.maxConcurrent || this.waiters.length > 0) {
+        waited = true;
+        this.waiters.push(start);
+      } else start();
     });
+  }
+
+  /** Start the next queued call now that a slot is free. */
+  private wake(): void {
+    while (this.waiters.length > 0 && this.pending.size + this.abandoned.size < this.maxConcurrent) this.waiters.shift()?.();
+  }
+
+  /** Calls waiting for a free slot (the gateway's max_concurrent_calls). */
+  get queued(): number {
+    return this.waiters.length;
   }
 
   /** Round-trip time to the gateway in milliseconds (PING/PONG). */

@@ -292,3 +292,25 @@ test("client: metadata keys are checked before sending", async () => {
   await assert.rejects(client.call(add, [1], { metadata: { "graft-x": "1" } }), /reserved/);
   await client.close();
 });
+
+test("client: calls beyond the gateway's max_concurrent_calls wait for a slot", async () => {
+  const limited = { ...hello, info: { ...hello.info, limits: { max_message_size: 4096, max_concurrent_calls: 2 } } };
+  const held = [];
+  const { gw, factory } = fakeGateway((m, gw) => {
+    if (m.type === "hello") gw.reply(limited);
+    // every call is answered exactly once, later, in order (a cancelled one too)
+    if (m.type === "call") held.push(() => gw.reply({ type: "result", id: m.id, value: m.id }));
+  });
+  const client = await Client.connect(binding, { url: "tcp://x:1", transportFactory: factory });
+  const calls = [1, 2, 3, 4].map((i) => client.call(add, [i], { timeoutMs: i === 2 ? 20 : 0 }));
+  await new Promise((r) => setTimeout(r, 5));
+  assert.equal(gw.sent.filter((m) => m.type === "call").length, 2, "only two calls go out");
+  await assert.rejects(calls[1], DeadlineExceeded);
+  assert.equal(gw.sent.filter((m) => m.type === "call").length, 2, "the given-up call keeps its slot until answered");
+  while (held.length) {
+    held.shift()();
+    await new Promise((r) => setTimeout(r, 1));
+  }
+  assert.deepEqual(await Promise.all([calls[0], calls[2], calls[3]]), [1, 3, 4]);
+  await client.close();
+});

@@ -296,3 +296,13 @@ def test_install_command_list_survives_one_bad_module(make_server) -> None:  # t
     lines = body.splitlines()
     assert lines[0].endswith("graft-calculator==1.0.0")
     assert lines[1].startswith("# cannot build") and "'1.0.0-nightly.5'" in lines[1]
+
+
+def test_invented_host_names_cannot_grow_the_cache_without_bound(make_server) -> None:  # type: ignore[no-untyped-def]
+    s = make_server(calculator())
+    page = "/pypi/simple/graft-calculator/"
+    for i in range(s.max_hosts):
+        assert s.handle("GET", page, {"host": f"h{i}:1"}).status == 200
+    assert s.handle("GET", page, {"host": "one-too-many:1"}).status == 421
+    assert s.handle("GET", page, {"host": "h0:1"}).status == 200  # known hosts still work
+    assert s.handle("GET", "/", {"host": "one-too-many:1"}).status == 200  # Vision caches nothing

@@ -43,6 +43,10 @@ IdlPrinter = Callable[[ugm.Module], str]
 _SAFE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._+!-]*$")
 
 
+class TooManyHosts(Exception):
+    pass
+
+
 @dataclass(frozen=True)
 class Reply:
     status: int
@@ -87,6 +91,8 @@ class DevServer:
     idl: IdlPrinter | None = None
     http_url: str = ""  # fallback base URL when a request carries no Host header
     errors: list[str] = field(default_factory=list)
+    max_hosts: int = 16
+    _hosts: set[str] = field(default_factory=set)
 
     def handle(self, method: str, path: str, headers: Headers = ()) -> Reply:
         if method not in ("GET", "HEAD"):
@@ -97,10 +103,19 @@ class DevServer:
         return reply
 
     def base_url(self, headers: Headers) -> str:
-        host = header(headers, "host")
-        if host and re.fullmatch(r"[A-Za-z0-9.\-:\[\]]+", host):
+        host = header(headers, "host").lower()
+        if host and re.fullmatch(r"[a-z0-9.\-:\[\]]{1,300}", host):
             return f"http://{host}"
         return self.http_url.rstrip("/")
+
+    def _admit_host(self, base: str) -> None:
+        """Packages embed the host they were fetched by, so each host name costs a build and
+        cache space: a client inventing Host headers must not make that unbounded."""
+        if base in self._hosts:
+            return
+        if len(self._hosts) >= self.max_hosts:
+            raise TooManyHosts(base)
+        self._hosts.add(base)
 
     def _call_url(self, base: str, target: str) -> str | None:
         """The URL baked into a client as its default: TCP for Python, WebSocket for TypeScript
@@ -120,6 +135,11 @@ class DevServer:
             return not_found(str(e))
         except GenerationError as e:
             return _text(422, f"422 {e}\n")
+        except TooManyHosts as e:
+            return _text(
+                421,
+                f"421 this gateway already serves packages for {self.max_hosts} host names, not {e}\n",
+            )
         except RuntimeUnavailable as e:
             return _text(503, f"503 {e}\n")
         except Exception as e:  # one broken package must not look like a broken gateway
@@ -143,6 +163,8 @@ class DevServer:
             return _text(200, self._commands(base, "python"))
         if path in ("/npm", "/npm/"):
             return _text(200, self._commands(base, "typescript"))
+        if parts[0] in ("pypi", "npm"):
+            self._admit_host(base)
         if parts[:2] == ["pypi", "simple"]:
             return self._simple(parts[2:], headers)
         if parts[:2] == ["pypi", "files"] and len(parts) == 3:

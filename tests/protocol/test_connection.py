@@ -390,3 +390,24 @@ def test_any_split_of_the_stream_gives_the_same_events(cuts: list[int]) -> None:
         if pos >= len(data):
             break
     assert [e.id for e in events] == [1, 2, 3, 4, 5]  # type: ignore[union-attr]
+
+
+def test_oversized_prefix_is_refused_from_its_four_bytes_alone() -> None:
+    """Nothing after the prefix is needed, so a peer cannot make us buffer up to the limit."""
+    _, s = handshake()
+    s.receive_data(struct.pack(">I", 4 * 1024 * 1024 + 1))
+    with pytest.raises(RemoteProtocolError) as info:
+        s.next_event()
+    assert info.value.code is StatusCode.RESOURCE_EXHAUSTED
+    assert "4194305" in info.value.message
+
+
+def test_a_frame_at_the_limit_is_accepted_in_chunks() -> None:
+    c, s = handshake(server_limits=Limits(max_message_size=70_000))
+    blob = b"y" * (70_000 - 40)
+    data = c.send(Call(1, Op.CALL, "m", "echo", None, [blob], {}, None, None))
+    assert len(data) - 4 <= 70_000
+    for i in range(0, len(data), 4096):
+        s.receive_data(data[i : i + 4096])
+    ev = s.next_event()
+    assert isinstance(ev, Call) and ev.args[0] == blob

@@ -264,6 +264,8 @@ class ValueCodec:
         self._decls: dict[str, ugm.Decl] = {d.name: d for d in module.decls}
         self._decoders: dict[ugm.TypeRef, Converter] = {}
         self._encoders: dict[ugm.TypeRef, Converter] = {}
+        self._in_by_id: dict[int, tuple[ugm.TypeRef, Converter]] = {}
+        self._out_by_id: dict[int, tuple[ugm.TypeRef, Converter]] = {}
         self._named_in: dict[str, Converter] = {}
         self._named_out: dict[str, Converter] = {}
         self._error_of_class: dict[type, str] = {
@@ -288,16 +290,26 @@ class ValueCodec:
 
     def decoder(self, t: ugm.TypeRef) -> Converter:
         """The compiled wire -> Python converter for `t` (call it as `f(wire, instances)`)."""
+        # First by identity (the UGM's type objects are reused on every call; hashing a
+        # dataclass tree each time would cost more than the conversion), then by equality.
+        hit = self._in_by_id.get(id(t))
+        if hit is not None and hit[0] is t:
+            return hit[1]
         f = self._decoders.get(t)
         if f is None:
             f = self._decoders[t] = self._compile(t, decode=True)
+        self._in_by_id[id(t)] = (t, f)  # holding `t` keeps its id from being reused
         return f
 
     def encoder(self, t: ugm.TypeRef) -> Converter:
         """The compiled Python -> wire converter for `t` (call it as `f(value, instances)`)."""
+        hit = self._out_by_id.get(id(t))
+        if hit is not None and hit[0] is t:
+            return hit[1]
         f = self._encoders.get(t)
         if f is None:
             f = self._encoders[t] = self._compile(t, decode=False)
+        self._out_by_id[id(t)] = (t, f)
         return f
 
     def default_value(self, default: ugm.Value, t: ugm.TypeRef) -> Any:

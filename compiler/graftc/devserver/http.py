@@ -18,8 +18,11 @@ else unexpected is a 500 that still names the package, and never takes other rou
 
 from __future__ import annotations
 
+import gzip
+import io
 import json
 import re
+import tarfile
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -316,10 +319,6 @@ def _wheel_version(filename: str) -> str:
 
 
 def _manifest(tgz: bytes) -> dict[str, Any]:
-    import gzip
-    import io
-    import tarfile
-
     with tarfile.open(fileobj=io.BytesIO(gzip.decompress(tgz)), mode="r") as tar:
         f = tar.extractfile("package/package.json")
         if f is None:

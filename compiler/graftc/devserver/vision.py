@@ -17,7 +17,7 @@ from urllib.parse import urlsplit
 
 from graftcode_runtime import ugm
 
-from graftc.devserver import commands, signatures
+from graftc.devserver import signatures
 from graftc.devserver.snippets import TARGETS, Member, TargetSnippets
 
 if TYPE_CHECKING:
@@ -321,4 +321,4 @@ def _decl(m: ugm.Module, d: ugm.Decl) -> str:
     return "".join(out)
 
 
-__all__ = ["Endpoints", "commands", "members_of", "render_vision"]
+__all__ = ["Endpoints", "members_of", "render_vision"]

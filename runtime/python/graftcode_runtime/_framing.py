@@ -79,18 +79,20 @@ class FrameDecoder:
                 return None
             first = self._chunks[0]
             pos = self._first_pos
-            if len(first) - pos >= PREFIX_SIZE:
+            size = len(first)
+            if size - pos >= PREFIX_SIZE:
                 n = _unpack_from(first, pos)[0]
-                self._check(n)
+                if n == 0 or n > self.max_size:
+                    self._check(n)
                 end = pos + PREFIX_SIZE + n
-                if end <= len(first):
+                if end <= size:
                     # Fast path: the whole frame sits in the first chunk (the usual case for
                     # small messages): no bookkeeping beyond one slice.
                     start = pos + PREFIX_SIZE
                     payload: bytes | memoryview = (
                         first[start:end] if n < 4096 else memoryview(first)[start:end]
                     )
-                    if end == len(first):
+                    if end == size:
                         del self._chunks[0]
                         self._first_pos = 0
                     else:

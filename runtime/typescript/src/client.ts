@@ -266,6 +266,11 @@ export class Client implements AsyncDisposable {
     return typed;
   }
 
+  /** Round-trip time to the gateway in milliseconds (a PING answered by a PONG). */
+  async ping(timeoutMs = 10_000): Promise<number> {
+    return (await this.ensureConnected()).ping(timeoutMs);
+  }
+
   /** True while a connection is open. */
   get connected(): boolean {
     return this.connection?.isOpen ?? false;

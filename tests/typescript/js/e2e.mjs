@@ -108,6 +108,8 @@ const sc = await fx.tsfixture.scores(new Map([[1, 1.5], [2, 2]]));
 check("map<int, float>", sc instanceof Map && sc.get(1) === 3 && sc.get(2) === 4, sc);
 await expectError("int beyond 2^53 is refused, not rounded", fx.tsfixture.big(), (e) => e instanceof fixture.GraftError && e.code === fixture.StatusCode.OUT_OF_RANGE);
 check("timeout in env-free default", fx.client.options.timeoutMs === 0);
+check("PING/PONG round trip", (await fx.client.ping()) >= 0);
+check("server HELLO info", fx.client.serverInfo?.module === "tsfixture" && fx.client.serverInfo?.schema === fixture.SCHEMA_HASH, fx.client.serverInfo);
 
 await Promise.all([calc.close(), s.close(), fx.close()]);
 await expectError("call after client close", calc.calculator.add(1, 1), (e) => e instanceof calculator.ConnectionLost);

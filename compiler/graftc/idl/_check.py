@@ -29,6 +29,42 @@ from graftc.idl._transform import Positions
 RESERVED_TYPE_NAMES = frozenset(ugm.PRIMITIVES) | {"list", "map", "true", "false"}
 KNOWN_ANNOTATIONS = ("deprecated", "since")
 
+# Type names people bring from other IDLs and languages, with the .graft spelling.
+FOREIGN_TYPE_NAMES = {
+    "string": "str",
+    "String": "str",
+    "integer": "int",
+    "Integer": "int",
+    "long": "int",
+    "int32": "int",
+    "int64": "int",
+    "i32": "int",
+    "i64": "int",
+    "number": "float",
+    "double": "float",
+    "float32": "float",
+    "float64": "float",
+    "f64": "float",
+    "boolean": "bool",
+    "Boolean": "bool",
+    "binary": "bytes",
+    "bytearray": "bytes",
+    "void": "none (leave out '-> T')",
+    "None": "none (leave out '-> T')",
+    "null": "none (leave out '-> T')",
+    "Decimal": "decimal",
+    "UUID": "uuid",
+    "timestamp": "datetime",
+    "Timestamp": "datetime",
+    "List": "list<T>",
+    "array": "list<T>",
+    "Array": "list<T>",
+    "dict": "map<K, V>",
+    "Dict": "map<K, V>",
+    "Map": "map<K, V>",
+    "Optional": "T?",
+}
+
 Where = Literal["field", "param", "return", "property"]
 
 
@@ -400,7 +436,9 @@ class _Checker:
                         )
             else:
                 known = ", ".join(f"@{k}" for k in KNOWN_ANNOTATIONS)
-                self.error(a.span, f"unknown annotation @{a.name} (known: {known})")
+                close = difflib.get_close_matches(a.name, KNOWN_ANNOTATIONS, n=1, cutoff=0.6)
+                hint = f"; did you mean @{close[0]}?" if close else f" (known: {known})"
+                self.error(a.span, f"unknown annotation @{a.name}{hint}")
 
     def suggest(self, name: str, kind: type | None) -> str:
         candidates = [
@@ -409,6 +447,8 @@ class _Checker:
             if (kind is None and not isinstance(d, ugm.Service)) or isinstance(d, kind or ())
         ]
         if kind is None:
+            if name in FOREIGN_TYPE_NAMES and name not in self.decls:
+                return f"; did you mean '{FOREIGN_TYPE_NAMES[name]}'?"
             candidates += [p for p in ugm.PRIMITIVES if p != "none"]
         close = difflib.get_close_matches(name, candidates, n=1, cutoff=0.75)
         return f"; did you mean '{close[0]}'?" if close else ""

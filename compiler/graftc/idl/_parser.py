@@ -116,6 +116,11 @@ def _describe(e: UnexpectedInput, text: str) -> tuple[int, int, int, str]:
             message = "unterminated block comment"
         else:
             message = f"unexpected {_token(tok)}, expected {_expected(e)}"
+            previous = _previous_end(e)
+            if previous is not None and previous[0] < line and "SEMICOLON" in _accepted(e):
+                # A forgotten `;` shows up as a surprise on the next line; point where it belongs.
+                line, col = previous
+                return line, col, col + 1, f"missing ';' (before {_token(tok)} on line {tok.line})"
         return line, col, col + width, message
     assert isinstance(e, UnexpectedCharacters)
     line, col = e.line, e.column
@@ -157,13 +162,33 @@ def _token(tok: Token) -> str:
     return f"'{value}'"
 
 
-def _expected(e: UnexpectedToken) -> str:
+def _accepted(e: UnexpectedToken) -> set[str]:
     # LALR states are shared between contexts, so `e.expected` over-approximates; asking the
     # interactive parser which terminals it would really accept gives the exact set.
     names = set(e.expected or ())
     interactive = getattr(e, "interactive_parser", None)
     if interactive is not None:
         names = set(interactive.accepts()) or names
+    return names
+
+
+def _previous_end(e: UnexpectedToken) -> tuple[int, int] | None:
+    """Where the last thing the parser took ends (line, column), when known."""
+    interactive = getattr(e, "interactive_parser", None)
+    stack = getattr(getattr(interactive, "parser_state", None), "value_stack", None)
+    if not stack:
+        return None
+    last = stack[-1]
+    if isinstance(last, Token):
+        return (last.end_line or 0, last.end_column or 0)
+    span = getattr(last, "span", None)
+    if isinstance(span, ugm.Span):
+        return (span.end_line, span.end_column)
+    return None
+
+
+def _expected(e: UnexpectedToken) -> str:
+    names = _accepted(e)
     # Doc comments and annotations may precede every item; listing them is noise.
     if names - {"DOC_LINE", "AT"}:
         names -= {"DOC_LINE", "AT"}

@@ -411,3 +411,45 @@ def test_a_frame_at_the_limit_is_accepted_in_chunks() -> None:
         s.receive_data(data[i : i + 4096])
     ev = s.next_event()
     assert isinstance(ev, Call) and ev.args[0] == blob
+
+
+def _nested(depth: int) -> list[object]:
+    v: list[object] = []
+    for _ in range(depth - 1):
+        v = [v]
+    return v
+
+
+@pytest.mark.parametrize("framing", [Framing.STREAM, Framing.MESSAGE])
+def test_configured_depth_and_length_limits(framing: Framing) -> None:
+    limits = Limits(max_depth=70, max_container_len=64)
+
+    def server() -> Connection:
+        return handshake(server_limits=limits, framing=framing)[1]
+
+    def call_bytes(args: list[object]) -> bytes:
+        payload = msgpack.packb([1, 1, 0, "m", "f", None, args, {}, None, None])
+        return struct.pack(">I", len(payload)) + payload if framing is Framing.STREAM else payload
+
+    # The message array is depth 1 and args depth 2: 68 more levels is exactly the limit.
+    s = server()
+    s.receive_data(call_bytes([_nested(68)]))
+    assert isinstance(s.next_event(), Call)
+    s = server()
+    s.receive_data(call_bytes([list(range(64)), {str(i): i for i in range(64)}]))
+    assert isinstance(s.next_event(), Call)
+    for bad in ([_nested(69)], list(range(65)), [{str(i): i for i in range(65)}]):
+        s = server()
+        s.receive_data(call_bytes(bad))
+        with pytest.raises(RemoteProtocolError) as info:
+            s.next_event()
+        assert info.value.code is StatusCode.RESOURCE_EXHAUSTED
+
+
+def test_limits_have_floors_so_a_hello_always_fits() -> None:
+    with pytest.raises(ValueError, match="at least 64"):
+        Limits(max_container_len=5)
+    assert Limits.from_wire({"max_depth": 2, "max_message_size": 10}) == Limits(
+        max_depth=8, max_message_size=4096
+    )
+    assert Limits.from_wire("nonsense") == Limits()

@@ -7,8 +7,16 @@ from dataclasses import dataclass, fields
 from typing import Any
 
 DEFAULT_MAX_MESSAGE_SIZE = 4 * 1024 * 1024
+# A HELLO must fit within these, so a peer can always read the first message, before it knows
+# the other side's limits (docs/protocol.md section 8).
 MIN_MAX_MESSAGE_SIZE = 4096
-"""A HELLO must fit in this many bytes, so a peer can always read the first message."""
+MIN_MAX_DEPTH = 8
+MIN_MAX_CONTAINER_LEN = 64
+_FLOORS = {
+    "max_message_size": MIN_MAX_MESSAGE_SIZE,
+    "max_depth": MIN_MAX_DEPTH,
+    "max_container_len": MIN_MAX_CONTAINER_LEN,
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -28,10 +36,11 @@ class Limits:
             v = getattr(self, f.name)
             if type(v) is not int or v < 1:
                 raise ValueError(f"Limits.{f.name} must be a positive int, got {v!r}")
-        if not MIN_MAX_MESSAGE_SIZE <= self.max_message_size <= 0xFFFFFFFF:
-            raise ValueError(
-                f"Limits.max_message_size must be between {MIN_MAX_MESSAGE_SIZE} and 2**32-1"
-            )
+        for name, floor in _FLOORS.items():
+            if getattr(self, name) < floor:
+                raise ValueError(f"Limits.{name} must be at least {floor} (a HELLO must fit)")
+        if self.max_message_size > 0xFFFFFFFF:
+            raise ValueError("Limits.max_message_size must fit the 32-bit length prefix")
 
     def to_wire(self) -> dict[str, int]:
         return {f.name: getattr(self, f.name) for f in fields(self)}
@@ -46,7 +55,8 @@ class Limits:
         for f in fields(cls):
             v = data.get(f.name)
             if type(v) is int and v >= 1:
+                v = max(v, _FLOORS.get(f.name, 1))
                 if f.name == "max_message_size":
-                    v = min(max(v, MIN_MAX_MESSAGE_SIZE), 0xFFFFFFFF)
+                    v = min(v, 0xFFFFFFFF)
                 known[f.name] = v
         return cls(**known)

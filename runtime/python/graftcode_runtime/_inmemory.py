@@ -51,6 +51,7 @@ async def open_inmemory_wire(module: str, nursery: trio.Nursery) -> StreamWire:
             await gateway.handle_wire(StreamWire(server_end, "inmemory:"), "inmemory")
         finally:
             gateway.bridge.close()  # this gateway lives exactly as long as its one connection
+            gateway.workers.close()
 
     nursery.start_soon(serve)
     return StreamWire(client_end, f"inmemory:{module}")

@@ -27,6 +27,7 @@ from .._events import InstanceRef, Op
 from .._instances import InstanceTable
 from ._asyncio_bridge import AsyncioBridge
 from ._hosting import HostedModule
+from ._workers import WorkerPool
 
 _NONE = ugm.Primitive("none")
 
@@ -79,14 +80,14 @@ class Dispatcher:
         self,
         hosted: HostedModule,
         *,
-        limiter: trio.CapacityLimiter,
+        workers: WorkerPool,
         bridge: AsyncioBridge,
         debug: bool = False,
     ) -> None:
         self.hosted = hosted
         self.module = hosted.module
         self.codec = hosted.codec
-        self._limiter = limiter
+        self._workers = workers
         self._bridge = bridge
         self._debug = debug
         self._decls = {d.name: d for d in self.module.decls}
@@ -223,7 +224,7 @@ class Dispatcher:
         def call() -> Any:
             return ctx.run(func, *args, **kwargs)
 
-        result = await trio.to_thread.run_sync(call, limiter=self._limiter, abandon_on_cancel=True)
+        result = await self._workers.run(call)
         if inspect.iscoroutine(result):
             return await self._bridge.run(result, ctx)
         return result

@@ -23,6 +23,7 @@ from ._http import serve_http
 from ._log import event
 from ._routes import HttpRequest, HttpResponse, HttpRoute
 from ._session import Session
+from ._workers import WorkerPool
 
 Address = tuple[str, int]
 log = logging.getLogger("graftcode.gateway")
@@ -56,7 +57,7 @@ class Gateway:
             HttpRoute("/ugm", self._ugm),
             *routes,
         ]
-        self.limiter = trio.CapacityLimiter(self.config.max_workers)
+        self.workers = WorkerPool(self.config.max_workers)
         self.bridge = AsyncioBridge()
         self.sessions: set[Session] = set()
         self.listeners: list[Listener] = []
@@ -211,6 +212,7 @@ class Gateway:
                 nursery.cancel_scope.cancel()
         finally:
             self.bridge.close()
+            self.workers.close()
 
     async def _accept(
         self,

@@ -7,6 +7,7 @@ from __future__ import annotations
 import logging
 import math
 import time
+from collections import deque
 from typing import TYPE_CHECKING, Any
 
 import trio
@@ -55,7 +56,9 @@ class Session:
         self.conn = Connection(SERVER, self.limits, framing=framing)
         self.dispatcher: Dispatcher | None = None
         self.calls: dict[int, trio.CancelScope] = {}
-        self._send_lock = trio.Lock()
+        self._outbox: deque[bytes] = deque()
+        self._writing = False
+        self._written = trio.Event()
         self._nursery: trio.Nursery | None = None
         self._all_answered = trio.Event()
         self._calls_total = 0
@@ -139,6 +142,8 @@ class Session:
             self.wire.close_code = 1008  # WebSocket "policy violation"
         try:
             await self._send(GoAway(self.conn.last_call_id, code, message))
+            with trio.move_on_after(1):
+                await self._flush()
         except (*_GONE, LocalProtocolError):
             pass
 
@@ -170,7 +175,7 @@ class Session:
             )
         self.dispatcher = Dispatcher(
             h,
-            limiter=self.gateway.limiter,
+            workers=self.gateway.workers,
             bridge=self.gateway.bridge,
             debug=self.gateway.config.debug,
         )
@@ -277,9 +282,32 @@ class Session:
         )
 
     async def _send(self, ev: Any) -> None:
-        async with self._send_lock:
-            data = self.conn.send(ev)
-            await self.wire.send(data)
+        """Encode now (the core's state changes in call order) and write.
+
+        No lock with its checkpoint: the first sender becomes the writer and also writes what
+        others queue meanwhile, joined into one write on stream transports (fewer syscalls when
+        many answers are ready at once)."""
+        self._outbox.append(self.conn.send(ev))
+        if self._writing:
+            return
+        self._writing = True
+        self._written = trio.Event()
+        try:
+            while self._outbox:
+                if self.wire.message_mode:
+                    data = self._outbox.popleft()
+                else:
+                    data = b"".join(self._outbox)
+                    self._outbox.clear()
+                await self.wire.send(data)
+        finally:
+            self._writing = False
+            self._written.set()
+
+    async def _flush(self) -> None:
+        """Wait until everything sent so far is written (or the writer failed)."""
+        while self._writing:
+            await self._written.wait()
 
     async def go_away(self) -> None:
         """Graceful shutdown: no new calls; those accepted so far are still answered."""
@@ -300,5 +328,6 @@ class Session:
         with trio.move_on_after(1):
             while self.calls:
                 await trio.sleep(0.01)
+            await self._flush()
         if self._nursery is not None:
             self._nursery.cancel_scope.cancel()

@@ -10,7 +10,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import CONSUMERS, ROOT, build, export, mypy, ruff_and_black
+from conftest import CONSUMERS, FIXTURES, ROOT, build, export, mypy, ruff_and_black
 from graftc import idl
 
 PACKAGES = {
@@ -18,6 +18,7 @@ PACKAGES = {
     "graft_shop": lambda: export("shop"),
     "graft_calculator": lambda: export("calculator"),
     "graft_sketch": lambda: idl.load(ROOT / "docs" / "idl-sketch.graft"),
+    "graft_acme_edge": lambda: idl.load(FIXTURES / "edge.graft"),
 }
 
 
@@ -85,10 +86,21 @@ REVEALED = [
 
 def test_reveal_type_shapes(search_path: list[Path], mypy_cache: Path, tmp_path: Path) -> None:
     result = mypy(
-        [CONSUMERS / "reveal.py"], search_path=search_path, cache=mypy_cache, cwd=tmp_path
+        [CONSUMERS / "reveal.py"],
+        search_path=search_path,
+        cache=mypy_cache,
+        cwd=tmp_path,
+        extra=["--enable-error-code", "deprecated"],
     )
     revealed = re.findall(r'Revealed type is "(.*)"', result.output)
     assert revealed == REVEALED, result.output
+    # @deprecated in the IDL reaches the type checker
+    errors = [s for s in result.output.splitlines() if ": error: " in s]
+    assert len(errors) == 1, result.output
+    assert errors[0].endswith(
+        "error: function graft_kitchen._client.KitchenClient.hello is deprecated: use greet  "
+        "[deprecated]"
+    ), result.output
 
 
 def test_no_ignores_relative_imports_and_runtime_only_dependency(

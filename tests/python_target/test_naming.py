@@ -118,7 +118,8 @@ def test_class_fields_in_records_are_rejected_with_position() -> None:
 def test_package_name_option_and_bad_version() -> None:
     module = ugm.Module("shop", "1.0.0")
     assert lower(module, package_name="vendored_shop").import_name == "vendored_shop"
-    with pytest.raises(DiagnosticError, match="not a valid Python package version"):
-        lower(ugm.Module("shop", "one"))
+    with pytest.raises(DiagnosticError, match="has no PEP 440 spelling"):
+        lower(ugm.Module("shop", "1.0.0+build.7"))
+    assert lower(ugm.Module("shop", "1.2.0-rc.1")).package_version == "1.2.0rc1"
     with pytest.raises(DiagnosticError, match="not a Python identifier"):
         lower(module, package_name="no-dashes")

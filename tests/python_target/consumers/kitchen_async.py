@@ -74,12 +74,17 @@ async def main() -> None:
             await twin.aclose()
         assert await AsyncOven.models(channel) == ["convection", "steam"]
 
-        before = await kitchen.live_ovens()
-        dropped = await AsyncOven.create(channel)
-        assert await kitchen.live_ovens() == before + 1
+        label = f"dropped-{uuid.uuid4()}"
+        dropped = await AsyncOven.create(channel, label=label)
+        assert await kitchen.oven_alive(label)
         del dropped
         gc.collect()
-        assert await kitchen.live_ovens() == before
+        for _ in range(100):  # see kitchen_sync.py
+            if not await kitchen.oven_alive(label):
+                break
+            await trio.sleep(0.05)
+        else:
+            raise AssertionError("the garbage-collected proxy did not release its instance")
     print("OK async")
 
 

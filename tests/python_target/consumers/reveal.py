@@ -23,3 +23,4 @@ async def shapes(client: AsyncKitchenClient, oven: AsyncOven) -> None:
     reveal_type(oven.temperature)
     reveal_type(await oven.temperature)
     reveal_type(Shape.__init__)
+    kitchen.hello()  # deprecated: flagged when mypy runs with --enable-error-code deprecated

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -16,12 +17,12 @@ from pathlib import Path
 from graftcode_runtime import ugm
 
 from graftc import __version__
+from graftc.devserver.naming import VersionError, python_version
 from graftc.diagnostics import Diagnostic, DiagnosticError, at
 from graftc.targets.python import model as m
 from graftc.targets.python import naming
 
 RUNTIME_REQUIREMENT = "graftcode-runtime>=0.1,<0.2"
-_VERSION_RE = re.compile(r"^\d+(\.\d+)*((a|b|rc)\d+)?(\.post\d+)?(\.dev\d+)?$")
 ERROR_RESERVED = frozenset({"message", "args", "with_traceback", "add_note"})
 _FROM_WIRE_PRIMITIVE = {
     "bool": "as_bool",
@@ -105,8 +106,11 @@ class Lowerer:
         mod = self.module
         if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*", mod.name):
             self.error(mod, f"module name {mod.name!r} cannot name a Python package")
-        if not _VERSION_RE.match(mod.version):
-            self.error(mod, f"module version {mod.version!r} is not a valid Python package version")
+        try:
+            self.package_version = python_version(mod.version, 0)
+        except VersionError as e:
+            self.package_version = mod.version
+            self.error(mod, str(e))
         if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", self.import_name):
             self.error(mod, f"--package-name {self.import_name!r} is not a Python identifier")
         self._name_declarations()
@@ -173,12 +177,17 @@ class Lowerer:
             lines.extend(extra)
         return m.Doc(tuple(_docline(x) for x in lines))
 
-    def deprecated(self, node: object, imports: m.Imports, what: str) -> str | None:
+    def deprecated(
+        self, node: object, imports: m.Imports, what: str, *, warns: bool = True
+    ) -> str | None:
+        """The arguments of `@deprecated(...)`. Types get `category=None`: type checkers still
+        flag their use, but decoding a value the gateway sent must not warn at run time."""
         reason = ugm.deprecation(node)
         if reason is None:
             return None
         imports.third("typing_extensions", "deprecated")
-        return repr(reason or f"{what} is deprecated")
+        text = _str(reason or f"{what} is deprecated")
+        return text if warns else f"{text}, category=None"
 
     # ---------------------------------------------------------------------------------------
     # types
@@ -371,18 +380,13 @@ class Lowerer:
                 w.imports.std("decimal")
                 return f"decimal.Decimal({_str(v.value)})"
             if t.name == "uuid":
-                import uuid
-
+                u = uuid.UUID(v.value)
                 w.imports.std("uuid")
-                return f"uuid.UUID({_str(str(uuid.UUID(v.value)))})"
-            if t.name == "date":
-                d = dt.date.fromisoformat(v.value)
+                # a module-level constant: linters flag a uuid.UUID(...) call as a default
+                return w.imports.constant(f"_UUID_{u.hex.upper()}", f"uuid.UUID({_str(str(u))})")
+            if t.name in ("date", "datetime", "time"):
                 w.imports.std("datetime")
-                return f"datetime.date({d.year}, {d.month}, {d.day})"
-            if t.name in ("datetime", "time"):
-                getattr(dt, t.name).fromisoformat(v.value)
-                w.imports.std("datetime")
-                return f"datetime.{t.name}.fromisoformat({_str(v.value)})"
+                return _datetime_literal(getattr(dt, t.name).fromisoformat(v.value))
         except ValueError:
             self.error(v, f"{v.value!r} is not a valid {t.name}")
         return _str(v.value)
@@ -412,7 +416,7 @@ class Lowerer:
             base,
             members,
             self.doc(d.doc),
-            self.deprecated(d, w.imports, d.name),
+            self.deprecated(d, w.imports, d.name, warns=False),
         )
 
     def fields(
@@ -485,7 +489,7 @@ class Lowerer:
             fields,
             kw_only,
             self.doc(d.doc),
-            self.deprecated(d, w.imports, d.name),
+            self.deprecated(d, w.imports, d.name, warns=False),
             f"{naming.snake(py)}_from_wire",
             f"{naming.snake(py)}_to_wire",
         )
@@ -524,11 +528,11 @@ class Lowerer:
         for f, pf in zip(ugm_fields, all_fields, strict=True):
             default = "" if f.default is None else f" = {self._error_default(f, w)}"
             params.append(f"{pf.name}: {pf.annotation}{default}")
-        star = "*, " if keyword_only or not params else ""
-        init = f"{star}{', '.join(params)}{', ' if params and not keyword_only else ''}"
-        if params and not keyword_only:
-            init += "*, "
-        init += 'message: str = ""'
+        message = 'message: str = ""'
+        if keyword_only or not params:
+            init = ", ".join(["*", *params, message])
+        else:
+            init = ", ".join([*params, "*", message])
         return m.ErrorDef(
             name=self.py[d.name],
             wire_name=d.name,
@@ -538,7 +542,7 @@ class Lowerer:
             base_fields=base_fields,
             init_params=init,
             doc=self.doc(d.doc),
-            deprecated=self.deprecated(d, w.imports, d.name),
+            deprecated=self.deprecated(d, w.imports, d.name, warns=False),
         )
 
     def _error_default(self, f: ugm.Field, w: _Where) -> str:
@@ -674,7 +678,7 @@ class Lowerer:
                 lower(x, n, async_w) for x, n in zip(d.methods, names, strict=True)
             ),
             doc=self.doc(d.doc or f"Calls the functions of `{self.module.name}` ({d.name})."),
-            deprecated=self.deprecated(d, imports, d.name),
+            deprecated=self.deprecated(d, imports, d.name, warns=False),
         )
 
     def class_def(self, d: ugm.Class) -> m.ClassDef:
@@ -778,7 +782,7 @@ class Lowerer:
             async_statics=methods(True, True),
             async_properties=properties(True),
             doc=self.doc(d.doc),
-            deprecated=self.deprecated(d, imports, d.name),
+            deprecated=self.deprecated(d, imports, d.name, warns=False),
         )
 
     # ---------------------------------------------------------------------------------------
@@ -843,6 +847,7 @@ class Lowerer:
         return m.Package(
             module=mod.name,
             version=mod.version,
+            package_version=self.package_version,
             distribution=naming.distribution_name(mod.name),
             import_name=self.import_name,
             runtime_requirement=RUNTIME_REQUIREMENT,
@@ -859,10 +864,37 @@ class Lowerer:
             exports=tuple(exports),
             all_names=all_names,
             files={
-                name: m.FileDef(name, tuple(tuple(s) for s in imports.sections()))
+                name: m.FileDef(
+                    name,
+                    tuple(tuple(s) for s in imports.sections()),
+                    tuple(sorted(imports.constants.items())),
+                )
                 for name, imports in f.items()
             },
         )
+
+
+def _datetime_literal(v: dt.date | dt.time) -> str:
+    """A constructor call (which linters know as immutable) for a date, datetime or time."""
+    if isinstance(v, dt.datetime):
+        args = [v.year, v.month, v.day, v.hour, v.minute, v.second, v.microsecond]
+    elif isinstance(v, dt.date):
+        args = [v.year, v.month, v.day]
+    else:
+        args = [v.hour, v.minute, v.second, v.microsecond]
+    while len(args) > 3 and args[-1] == 0:
+        args.pop()
+    text = ", ".join(map(str, args))
+    tz = v.tzinfo if isinstance(v, dt.datetime | dt.time) else None
+    if tz is not None:
+        offset = tz.utcoffset(None)
+        if offset is not None and offset == dt.timedelta(0):
+            text += ", tzinfo=datetime.UTC"
+        elif offset is not None:
+            seconds = int(offset.total_seconds())
+            text += f", tzinfo=datetime.timezone(datetime.timedelta(seconds={seconds}))"
+    kind = type(v).__name__
+    return f"datetime.{kind}({text})"
 
 
 def _str(s: str) -> str:

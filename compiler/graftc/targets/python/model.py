@@ -31,6 +31,12 @@ class Imports:
     stdlib: dict[str, set[str]] = field(default_factory=dict)
     third_party: dict[str, set[str]] = field(default_factory=dict)
     local: dict[str, set[str]] = field(default_factory=dict)
+    # module-level constants for defaults that are calls linters do not know as immutable
+    constants: dict[str, str] = field(default_factory=dict)
+
+    def constant(self, name: str, value: str) -> str:
+        self.constants[name] = value
+        return name
 
     def std(self, module: str, *names: str) -> None:
         self.stdlib.setdefault(module, set()).update(names)
@@ -207,12 +213,14 @@ class FileDef:
 
     path: str
     imports: tuple[tuple[Import, ...], ...]
+    constants: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True)
 class Package:
     module: str
-    version: str
+    version: str  # the module's (semantic) version
+    package_version: str  # the same in PEP 440 spelling, for pyproject.toml
     distribution: str
     import_name: str
     runtime_requirement: str

@@ -460,3 +460,20 @@ def test_application_errors_both_ways(codec: ValueCodec) -> None:
     assert codec.error_from_wire("Unknown", {}, "") is None
     with pytest.raises(InvalidValue, match="available: expected int"):
         codec.error_from_wire("OutOfStock", {"sku": "B-1", "available": "2"}, "")
+
+
+def test_any_object_with_the_fields_is_a_record(codec: ValueCodec) -> None:
+    from typing import NamedTuple
+
+    class ItemTuple(NamedTuple):
+        sku: str
+        quantity: int
+        price: Decimal
+
+    assert codec.to_wire(N("Item"), ItemTuple("a", 1, Decimal(1))) == {
+        "sku": "a",
+        "quantity": 1,
+        "price": "1",
+    }
+    with pytest.raises(InvalidValue, match=r"expected Item \(a record\), got list"):
+        codec.to_wire(N("Item"), ["a", 1, "1"])

@@ -44,6 +44,7 @@ class InstanceHooks(Protocol):
 Converter: TypeAlias = Callable[[Any, "InstanceHooks | None"], Any]
 
 _MISSING: Any = object()
+_NOT_RECORDS = frozenset({type(None), bool, int, float, str, bytes, bytearray, list, tuple})
 
 
 def _kind(v: Any) -> str:
@@ -624,9 +625,7 @@ class _RecordPlan:
 
     def encode(self, v: Any, h: InstanceHooks | None) -> dict[str, Any]:
         is_map = isinstance(v, Mapping)
-        if not is_map and (
-            v is None or isinstance(v, bool | int | float | str | bytes | list | tuple)
-        ):
+        if not is_map and type(v) in _NOT_RECORDS:  # (a NamedTuple is fine: exact types only)
             raise _expected(f"{self.name} (a record)", v)
         # Otherwise a dataclass, an exception, or any object with the fields as attributes.
         out: dict[str, Any] = {}

@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import json
 import shutil
+import subprocess
+from pathlib import Path
 
 import pytest
 import tsharness
@@ -72,3 +74,44 @@ try {
     )
     out = consumer.node(script, gateway.url("tcp"))
     assert out.startswith("GraftError 5:") and "nosuchmodule" in out, out
+
+
+def test_tls_and_wss_with_a_private_ca(consumer: tsharness.Consumer, tmp_path: Path) -> None:
+    """tls:// and wss:// to a gateway with a self-signed certificate: trusted through
+    GRAFT_<MODULE>_TLS_CA, refused without it."""
+    cert, key = tmp_path / "cert.pem", tmp_path / "key.pem"
+    subj = ("-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1")
+    files = ("-keyout", str(key), "-out", str(cert))
+    subprocess.run(
+        ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", *subj, *files],
+        check=True,
+        capture_output=True,
+    )
+    gw = tsharness.start_gateway(
+        "calculator", extra=("--tls-cert", str(cert), "--tls-key", str(key))
+    )
+    try:
+        script = consumer.dir / "tls.mjs"
+        script.write_text(
+            """
+import { connect } from "graft-calculator";
+const out = {};
+for (const url of process.argv.slice(2)) {
+  try {
+    const c = await connect({ url, connectTimeoutMs: 5000 });
+    out[url.split(":")[0]] = await c.calculator.add(20, 22);
+    await c.close();
+  } catch (e) { out[url.split(":")[0]] = `${e.name}: ${e.message}`; }
+}
+process.stdout.write(JSON.stringify(out));
+"""
+        )
+        urls = (gw.url("tls"), gw.url("wss"))
+        trusted = json.loads(
+            consumer.node(script, *urls, env={"GRAFT_CALCULATOR_TLS_CA": str(cert)})
+        )
+        assert trusted == {"tls": 42, "wss": 42}, trusted
+        untrusted = json.loads(consumer.node(script, *urls))
+        assert all(str(v).startswith("ConnectionLost") for v in untrusted.values()), untrusted
+    finally:
+        gw.stop()

@@ -232,12 +232,15 @@ class Gateway:
                 self.proc.wait()
 
 
-def start_gateway(*modules: str, allow_origins: tuple[str, ...] = ()) -> Gateway:
+def start_gateway(
+    *modules: str, allow_origins: tuple[str, ...] = (), extra: tuple[str, ...] = ()
+) -> Gateway:
     cmd = [PYTHON, "-m", "graftc.cli", "serve", *modules, "--path", str(ROOT / "examples")]
     cmd += ["--path", str(HERE / "fixtures")]
     cmd += ["--tcp", "127.0.0.1:0", "--ws", "127.0.0.1:0"]
     for o in allow_origins:
         cmd += ["--allow-origin", o]
+    cmd += extra
     proc = subprocess.Popen(
         cmd, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True
     )

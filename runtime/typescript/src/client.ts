@@ -151,6 +151,7 @@ export class Client implements AsyncDisposable {
       limits: { ...DEFAULT_DECODE_LIMITS, maxMessageSize: this.options.maxMessageBytes },
       headers: this.options.headers,
       auth: this.options.auth,
+      tls: this.options.tls,
       signal,
       onWarning: this.options.onWarning,
     });

@@ -12,11 +12,29 @@
  *   GRAFT_<MODULE>_TIMEOUT / GRAFT_TIMEOUT          default per-call deadline, in seconds
  *   GRAFT_<MODULE>_CONNECT_TIMEOUT / GRAFT_CONNECT_TIMEOUT   connect timeout, in seconds
  *   GRAFT_<MODULE>_METADATA / GRAFT_METADATA        metadata sent with every call: `k=v,k2=v2`
+ *   GRAFT_<MODULE>_TLS_CA, _TLS_CERT, _TLS_KEY      PEM files for tls:// and wss:// (Node)
  */
 import { GraftError, StatusCode } from "./errors.js";
 import type { TransportFactory } from "./transport.js";
 
 export type TransportName = "tcp" | "tls" | "ws" | "wss";
+
+/** TLS for tls:// and wss:// in Node (browsers use their own trust store). PEM text or bytes. */
+export interface TlsOptions {
+  /** Trusted CA certificates (e.g. a private CA's, or a self-signed gateway's). */
+  ca?: string | Uint8Array;
+  /** Client certificate and key, for gateways that ask for one. */
+  cert?: string | Uint8Array;
+  key?: string | Uint8Array;
+  /** The same three, as file paths (what the environment variables give). */
+  caFile?: string;
+  certFile?: string;
+  keyFile?: string;
+  /** The name to verify the certificate against, when it is not the URL's host. */
+  servername?: string;
+  /** Default true; false accepts any certificate (tests only: it disables authentication). */
+  rejectUnauthorized?: boolean;
+}
 const TRANSPORTS: readonly string[] = ["tcp", "tls", "ws", "wss"];
 
 export interface ClientOptions {
@@ -40,6 +58,8 @@ export interface ClientOptions {
   reconnect?: boolean;
   /** An authentication token sent in the handshake. */
   auth?: string | Uint8Array;
+  /** TLS settings for tls:// and wss:// (Node). */
+  tls?: TlsOptions;
   /** Where warnings go (a schema mismatch with the gateway); default console.warn. */
   onWarning?: (message: string) => void;
 }
@@ -54,6 +74,7 @@ export interface ResolvedOptions {
   transportFactory: TransportFactory | undefined;
   reconnect: boolean;
   auth: string | Uint8Array | undefined;
+  tls: TlsOptions;
   onWarning: (message: string) => void;
 }
 
@@ -136,6 +157,14 @@ export function resolveOptions(
     transportFactory: options.transportFactory,
     reconnect: options.reconnect ?? true,
     auth: options.auth,
+    tls: {
+      ...Object.fromEntries(
+        ([["TLS_CA", "caFile"], ["TLS_CERT", "certFile"], ["TLS_KEY", "keyFile"]] as const)
+          .map(([key, name]) => [name, env[prefix + key]])
+          .filter(([, v]) => v !== undefined && v !== ""),
+      ),
+      ...(options.tls ?? {}),
+    },
     onWarning: options.onWarning ?? ((m: string) => console.warn(m)),
   };
 }

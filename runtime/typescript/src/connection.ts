@@ -4,6 +4,7 @@
  * calls share one socket. All protocol state lives here; bytes come and go through a Transport.
  */
 import { Cancelled, ConnectionLost, DeadlineExceeded, GraftError, ProtocolError, RemoteError, StatusCode, statusName } from "./errors.js";
+import type { TlsOptions } from "./config.js";
 import type { Endpoint } from "./endpoint.js";
 import { DEFAULT_DECODE_LIMITS, type DecodeLimits } from "./msgpack.js";
 import {
@@ -48,6 +49,7 @@ export interface OpenOptions {
   limits: DecodeLimits;
   headers: Record<string, string>;
   auth?: string | Uint8Array | undefined;
+  tls?: TlsOptions | undefined;
   signal?: AbortSignal | undefined;
   /** Called once when the gateway's schema differs from the client's. */
   onWarning?: ((message: string) => void) | undefined;
@@ -118,6 +120,7 @@ export class Connection {
         maxMessageBytes: options.limits.maxMessageSize,
         headers: options.headers,
         ...(options.signal === undefined ? {} : { signal: options.signal }),
+        ...(options.tls === undefined ? {} : { tls: options.tls }),
       },
     );
     const reply = new Promise<unknown>((resolve, reject) => {

@@ -3,7 +3,7 @@
  * `graftcode-runtime` instead: it picks the Node or browser entry point, which registers them.
  */
 export { Client, RemoteInstance, type CallOptions, type ErrorSpec, type InstanceHandle, type MemberSpec, type ModuleBinding, type ParamSpec } from "./client.js";
-export { resolveOptions, envPrefix, DEFAULTS, type ClientOptions, type ResolvedOptions, type TransportName } from "./config.js";
+export { resolveOptions, envPrefix, DEFAULTS, type ClientOptions, type ResolvedOptions, type TlsOptions, type TransportName } from "./config.js";
 export { AGENT, Connection, type CallSpec, type InvokeOptions } from "./connection.js";
 export { parseEndpoint, InvalidURL, DEFAULT_WS_PORT, type Endpoint, type TransportKind } from "./endpoint.js";
 export {

@@ -5,6 +5,7 @@
  * registers them here.
  */
 import { ConnectionLost, GraftError, StatusCode } from "./errors.js";
+import type { TlsOptions } from "./config.js";
 import type { Endpoint, TransportKind } from "./endpoint.js";
 
 export interface Transport {
@@ -29,6 +30,8 @@ export interface TransportOptions {
   headers?: Record<string, string>;
   /** Aborts opening the connection. */
   signal?: AbortSignal;
+  /** TLS settings (Node transports). */
+  tls?: TlsOptions;
 }
 
 export type TransportFactory = (

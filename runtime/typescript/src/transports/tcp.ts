@@ -4,6 +4,7 @@ import * as net from "node:net";
 import * as tls from "node:tls";
 import { ConnectionLost } from "../errors.js";
 import { FrameReader, frame } from "../framing.js";
+import { nodeTls } from "./tls-files.js";
 import type { Endpoint } from "../endpoint.js";
 import { openGuard, type Transport, type TransportHandlers, type TransportOptions } from "../transport.js";
 
@@ -13,7 +14,12 @@ export async function openTcp(
   options: TransportOptions,
 ): Promise<Transport> {
   const socket: net.Socket = endpoint.tls
-    ? tls.connect({ host: endpoint.host, port: endpoint.port, servername: net.isIP(endpoint.host) ? undefined : endpoint.host })
+    ? tls.connect({
+        host: endpoint.host,
+        port: endpoint.port,
+        ...(net.isIP(endpoint.host) ? {} : { servername: endpoint.host }),
+        ...nodeTls(options.tls),
+      })
     : net.connect({ host: endpoint.host, port: endpoint.port });
   socket.setNoDelay(true);
   const guard = openGuard(endpoint, options, () => socket.destroy());

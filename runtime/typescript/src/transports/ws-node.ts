@@ -2,6 +2,7 @@
 import WebSocket from "ws";
 import { ConnectionLost, ProtocolError } from "../errors.js";
 import type { Endpoint } from "../endpoint.js";
+import { nodeTls } from "./tls-files.js";
 import { openGuard, type Transport, type TransportHandlers, type TransportOptions } from "../transport.js";
 
 export async function openNodeWebSocket(
@@ -13,6 +14,7 @@ export async function openNodeWebSocket(
     maxPayload: options.maxMessageBytes,
     headers: options.headers,
     perMessageDeflate: false,
+    ...(endpoint.tls ? nodeTls(options.tls) : {}),
   });
   ws.binaryType = "nodebuffer";
   const guard = openGuard(endpoint, options, () => ws.terminate());

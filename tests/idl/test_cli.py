@@ -51,7 +51,7 @@ def test_parse_reports_every_file_and_exits_1(
         f"{a}:2:15: error: unknown type 'Nope'\n    record R {{ x: Nope; }}\n                  ^~~~"
         in err
     )
-    assert f"{b}:1:9: error: unexpected end of file, expected one of '.' or 'version'" in err
+    assert f"{b}:1:9: error: unexpected end of file, expected '.' or 'version'" in err
     assert f"{tmp_path / 'missing.graft'}: error: No such file or directory" in err
     assert "3 error(s) in 3 file(s)" in err
     assert "Traceback" not in err

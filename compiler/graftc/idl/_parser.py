@@ -187,8 +187,23 @@ def _previous_end(e: UnexpectedToken) -> tuple[int, int] | None:
     return None
 
 
+# Terminal sets that stand for one thing in messages ("a type" rather than six alternatives).
+_GROUPS = (
+    ({"NAME", "LIST", "MAP"}, "a type"),
+    (
+        {"INT", "FLOAT", "STRING", "BYTES", "NONE", "TRUE", "FALSE", "LSQB", "LBRACE", "NAME"},
+        "a value",
+    ),
+)
+
+
 def _expected(e: UnexpectedToken) -> str:
     names = _accepted(e)
+    grouped: list[str] = []
+    for members, label in _GROUPS:
+        if members <= names:
+            names -= members
+            grouped.append(label)
     # Doc comments and annotations may precede every item; listing them is noise.
     if names - {"DOC_LINE", "AT"}:
         names -= {"DOC_LINE", "AT"}
@@ -201,8 +216,11 @@ def _expected(e: UnexpectedToken) -> str:
         else:
             shown.append(_TERMINAL_NAMES.get(name, name))
     shown.sort(key=lambda s: (not s.startswith("'"), s))
+    shown = grouped + shown
     if len(shown) == 1:
         return shown[0]
+    if len(shown) == 2:
+        return f"{shown[0]} or {shown[1]}"
     return "one of " + ", ".join(shown[:-1]) + " or " + shown[-1]
 
 

@@ -477,3 +477,15 @@ def test_any_object_with_the_fields_is_a_record(codec: ValueCodec) -> None:
     }
     with pytest.raises(InvalidValue, match=r"expected Item \(a record\), got list"):
         codec.to_wire(N("Item"), ["a", 1, "1"])
+
+
+def test_cycles_and_deep_values_are_errors_not_crashes(codec: ValueCodec) -> None:
+    cyclic: dict[str, Any] = {"label": "a"}
+    cyclic["children"] = [cyclic]
+    with pytest.raises(InvalidValue, match="nests too deeply"):
+        codec.to_wire(N("Node"), cyclic)
+    deep: dict[str, Any] = {"label": "x", "children": []}
+    for _ in range(5000):
+        deep = {"label": "x", "children": [deep]}
+    with pytest.raises(InvalidValue, match="nests too deeply"):
+        codec.from_wire(N("Node"), deep)

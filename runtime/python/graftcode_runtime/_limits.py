@@ -12,6 +12,9 @@ DEFAULT_MAX_MESSAGE_SIZE = 4 * 1024 * 1024
 MIN_MAX_MESSAGE_SIZE = 4096
 MIN_MAX_DEPTH = 8
 MIN_MAX_CONTAINER_LEN = 64
+# Values are walked recursively (depth check, ValueCodec), so depth stays far from Python's
+# recursion limit.
+MAX_MAX_DEPTH = 200
 _FLOORS = {
     "max_message_size": MIN_MAX_MESSAGE_SIZE,
     "max_depth": MIN_MAX_DEPTH,
@@ -41,6 +44,8 @@ class Limits:
                 raise ValueError(f"Limits.{name} must be at least {floor} (a HELLO must fit)")
         if self.max_message_size > 0xFFFFFFFF:
             raise ValueError("Limits.max_message_size must fit the 32-bit length prefix")
+        if self.max_depth > MAX_MAX_DEPTH:
+            raise ValueError(f"Limits.max_depth must be at most {MAX_MAX_DEPTH}")
 
     def to_wire(self) -> dict[str, int]:
         return {f.name: getattr(self, f.name) for f in fields(self)}
@@ -58,5 +63,7 @@ class Limits:
                 v = max(v, _FLOORS.get(f.name, 1))
                 if f.name == "max_message_size":
                     v = min(v, 0xFFFFFFFF)
+                elif f.name == "max_depth":
+                    v = min(v, MAX_MAX_DEPTH)
                 known[f.name] = v
         return cls(**known)

@@ -283,11 +283,17 @@ class ValueCodec:
         self, t: ugm.TypeRef, wire: Any, *, instances: InstanceHooks | None = None
     ) -> Any:
         """The Python value of `wire` (a decoded msgpack value) of type `t`."""
-        return self.decoder(t)(wire, instances)
+        try:
+            return self.decoder(t)(wire, instances)
+        except RecursionError:
+            raise InvalidValue("value nests too deeply") from None
 
     def to_wire(self, t: ugm.TypeRef, value: Any, *, instances: InstanceHooks | None = None) -> Any:
         """The wire value of the Python `value` of type `t`."""
-        return self.encoder(t)(value, instances)
+        try:
+            return self.encoder(t)(value, instances)
+        except RecursionError:  # e.g. a cyclic object graph
+            raise InvalidValue("value nests too deeply") from None
 
     def decoder(self, t: ugm.TypeRef) -> Converter:
         """The compiled wire -> Python converter for `t` (call it as `f(wire, instances)`)."""
@@ -348,7 +354,10 @@ class ValueCodec:
         them: returns `(positional, keyword)` to call the function with. Absent arguments with
         defaults are left out, so the function's own defaults apply. Raises InvalidValue naming
         the argument: `quantity: expected int, got str`, `unexpected keyword argument 'x'`."""
-        return self._binder(params).bind(args, kwargs, instances, decode=True)
+        try:
+            return self._binder(params).bind(args, kwargs, instances, decode=True)
+        except RecursionError:
+            raise InvalidValue("an argument nests too deeply") from None
 
     def args_to_wire(
         self,
@@ -359,7 +368,10 @@ class ValueCodec:
         instances: InstanceHooks | None = None,
     ) -> tuple[list[Any], dict[str, Any]]:
         """The client side of `args_from_wire`: the same checks, converting to wire values."""
-        return self._binder(params).bind(args, kwargs, instances, decode=False)
+        try:
+            return self._binder(params).bind(args, kwargs, instances, decode=False)
+        except RecursionError:
+            raise InvalidValue("an argument nests too deeply") from None
 
     def _binder(self, params: Sequence[ugm.Param]) -> _ArgBinder:
         # Keyed by identity (the UGM's tuples live as long as the module), checked against the

@@ -63,6 +63,15 @@ async def wait_forever() -> int:
 _cancelled: list[str] = []
 
 
+def poll_until_cancelled(limit: float) -> bool:
+    """Block (in a worker thread) until the caller cancels or `limit` seconds pass."""
+    ctx = context.current()
+    if ctx is not None and ctx.wait_cancelled(limit):
+        _cancelled.append("poll_until_cancelled")
+        return True
+    return False
+
+
 def cancelled_calls() -> list[str]:
     """Names of the async calls that saw their cancellation."""
     return list(_cancelled)

@@ -140,3 +140,20 @@ def _record(errors: list[BaseException], fn: object, *args: object) -> None:
         fn(*args)  # type: ignore[operator]
     except BaseException as e:
         errors.append(e)
+
+
+@pytest.mark.parametrize("transport", TRANSPORTS)
+def test_sync_code_can_see_its_cancellation(gateway: GatewayThread, transport: str) -> None:
+    async def main() -> None:
+        async with connect_async(gateway.url(transport), module="gwfixture") as client:
+            before = (await client.call("cancelled_calls")).count("poll_until_cancelled")
+            with trio.move_on_after(0.2):
+                await client.call("poll_until_cancelled", 30.0)
+            for _ in range(200):
+                seen = (await client.call("cancelled_calls")).count("poll_until_cancelled")
+                if seen > before:
+                    break
+                await trio.sleep(0.02)
+            assert seen > before
+
+    trio.run(main)

@@ -59,10 +59,11 @@ def register(sub: Any) -> None:
     )
     p.add_argument(
         "--allow-origin",
-        action="append",
+        action="extend",
+        nargs="+",
         default=[],
         metavar="ORIGIN",
-        help="a browser origin allowed to open WebSocket connections (repeatable; '*' allows any)",
+        help="browser origins allowed to open WebSocket connections (repeatable; '*' allows any)",
     )
     p.add_argument(
         "--path",

@@ -17,6 +17,7 @@ directly.
 from __future__ import annotations
 
 import contextvars
+import threading
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -42,6 +43,18 @@ class RequestContext:
     peer: str
     metadata: Mapping[str, str | bytes] = field(default_factory=lambda: MappingProxyType({}))
     deadline: float | None = None
+    _cancelled: threading.Event = field(default_factory=threading.Event, repr=False, compare=False)
+
+    @property
+    def cancelled(self) -> bool:
+        """True once the caller cancelled, the deadline passed or the gateway gave up on the
+        call. Python cannot interrupt a thread, so long-running synchronous code that wants to
+        stop early checks this (async code gets `asyncio.CancelledError` instead)."""
+        return self._cancelled.is_set()
+
+    def wait_cancelled(self, timeout: float | None = None) -> bool:
+        """Block until the call is cancelled (or `timeout` passes); returns `cancelled`."""
+        return self._cancelled.wait(timeout)
 
     @property
     def traceparent(self) -> str | None:

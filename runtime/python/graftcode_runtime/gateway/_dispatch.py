@@ -179,23 +179,24 @@ class Dispatcher:
         if timeout <= 0:
             raise _fail(StatusCode.DEADLINE_EXCEEDED, f"{plan.where}: the deadline had passed")
         ctx = contextvars.copy_context()
-        ctx.run(
-            context.use,
-            context.RequestContext(
-                module=self.module.name,
-                target=inv.target,
-                member=inv.member,
-                call_id=inv.call_id,
-                peer=peer,
-                metadata=inv.metadata,
-                deadline=inv.deadline,
-            ),
+        request = context.RequestContext(
+            module=self.module.name,
+            target=inv.target,
+            member=inv.member,
+            call_id=inv.call_id,
+            peer=peer,
+            metadata=inv.metadata,
+            deadline=inv.deadline,
         )
+        ctx.run(context.use, request)
         with trio.move_on_after(timeout) as scope:
             try:
                 result = await self._execute(func, args, kwargs, ctx)
             except Exception as e:  # whatever user code raises, graftcode errors included
                 raise self._failure_for(plan, e, instances) from None
+            except trio.Cancelled:
+                request._cancelled.set()  # sync code still running can see it and stop
+                raise
         if scope.cancelled_caught:
             raise _fail(
                 StatusCode.DEADLINE_EXCEEDED, f"{plan.where} did not finish before its deadline"

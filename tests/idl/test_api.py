@@ -247,3 +247,13 @@ def test_all_errors_are_reported_at_once() -> None:
         "m.graft:2:21: error: unknown type 'Y'",
         "m.graft:3:8: error: duplicate declaration 'A' (first declared on line 2)",
     ]
+
+
+def test_syntax_errors_are_capped() -> None:
+    text = 'module m version "1.0.0";\n' + "record A { x: ; }\n" * 80
+    with pytest.raises(DiagnosticError) as info:
+        idl.parse(text, "many.graft")
+    found = info.value.diagnostics
+    assert len(found) == 51
+    assert [d.line for d in found[:3]] == [2, 3, 4]
+    assert found[-1].header() == "many.graft: error: too many syntax errors; stopped after 50"

@@ -12,6 +12,7 @@ from pathlib import Path
 from graftcode_runtime import ugm
 from lark import Lark, Token, UnexpectedCharacters, UnexpectedInput, UnexpectedToken
 from lark.lexer import PatternStr
+from lark.utils import TextSlice
 
 from graftc.idl._lexer import GraftLexer
 from graftc.idl._transform import ToUGM
@@ -28,6 +29,8 @@ _TERMINAL_NAMES = {
     "DOC_LINE": "a doc comment",
     "$END": "end of file",
 }
+
+MAX_SYNTAX_ERRORS = 50
 
 # A line starting (in column 1) with one of these keywords is where recovery resumes.
 _RESYNC_RE = re.compile(r"^(record|enum|error|service|class)\b", re.MULTILINE)
@@ -65,23 +68,19 @@ def parse_text(text: str) -> tuple[ugm.Module | None, list[tuple[int, int, int, 
     except UnexpectedInput as e:
         errors = [_describe(e, text)]
         offset = _error_offset(e, text)
-    # Resume at each later declaration; blank out what came before so positions stay exact.
-    while True:
+    # Resume at each later declaration, lexing from there (positions stay those of the file).
+    while len(errors) < MAX_SYNTAX_ERRORS:
         m = _RESYNC_RE.search(text, _next_line(text, offset))
         if m is None:
             return None, errors
-        masked = _mask(text, m.start())
         try:
-            parser.parse(masked, start="decls")
+            parser.parse(TextSlice(text, m.start(), len(text)), start="decls")
             return None, errors
         except UnexpectedInput as e2:
-            errors.append(_describe(e2, masked))
-            offset = max(_error_offset(e2, masked), m.start())
-
-
-def _mask(text: str, upto: int) -> str:
-    head = re.sub(r"[^\n]", " ", text[:upto])
-    return head + text[upto:]
+            errors.append(_describe(e2, text))
+            offset = max(_error_offset(e2, text), m.start())
+    errors.append((0, 0, 0, f"too many syntax errors; stopped after {MAX_SYNTAX_ERRORS}"))
+    return None, errors
 
 
 def _next_line(text: str, offset: int) -> int:

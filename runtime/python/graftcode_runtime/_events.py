@@ -64,7 +64,7 @@ class Hello:
     schema: str = ""
     limits: Limits = field(default_factory=Limits)
     features: tuple[str, ...] = ()
-    auth: str | bytes | None = None
+    auth: str | bytes | None = field(default=None, repr=False)  # never in logs
     agent: str = ""
     modules: tuple[str, ...] = ()
     debug: bool = False

@@ -453,3 +453,25 @@ def test_limits_have_floors_so_a_hello_always_fits() -> None:
         max_depth=8, max_message_size=4096
     )
     assert Limits.from_wire("nonsense") == Limits()
+
+
+def test_a_graceful_goaway_cannot_disown_running_calls() -> None:
+    c, s = handshake()
+    for i in (1, 2, 3):
+        deliver(c, s, add(i))
+    with pytest.raises(LocalProtocolError):
+        s.send(GoAway(2, StatusCode.OK, "bye"))
+    assert s.state is State.OPEN
+    assert isinstance(deliver(s, c, GoAway(s.last_call_id, StatusCode.OK, "bye")), GoAway)
+    assert c.calls_in_flight == {1, 2, 3}
+
+
+def test_second_hello_during_the_handshake() -> None:
+    s = Connection(SERVER)
+    c = Connection(CLIENT)
+    data = c.send(Hello())
+    s.receive_data(data + data)
+    assert isinstance(s.next_event(), Hello)
+    with pytest.raises(RemoteProtocolError, match="a second HELLO") as info:
+        s.next_event()
+    assert info.value.code is StatusCode.FAILED_PRECONDITION

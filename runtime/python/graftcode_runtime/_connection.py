@@ -194,9 +194,9 @@ class Connection:
                     code=StatusCode.FAILED_PRECONDITION,
                 )
             if t is not Hello or self.their_hello is not None:
+                what = "a second HELLO" if t is Hello else message_kind(msg)
                 raise RemoteProtocolError(
-                    f"expected HELLO, got {message_kind(msg)}",
-                    code=StatusCode.FAILED_PRECONDITION,
+                    f"expected HELLO, got {what}", code=StatusCode.FAILED_PRECONDITION
                 )
             assert isinstance(msg, Hello)
             self.their_hello = msg
@@ -255,6 +255,18 @@ class Connection:
         if t is GoAway:
             if state is State.CLOSED and self.goaway_sent is not None:
                 raise LocalProtocolError("a GOAWAY was already sent")
+            g: GoAway = event  # type: ignore[assignment]
+            if (
+                g.code is StatusCode.OK
+                and not self._is_client
+                and self.calls_in_flight
+                and max(self.calls_in_flight) > g.last_id
+            ):
+                # The client would drop those calls as never processed, then get their answers.
+                raise LocalProtocolError(
+                    f"GOAWAY last_id {g.last_id} is below call {max(self.calls_in_flight)}, "
+                    "which is already running"
+                )
             data = self._encode(event)
             self.goaway_sent = event  # type: ignore[assignment]
             if event.code is StatusCode.OK and state in (State.OPEN, State.CLOSING):  # type: ignore[union-attr]

@@ -50,6 +50,15 @@ def _shifts(states: Any, stack: list[int], terminal: str) -> bool:
         stack.append(states[stack[-1]][arg.origin.name][1])
 
 
+MAX_NESTING = 100
+"""Brackets open at once. Deeper input is refused here, in the lexer, because the printer, the
+checker and the JSON encoder recurse once per level and must not hit Python's recursion limit."""
+
+
+class TooDeep(UnexpectedCharacters):
+    """Raised at the bracket that opens one level more than MAX_NESTING."""
+
+
 class GraftLexer(Lexer):
     __future_interface__ = 2  # lark: lex(lexer_state, parser_state), no wrapping
 
@@ -74,6 +83,8 @@ class GraftLexer(Lexer):
         self.regex = re.compile(_SPACE + "(?:" + "|".join(alternatives) + ")")
         self.space = re.compile(_SPACE)
         self.ignore = frozenset(conf.ignore)
+        self.openers = frozenset(literals[v] for v in "<[{(" if v in literals)
+        self.closers = frozenset(literals[v] for v in ">]})" if v in literals)
         self.terminals = [t.name for t in conf.terminals]
 
     def lex(self, lexer_state: LexerState, parser_state: Any) -> Iterator[Token]:
@@ -88,6 +99,8 @@ class GraftLexer(Lexer):
         keywords = self.keywords
         states = parser_state.parse_conf.states
         sink = COMMENT_SINK.get()
+        openers, closers = self.openers, self.closers
+        depth = 0
         while pos < end:
             m = match(text, pos)
             if m is None:
@@ -142,6 +155,12 @@ class GraftLexer(Lexer):
                     if keyword_ok or "NAME" not in accepts:
                         kind = keyword
             column = start - line_start + 1
+            if kind in openers:
+                depth += 1
+                if depth > MAX_NESTING:
+                    raise TooDeep(text, start, line, column, state=parser_state)  # type: ignore[no-untyped-call]
+            elif kind in closers:
+                depth -= 1
             token = Token(kind, value, start, line, column, line, column + len(value), new_pos)
             lexer_state.last_token = token
             pos = new_pos

@@ -14,7 +14,7 @@ from lark import Lark, Token, UnexpectedCharacters, UnexpectedInput, UnexpectedT
 from lark.lexer import PatternStr
 from lark.utils import TextSlice
 
-from graftc.idl._lexer import GraftLexer
+from graftc.idl._lexer import MAX_NESTING, GraftLexer, TooDeep
 from graftc.idl._transform import ToUGM
 
 _REPO_GRAMMAR = Path(__file__).resolve().parents[3] / "grammar" / "graft.lark"
@@ -124,7 +124,9 @@ def _describe(e: UnexpectedInput, text: str) -> tuple[int, int, int, str]:
     assert isinstance(e, UnexpectedCharacters)
     line, col = e.line, e.column
     rest = text[e.pos_in_stream :]
-    if rest.startswith("/*"):
+    if isinstance(e, TooDeep):
+        message = f"nesting deeper than {MAX_NESTING} levels"
+    elif rest.startswith("/*"):
         message = "unterminated block comment"
     elif rest.startswith('"'):
         message = "unterminated string (strings end on the line they start)"

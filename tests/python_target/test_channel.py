@@ -193,3 +193,16 @@ def test_a_different_schema_is_logged_once(
     assert len(warnings) == 1
     assert "version 1.0.0 (schema aaaaaaaaaaaa)" in warnings[0]
     assert "version 2.0.0 (schema bbbbbbbbbbbb)" in warnings[0]
+
+
+def test_a_lost_connection_reconnects_on_the_next_call(clients: list[FakeClient]) -> None:
+    from graftcode_runtime import ConnectionLost
+
+    ch = BINDING.connect()
+    ch.invoke("call", "demo", "f")
+    clients[0].fail_with = ConnectionLost("gone")
+    with pytest.raises(ConnectionLost):
+        ch.invoke("call", "demo", "f")  # not retried: the call may have run
+    assert clients[0].closed
+    assert ch.invoke("call", "demo", "f") == "demo.f"
+    assert len(clients) == 2

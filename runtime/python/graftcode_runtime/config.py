@@ -485,6 +485,12 @@ def _connect_options(r: Resolved) -> dict[str, Any]:
     return opts
 
 
+def _is_connection_lost(error: Exception) -> bool:
+    from graftcode_runtime import ConnectionLost
+
+    return isinstance(error, ConnectionLost)
+
+
 def _spec(kind: str, target: str, member: str, ctx: CallContext) -> Any:
     from graftcode_runtime import CallSpec
 
@@ -632,11 +638,21 @@ class Channel(_Base):
                 _spec(kind, target, member, ctx), timeout=ctx.timeout, metadata=ctx.metadata
             )
         except Exception as e:
+            if _is_connection_lost(e):
+                self._drop(client)  # the next call reconnects; this one is not retried
             raised = self._failed(ctx, e)
             if raised is e:
                 raise
             raise raised from e
         return self._succeeded(ctx, result)
+
+    def _drop(self, client: _SyncClient) -> None:
+        root = self._parent or self
+        with root._connect_lock:
+            if root._client is client:
+                root._client = None
+        with contextlib.suppress(Exception):
+            client.close()
 
     def release(self, instance_id: object) -> None:
         """Release a remote instance now."""
@@ -677,7 +693,8 @@ class Channel(_Base):
             client, self._client = self._client, None
         if client is not None:
             self._flush(client)
-            client.close()
+            with contextlib.suppress(Exception):  # closing a broken connection is not an error
+                client.close()
 
     def __enter__(self) -> Channel:
         return self

@@ -93,6 +93,12 @@ def main() -> None:
         assert kitchen.same_temperature(oven, twin)
         twin.close()
     assert Oven.models() == ["convection", "steam"]
+    try:
+        oven.heat(1)  # released when the `with` block ended
+    except RemoteError as e:
+        assert e.code is StatusCode.FAILED_PRECONDITION
+    else:
+        raise AssertionError("a released proxy still called the gateway")
 
     label = f"dropped-{uuid.uuid4()}"
     dropped = Oven(label=label)

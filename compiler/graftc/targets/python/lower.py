@@ -716,7 +716,7 @@ class Lowerer:
                         target=d.name,
                         w=w,
                         head="" if static else "self",
-                        instance=None if static else "self._id",
+                        instance=None if static else "self._live_id()",
                         channel_param=(
                             ("AsyncChannel" if asynchronous else "Channel") if static else None
                         ),

@@ -172,27 +172,31 @@ class Accumulator(Proxy):
             "add",
             (),
             {"amount": float(amount)},
-            instance=self._id,
+            instance=self._live_id(),
         )
         return _wire.as_float(w)
 
     def reset(self) -> None:
         """Set the value back to zero."""
-        self._ch.invoke("call", "Accumulator", "reset", (), {}, instance=self._id)
+        self._ch.invoke(
+            "call", "Accumulator", "reset", (), {}, instance=self._live_id()
+        )
 
     @property
     def label(self) -> str:
-        w = self._ch.invoke("get", "Accumulator", "label", instance=self._id)
+        w = self._ch.invoke("get", "Accumulator", "label", instance=self._live_id())
         return _wire.as_str(w)
 
     @label.setter
     def label(self, value: str) -> None:
-        self._ch.invoke("set", "Accumulator", "label", (value,), instance=self._id)
+        self._ch.invoke(
+            "set", "Accumulator", "label", (value,), instance=self._live_id()
+        )
 
     @property
     def value(self) -> float:
         """The current value."""
-        w = self._ch.invoke("get", "Accumulator", "value", instance=self._id)
+        w = self._ch.invoke("get", "Accumulator", "value", instance=self._live_id())
         return _wire.as_float(w)
 
 
@@ -229,25 +233,29 @@ class AsyncAccumulator(AsyncProxy):
             "add",
             (),
             {"amount": float(amount)},
-            instance=self._id,
+            instance=self._live_id(),
         )
         return _wire.as_float(w)
 
     async def reset(self) -> None:
         """Set the value back to zero."""
-        await self._ch.invoke("call", "Accumulator", "reset", (), {}, instance=self._id)
+        await self._ch.invoke(
+            "call", "Accumulator", "reset", (), {}, instance=self._live_id()
+        )
 
     @property
     def label(self) -> Awaitable[str]:
         return self._get_label()
 
     async def _get_label(self) -> str:
-        w = await self._ch.invoke("get", "Accumulator", "label", instance=self._id)
+        w = await self._ch.invoke(
+            "get", "Accumulator", "label", instance=self._live_id()
+        )
         return _wire.as_str(w)
 
     async def set_label(self, value: str) -> None:
         await self._ch.invoke(
-            "set", "Accumulator", "label", (value,), instance=self._id
+            "set", "Accumulator", "label", (value,), instance=self._live_id()
         )
 
     @property
@@ -256,5 +264,7 @@ class AsyncAccumulator(AsyncProxy):
         return self._get_value()
 
     async def _get_value(self) -> float:
-        w = await self._ch.invoke("get", "Accumulator", "value", instance=self._id)
+        w = await self._ch.invoke(
+            "get", "Accumulator", "value", instance=self._live_id()
+        )
         return _wire.as_float(w)

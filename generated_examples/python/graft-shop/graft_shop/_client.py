@@ -181,43 +181,43 @@ class Cart(Proxy):
             "add",
             (),
             {"sku": sku, "quantity": quantity},
-            instance=self._id,
+            instance=self._live_id(),
         )
         return _wire.as_int(w)
 
     def remove(self, sku: str) -> bool:
         """Take `sku` out of the cart; False if it was not there."""
         w = self._ch.invoke(
-            "call", "Cart", "remove", (), {"sku": sku}, instance=self._id
+            "call", "Cart", "remove", (), {"sku": sku}, instance=self._live_id()
         )
         return _wire.as_bool(w)
 
     def checkout(self, note: str | None = None) -> Order:
         """Place the order and empty the cart."""
         w = self._ch.invoke(
-            "call", "Cart", "checkout", (), {"note": note}, instance=self._id
+            "call", "Cart", "checkout", (), {"note": note}, instance=self._live_id()
         )
         return _convert.order_from_wire(w)
 
     @property
     def note(self) -> str:
-        w = self._ch.invoke("get", "Cart", "note", instance=self._id)
+        w = self._ch.invoke("get", "Cart", "note", instance=self._live_id())
         return _wire.as_str(w)
 
     @note.setter
     def note(self, value: str) -> None:
-        self._ch.invoke("set", "Cart", "note", (value,), instance=self._id)
+        self._ch.invoke("set", "Cart", "note", (value,), instance=self._live_id())
 
     @property
     def items(self) -> list[LineItem]:
         """The cart's lines."""
-        w = self._ch.invoke("get", "Cart", "items", instance=self._id)
+        w = self._ch.invoke("get", "Cart", "items", instance=self._live_id())
         return [_convert.line_item_from_wire(x0) for x0 in _wire.as_list(w)]
 
     @property
     def total(self) -> decimal.Decimal:
         """The sum of the lines."""
-        w = self._ch.invoke("get", "Cart", "total", instance=self._id)
+        w = self._ch.invoke("get", "Cart", "total", instance=self._live_id())
         return _wire.as_decimal(w)
 
 
@@ -272,21 +272,21 @@ class AsyncCart(AsyncProxy):
             "add",
             (),
             {"sku": sku, "quantity": quantity},
-            instance=self._id,
+            instance=self._live_id(),
         )
         return _wire.as_int(w)
 
     async def remove(self, sku: str) -> bool:
         """Take `sku` out of the cart; False if it was not there."""
         w = await self._ch.invoke(
-            "call", "Cart", "remove", (), {"sku": sku}, instance=self._id
+            "call", "Cart", "remove", (), {"sku": sku}, instance=self._live_id()
         )
         return _wire.as_bool(w)
 
     async def checkout(self, note: str | None = None) -> Order:
         """Place the order and empty the cart."""
         w = await self._ch.invoke(
-            "call", "Cart", "checkout", (), {"note": note}, instance=self._id
+            "call", "Cart", "checkout", (), {"note": note}, instance=self._live_id()
         )
         return _convert.order_from_wire(w)
 
@@ -295,11 +295,11 @@ class AsyncCart(AsyncProxy):
         return self._get_note()
 
     async def _get_note(self) -> str:
-        w = await self._ch.invoke("get", "Cart", "note", instance=self._id)
+        w = await self._ch.invoke("get", "Cart", "note", instance=self._live_id())
         return _wire.as_str(w)
 
     async def set_note(self, value: str) -> None:
-        await self._ch.invoke("set", "Cart", "note", (value,), instance=self._id)
+        await self._ch.invoke("set", "Cart", "note", (value,), instance=self._live_id())
 
     @property
     def items(self) -> Awaitable[list[LineItem]]:
@@ -307,7 +307,7 @@ class AsyncCart(AsyncProxy):
         return self._get_items()
 
     async def _get_items(self) -> list[LineItem]:
-        w = await self._ch.invoke("get", "Cart", "items", instance=self._id)
+        w = await self._ch.invoke("get", "Cart", "items", instance=self._live_id())
         return [_convert.line_item_from_wire(x0) for x0 in _wire.as_list(w)]
 
     @property
@@ -316,5 +316,5 @@ class AsyncCart(AsyncProxy):
         return self._get_total()
 
     async def _get_total(self) -> decimal.Decimal:
-        w = await self._ch.invoke("get", "Cart", "total", instance=self._id)
+        w = await self._ch.invoke("get", "Cart", "total", instance=self._live_id())
         return _wire.as_decimal(w)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import weakref
 from typing import Self
 
+from graftcode_runtime import RemoteError, StatusCode
 from graftcode_runtime.config import AsyncChannel, Channel
 
 
@@ -36,7 +37,13 @@ class Proxy:
         return self
 
     def _to_wire(self) -> object:
+        self._live_id()  # a released instance cannot be passed on
         return self._ref
+
+    def _live_id(self) -> int:
+        if not self._finalizer.alive:
+            raise RemoteError(StatusCode.FAILED_PRECONDITION, f"{self!r} was released")
+        return self._id
 
     @property
     def instance_id(self) -> int:
@@ -86,7 +93,13 @@ class AsyncProxy:
         return self
 
     def _to_wire(self) -> object:
+        self._live_id()  # a released instance cannot be passed on
         return self._ref
+
+    def _live_id(self) -> int:
+        if not self._finalizer.alive:
+            raise RemoteError(StatusCode.FAILED_PRECONDITION, f"{self!r} was released")
+        return self._id
 
     @property
     def instance_id(self) -> int:

@@ -256,7 +256,7 @@ class ToUGM(Transformer[Token, Any]):
         )
         pos = CURRENT.get()
         pos.enum_values[(span.line, span.column)] = _tok_span(value_tok, pos.file)
-        value: int | str = int(value_tok) if value_tok.type == "INT" else _string(value_tok)
+        value: int | str = _int(value_tok) if value_tok.type == "INT" else _string(value_tok)
         return ugm.EnumMember(str(name), value, leading.doc, leading.annotations, span)
 
     def error(self, children: list[Any]) -> ugm.Error:
@@ -442,7 +442,7 @@ class ToUGM(Transformer[Token, Any]):
         return ugm.BoolLit(False, _tok_span(children[0], CURRENT.get().file))
 
     def int_lit(self, children: list[Token]) -> ugm.IntLit:
-        return ugm.IntLit(int(children[0]), _tok_span(children[0], CURRENT.get().file))
+        return ugm.IntLit(_int(children[0]), _tok_span(children[0], CURRENT.get().file))
 
     def float_lit(self, children: list[Token]) -> ugm.FloatLit:
         return ugm.FloatLit(float(children[0]), _tok_span(children[0], CURRENT.get().file))
@@ -474,6 +474,16 @@ class ToUGM(Transformer[Token, Any]):
     def enum_lit(self, children: list[Token]) -> ugm.EnumLit:
         enum, member = _names(children)
         return ugm.EnumLit(str(enum), str(member), _span(children, CURRENT.get().file))
+
+
+def _int(tok: Token) -> int:
+    # Python refuses to convert very long digit strings (and they cannot fit in 64 bits anyway).
+    if len(tok) > 24:
+        CURRENT.get().problems.append(
+            (_tok_span(tok, CURRENT.get().file), f"integer {tok[:20]}... does not fit in 64 bits")
+        )
+        return 0
+    return int(tok)
 
 
 def _string(tok: Token) -> str:

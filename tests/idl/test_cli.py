@@ -77,3 +77,18 @@ def test_directories_expand_to_graft_files(
         == f"{tmp_path / 'sub' / 'a.graft'}: ok (module a 1.0.0, 0 declarations)\n"
     )
     assert main(["fmt", "--check", str(tmp_path)]) == 0
+
+
+def test_stdin(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    import io
+    import sys
+
+    class Stdin:
+        buffer = io.BytesIO(b'module  m version "1.0.0";\n')
+
+    monkeypatch.setattr(sys, "stdin", Stdin)
+    assert main(["fmt", "-"]) == 0
+    assert capsys.readouterr().out == 'module m version "1.0.0";\n'
+    Stdin.buffer = io.BytesIO(b'module m version "1.0.0"; // caf\xe9\n')
+    assert main(["parse", "-"]) == 1
+    assert "<stdin>: error: not valid UTF-8 (byte 32)" in capsys.readouterr().err

@@ -44,7 +44,7 @@ def run(args: argparse.Namespace) -> int:
     for path in idl.source_files(args.files):
         try:
             if path == "-":
-                text = sys.stdin.read()
+                text = idl.read_source("-")
                 formatted = idl.format_source(text, "<stdin>")
                 if args.check:
                     unformatted += _report(text, formatted, "<stdin>")

@@ -40,10 +40,8 @@ def run(args: argparse.Namespace) -> int:
     modules: dict[str, ugm.Module] = {}
     for path in idl.source_files(args.files):
         try:
-            if path == "-":
-                modules["<stdin>"] = idl.parse(sys.stdin.read(), "<stdin>")
-            else:
-                modules[path] = idl.load(path)
+            name = "<stdin>" if path == "-" else path
+            modules[name] = idl.parse(idl.read_source(path), name)
         except DiagnosticError as e:
             diagnostics.extend(e.diagnostics)
     if diagnostics:

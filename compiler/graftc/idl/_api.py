@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gc
+import sys
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -31,12 +32,15 @@ def load(path: str | Path) -> ugm.Module:
 
 
 def read_source(path: str | Path) -> str:
+    """A source file's text (`-` reads standard input); problems become diagnostics."""
     try:
+        if str(path) == "-":
+            return sys.stdin.buffer.read().decode("utf-8-sig")
         return Path(path).read_text(encoding="utf-8-sig")
     except UnicodeDecodeError as e:
-        raise DiagnosticError(
-            [Diagnostic(str(path), 0, 0, f"not valid UTF-8 (byte {e.start}): {e.reason}")]
-        ) from None
+        name = "<stdin>" if str(path) == "-" else str(path)
+        message = f"not valid UTF-8 (byte {e.start}): {e.reason}"
+        raise DiagnosticError([Diagnostic(name, 0, 0, message)]) from None
     except OSError as e:
         raise DiagnosticError([Diagnostic(str(path), 0, 0, e.strerror or str(e))]) from None
 

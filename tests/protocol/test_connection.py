@@ -475,3 +475,33 @@ def test_second_hello_during_the_handshake() -> None:
     with pytest.raises(RemoteProtocolError, match="a second HELLO") as info:
         s.next_event()
     assert info.value.code is StatusCode.FAILED_PRECONDITION
+
+
+_msgpack_values = st.recursive(
+    st.none()
+    | st.booleans()
+    | st.integers(min_value=-(2**63), max_value=2**64 - 1)
+    | st.floats()
+    | st.text(max_size=10)
+    | st.binary(max_size=10),
+    lambda inner: (
+        st.lists(inner, max_size=5) | st.dictionaries(st.text(max_size=5), inner, max_size=5)
+    ),
+    max_leaves=20,
+)
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.integers(min_value=0, max_value=10), st.lists(_msgpack_values, max_size=11))
+def test_random_envelopes_give_events_or_protocol_errors(kind: int, rest: list[object]) -> None:
+    """Well-formed msgpack with random contents: every outcome is an event or a documented
+    protocol error, in every state."""
+    payload = msgpack.packb([kind, *rest])
+    frame_bytes = struct.pack(">I", len(payload)) + payload
+    for conn in (Connection(SERVER), *handshake()):
+        conn.calls_in_flight.update(range(0, 5))
+        conn.receive_data(frame_bytes)
+        try:
+            conn.next_event()
+        except RemoteProtocolError as e:
+            assert isinstance(e.code, StatusCode) and e.code is not StatusCode.OK

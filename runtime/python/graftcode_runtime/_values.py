@@ -44,6 +44,7 @@ class InstanceHooks(Protocol):
 Converter: TypeAlias = Callable[[Any, "InstanceHooks | None"], Any]
 
 _MISSING: Any = object()
+_ID_CACHE_SIZE = 4096
 _NOT_RECORDS = frozenset({type(None), bool, int, float, str, bytes, bytearray, list, tuple})
 
 
@@ -305,7 +306,8 @@ class ValueCodec:
         f = self._decoders.get(t)
         if f is None:
             f = self._decoders[t] = self._compile(t, decode=True)
-        self._in_by_id[id(t)] = (t, f)  # holding `t` keeps its id from being reused
+        if len(self._in_by_id) < _ID_CACHE_SIZE:  # callers making new types each time
+            self._in_by_id[id(t)] = (t, f)  # holding `t` keeps its id from being reused
         return f
 
     def encoder(self, t: ugm.TypeRef) -> Converter:
@@ -316,7 +318,8 @@ class ValueCodec:
         f = self._encoders.get(t)
         if f is None:
             f = self._encoders[t] = self._compile(t, decode=False)
-        self._out_by_id[id(t)] = (t, f)
+        if len(self._out_by_id) < _ID_CACHE_SIZE:
+            self._out_by_id[id(t)] = (t, f)
         return f
 
     def default_value(self, default: ugm.Value, t: ugm.TypeRef) -> Any:
@@ -379,7 +382,8 @@ class ValueCodec:
         entry = self._binders.get(id(params))
         if entry is None or entry[0] is not params:
             entry = (params, _ArgBinder(self, tuple(params)))
-            self._binders[id(params)] = entry
+            if len(self._binders) < _ID_CACHE_SIZE:
+                self._binders[id(params)] = entry
         return entry[1]
 
     # ---------------------------------------------------------------------------- errors

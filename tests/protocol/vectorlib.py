@@ -25,6 +25,11 @@ from graftcode_runtime._events import (
 from graftcode_runtime._limits import Limits
 
 VECTORS = Path(__file__).resolve().parents[1] / "vectors"
+_SAFE = 2**53 - 1  # beyond this, JSON numbers lose precision in JavaScript
+
+
+def _int(v: int) -> Any:
+    return int(v) if -_SAFE <= v <= _SAFE else {"$int": str(int(v))}
 
 
 def to_json(v: Any) -> Any:
@@ -32,7 +37,7 @@ def to_json(v: Any) -> Any:
     if v is None or isinstance(v, bool | str):
         return v
     if isinstance(v, int):
-        return int(v)
+        return _int(v)
     if isinstance(v, float):
         return {"$float": v}
     if isinstance(v, bytes | bytearray | memoryview):
@@ -53,6 +58,8 @@ def from_json(v: Any) -> Any:
     if isinstance(v, list):
         return [from_json(x) for x in v]
     if isinstance(v, dict):
+        if "$int" in v:
+            return int(v["$int"])
         if "$float" in v:
             return float(v["$float"])
         if "$bin" in v:
@@ -89,7 +96,7 @@ def meaning(m: Message) -> dict[str, Any]:
     if isinstance(m, Call):
         return {
             "kind": "CALL",
-            "id": m.id,
+            "id": _int(m.id),
             "op": m.op.name,
             "target": m.target,
             "member": m.member,
@@ -100,11 +107,11 @@ def meaning(m: Message) -> dict[str, Any]:
             "metadata": to_json(dict(m.metadata)) if m.metadata is not None else None,
         }
     if isinstance(m, Result):
-        return {"kind": "RESULT", "id": m.id, "value": to_json(m.value)}
+        return {"kind": "RESULT", "id": _int(m.id), "value": to_json(m.value)}
     if isinstance(m, Error):
         return {
             "kind": "ERROR",
-            "id": m.id,
+            "id": _int(m.id),
             "code": m.code.name,
             "message": m.message,
             "type_name": m.type_name,
@@ -112,15 +119,15 @@ def meaning(m: Message) -> dict[str, Any]:
             "traceback": m.traceback,
         }
     if isinstance(m, Cancel):
-        return {"kind": "CANCEL", "id": m.id}
+        return {"kind": "CANCEL", "id": _int(m.id)}
     if isinstance(m, Release):
-        return {"kind": "RELEASE", "ids": list(m.ids)}
+        return {"kind": "RELEASE", "ids": [_int(i) for i in m.ids]}
     if isinstance(m, Ping):
-        return {"kind": "PING", "opaque": m.opaque}
+        return {"kind": "PING", "opaque": _int(m.opaque)}
     if isinstance(m, Pong):
-        return {"kind": "PONG", "opaque": m.opaque}
+        return {"kind": "PONG", "opaque": _int(m.opaque)}
     if isinstance(m, GoAway):
-        return {"kind": "GOAWAY", "last_id": m.last_id, "code": m.code.name, "message": m.message}
+        return {"kind": "GOAWAY", "last_id": _int(m.last_id), "code": m.code.name, "message": m.message}
     raise TypeError(m)
 
 
@@ -145,7 +152,7 @@ def message(d: dict[str, Any]) -> Message:
     if kind == "CALL":
         md = d["metadata"]
         return Call(
-            d["id"],
+            from_json(d["id"]),
             Op[d["op"]],
             d["target"],
             d["member"],
@@ -156,10 +163,10 @@ def message(d: dict[str, Any]) -> Message:
             from_json(md) if md is not None else None,
         )
     if kind == "RESULT":
-        return Result(d["id"], from_json(d["value"]))
+        return Result(from_json(d["id"]), from_json(d["value"]))
     if kind == "ERROR":
         return Error(
-            d["id"],
+            from_json(d["id"]),
             StatusCode[d["code"]],
             d["message"],
             d["type_name"],
@@ -167,15 +174,15 @@ def message(d: dict[str, Any]) -> Message:
             d["traceback"],
         )
     if kind == "CANCEL":
-        return Cancel(d["id"])
+        return Cancel(from_json(d["id"]))
     if kind == "RELEASE":
-        return Release(tuple(d["ids"]))
+        return Release(tuple(from_json(i) for i in d["ids"]))
     if kind == "PING":
-        return Ping(d["opaque"])
+        return Ping(from_json(d["opaque"]))
     if kind == "PONG":
-        return Pong(d["opaque"])
+        return Pong(from_json(d["opaque"]))
     if kind == "GOAWAY":
-        return GoAway(d["last_id"], StatusCode[d["code"]], d["message"])
+        return GoAway(from_json(d["last_id"]), StatusCode[d["code"]], d["message"])
     raise ValueError(kind)
 
 

@@ -220,6 +220,7 @@ GOOD: list[tuple[str, str, Message]] = [
     ("cancel", "Cancel call 13", Cancel(13)),
     ("release", "Release instances 7, 8 and 300", Release((7, 8, 300))),
     ("ping", "A keepalive ping", Ping(0xDEADBEEF)),
+    ("ping_u64", "PING opaque values use the whole unsigned 64-bit range", Ping(2**64 - 1)),
     ("pong", "Its pong", Pong(0xDEADBEEF)),
     (
         "goaway_graceful",

@@ -127,7 +127,12 @@ def meaning(m: Message) -> dict[str, Any]:
     if isinstance(m, Pong):
         return {"kind": "PONG", "opaque": _int(m.opaque)}
     if isinstance(m, GoAway):
-        return {"kind": "GOAWAY", "last_id": _int(m.last_id), "code": m.code.name, "message": m.message}
+        return {
+            "kind": "GOAWAY",
+            "last_id": _int(m.last_id),
+            "code": m.code.name,
+            "message": m.message,
+        }
     raise TypeError(m)
 
 

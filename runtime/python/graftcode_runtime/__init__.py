@@ -37,6 +37,7 @@ if TYPE_CHECKING:
         RemoteError,
         StatusCode,
     )
+    from ._events import InstanceRef
     from ._remote import AsyncRemoteObject, RemoteObject
     from ._sync_client import Client
     from ._trio_client import AsyncClient
@@ -61,6 +62,7 @@ _LAZY: dict[str, str] = {
     "Client": "._sync_client",
     "AsyncClient": "._trio_client",
     "Endpoint": "._url",
+    "InstanceRef": "._events",
     "InvalidURL": "._url",
     "parse_url": "._url",
     "ValueCodec": "._values",
@@ -78,6 +80,7 @@ __all__ = [
     "DeadlineExceeded",
     "Endpoint",
     "GraftError",
+    "InstanceRef",
     "InvalidURL",
     "ProtocolError",
     "RemoteError",

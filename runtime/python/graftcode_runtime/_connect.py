@@ -23,6 +23,11 @@ def _ssl_context(ep: Endpoint, given: ssl.SSLContext | None) -> ssl.SSLContext |
     return given or ssl.create_default_context()
 
 
+def _host_header(ep: Endpoint) -> str:
+    host = f"[{ep.host}]" if ":" in ep.host else ep.host
+    return f"{host}:{ep.port}"
+
+
 def connect(
     url: str,
     *,
@@ -57,7 +62,7 @@ def connect(
             try:
                 transport = WebSocketTransport(
                     sock,
-                    f"{ep.host}:{ep.port}",
+                    _host_header(ep),
                     ep.path,
                     origin=origin,
                     timeout=connect_timeout,
@@ -146,7 +151,7 @@ async def _open_wire(
             if ep.transport == "ws":
                 return await open_websocket(
                     stream,
-                    f"{ep.host}:{ep.port}",
+                    _host_header(ep),
                     ep.path,
                     peer,
                     origin=origin,

@@ -95,8 +95,8 @@ def main() -> None:
     assert Oven.models() == ["convection", "steam"]
     try:
         oven.heat(1)  # released when the `with` block ended
-    except RemoteError as e:
-        assert e.code is StatusCode.FAILED_PRECONDITION
+    except RemoteError as released:
+        assert released.code is StatusCode.FAILED_PRECONDITION
     else:
         raise AssertionError("a released proxy still called the gateway")
 

@@ -3,6 +3,7 @@ ruff and black on them, fresh virtualenvs and a gateway subprocess."""
 
 from __future__ import annotations
 
+import contextlib
 import importlib.metadata as md
 import importlib.util
 import os
@@ -222,29 +223,22 @@ class Gateway:
     urls: dict[str, str]
 
 
-@pytest.fixture(scope="module")
-def kitchen_gateway() -> Iterator[Gateway]:
-    """`graftc serve` hosting tests/python_target/fixtures/kitchen.py on TCP and WebSocket."""
+@contextlib.contextmanager
+def serve(*options: str) -> Iterator[Gateway]:
+    """`graftc serve` hosting tests/python_target/fixtures/kitchen.py with these listeners."""
     proc = subprocess.Popen(
-        [
-            str(VENV_BIN / "graftc"),
-            "serve",
-            str(FIXTURES / "kitchen.py"),
-            "--tcp",
-            "127.0.0.1:0",
-            "--ws",
-            "127.0.0.1:0",
-        ],
+        [str(VENV_BIN / "graftc"), "serve", str(FIXTURES / "kitchen.py"), *options],
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,
         env={**os.environ, "PYTHONPATH": str(FIXTURES)},
     )
+    wanted = sum(1 for o in options if o in ("--tcp", "--ws"))
     urls: dict[str, str] = {}
     lines: list[str] = []
     try:
         assert proc.stdout is not None
-        while len(urls) < 2:
+        while len(urls) < wanted:
             line = proc.stdout.readline()
             if not line:
                 raise RuntimeError("gateway exited:\n" + "".join(lines))
@@ -263,6 +257,13 @@ def kitchen_gateway() -> Iterator[Gateway]:
         except subprocess.TimeoutExpired:
             proc.kill()
             proc.wait(10)
+
+
+@pytest.fixture(scope="module")
+def kitchen_gateway() -> Iterator[Gateway]:
+    """The kitchen on TCP and WebSocket, one gateway per test module."""
+    with serve("--tcp", "127.0.0.1:0", "--ws", "127.0.0.1:0") as gateway:
+        yield gateway
 
 
 def purelib() -> str:

@@ -4,6 +4,8 @@ sync and async) over TCP, WebSocket and in memory; only configuration changes be
 
 from __future__ import annotations
 
+import shutil
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -17,6 +19,7 @@ from conftest import (
     make_venv,
     mypy,
     run,
+    serve,
 )
 
 pytestmark = pytest.mark.slow
@@ -89,3 +92,31 @@ def test_consumer_type_checks_against_the_installed_package(
         python=venv.python,
     )
     assert result.returncode == 0, result.output
+
+
+@pytest.mark.skipif(shutil.which("openssl") is None, reason="needs the openssl tool")
+def test_tls_configured_from_the_environment(venv: Venv, tmp_path: Path) -> None:
+    key, crt = tmp_path / "key.pem", tmp_path / "cert.pem"
+    subprocess.run(
+        [
+            "openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
+            "-keyout", str(key), "-out", str(crt), "-subj", "/CN=localhost",
+            "-addext", "subjectAltName=DNS:localhost,IP:127.0.0.1",
+        ],
+        check=True,
+        capture_output=True,
+    )  # fmt: skip
+    listeners = ("--tcp", "127.0.0.1:0", "--ws", "127.0.0.1:0")
+    with serve(*listeners, "--tls-cert", str(crt), "--tls-key", str(key)) as gateway:
+        for scheme in ("tls", "wss"):
+            env = {"GRAFT_KITCHEN_URL": gateway.urls[scheme], "GRAFT_KITCHEN_TLS_CA": str(crt)}
+            result = run([venv.python, CONSUMERS / "kitchen_sync.py"], cwd=tmp_path, **env)
+            assert result.returncode == 0, result.output
+        # without the CA the certificate is not trusted: a clear error, no call made
+        untrusted = run(
+            [venv.python, "-c", "from graft_kitchen import kitchen; kitchen.nothing()"],
+            cwd=tmp_path,
+            GRAFT_KITCHEN_URL=gateway.urls["tls"],
+        )
+        assert untrusted.returncode == 1
+        assert "ConnectionLost" in untrusted.output and "TLS" in untrusted.output

@@ -214,3 +214,22 @@ def test_release_of_unknown_instance_is_harmless(open_client: OpenClient) -> Non
     c = open_client()
     c.release(987654)
     assert c.call("echo", "ok") == "ok"
+
+
+def test_one_proxy_per_instance_and_collected_proxies_are_released(open_client: OpenClient) -> None:
+    import gc
+
+    c = open_client()
+    watcher = open_client()
+    base = watcher.call("live_counters")
+    counter = c.new("Counter", 1)
+    assert counter.call("twin") is not counter
+    same = c.proxies.get(counter.ref, type(counter))
+    assert same is counter  # one live proxy per id
+    del counter, same
+    gc.collect()
+    c.call("echo", "flush")  # the queued RELEASE goes out before this call
+    for _ in range(100):
+        if watcher.call("live_counters") == base:
+            break
+    assert watcher.call("live_counters") == base

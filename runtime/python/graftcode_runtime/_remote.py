@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import threading
+import weakref
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
@@ -17,7 +19,7 @@ if TYPE_CHECKING:
 def wrap_result(client: Client, value: Any) -> Any:
     """Instance references anywhere in a result become `RemoteObject` proxies."""
     if isinstance(value, InstanceRef):
-        return RemoteObject(client, value.class_name, value.id)
+        return client.proxies.get(value, RemoteObject)
     if isinstance(value, list):
         return [wrap_result(client, v) for v in value]
     if isinstance(value, dict):
@@ -27,7 +29,7 @@ def wrap_result(client: Client, value: Any) -> Any:
 
 def wrap_result_async(client: AsyncClient, value: Any) -> Any:
     if isinstance(value, InstanceRef):
-        return AsyncRemoteObject(client, value.class_name, value.id)
+        return client.proxies.get(value, AsyncRemoteObject)
     if isinstance(value, list):
         return [wrap_result_async(client, v) for v in value]
     if isinstance(value, dict):
@@ -50,6 +52,54 @@ def _unwrap(value: Any) -> Any:
     if isinstance(value, dict):
         return {k: _unwrap(v) for k, v in value.items()}
     return value
+
+
+class ProxyTable:
+    """One live proxy per instance id (docs/protocol.md 6.5), and releases for proxies the
+    garbage collector took: queued here (a finalizer must not do I/O) and sent in one RELEASE
+    before the connection's next call."""
+
+    def __init__(self) -> None:
+        self._live: weakref.WeakValueDictionary[int, Any] = weakref.WeakValueDictionary()
+        self._finalizers: dict[int, weakref.finalize[Any, Any]] = {}
+        self._dropped: list[int] = []
+        self._lock = threading.Lock()
+
+    def get(self, ref: InstanceRef, factory: Any) -> Any:
+        with self._lock:
+            proxy = self._live.get(ref.id)
+            if proxy is None:
+                proxy = factory(self._client(), ref.class_name, ref.id)
+                self._live[ref.id] = proxy
+                self._finalizers[ref.id] = weakref.finalize(proxy, self._collected, ref.id)
+            return proxy
+
+    def bind(self, client: Any) -> ProxyTable:
+        self._client_ref = weakref.ref(client)
+        return self
+
+    def _client(self) -> Any:
+        return self._client_ref()
+
+    def _collected(self, instance_id: int) -> None:
+        with self._lock:
+            self._finalizers.pop(instance_id, None)
+            self._dropped.append(instance_id)
+
+    def forget(self, proxy: Any) -> None:
+        """An explicit release: the finalizer must not release the id a second time."""
+        with self._lock:
+            self._live.pop(proxy.id, None)
+            fin = self._finalizers.pop(proxy.id, None)
+        if fin is not None:
+            fin.detach()
+
+    def take_dropped(self) -> tuple[int, ...]:
+        if not self._dropped:
+            return ()
+        with self._lock:
+            out, self._dropped = tuple(self._dropped), []
+        return out
 
 
 class RemoteObject:
@@ -91,6 +141,7 @@ class RemoteObject:
     def release(self) -> None:
         if not self.released:
             self.released = True
+            self.client.proxies.forget(self)
             self.client.release(self.id)
 
     def __enter__(self) -> RemoteObject:
@@ -140,6 +191,7 @@ class AsyncRemoteObject:
     async def release(self) -> None:
         if not self.released:
             self.released = True
+            self.client.proxies.forget(self)
             await self.client.release(self.id)
 
     async def __aenter__(self) -> AsyncRemoteObject:

@@ -41,7 +41,7 @@ from ._events import (
     Result,
 )
 from ._limits import Limits
-from ._remote import RemoteObject, unwrap_args, wrap_result
+from ._remote import ProxyTable, RemoteObject, unwrap_args, wrap_result
 from ._remote_errors import error_from_event, error_from_goaway
 from ._sync_transport import SyncTransport
 
@@ -101,6 +101,7 @@ class Client:
         self.default_timeout = timeout
         self.default_metadata = dict(metadata or {})
         self.goaway: GoAway | None = None
+        self.proxies = ProxyTable().bind(self)
         hello = Hello(
             module=module, schema=schema, auth=auth, agent=AGENT, limits=self._conn.limits
         )
@@ -160,6 +161,9 @@ class Client:
                 raise self._lost
             if self.goaway is not None:
                 raise error_from_goaway(self.goaway)
+            dropped = self.proxies.take_dropped()
+            if dropped:  # proxies the garbage collector took, released before the next call
+                self._send(self._conn.send(Release(dropped)))
             call_id = self._conn.next_call_id()
             data = self._conn.send(to_call(call_id, spec, timeout, md))
             self._waiting.add(call_id)

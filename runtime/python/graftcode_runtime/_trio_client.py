@@ -34,7 +34,7 @@ from ._events import (
     Result,
 )
 from ._limits import Limits
-from ._remote import AsyncRemoteObject, unwrap_args, wrap_result_async
+from ._remote import AsyncRemoteObject, ProxyTable, unwrap_args, wrap_result_async
 from ._remote_errors import error_from_event, error_from_goaway
 from ._sync_client import AGENT, to_call
 from ._trio_wire import Wire
@@ -83,6 +83,7 @@ class AsyncClient:
         self.default_metadata = dict(metadata or {})
         self.goaway: GoAway | None = None
         self.server_hello: Hello | None = None
+        self.proxies = ProxyTable().bind(self)
 
     async def _start(self, nursery: trio.Nursery, timeout: float | None) -> None:
         nursery.start_soon(self._reader)
@@ -208,6 +209,9 @@ class AsyncClient:
                 raise self._lost
             if self.goaway is not None:
                 raise error_from_goaway(self.goaway)
+            dropped = self.proxies.take_dropped()
+            if dropped:  # proxies the garbage collector took, released before the next call
+                await self._wire.send(self._conn.send(Release(dropped)))
             call_id = self._conn.next_call_id()
             data = self._conn.send(to_call(call_id, spec, timeout, md))
             self._slots[call_id] = slot

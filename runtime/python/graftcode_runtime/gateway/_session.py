@@ -60,7 +60,6 @@ class Session:
         self._writing = False
         self._written = trio.Event()
         self._nursery: trio.Nursery | None = None
-        self._all_answered = trio.Event()
         self._calls_total = 0
         self._failed = 0
         self._closing = False
@@ -115,6 +114,10 @@ class Session:
             except RemoteError as e:  # a handshake refusal decided here (unknown module)
                 await self._refuse(e.code, e.message, protocol_error=False)
                 return f"refused: {e.message}"
+            except _GONE:
+                return "connection lost while answering"
+            except LocalProtocolError as e:  # e.g. a PONG after our failing GOAWAY
+                return f"closing: {e.message}"
             deadline = handshake_by if self.dispatcher is None else math.inf
             with trio.move_on_at(deadline):
                 data = await self.wire.receive()

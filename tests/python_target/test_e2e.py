@@ -22,7 +22,8 @@ from conftest import (
     serve,
 )
 
-pytestmark = pytest.mark.slow
+# one worker builds the venv and starts the gateway for the whole module (make test: --dist loadgroup)
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("python_target_e2e")]
 
 
 @pytest.fixture(scope="module")

@@ -13,6 +13,9 @@ import pytest
 from conftest import CONSUMERS, FIXTURES, ROOT, build, export, mypy, ruff_and_black
 from graftc import idl
 
+# mypy runs share one cache: keep them on one worker (make test: --dist loadgroup)
+pytestmark = pytest.mark.xdist_group("python_target_mypy")
+
 PACKAGES = {
     "graft_kitchen": lambda: export("kitchen"),
     "graft_shop": lambda: export("shop"),

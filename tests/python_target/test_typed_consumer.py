@@ -10,6 +10,9 @@ import pytest
 from conftest import CONSUMERS, build, export, mypy
 from graftc import idl
 
+# mypy runs share one cache: keep them on one worker (make test: --dist loadgroup)
+pytestmark = pytest.mark.xdist_group("python_target_mypy")
+
 
 @pytest.fixture(scope="module")
 def kitchen_idl() -> str:

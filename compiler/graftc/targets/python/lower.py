@@ -677,7 +677,7 @@ class Lowerer:
             async_methods=tuple(
                 lower(x, n, async_w) for x, n in zip(d.methods, names, strict=True)
             ),
-            doc=self.doc(d.doc or f"Calls the functions of `{self.module.name}` ({d.name})."),
+            doc=self.doc(d.doc or f"The functions of the `{self.module.name}` module."),
             deprecated=self.deprecated(d, imports, d.name, warns=False),
         )
 

@@ -16,7 +16,7 @@ from ._proxy import AsyncProxy, Proxy
 
 
 class CalculatorClient:
-    """Calls the functions of `calculator` (calculator)."""
+    """The functions of the `calculator` module."""
 
     __slots__ = ("_ch",)
 
@@ -81,7 +81,7 @@ class CalculatorClient:
 
 
 class AsyncCalculatorClient:
-    """Calls the functions of `calculator` (calculator)."""
+    """The functions of the `calculator` module."""
 
     __slots__ = ("_ch",)
 

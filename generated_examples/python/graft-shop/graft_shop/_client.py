@@ -18,7 +18,7 @@ from ._types import Category, LineItem, Order, Product
 
 
 class ShopClient:
-    """Calls the functions of `shop` (shop)."""
+    """The functions of the `shop` module."""
 
     __slots__ = ("_ch",)
 
@@ -75,7 +75,7 @@ class ShopClient:
 
 
 class AsyncShopClient:
-    """Calls the functions of `shop` (shop)."""
+    """The functions of the `shop` module."""
 
     __slots__ = ("_ch",)
 

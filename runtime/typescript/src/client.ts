@@ -186,6 +186,16 @@ export class Client implements AsyncDisposable {
   ): Promise<unknown> {
     const options = callOptions as (CallOptions & Record<string, unknown>) | undefined;
     const where = spec.kind === "new" ? `${spec.target}.create` : `${spec.target}.${spec.member}`;
+    // Proxies passed as arguments pin the call to their connection: an id means nothing on
+    // another one.
+    const pinned: Connection[] = [];
+    const codec: InstanceCodec = {
+      toWire: (className, v) => {
+        if (v instanceof RemoteInstance) pinned.push(v.$connection());
+        return this.instances.toWire(className, v);
+      },
+      fromWire: (className, w) => this.instances.fromWire(className, w),
+    };
     const wireArgs: unknown[] = [];
     const kwargs: Record<string, unknown> = {};
     let positionalIndex = 0;
@@ -201,7 +211,7 @@ export class Client implements AsyncDisposable {
         if (p.kind === "positional") gap ??= p.name;
         continue;
       }
-      const wire = toWire(p.type, value, `${where}(${p.name})`, this.instances);
+      const wire = toWire(p.type, value, `${where}(${p.name})`, codec);
       if (p.kind === "positional") {
         if (gap !== undefined) {
           throw new GraftError(`${where}: ${p.name} is given but the positional-only ${gap} before it is not`, StatusCode.INVALID_ARGUMENT);
@@ -222,6 +232,12 @@ export class Client implements AsyncDisposable {
     if (options?.metadata !== undefined) onlyCall.metadata = options.metadata;
     let connection: Connection | undefined;
     if (instance !== undefined) connection = instance.$connection();
+    for (const c of pinned) {
+      connection ??= c;
+      if (c !== connection) {
+        throw new ConnectionLost(`${where}: a proxy passed as an argument belongs to another (older) connection`);
+      }
+    }
     let result: unknown;
     try {
       result = await this.invoke(

@@ -107,6 +107,14 @@ check("bytes round trip", (await fx.tsfixture.echoBytes(new Uint8Array([0, 1, 25
 const sc = await fx.tsfixture.scores(new Map([[1, 1.5], [2, 2]]));
 check("map<int, float>", sc instanceof Map && sc.get(1) === 3 && sc.get(2) === 4, sc);
 await expectError("int beyond 2^53 is refused, not rounded", fx.tsfixture.big(), (e) => e instanceof fixture.GraftError && e.code === fixture.StatusCode.OUT_OF_RANGE);
+const c1 = await fx.Counter.create(5);
+const c2 = await fx.Counter.create();
+await c2.bump();
+check("proxy passed back as an argument", (await c1.merge(c2)) === 6);
+const c3 = await c1.twin();
+check("method returning a new instance", c3 instanceof fixture.Counter && c3.id !== c1.id && (await c3.bump()) === 7);
+await Promise.all([c1.close(), c2.close(), c3.close()]);
+await expectError("released proxy as an argument", c1.merge(c2), (e) => e.code === fixture.StatusCode.FAILED_PRECONDITION);
 check("timeout in env-free default", fx.client.options.timeoutMs === 0);
 check("PING/PONG round trip", (await fx.client.ping()) >= 0);
 check("server HELLO info", fx.client.serverInfo?.module === "tsfixture" && fx.client.serverInfo?.schema === fixture.SCHEMA_HASH, fx.client.serverInfo);

@@ -93,3 +93,15 @@ def test_package_files_and_names(tmp_path: Path) -> None:
     assert "GRAFT_MY_MOD_URL" in files["README.md"]
     assert 'export const DEFAULT_URL: string | undefined = "ws://h:1/";' in files["src/index.ts"]
     assert "async ping(options?: CallOptions): Promise<void>" in files["src/index.ts"]
+
+
+def test_top_level_name_clashes_are_positioned_errors(tmp_path: Path) -> None:
+    with pytest.raises(DiagnosticError) as e:
+        _model(
+            'module m version "1.0.0";\nrecord Client {\n    a: int;\n}\n'
+            "class Box {\n    constructor();\n}\nrecord BoxClass {\n    b: int;\n}\n",
+            tmp_path,
+        )
+    messages = [(d.line, d.message) for d in e.value.diagnostics]
+    assert any(line == 2 and "'Client'" in msg for line, msg in messages), messages
+    assert any("'BoxClass'" in msg for _, msg in messages), messages

@@ -526,6 +526,52 @@ def build_model(
         classes=tuple(b.class_decl(c) for c in module.classes),
         client_name=f"{n.pascal(module.name)}Client",
     )
+    _check_top_level_names(b, module, result)
     if b.errors:
         raise DiagnosticError(b.errors)
     return result
+
+
+# What the generated index.ts imports or defines besides the module's own declarations.
+_FIXED_NAMES = frozenset(
+    """Client RemoteError RemoteInstance t CallOptions ClientOptions ErrorSpec FieldDesc
+    MemberSpec ModuleBinding RemoteErrorInfo Cancelled ConnectionLost DeadlineExceeded GraftError
+    ProtocolError StatusCode MODULE VERSION SCHEMA_HASH DEFAULT_URL connect createClient""".split()
+)
+
+
+def _check_top_level_names(b: _Builder, module: ugm.Module, m: TsModule) -> None:
+    """Every exported TypeScript name must be unique: a record `Client` or a class `CartClass`
+    next to a class `Cart` would otherwise produce a package that does not compile."""
+    owners: dict[str, str] = {name: "the graftcode runtime" for name in _FIXED_NAMES}
+    decl_of = {d.name: d for d in module.decls}
+
+    def claim(name: str, owner: str, decl: str) -> None:
+        if name in owners and owners[name] != owner:
+            b.error(
+                decl_of.get(decl, module),
+                f"{owner} needs the TypeScript name {name!r}, already used by {owners[name]}",
+            )
+        owners.setdefault(name, owner)
+
+    def claim_options(methods: tuple[TsMethod, ...], owner: str, decl: str) -> None:
+        for meth in methods:
+            if meth.keywords:
+                claim(meth.options_type, f"{owner}.{meth.name}", decl)
+
+    for e in m.enums:
+        claim(e.name, f"enum {e.name}", e.name)
+    for r in m.records:
+        claim(r.name, f"record {r.name}", r.name)
+        claim(r.init_name, f"record {r.name}", r.name)
+    for x in m.errors:
+        claim(x.name, f"error {x.name}", x.name)
+    for s in m.services:
+        claim(s.name, f"service {s.wire}", s.wire)
+        claim_options(s.methods, f"service {s.wire}", s.wire)
+    for c in m.classes:
+        claim(c.name, f"class {c.name}", c.name)
+        claim(c.factory, f"class {c.name}", c.name)
+        ctor = (c.constructor,) if c.constructor is not None else ()
+        claim_options(ctor + c.statics + c.methods, f"class {c.name}", c.name)
+    claim(m.client_name, f"module {m.module}", m.module)

@@ -221,3 +221,15 @@ def test_bad_websocket_input() -> None:
             else:
                 assert any(isinstance(e, CloseConnection) and e.code == 1003 for e in seen)
         still_serving(g)
+
+
+@pytest.mark.parametrize("transport", ["tcp", "ws"])
+def test_auth_token_required_when_configured(transport: str) -> None:
+    with GatewayThread(["calculator"], GatewayConfig(auth_tokens=("s3cret",))) as g:
+        with connect(g.url(transport), auth="s3cret") as c:
+            assert c.call("add", 1, 1) == 2
+        for wrong, fragment in ((None, "requires an auth token"), ("nope", "wrong auth token")):
+            with pytest.raises(RemoteError) as info:
+                connect(g.url(transport), auth=wrong)
+            assert info.value.code is StatusCode.UNAUTHENTICATED
+            assert fragment in info.value.message

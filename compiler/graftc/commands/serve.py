@@ -12,6 +12,7 @@ Port 0 picks a free port; each listener prints `graftc: listening URL` on stdout
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -71,6 +72,14 @@ def register(sub: Any) -> None:
         default=[],
         metavar="DIR",
         help="a directory to import modules from (repeatable; the current directory is always used)",
+    )
+    p.add_argument(
+        "--auth-token",
+        action="append",
+        default=[],
+        metavar="TOKEN",
+        help="require this token in every client's handshake (repeatable; also "
+        "$GRAFTC_AUTH_TOKEN); without one, any client may connect",
     )
     p.add_argument("--tls-cert", metavar="FILE", help="PEM certificate: serve tls:// and wss://")
     p.add_argument("--tls-key", metavar="FILE", help="PEM private key for --tls-cert")
@@ -161,6 +170,8 @@ def run(args: argparse.Namespace) -> int:
     config = GatewayConfig(
         debug=args.debug,
         allow_origins=tuple(args.allow_origin),
+        auth_tokens=tuple(args.auth_token)
+        + ((os.environ["GRAFTC_AUTH_TOKEN"],) if os.environ.get("GRAFTC_AUTH_TOKEN") else ()),
         grace_period=args.grace,
         max_workers=args.max_workers,
         tls_cert=args.tls_cert,

@@ -39,6 +39,7 @@ def connect(
     server_hostname: str | None = None,
     origin: str | None = None,
     max_message_size: int | None = None,
+    auth: str | bytes | None = None,
 ) -> Client:
     """Open a blocking client. `module` picks one module on a gateway hosting several;
     `timeout` and `metadata` are defaults for every call (each call can override them)."""
@@ -82,6 +83,7 @@ def connect(
             handshake_timeout=connect_timeout,
             metadata=metadata,
             timeout=timeout,
+            auth=auth,
         )
     except BaseException:
         transport.close()
@@ -100,6 +102,7 @@ async def connect_async(
     server_hostname: str | None = None,
     origin: str | None = None,
     max_message_size: int | None = None,
+    auth: str | bytes | None = None,
 ) -> AsyncIterator[AsyncClient]:
     """`async with connect_async(url) as client:` (trio). The connection's reader task lives in
     the context; leaving it closes the connection and releases its remote instances."""
@@ -117,7 +120,13 @@ async def connect_async(
                 ep, connect_timeout, ssl_context, server_hostname, origin, limits
             )
         client = AsyncClient(
-            wire, module=module, url=ep.url, limits=limits, metadata=metadata, timeout=timeout
+            wire,
+            module=module,
+            url=ep.url,
+            limits=limits,
+            metadata=metadata,
+            timeout=timeout,
+            auth=auth,
         )
         try:
             await client._start(nursery, connect_timeout)

@@ -21,7 +21,8 @@ class GatewayConfig:
     """`max_workers` bounds the threads running synchronous hosted functions (one slow call
     holds one thread, never the loop); `grace_period` is how long calls in flight may run after
     a shutdown request; `allow_origins` lists the browser origins allowed to open WebSocket
-    connections (empty: only same-host origins and clients that send no Origin)."""
+    connections (empty: only same-host origins and clients that send no Origin); with
+    `auth_tokens`, a client's HELLO must carry one of them (else UNAUTHENTICATED)."""
 
     debug: bool = False
     max_message_size: int = DEFAULT_MAX_MESSAGE_SIZE
@@ -34,6 +35,7 @@ class GatewayConfig:
     tls_key: str | None = None
     handshake_timeout: float = 10.0
     ws_path: str = "/"
+    auth_tokens: tuple[str, ...] = ()
 
 
 def parse_listen_address(text: str, default_port: int) -> tuple[str, int]:

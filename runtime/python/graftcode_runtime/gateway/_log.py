@@ -19,4 +19,7 @@ def _fmt(value: Any) -> str:
 def event(name: str, level: int = logging.INFO, /, **fields: Any) -> None:
     if log.isEnabledFor(level):
         parts = " ".join(f"{k}={_fmt(v)}" for k, v in fields.items() if v is not None)
-        log.log(level, "event=%s %s", name, parts)
+        if parts:
+            log.log(level, "event=%s %s", name, parts)
+        else:
+            log.log(level, "event=%s", name)

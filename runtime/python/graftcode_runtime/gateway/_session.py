@@ -4,6 +4,7 @@ calls and keeps the timers the core leaves to its user (handshake timeout, deadl
 
 from __future__ import annotations
 
+import hmac
 import logging
 import math
 import time
@@ -38,6 +39,14 @@ if TYPE_CHECKING:
 AGENT = "graftcode-python-gateway/0.1.0"
 SUPPORTED_FEATURES: frozenset[str] = frozenset()  # protocol 1.0 defines none
 _GONE = (trio.BrokenResourceError, trio.ClosedResourceError)
+
+
+def _token_ok(given: str | bytes | None, tokens: tuple[str, ...]) -> bool:
+    if given is None:
+        return False
+    raw = given.encode() if isinstance(given, str) else given
+    # compare against every token in constant time, so timing does not reveal a prefix
+    return any([hmac.compare_digest(raw, t.encode()) for t in tokens])
 
 
 class Session:
@@ -168,6 +177,12 @@ class Session:
             pass  # the core applied the release to conn.instances
 
     async def _hello(self, hello: Hello) -> None:
+        tokens = self.gateway.config.auth_tokens
+        if tokens and not _token_ok(hello.auth, tokens):
+            raise RemoteError(
+                StatusCode.UNAUTHENTICATED,
+                "this gateway requires an auth token" if hello.auth is None else "wrong auth token",
+            )
         hosted = self.gateway.hosted
         h = hosted.get(hello.module) if hello.module else next(iter(hosted.values()))
         if h is None:

@@ -106,6 +106,7 @@ def runtime_tarball() -> Path:
             out.mkdir(parents=True, exist_ok=True)
             run(["npm", "pack", "--silent", "--pack-destination", str(out)], RUNTIME)
             tgz = next(out.glob("*.tgz"))
+            _prune(out)
     return tgz
 
 
@@ -204,7 +205,15 @@ def consumer(modules: tuple[Path, ...] = EXAMPLES) -> Consumer:
             project,
         )
         (project / "node_modules" / ".graft-ready").write_text("ok")
+        _prune(project)
     return Consumer(project)
+
+
+def _prune(keep: Path) -> None:
+    """Drop older cached builds next to `keep` (their inputs have changed since)."""
+    for other in keep.parent.iterdir():
+        if other != keep and other.is_dir():
+            shutil.rmtree(other, ignore_errors=True)
 
 
 # ----------------------------------------------------------------------------------------------

@@ -96,7 +96,7 @@ def test_new_required_parameter_fails_at_the_member(runtime: Path, tmp_path: Pat
     proc = _typecheck(tmp_path, v2)
     assert proc.returncode != 0
     errors = _errors(proc)
-    assert errors and all("shelf.add(" in _line(line) for line, _, _ in errors), proc.stdout
+    assert errors and all(".add(" in _line(line) for line, _, _ in errors), proc.stdout
 
 
 def test_removed_property_and_field_fail_naming_them(runtime: Path, tmp_path: Path) -> None:

@@ -14,6 +14,10 @@ export async function main(): Promise<void> {
   const label: string = await shelf.getLabel();
   await shelf.setLabel(label + "!");
   await shelf.close();
+  {
+    await using scoped = await client.Shelf.create("scoped"); // released at the end of the block
+    await scoped.add("A-3");
+  }
   try {
     await client.inventory.get("nope");
   } catch (e) {

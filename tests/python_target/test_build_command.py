@@ -5,8 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from conftest import FIXTURES
 from graftc.cli import main
+
+from .support import FIXTURES
 
 
 def test_build_from_idl_and_from_module(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

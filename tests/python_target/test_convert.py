@@ -13,9 +13,10 @@ from collections.abc import Iterator
 from types import ModuleType
 
 import pytest
-from conftest import FIXTURES, build
 from graftc import idl
 from graftcode_runtime import ProtocolError, RemoteError, StatusCode
+
+from .support import FIXTURES, build
 
 
 @pytest.fixture(scope="module")

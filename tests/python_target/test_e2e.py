@@ -9,7 +9,8 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from conftest import (
+
+from .support import (
     CONSUMERS,
     FIXTURES,
     Gateway,

@@ -10,8 +10,9 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import CONSUMERS, FIXTURES, ROOT, build, export, mypy, ruff_and_black
 from graftc import idl
+
+from .support import CONSUMERS, FIXTURES, ROOT, build, export, mypy, ruff_and_black
 
 # mypy runs share one cache: keep them on one worker (make test: --dist loadgroup)
 pytestmark = pytest.mark.xdist_group("python_target_mypy")

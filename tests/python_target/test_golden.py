@@ -11,8 +11,9 @@ import difflib
 from pathlib import Path
 
 import pytest
-from conftest import ROOT
 from graftc.cli import main
+
+from .support import ROOT
 
 GOLDEN = ROOT / "generated_examples" / "python"
 

@@ -7,8 +7,9 @@ import re
 from pathlib import Path
 
 import pytest
-from conftest import CONSUMERS, build, export, mypy
 from graftc import idl
+
+from .support import CONSUMERS, build, export, mypy
 
 # mypy runs share one cache: keep them on one worker (make test: --dist loadgroup)
 pytestmark = pytest.mark.xdist_group("python_target_mypy")

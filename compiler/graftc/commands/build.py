@@ -48,7 +48,8 @@ def register(sub: Any) -> None:
         "-o",
         "--output",
         metavar="DIR",
-        help="the package's project directory (default: ./graft-<module>)",
+        help="the package's project directory (default: ./graft-<module>, or "
+        "./graft-<module>-<target> for targets other than python)",
     )
     p.add_argument(
         "--package-name",
@@ -93,9 +94,11 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _default_dir(target: str, module: str) -> str:
+    """`graft-shop` for python; other targets get a suffix so two builds never share a dir."""
     from graftc.targets.python.naming import distribution_name
 
-    return distribution_name(module)
+    name = distribution_name(module)
+    return name if target == "python" else f"{name}-{target}"
 
 
 def _load(args: argparse.Namespace) -> tuple[ugm.Module, str | None, str]:

@@ -10,6 +10,11 @@ import pytest
 from .support import Gateway, serve
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    # pytest-xdist registers this marker; declare it too for runs with `-p no:xdist`
+    config.addinivalue_line("markers", "xdist_group(name): run these tests on one xdist worker")
+
+
 @pytest.fixture(scope="session")
 def mypy_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return tmp_path_factory.mktemp("mypy-cache")

@@ -51,8 +51,8 @@ def test_keywords_and_builtins_escaped_consistently() -> None:
     method = pkg.services[0].methods[0]
     assert method.params == 'self, id_: int, from_: str = "x", *, lambda_: bool = False'
     # the wire keeps the IDL names
-    assert '"id": id_' in method.args and '"from": from_' in method.args
-    assert '"lambda": lambda_' in method.args
+    assert '"id": id_' in method.invoke and '"from": from_' in method.invoke
+    assert '"lambda": lambda_' in method.invoke
     box = pkg.classes[0]
     assert [m.name for m in box.methods] == ["close_"]  # `close()` releases the proxy
     assert [p.name for p in box.properties] == ["import_"]

@@ -143,13 +143,6 @@ class ErrorDef:
 
 
 @dataclass(frozen=True)
-class ParamDef:
-    name: str
-    wire_name: str
-    to_wire: str
-
-
-@dataclass(frozen=True)
 class MethodDef:
     """A callable member. `params` is the rendered parameter list after `self`/`cls`."""
 
@@ -157,8 +150,7 @@ class MethodDef:
     wire_name: str
     params: str
     returns: str
-    args: str  # the wire positional arguments as a tuple expression
-    kwargs: str  # the wire keyword arguments as a dict expression
+    invoke: str  # the arguments of `channel.invoke(...)`: kind, target, member, args, kwargs
     result: str  # the conversion of the wire result `w`; "" when the method returns none
     doc: Doc
     deprecated: str | None

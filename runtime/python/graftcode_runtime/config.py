@@ -42,11 +42,13 @@ __all__ = [
     "ClientInterceptor",
     "ConfigError",
     "ModuleBinding",
+    "Resolved",
     "Settings",
     "TLSSettings",
     "Transport",
     "configure",
     "env_prefix",
+    "generation",
     "reset",
     "resolve",
 ]

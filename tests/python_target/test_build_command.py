@@ -54,3 +54,8 @@ def test_bad_input_exits_1_with_positioned_diagnostics(
 
     assert main(["build", "--from-module", str(tmp_path / "nope.py")]) == 1
     assert "no such file" in capsys.readouterr().err
+
+    edge = str(FIXTURES / "edge.graft")
+    assert main(["build", edge, "-o", str(tmp_path / "o"), "--option", "style=x"]) == 1
+    assert "--option: error: the python target has no style" in capsys.readouterr().err
+    assert main(["build", edge, "--option", "novalue"]) == 2

@@ -63,6 +63,13 @@ def register(sub: Any) -> None:
         help=f"the gateway URL the client uses when nothing else is configured "
         f"(default {DEFAULT_URL})",
     )
+    p.add_argument(
+        "--option",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="a target-specific option (repeatable)",
+    )
     p.set_defaults(func=run)
 
 
@@ -76,12 +83,20 @@ def run(args: argparse.Namespace) -> int:
     except targets.UnknownTarget as e:
         print(f"graftc build: {e}", file=sys.stderr)
         return 2
+    extra: dict[str, str] = {}
+    for item in args.option:
+        key, sep, value = item.partition("=")
+        if not sep or not key:
+            print(f"graftc build: --option wants KEY=VALUE, got {item!r}", file=sys.stderr)
+            return 2
+        extra[key] = value
     out = Path(args.output) if args.output else Path(_default_dir(args.target, module.name))
     options = targets.TargetOptions(
         package_name=args.package_name,
         default_url=args.default_url or None,
         source=source,
         source_file=source_file,
+        extra=extra,
     )
     try:
         written = target.generate(module, out, options)

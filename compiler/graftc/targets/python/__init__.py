@@ -10,6 +10,7 @@ from pathlib import Path
 
 from graftcode_runtime import ugm
 
+from graftc.diagnostics import Diagnostic, DiagnosticError
 from graftc.targets import TargetOptions
 from graftc.targets.python.lower import lower
 from graftc.targets.python.naming import distribution_name, import_name
@@ -20,6 +21,9 @@ __all__ = ["TARGET", "PythonTarget", "distribution_name", "import_name", "render
 
 def render_module(module: ugm.Module, options: TargetOptions = TargetOptions()) -> list[Rendered]:
     """The package's files as text, without writing them (raises DiagnosticError)."""
+    if options.extra:
+        unknown = ", ".join(sorted(options.extra))
+        raise DiagnosticError([Diagnostic("--option", 0, 0, f"the python target has no {unknown}")])
     pkg = lower(
         module,
         package_name=options.package_name,

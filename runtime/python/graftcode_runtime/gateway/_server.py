@@ -23,6 +23,7 @@ from ._http import serve_http
 from ._log import event
 from ._routes import HttpRequest, HttpResponse, HttpRoute
 from ._session import Session
+from ._threaded import close_engine, engine_for, threaded_tcp_enabled
 from ._workers import WorkerPool
 
 Address = tuple[str, int]
@@ -95,6 +96,10 @@ class Gateway:
                 event("tls_failed", logging.WARNING, peer=peer, error=repr(e))
                 await trio.aclose_forcefully(stream)
                 return
+        elif threaded_tcp_enabled():
+            # plain TCP: served by threads with no hop per call (_threaded.py)
+            await engine_for(self).serve_stream(stream, peer)
+            return
         await self.handle_wire(StreamWire(stream, peer), "tcp")
 
     async def _handle_ws(
@@ -211,6 +216,7 @@ class Gateway:
                 await self._drain()
                 nursery.cancel_scope.cancel()
         finally:
+            close_engine(self)
             self.bridge.close()
             self.workers.close()
 

@@ -1,0 +1,251 @@
+"""The threaded TCP engine: plain TCP connections served by a pool of threads sharing one epoll.
+
+Why: on this class of machine a call that crosses threads pays a wake-up on the other CPU each
+way (~65 µs), and a trio task switch costs tens of µs more (docs/performance.md). The trio
+session reads a call on the trio thread, runs a sync member in a worker thread and answers
+from the trio thread: two hops per call. Here the thread that reads a call runs it and writes
+its answer: no hop at all, like a blocking-socket server.
+
+Connections stay concurrent: each socket is registered with EPOLLONESHOT and re-armed as soon
+as its bytes are parsed, *before* the call runs, so while one thread runs a slow call another
+idle thread, already waiting in `epoll_wait`, reads the next message of the same connection
+(cancel, ping, more calls). There is no leader hand-off to pay for: idle threads are all
+waiting in the kernel, which wakes exactly one per event. Calls parsed together beyond the
+first go to a backlog that idle threads (woken through an eventfd) and the reading thread
+itself drain. At most `max_workers` threads run user code at once; the pool keeps one more so a
+connection can always be read.
+
+Accepting, TLS, WebSocket, HTTP and the in-memory transport stay on trio. The trio accept loop
+hands each plain TCP socket over here (`serve_stream`), and the session joins
+`Gateway.sessions`, so status pages, drain and shutdown treat it like any other session.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import select
+import socket
+import threading
+from collections import deque
+from typing import TYPE_CHECKING, Any, cast
+
+import trio
+
+from ._threaded_session import Job, ThreadedSession
+from ._timers import TimerThread
+
+if TYPE_CHECKING:
+    from ._server import Gateway
+    from ._session import Session
+
+ENV = "GRAFTCODE_TCP_ENGINE"  # "threads" (default) or "trio"
+_IN = select.EPOLLIN
+_ARM = select.EPOLLIN | select.EPOLLONESHOT
+log = logging.getLogger("graftcode.gateway")
+
+
+def threaded_tcp_enabled() -> bool:
+    """Plain TCP goes to the threaded engine unless GRAFTCODE_TCP_ENGINE=trio."""
+    return os.environ.get(ENV, "threads").strip().lower() != "trio"
+
+
+class ThreadedEngine:
+    def __init__(self, gateway: Gateway) -> None:
+        self.gateway = gateway
+        self.timers = TimerThread()
+        self._ep = select.epoll()
+        self._wake = os.eventfd(0, os.EFD_NONBLOCK | os.EFD_SEMAPHORE | os.EFD_CLOEXEC)
+        self._ep.register(self._wake, _IN)
+        self._sessions: dict[int, ThreadedSession] = {}
+        self._lock = threading.Lock()
+        self._backlog: deque[tuple[ThreadedSession, Job]] = deque()
+        self._max_busy = max(1, gateway.config.max_workers)
+        self._cap = self._max_busy + 1
+        self._threads: list[threading.Thread] = []
+        self._idle = 0
+        self._busy = 0
+        self._closed = False
+        with self._lock:
+            self._spawn()
+            self._spawn()
+
+    # ---------------------------------------------------------------- trio side
+
+    async def serve_stream(self, stream: trio.SocketStream, peer: str) -> None:
+        """Take over an accepted trio socket until its connection ends (or we are cancelled,
+        which closes it)."""
+        tsock = stream.socket
+        sock = socket.socket(tsock.family, tsock.type, tsock.proto, fileno=tsock.detach())
+        sock.setblocking(True)
+        token = trio.lowlevel.current_trio_token()
+        done = trio.Event()
+
+        def closed() -> None:
+            try:
+                token.run_sync_soon(done.set)
+            except trio.RunFinishedError:
+                pass
+
+        session = ThreadedSession(self, sock, peer, closed)
+        sessions = self.gateway.sessions
+        sessions.add(cast("Session", session))
+        try:
+            session.open()
+            await done.wait()
+        finally:
+            session.end("the gateway stopped")
+            sessions.discard(cast("Session", session))
+
+    # ---------------------------------------------------------------- epoll
+
+    def register(self, session: ThreadedSession) -> None:
+        with self._lock:
+            self._sessions[session.fd] = session
+        self._ep.register(session.fd, _ARM)
+
+    def rearm(self, session: ThreadedSession) -> None:
+        try:
+            self._ep.modify(session.fd, _ARM)
+        except (OSError, ValueError):
+            pass  # closed meanwhile
+
+    def unregister(self, session: ThreadedSession) -> None:
+        with self._lock:
+            if self._sessions.get(session.fd) is session:
+                del self._sessions[session.fd]
+        try:
+            self._ep.unregister(session.fd)
+        except (OSError, ValueError):
+            pass
+
+    # ---------------------------------------------------------------- the pool
+
+    def _spawn(self) -> None:
+        """Start one more pool thread (the caller holds `_lock`)."""
+        t = threading.Thread(target=self._worker, name="graftcode-tcp", daemon=True)
+        self._threads.append(t)
+        self._idle += 1
+        t.start()
+
+    def _worker(self) -> None:
+        ep, wake, lock, sessions = self._ep, self._wake, self._lock, self._sessions
+        first = True
+        while True:
+            if not first:
+                with lock:
+                    self._idle += 1
+            first = False
+            try:
+                events = ep.poll(-1, 1)
+            except InterruptedError:
+                events = []
+            except (OSError, ValueError):
+                return  # the epoll object was closed
+            with lock:
+                self._idle -= 1
+                if self._closed:
+                    return
+                if self._idle == 0 and len(self._threads) < self._cap:
+                    self._spawn()  # keep one thread waiting while this one works
+            for fd, _ in events:
+                if fd == wake:
+                    try:
+                        os.eventfd_read(wake)
+                    except (BlockingIOError, OSError):
+                        pass
+                    self._drain_backlog()
+                    continue
+                session = sessions.get(fd)
+                if session is not None:
+                    session.on_readable()
+
+    def run_jobs(self, session: ThreadedSession, jobs: list[Job]) -> None:
+        """Run the calls one read produced: the first here, the rest by whichever thread is
+        free first (this one included, once done)."""
+        if len(jobs) > 1:
+            with self._lock:
+                self._backlog.extend((session, j) for j in jobs[1:])
+            os.eventfd_write(self._wake, len(jobs) - 1)
+        with self._lock:
+            if self._busy >= self._max_busy:
+                self._backlog.append((session, jobs[0]))
+                job = None
+            else:
+                self._busy += 1
+                job = jobs[0]
+        if job is not None:
+            try:
+                session.run(job)
+            finally:
+                with self._lock:
+                    self._busy -= 1
+        if len(jobs) > 1 or self._backlog:
+            self._drain_backlog()
+
+    def _drain_backlog(self) -> None:
+        lock = self._lock
+        while True:
+            with lock:
+                if not self._backlog or self._busy >= self._max_busy or self._closed:
+                    return
+                session, job = self._backlog.popleft()
+                self._busy += 1
+            try:
+                session.run(job)
+            finally:
+                with lock:
+                    self._busy -= 1
+
+    # ---------------------------------------------------------------- shutdown
+
+    def close(self) -> None:
+        """End every connection and stop the threads (Gateway.serve calls this last)."""
+        with self._lock:
+            if self._closed:
+                return
+            self._closed = True
+            sessions = list(self._sessions.values())
+            threads = list(self._threads)
+            self._backlog.clear()
+        for s in sessions:
+            s.end("the gateway stopped")
+        os.eventfd_write(self._wake, len(threads) + 1)
+        me = threading.current_thread()
+        for t in threads:
+            if t is not me:
+                t.join(timeout=2)
+        self.timers.close()
+        self._ep.close()
+        os.close(self._wake)
+
+    def stats(self) -> dict[str, Any]:
+        with self._lock:
+            return {
+                "threads": len(self._threads),
+                "idle": self._idle,
+                "busy": self._busy,
+                "backlog": len(self._backlog),
+                "connections": len(self._sessions),
+            }
+
+
+_ENGINES: dict[int, ThreadedEngine] = {}
+_ENGINES_LOCK = threading.Lock()
+
+
+def engine_for(gateway: Gateway) -> ThreadedEngine:
+    """The gateway's engine, started on its first plain TCP connection."""
+    with _ENGINES_LOCK:
+        engine = _ENGINES.get(id(gateway))
+        if engine is None or engine.gateway is not gateway:
+            engine = _ENGINES[id(gateway)] = ThreadedEngine(gateway)
+        return engine
+
+
+def close_engine(gateway: Gateway) -> None:
+    """Stop the gateway's engine, if it ever started."""
+    with _ENGINES_LOCK:
+        engine = _ENGINES.pop(id(gateway), None)
+    if engine is not None and engine.gateway is gateway:
+        engine.close()

@@ -64,8 +64,8 @@ const fromHex = (h) => new Uint8Array(Buffer.from(h, "hex"));
 function toValue(j, forEncode) {
   if (Array.isArray(j)) return j.map((x) => toValue(x, forEncode));
   if (j !== null && typeof j === "object") {
-    if ("$bigint" in j) {
-      const b = BigInt(j.$bigint);
+    if ("$bigint" in j || "$int" in j) {
+      const b = BigInt(j.$bigint ?? j.$int);
       return b >= BigInt(Number.MIN_SAFE_INTEGER) && b <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(b) : b;
     }
     if ("$bin" in j) return fromHex(j.$bin);

@@ -85,8 +85,8 @@ def env_free_module_uses_global(env: dict[str, str]) -> float | None:
 def test_in_memory_vs_remote_by_transport_or_url() -> None:
     env = {"GRAFT_SHOP_TRANSPORT": "inmemory"}
     assert resolve("shop", DEFAULTS, environ=env).url == "inmemory:shop"
-    env = {"GRAFT_SHOP_URL": "inmemory:examples/shop.py"}
-    assert resolve("shop", DEFAULTS, environ=env).url == "inmemory:examples/shop.py"
+    env = {"GRAFT_SHOP_URL": "inmemory:examples.shop"}
+    assert resolve("shop", DEFAULTS, environ=env).url == "inmemory:examples.shop"
     env = {"GRAFT_SHOP_URL": "gateway:7470", "GRAFT_SHOP_TRANSPORT": "ws"}
     assert resolve("shop", DEFAULTS, environ=env).url == "ws://gateway:7470"
     env = {"GRAFT_SHOP_URL": "gateway:7470"}

@@ -105,3 +105,11 @@ def test_top_level_name_clashes_are_positioned_errors(tmp_path: Path) -> None:
     messages = [(d.line, d.message) for d in e.value.diagnostics]
     assert any(line == 2 and "'Client'" in msg for line, msg in messages), messages
     assert any("'BoxClass'" in msg for _, msg in messages), messages
+
+
+def test_shadowing_a_global_the_code_uses_is_refused_but_error_is_fine(tmp_path: Path) -> None:
+    ts = _model('module m version "1.0.0";\nerror Error {\n    why: str;\n}\n', tmp_path)
+    assert "export class Error extends RemoteError {" in ts
+    with pytest.raises(DiagnosticError) as e:
+        _model('module m version "1.0.0";\nrecord Map {\n    a: int;\n}\n', tmp_path)
+    assert "standard library" in e.value.diagnostics[0].message

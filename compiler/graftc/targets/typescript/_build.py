@@ -540,10 +540,17 @@ _FIXED_NAMES = frozenset(
 )
 
 
+# Globals the generated code refers to: a declaration of the same name would shadow them.
+_GLOBALS_USED = frozenset(
+    "Promise Record Readonly ReadonlyArray Array Map ReadonlyMap Uint8Array Date Symbol".split()
+)
+
+
 def _check_top_level_names(b: _Builder, module: ugm.Module, m: TsModule) -> None:
     """Every exported TypeScript name must be unique: a record `Client` or a class `CartClass`
     next to a class `Cart` would otherwise produce a package that does not compile."""
     owners: dict[str, str] = {name: "the graftcode runtime" for name in _FIXED_NAMES}
+    owners.update({name: "the TypeScript standard library" for name in _GLOBALS_USED})
     decl_of = {d.name: d for d in module.decls}
 
     def claim(name: str, owner: str, decl: str) -> None:

@@ -36,7 +36,7 @@ enum Mode { None = 1; ALL = 2; }
 record R { class: int; id: int; }
 error Bad { type: str; }
 service kw { fn find(id: int, from: str = "x", *, lambda: bool = false) -> R raises Bad; }
-class Box { fn close() -> int; prop import: int; }
+class Box { fn close() -> int; prop import: int; static fn make(self: int, ch: str) -> Box; }
 """
 
 
@@ -56,6 +56,8 @@ def test_keywords_and_builtins_escaped_consistently() -> None:
     box = pkg.classes[0]
     assert [m.name for m in box.methods] == ["close_"]  # `close()` releases the proxy
     assert [p.name for p in box.properties] == ["import_"]
+    # names the generated bodies use themselves
+    assert box.statics[0].params.startswith("self_: int, ch_: str")
     files = {f.path: f.text for f in render_module(module)}
     assert "from_: str" in files["graft_kw/_client.py"]
 

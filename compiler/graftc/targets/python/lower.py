@@ -23,7 +23,7 @@ from graftc.targets.python import model as m
 from graftc.targets.python import naming
 
 RUNTIME_REQUIREMENT = "graftcode-runtime>=0.1,<0.2"
-ERROR_RESERVED = frozenset({"message", "args", "with_traceback", "add_note"})
+ERROR_RESERVED = frozenset({"message", "args", "with_traceback", "add_note", "self"})
 _FROM_WIRE_PRIMITIVE = {
     "bool": "as_bool",
     "int": "as_int",
@@ -580,7 +580,7 @@ class Lowerer:
         kind_of = [p.kind for p in params]
         saw_default = False
         for i, p in enumerate(params):
-            py = scope.claim(naming.escape(p.name), p.name, p.span)
+            py = scope.claim(naming.escape(p.name, naming.PARAM_RESERVED), p.name, p.span)
             ann = self.annotation(p.type, w, param=True)
             text = f"{py}: {ann}"
             if p.default is not None:

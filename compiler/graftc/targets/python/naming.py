@@ -50,6 +50,8 @@ MODULE_RESERVED = frozenset(
         "SCHEMA_HASH",
     }
 )
+# Names generated method bodies use next to the parameters (`self`, `cls`, the channel `ch`).
+PARAM_RESERVED = frozenset({"self", "cls", "ch"})
 # Members every proxy or client has.
 CLIENT_RESERVED = frozenset({"close", "with_options", "channel"})
 SYNC_PROXY_RESERVED = frozenset({"close", "instance_id", "channel"})

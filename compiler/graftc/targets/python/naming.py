@@ -53,9 +53,12 @@ MODULE_RESERVED = frozenset(
 # Names generated method bodies use next to the parameters (`self`, `cls`, the channel `ch`).
 PARAM_RESERVED = frozenset({"self", "cls", "ch"})
 # Members every proxy or client has.
-CLIENT_RESERVED = frozenset({"close", "with_options", "channel"})
-SYNC_PROXY_RESERVED = frozenset({"close", "instance_id", "channel"})
-ASYNC_PROXY_RESERVED = frozenset({"aclose", "create", "instance_id", "channel"})
+CLIENT_RESERVED = frozenset({"close", "with_options", "channel", "_ch"})
+_PROXY_INTERNALS = frozenset(
+    {"_ch", "_id", "_ref", "_finalizer", "_attach", "_from_wire", "_to_wire", "_live_id"}
+)
+SYNC_PROXY_RESERVED = frozenset({"close", "instance_id", "channel"}) | _PROXY_INTERNALS
+ASYNC_PROXY_RESERVED = frozenset({"aclose", "create", "instance_id", "channel"}) | _PROXY_INTERNALS
 
 
 def escape(name: str, reserved: Iterable[str] = ()) -> str:

@@ -24,6 +24,8 @@ from ._client import (
 )
 from ._errors import DivisionByZero
 
+__version__ = "1.0.0"
+
 __all__ = [
     "MODULE_NAME",
     "MODULE_VERSION",

@@ -19,6 +19,8 @@ from ._client import AsyncCart, AsyncShopClient, Cart, ShopClient, shop
 from ._errors import NotFound, OutOfStock, ShopError
 from ._types import Category, LineItem, Order, OrderStatus, Product
 
+__version__ = "1.2.0"
+
 __all__ = [
     "MODULE_NAME",
     "MODULE_VERSION",

@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from graftcode_runtime import ugm
+from graftcode_runtime._limits import MIN_MAX_MESSAGE_SIZE
 from graftcode_runtime.gateway import (
     DEFAULT_HTTP_PORT,
     DEFAULT_TCP_PORT,
@@ -149,8 +150,12 @@ def run(args: argparse.Namespace) -> int:
     if bool(args.tls_cert) != bool(args.tls_key):
         print("graftc serve: error: --tls-cert and --tls-key go together", file=sys.stderr)
         return 2
-    if args.max_message_size is not None and args.max_message_size < 1024:
-        print("graftc serve: error: --max-message-size must be at least 1024", file=sys.stderr)
+    if args.max_message_size is not None and args.max_message_size < MIN_MAX_MESSAGE_SIZE:
+        print(
+            f"graftc serve: error: --max-message-size must be at least {MIN_MAX_MESSAGE_SIZE}"
+            " (the handshake itself must fit)",
+            file=sys.stderr,
+        )
         return 2
     try:
         hosted = load_modules(args.modules, [Path(p) for p in args.path])

@@ -30,7 +30,9 @@ from wsproto.events import (
 )
 from wsproto.utilities import LocalProtocolError, RemoteProtocolError
 
-RECEIVE_SIZE = 256 * 1024
+# receive_some(256 KiB) costs ~20 us more per call here: a fresh mmap each time
+# (docs/performance.md)
+RECEIVE_SIZE = 64 * 1024
 SUBPROTOCOL = "hypertube.v1"  # offered by clients, accepted (never required) by the gateway
 
 

@@ -130,6 +130,9 @@ class ThreadedSession:
     def end(self, reason: str) -> None:
         """Close the connection: calls still running are abandoned (their answers dropped),
         its instances released. Safe from any thread, more than once."""
+        give_up = time.monotonic() + 1.0
+        while self._writing and time.monotonic() < give_up:
+            time.sleep(0.0005)  # another thread is still sending (a GOAWAY, say): let it finish
         with self.core:
             if self.ended:
                 return

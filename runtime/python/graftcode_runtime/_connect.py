@@ -47,10 +47,10 @@ def connect(
     limits = Limits(max_message_size=max_message_size) if max_message_size else Limits()
     transport: SyncTransport
     if ep.transport == "inmemory":
-        from ._inmemory import open_inmemory_transport
+        from ._inmemory import hosted_module, open_inmemory_transport
 
         transport = open_inmemory_transport(ep.module)
-        module = ep.module
+        module = hosted_module(ep.module).module.name  # the spec may be a file path
     else:
         sock = open_socket(
             ep.host,
@@ -111,10 +111,10 @@ async def connect_async(
     async with trio.open_nursery() as nursery:
         wire: Wire
         if ep.transport == "inmemory":
-            from ._inmemory import open_inmemory_wire
+            from ._inmemory import hosted_module, open_inmemory_wire
 
             wire = await open_inmemory_wire(ep.module, nursery)
-            module = ep.module
+            module = hosted_module(ep.module).module.name  # the spec may be a file path
         else:
             wire = await _open_wire(
                 ep, connect_timeout, ssl_context, server_hostname, origin, limits

@@ -5,6 +5,7 @@
     ws://host:port/path       one binary WebSocket message per protocol message
     wss://host:port/path      the same inside TLS
     inmemory:module           a gateway hosting `module` in this process; no socket
+    inmemory:/path/to/mod.py  the same for a file (or package directory), as `graftc serve` takes
 
 The port is required for tcp/tls (there is no registered port for Hypertube); ws and wss
 default to the gateway's WebSocket default port, 7471, because browsers users expect ws URLs
@@ -63,7 +64,9 @@ def _host(host: str) -> str:
 def parse_url(url: str) -> Endpoint:
     """Parse a gateway URL; raises InvalidURL with a message that names the problem."""
     if url.startswith("inmemory:"):
-        module = url[len("inmemory:") :].lstrip("/")
+        module = url[len("inmemory:") :]
+        if module.startswith("//"):  # inmemory://calculator reads like the other schemes
+            module = module[2:]
         if not module:
             raise InvalidURL(f"{url!r}: name the module to host, e.g. inmemory:calculator")
         return Endpoint("inmemory", module=module)

@@ -257,3 +257,14 @@ def test_syntax_errors_are_capped() -> None:
     assert len(found) == 51
     assert [d.line for d in found[:3]] == [2, 3, 4]
     assert found[-1].header() == "many.graft: error: too many syntax errors; stopped after 50"
+
+
+def test_check_refuses_a_lone_surrogate_in_a_model_built_in_code() -> None:
+    """The parser cannot produce one, but an exporter or generator can; UTF-8 cannot carry it."""
+    text = ugm.Primitive("str")
+    m = ugm.Module(
+        "m", "1.0.0", (ugm.Record("R", (ugm.Field("s", text, default=ugm.StrLit("a\ud800")),)),)
+    )
+    assert [d.message for d in idl.check(m)] == [
+        'default "a\\ud800" holds a lone UTF-16 surrogate, not a character'
+    ]

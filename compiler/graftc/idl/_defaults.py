@@ -114,6 +114,10 @@ def _short(v: ugm.Value) -> str:
 
 def _fit_string(v: ugm.StrLit, name: str, mismatch: Callable[[], Problem]) -> Problem | None:
     if name == "str":
+        if any(0xD800 <= ord(ch) <= 0xDFFF for ch in v.value):
+            # Only a model built in code can hold one (the parser refuses the escape); UTF-8
+            # cannot carry it, so the wire and every generated client would fail on it.
+            return v.span, f"default {_short(v)} holds a lone UTF-16 surrogate, not a character"
         return None
     if name == "decimal":
         try:

@@ -78,6 +78,14 @@ def unquote_str(token: str) -> str:
             code = int(digits, 16)
             if code > 0x10FFFF:
                 raise EscapeError(i + 1, f"'\\{nxt}{digits}' is not a Unicode code point")
+            if 0xD800 <= code <= 0xDFFF:
+                # A surrogate is half of a UTF-16 pair, not a character: UTF-8 (msgpack, JSON
+                # files, generated sources) cannot encode it, so it would fail far from here.
+                raise EscapeError(
+                    i + 1,
+                    f"'\\{nxt}{digits}' is a UTF-16 surrogate, not a character; "
+                    "write the character itself or '\\U' with its 8-digit code point",
+                )
             out.append(chr(code))
             i += 2 + width
         else:

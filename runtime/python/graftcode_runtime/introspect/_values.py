@@ -86,6 +86,11 @@ def _primitive(value: object, name: str) -> ugm.Value:
             )
         return ugm.FloatLit(float(value))
     if name == "str" and isinstance(value, str):
+        if any(0xD800 <= ord(ch) <= 0xDFFF for ch in value):
+            raise TypeProblem(
+                f"the default {value!r} holds a lone UTF-16 surrogate, which UTF-8 (and so the "
+                "wire) cannot carry; use the character it was meant to be"
+            )
         return ugm.StrLit(str(value))
     if name == "bytes" and isinstance(value, bytes):
         return ugm.BytesLit(bytes(value))

@@ -524,3 +524,28 @@ class Table:
     )
     assert method(result, result.module.decls[0].name, "fib").returns == P("int")
     assert method(result, "Table", "lookup").params == (ugm.Param("key", P("str")),)
+
+
+# ------------------------------------------------------------------------------ review fixes
+
+
+def test_problems_point_at_the_name_even_when_it_hides_in_the_keyword(
+    make_module: MakeModule,
+) -> None:
+    """`f` and `e` occur inside `def`, `s` and `c` inside `class`: the caret goes to the name."""
+    with pytest.raises(ExportError) as caught:
+        export(
+            make_module,
+            "__version__ = '1.0.0'\n"
+            "def e(): return 1\n"
+            "async def f(): return 1\n"
+            "def d() -> int:\n"
+            "    yield 1\n",
+        )
+    where = {p.member.rsplit(".", 1)[-1]: (p.line, p.column) for p in caught.value.problems}
+    assert (where["e"], where["f"], where["d"]) == ((2, 5), (3, 11), (4, 5))
+
+
+def test_a_default_with_a_lone_surrogate_is_refused(make_module: MakeModule) -> None:
+    found = problems(make_module, HEADER + 'def f(x: str = "\\ud800") -> str: return x\n')
+    assert len(found) == 1 and "lone UTF-16 surrogate" in found[0]

@@ -11,6 +11,7 @@ from __future__ import annotations
 import ast
 import inspect
 import itertools
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -227,5 +228,7 @@ def _name_column(info: _File, node: ast.ClassDef | FunctionNode) -> int:
     if not 0 < node.lineno <= len(info.lines):
         return node.col_offset + 1
     text = info.lines[node.lineno - 1]
-    found = text.find(node.name, node.col_offset)
-    return (found if found >= 0 else node.col_offset) + 1
+    # Match the keyword too: a bare search finds `f` of `def f` inside `def` itself.
+    keyword = r"class" if isinstance(node, ast.ClassDef) else r"(?:async\s+)?def"
+    found = re.compile(rf"{keyword}\s+({re.escape(node.name)})\b").search(text, node.col_offset)
+    return (found.start(1) if found else node.col_offset) + 1

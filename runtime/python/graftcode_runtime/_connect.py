@@ -10,6 +10,7 @@ import trio
 
 from ._errors import ConnectionLost
 from ._limits import Limits
+from ._malloc import keep_large_allocations
 from ._sync_client import Client
 from ._sync_transport import SocketTransport, SyncTransport, WebSocketTransport, open_socket
 from ._trio_client import AsyncClient
@@ -43,6 +44,7 @@ def connect(
 ) -> Client:
     """Open a blocking client. `module` picks one module on a gateway hosting several;
     `timeout` and `metadata` are defaults for every call (each call can override them)."""
+    keep_large_allocations()  # large messages without page faults per call (_malloc.py)
     ep = parse_url(url)
     limits = Limits(max_message_size=max_message_size) if max_message_size else Limits()
     transport: SyncTransport
@@ -106,6 +108,7 @@ async def connect_async(
 ) -> AsyncIterator[AsyncClient]:
     """`async with connect_async(url) as client:` (trio). The connection's reader task lives in
     the context; leaving it closes the connection and releases its remote instances."""
+    keep_large_allocations()  # large messages without page faults per call (_malloc.py)
     ep = parse_url(url)
     limits = Limits(max_message_size=max_message_size) if max_message_size else Limits()
     async with trio.open_nursery() as nursery:

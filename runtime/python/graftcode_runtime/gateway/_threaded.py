@@ -32,6 +32,7 @@ from typing import TYPE_CHECKING, Any, cast
 
 import trio
 
+from .._malloc import keep_large_allocations
 from ._threaded_session import Job, ThreadedSession
 from ._timers import TimerThread
 
@@ -52,6 +53,7 @@ def threaded_tcp_enabled() -> bool:
 
 class ThreadedEngine:
     def __init__(self, gateway: Gateway) -> None:
+        keep_large_allocations()  # large messages without page faults per call (_malloc.py)
         self.gateway = gateway
         self.timers = TimerThread()
         self._ep = select.epoll()

@@ -107,8 +107,10 @@ def ruff_and_black(project: Path) -> list[Checked]:
             project,
         ]
     )
+    # and ruff's own defaults, which is what a project without a ruff config gets
+    default = run([VENV_BIN / "ruff", "check", "--isolated", "--target-version", "py311", project])
     black = run([VENV_BIN / "black", "--check", "--quiet", "--target-version", "py311", project])
-    return [ruff, black]
+    return [ruff, default, black]
 
 
 # ------------------------------------------------------------------------------ virtualenvs

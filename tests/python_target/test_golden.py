@@ -22,8 +22,12 @@ def files(root: Path) -> dict[str, str]:
     return {
         str(p.relative_to(root)): p.read_text(encoding="utf-8")
         for p in sorted(root.rglob("*"))
-        if p.is_file() and "__pycache__" not in p.parts and ".egg-info" not in str(p)
+        if p.is_file() and not any(part in CACHES for part in p.parts) and ".egg-info" not in str(p)
     }
+
+
+# tools leave these behind when run inside generated_examples; they are not generated output
+CACHES = {"__pycache__", ".mypy_cache", ".ruff_cache", ".pytest_cache"}
 
 
 @pytest.mark.parametrize("example", ["calculator", "shop"])

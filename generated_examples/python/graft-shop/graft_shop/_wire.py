@@ -60,9 +60,8 @@ def as_bytes(w: object) -> bytes:
 
 
 def as_none(w: object) -> None:
-    if w is None:
-        return None
-    raise _bad("none", w)
+    if w is not None:
+        raise _bad("none", w)
 
 
 def as_decimal(w: object) -> decimal.Decimal:

@@ -114,7 +114,20 @@ def test_parse_errors_in_both_files_are_all_reported(
 def test_missing_file_is_an_input_error(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     (tmp_path / "new.graft").write_text(V1)
     code = main(["check", str(tmp_path / "gone.graft"), str(tmp_path / "new.graft")])
-    assert code == 1 and "no such file" in capsys.readouterr().err
+    assert code == 1
+    assert f"{tmp_path / 'gone.graft'}: error: No such file or directory" in capsys.readouterr().err
+
+
+def test_files_are_read_as_parse_reads_them(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A byte order mark is fine (parse accepts it, so must check); a bad byte has a position."""
+    (tmp_path / "bom.graft").write_bytes(b"\xef\xbb\xbf" + V1.encode())
+    (tmp_path / "bad.graft").write_bytes(V1.encode().replace(b"sku", b"sk\xff"))
+    assert main(["check", str(tmp_path / "bom.graft"), str(tmp_path / "bom.graft")]) == 0
+    assert main(["check", str(tmp_path / "bom.graft"), str(tmp_path / "bad.graft")]) == 1
+    err = capsys.readouterr().err
+    assert f"{tmp_path / 'bad.graft'}:4:19: error: not valid UTF-8 (byte 0xff)" in err
 
 
 def test_list_rules(capsys: pytest.CaptureFixture[str]) -> None:

@@ -91,4 +91,41 @@ def test_stdin(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[st
     assert capsys.readouterr().out == 'module m version "1.0.0";\n'
     Stdin.buffer = io.BytesIO(b'module m version "1.0.0"; // caf\xe9\n')
     assert main(["parse", "-"]) == 1
-    assert "<stdin>: error: not valid UTF-8 (byte 32)" in capsys.readouterr().err
+    assert "<stdin>:1:33: error: not valid UTF-8 (byte 0xe9)" in capsys.readouterr().err
+
+
+def test_a_directory_without_graft_files_is_an_error_not_a_silent_pass(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`graftc fmt --check api/` in CI must not pass because the path was wrong."""
+    (tmp_path / "empty").mkdir()
+    for command in (["parse"], ["fmt", "--check"], ["fmt"]):
+        assert main([*command, str(tmp_path / "empty")]) == 1
+        err = capsys.readouterr().err
+        assert f"{tmp_path / 'empty'}: error: is a directory with no .graft files in it" in err
+
+
+def test_hostile_bytes_are_positioned_diagnostics_never_tracebacks(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    cases = {
+        "binary.graft": (bytes(range(256)) * 4, "2:118: error: not valid UTF-8 (byte 0x80)"),
+        "latin1.graft": (b'module m version "1.0.0";\n\trecord \xe9 R;\n', "2:9: error: not"),
+        "bom.graft": (b"\xef\xbb\xbfmodule \xff;", "1:8: error: not valid UTF-8 (byte 0xff)"),
+        "cut.graft": (b"module \xe2\x82", "1:8: error: not valid UTF-8 (byte 0xe2)"),
+        "nul.graft": (b'module m version "1.0.0";\nrecord R { a: int\x00; }\n', "2:18: error:"),
+        "empty.graft": (b"", "1:1: error: unexpected end of file"),
+        # A form feed or U+2028 does not end a line: the line shown is the one with the error.
+        "ff.graft": (
+            b'module m version "1.0.0";\n// a\x0cb \xe2\x80\xa8 c\nrecord R { a: Nope; }\n',
+            "3:15: error: unknown type 'Nope'\n    record R { a: Nope; }\n",
+        ),
+    }
+    for name, (data, expected) in cases.items():
+        (tmp_path / name).write_bytes(data)
+        assert main(["parse", str(tmp_path / name)]) == 1
+        err = capsys.readouterr().err
+        assert f"{tmp_path / name}:{expected}" in err, err
+        assert "Traceback" not in err
+        # The shown line never carries control characters that would drive the terminal.
+        assert not any(ch < " " and ch not in "\n\t" for ch in err), repr(err)

@@ -47,6 +47,6 @@ def read_at_ref(path: Path, ref: str) -> tuple[str | None, str]:
     if shown.returncode != 0:
         return None, label
     try:
-        return shown.stdout.decode("utf-8"), label
+        return shown.stdout.decode("utf-8-sig"), label
     except UnicodeDecodeError as e:
         raise GitError(f"{label} is not UTF-8 text") from e

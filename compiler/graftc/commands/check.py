@@ -91,12 +91,11 @@ def _load(text: str, label: str) -> ugm.Module:
 
 
 def _read(path: str) -> str:
-    try:
-        return Path(path).read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise DiagnosticError([Diagnostic(path, 0, 0, "no such file")]) from None
-    except (OSError, UnicodeDecodeError) as e:
-        raise DiagnosticError([Diagnostic(path, 0, 0, f"cannot read: {e}")]) from e
+    """The file's text, read like `graftc parse` reads it (byte order mark, line:col of a bad
+    byte), so a file that parses is never refused here."""
+    from graftc.idl import read_source
+
+    return read_source(path)
 
 
 def run(args: argparse.Namespace) -> int:

@@ -33,16 +33,40 @@ def load(path: str | Path) -> ugm.Module:
 
 def read_source(path: str | Path) -> str:
     """A source file's text (`-` reads standard input); problems become diagnostics."""
+    name = "<stdin>" if str(path) == "-" else str(path)
     try:
         if str(path) == "-":
-            return sys.stdin.buffer.read().decode("utf-8-sig")
-        return Path(path).read_text(encoding="utf-8-sig")
-    except UnicodeDecodeError as e:
-        name = "<stdin>" if str(path) == "-" else str(path)
-        message = f"not valid UTF-8 (byte {e.start}): {e.reason}"
-        raise DiagnosticError([Diagnostic(name, 0, 0, message)]) from None
+            data = sys.stdin.buffer.read()
+        elif Path(path).is_dir():
+            raise DiagnosticError([Diagnostic(name, 0, 0, _directory_problem(Path(path)))])
+        else:
+            data = Path(path).read_bytes()
     except OSError as e:
-        raise DiagnosticError([Diagnostic(str(path), 0, 0, e.strerror or str(e))]) from None
+        raise DiagnosticError([Diagnostic(name, 0, 0, e.strerror or str(e))]) from None
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as e:
+        raise DiagnosticError([_undecodable(name, data, e)]) from None
+
+
+def _directory_problem(path: Path) -> str:
+    if any(True for _ in path.rglob("*.graft")):
+        return "is a directory, not a .graft file"
+    return "is a directory with no .graft files in it"
+
+
+def _undecodable(name: str, data: bytes, e: UnicodeDecodeError) -> Diagnostic:
+    """Where the first bad byte is, as line:column, with its line shown (bad bytes as U+FFFD)."""
+    # utf-8-sig counts from after the byte order mark, which is no column of the text.
+    data = data.removeprefix(b"\xef\xbb\xbf")
+    start = e.start
+    line_start = data.rfind(b"\n", 0, start) + 1
+    line_end = data.find(b"\n", start)
+    raw = data[line_start : len(data) if line_end < 0 else line_end]
+    column = len(data[line_start:start].decode("utf-8", "replace")) + 1
+    shown = raw.decode("utf-8", "replace").removesuffix("\r")
+    message = f"not valid UTF-8 (byte 0x{data[start]:02x}): {e.reason}; .graft files are UTF-8"
+    return Diagnostic(name, data.count(b"\n", 0, start) + 1, column, message, source_line=shown)
 
 
 def source_files(paths: Iterable[str]) -> list[str]:
@@ -52,10 +76,13 @@ def source_files(paths: Iterable[str]) -> list[str]:
     for path in paths:
         p = Path(path)
         if path != "-" and p.is_dir():
+            before = len(out)
             for found in sorted(p.rglob("*.graft")):
                 parts = found.relative_to(p).parts[:-1]
                 if not any(part.startswith(".") or part == "node_modules" for part in parts):
                     out.append(str(found))
+            if len(out) == before:
+                out.append(path)  # read_source reports it: silence would pass an empty check
         else:
             out.append(path)
     return out

@@ -31,7 +31,11 @@ class Diagnostic:
     def render(self) -> str:
         out = [self.header()]
         if self.source_line is not None and self.line > 0:
-            text = self.source_line.rstrip("\n").expandtabs(1)
+            # Control characters would shift the caret or drive the terminal (escape codes).
+            text = "".join(
+                ch if ch.isprintable() else "\ufffd"
+                for ch in self.source_line.rstrip("\n").expandtabs(1)
+            )
             out.append(f"    {text}")
             width = 1
             if self.end_column is not None and self.end_column > self.column:
@@ -60,9 +64,11 @@ def at(
     """A Diagnostic pointing into `text` (the file's contents), with its source line filled in."""
     source_line = None
     if text is not None and line > 0:
-        lines = text.splitlines()
+        # Lines end at "\n" only, as the lexers and Python count them: splitlines() would also
+        # split at form feeds and U+2028 and show the wrong line.
+        lines = text.split("\n")
         if line <= len(lines):
-            source_line = lines[line - 1]
+            source_line = lines[line - 1].removesuffix("\r")
     return Diagnostic(file, line, column, message, severity, source_line, end_column)
 
 

@@ -12,8 +12,9 @@ import tarfile
 import zipfile
 from pathlib import Path
 
+import pytest
 from graftc.devserver.ledger import BuildLedger, fingerprint
-from graftc.devserver.runtime_artifacts import runtime_wheel
+from graftc.devserver.runtime_artifacts import RuntimeUnavailable, runtime_tarball, runtime_wheel
 from graftc.devserver.tarball import build_tarball, directory_files, with_package_json
 from graftc.devserver.wheel import WheelMetadata, build_wheel, wheel_from_project
 from graftcode_runtime import ugm
@@ -92,6 +93,22 @@ def test_runtime_wheel_carries_the_installed_runtime() -> None:
     assert "Requires-Dist: msgpack" in meta
 
 
+@pytest.mark.node
+def test_runtime_tarball_is_built_and_has_no_build_scripts() -> None:
+    try:
+        t = runtime_tarball()
+    except RuntimeUnavailable as e:
+        pytest.skip(f"TypeScript runtime not built: {e}")
+    with tarfile.open(fileobj=io.BytesIO(gzip.decompress(t.data))) as tar:
+        names = tar.getnames()
+        f = tar.extractfile("package/package.json")
+        assert f is not None
+        doc = json.loads(f.read())
+    assert "package/dist/node.js" in names and "package/dist/node.d.ts" in names
+    assert doc["name"] == "graftcode-runtime" and "ws" in doc["dependencies"]
+    assert "scripts" not in doc and "devDependencies" not in doc
+
+
 def test_tarball_layout_and_package_json_rewrite(tmp_path: Path) -> None:
     (tmp_path / "dist").mkdir()
     (tmp_path / "dist" / "index.js").write_text("export {};\n")
@@ -105,6 +122,8 @@ def test_tarball_layout_and_package_json_rewrite(tmp_path: Path) -> None:
                 "version": "1.0.0",
                 "files": ["dist"],
                 "dependencies": {"graftcode-runtime": "^0.1.0", "other": "1"},
+                "scripts": {"prepare": "tsc -p tsconfig.json"},
+                "devDependencies": {"typescript": "^7.0.2"},
             }
         )
     )
@@ -122,6 +141,8 @@ def test_tarball_layout_and_package_json_rewrite(tmp_path: Path) -> None:
         doc = json.loads(f.read())
     assert doc["version"] == "1.0.0-build.1"
     assert doc["dependencies"] == {"graftcode-runtime": "http://h/rt.tgz", "other": "1"}
+    # never built by npm as a tarball dependency; a `prepare` script only draws npm warnings
+    assert "scripts" not in doc and "devDependencies" not in doc
     assert t.integrity.startswith("sha512-") and len(t.sha1) == 40
     assert build_tarball(t.filename, files).data == t.data  # reproducible
 

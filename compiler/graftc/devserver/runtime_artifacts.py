@@ -17,7 +17,7 @@ from pathlib import Path
 import graftcode_runtime
 
 import graftc
-from graftc.devserver.tarball import Tarball, build_tarball, directory_files
+from graftc.devserver.tarball import Tarball, build_tarball, directory_files, with_package_json
 from graftc.devserver.wheel import Wheel, WheelMetadata, build_wheel, package_files
 
 RUNTIME_DISTRIBUTION = "graftcode-runtime"
@@ -94,7 +94,7 @@ def runtime_tarball() -> Tarball:
     _, doc = _runtime_manifest()
     files_field = doc.get("files")
     files = directory_files(root, files_field if isinstance(files_field, list) else None)
-    return build_tarball(f"{RUNTIME_NPM}-{doc['version']}.tgz", files)
+    return build_tarball(f"{RUNTIME_NPM}-{doc['version']}.tgz", with_package_json(files, {}))
 
 
 def find_tsc() -> Path | None:

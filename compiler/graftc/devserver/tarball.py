@@ -69,14 +69,22 @@ def directory_files(root: Path, include: Iterable[str] | None = None) -> list[tu
     return out
 
 
+# Keys only the package's own build uses. A tarball dependency is never built by npm (dist/ is
+# already inside), and npm 11 warns about every dependency that declares a `prepare` script.
+BUILD_ONLY_KEYS = ("scripts", "devDependencies")
+
+
 def with_package_json(
     files: list[tuple[str, bytes]], update: dict[str, Any]
 ) -> list[tuple[str, bytes]]:
-    """`files` with package.json's top-level keys updated (dependency rewrites, version)."""
+    """`files` with package.json's top-level keys updated (dependency rewrites, version) and its
+    build-only keys dropped."""
     out: list[tuple[str, bytes]] = []
     for name, data in files:
         if name == "package.json":
             doc = json.loads(data)
+            for key in BUILD_ONLY_KEYS:
+                doc.pop(key, None)
             for key, value in update.items():
                 if isinstance(value, dict) and isinstance(doc.get(key), dict):
                     doc[key] = {**doc[key], **value}

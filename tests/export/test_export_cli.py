@@ -148,3 +148,23 @@ def test_check_mode(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     code, _, err = run(["exportfix.calculator", "-o", str(target), "--check"], capsys)
     assert code == 1 and "out of date" in err
     assert run(["exportfix.calculator", "--check"], capsys)[0] == 2
+
+
+def test_a_surface_the_idl_refuses_is_an_error_not_a_file_parse_rejects(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Records needing each other through required fields: each member exports fine alone."""
+    source = tmp_path / "cycle_mod.py"
+    source.write_text(
+        "from __future__ import annotations\n"
+        "from dataclasses import dataclass\n"
+        "__version__ = '1.0.0'\n"
+        "@dataclass\nclass A:\n    b: B\n"
+        "@dataclass\nclass B:\n    a: A\n"
+        "def f(a: A) -> None: ...\n",
+        encoding="utf-8",
+    )
+    code, out, err = run([str(source)], capsys)
+    assert code == 1 and out == ""
+    assert "cycle_mod: the exported IDL would be invalid: records contain each other" in err
+    assert "(A -> B -> A)" in err

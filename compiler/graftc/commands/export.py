@@ -104,6 +104,7 @@ def run(args: argparse.Namespace) -> int:
         raise DiagnosticError([diagnostic(p, "error") for p in e.problems]) from None
     if result.warnings:
         print(render_all(diagnostic(w, "warning") for w in result.warnings), file=sys.stderr)
+    _check_model(result.module, getattr(module, "__file__", None) or args.module)
     text = _render(result.module, args.format)
     if args.check:
         return _check(args.output, text)
@@ -112,6 +113,25 @@ def run(args: argparse.Namespace) -> int:
     else:
         sys.stdout.write(text)
     return 0
+
+
+def _check_model(module: ugm.Module, source: str) -> None:
+    """The IDL's own checks, so export never prints a file that `graftc parse` refuses: some
+    rules span declarations (records that need each other through required fields) and no
+    single member's export can see them."""
+    from graftc.idl import check
+
+    problems = check(module)
+    if problems:
+        file = _shown_path(source)
+        raise DiagnosticError(
+            [
+                Diagnostic(
+                    file, 0, 0, f"{module.name}: the exported IDL would be invalid: {d.message}"
+                )
+                for d in problems
+            ]
+        )
 
 
 def _render(module: ugm.Module, fmt: str) -> str:

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 from graftc.devserver import DevServer, PackageStore
+from graftc.devserver import store as store_module
 from graftc.diagnostics import Diagnostic, DiagnosticError
 from graftcode_runtime import ugm
 
@@ -142,6 +143,17 @@ def test_a_restart_with_the_same_surface_uses_the_disk_cache(
     first = get(make_server(calculator()), path).body
     second = get(make_server(calculator()), path).body
     assert first == second and len(fake.runs) == 1
+
+
+def test_a_changed_generator_does_not_reuse_the_disk_cache(
+    make_server, fake: FakeGenerator, monkeypatch: pytest.MonkeyPatch
+) -> None:  # type: ignore[no-untyped-def]
+    path = "/pypi/files/graft_calculator-1.0.0-py3-none-any.whl"
+    get(make_server(calculator()), path)
+    # graftc edited (same version number), gateway restarted: its packages are built again
+    monkeypatch.setattr(store_module, "generator_digest", lambda: "edited")
+    get(make_server(calculator()), path)
+    assert len(fake.runs) == 2
 
 
 def test_a_changed_surface_under_the_same_version_gets_a_build_number(make_server) -> None:  # type: ignore[no-untyped-def]

@@ -9,6 +9,7 @@ build once; requests for other keys do not wait on it.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import hashlib
 import io
 import json
@@ -25,6 +26,7 @@ from typing import Any, Literal, TypeVar
 from graftcode_runtime import ugm
 
 from graftc import __version__ as graftc_version
+from graftc import targets as graftc_targets
 from graftc.devserver import naming
 from graftc.devserver.ledger import BuildLedger, fingerprint
 from graftc.devserver.runtime_artifacts import (
@@ -38,6 +40,21 @@ from graftc.devserver.wheel import Wheel, WheelError, wheel_from_project
 from graftc.diagnostics import DiagnosticError
 
 Target = Literal["python", "typescript"]
+
+
+@functools.cache
+def generator_digest() -> str:
+    """A hash of the code generators' sources and templates. Part of every disk-cache key: the
+    graftc version alone stays the same while graftc itself is edited, and a restarted gateway
+    must not serve packages an older generator wrote."""
+    h = hashlib.sha256()
+    root = Path(graftc_targets.__file__).parent
+    for path in sorted(root.rglob("*")):
+        if path.is_file() and path.suffix in (".py", ".j2"):
+            h.update(path.relative_to(root).as_posix().encode() + b"\0" + path.read_bytes())
+    return h.hexdigest()[:16]
+
+
 Generator = Callable[[Target, ugm.Module, Path, str | None], None]
 T = TypeVar("T")
 
@@ -195,7 +212,8 @@ class PackageStore:
         if self._cache_dir is None:
             return None
         digest = hashlib.sha256(
-            f"{graftc_version}\0{target}\0{version}\0{default_url}\0{fingerprint(m)}".encode()
+            f"{graftc_version}\0{generator_digest()}\0{target}\0{version}\0{default_url}\0"
+            f"{fingerprint(m)}".encode()
         ).hexdigest()[:20]
         return self._cache_dir / target / f"{m.name}-{version}-{digest}"
 

@@ -88,6 +88,16 @@ def test_cli_rewrites_in_place_then_check_passes(tmp_path: Path) -> None:
     assert main(["fmt", "--check", str(f)]) == 0
 
 
+def test_cli_rewrites_the_target_of_a_symlink_and_keeps_the_link(tmp_path: Path) -> None:
+    real = tmp_path / "real.graft"
+    real.write_text('module m   version "1.0.0";\n', encoding="utf-8")
+    link = tmp_path / "link.graft"
+    link.symlink_to(real.name)
+    assert main(["fmt", str(link)]) == 0
+    assert link.is_symlink()
+    assert real.read_text(encoding="utf-8") == 'module m version "1.0.0";\n'
+
+
 def test_cli_fmt_errors_leave_file_alone(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

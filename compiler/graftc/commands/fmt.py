@@ -84,6 +84,8 @@ def _report(text: str, formatted: str, path: str) -> int:
 
 def _write(path: Path, text: str) -> None:
     """Replace the file atomically, so an interrupted fmt never leaves half a file."""
+    # Through a symlink, rewrite its target: replacing the link would fork the two copies.
+    path = Path(os.path.realpath(path))
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
     try:
         with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as f:

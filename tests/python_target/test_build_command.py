@@ -59,3 +59,13 @@ def test_bad_input_exits_1_with_positioned_diagnostics(
     assert main(["build", edge, "-o", str(tmp_path / "o"), "--option", "style=x"]) == 1
     assert "--option: error: the python target has no style" in capsys.readouterr().err
     assert main(["build", edge, "--option", "novalue"]) == 2
+
+
+@pytest.mark.parametrize("name", ["foo-bar", "class", "2x"])
+def test_package_name_must_be_importable(
+    name: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    edge = str(FIXTURES / "edge.graft")
+    assert main(["build", edge, "-o", str(tmp_path / "o"), "--package-name", name]) == 1
+    assert f"error: --package-name {name!r} is not a Python identifier" in capsys.readouterr().err
+    assert not (tmp_path / "o").exists()

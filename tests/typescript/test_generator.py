@@ -113,3 +113,19 @@ def test_shadowing_a_global_the_code_uses_is_refused_but_error_is_fine(tmp_path:
     with pytest.raises(DiagnosticError) as e:
         _model('module m version "1.0.0";\nrecord Map {\n    a: int;\n}\n', tmp_path)
     assert "standard library" in e.value.diagnostics[0].message
+
+
+@pytest.mark.parametrize("name", ["Bad Name", "UPPER", ".hidden", "_x", "a" * 215])
+def test_package_name_must_be_an_npm_name(name: str, tmp_path: Path) -> None:
+    path = tmp_path / "m.graft"
+    path.write_text('module mod version "2.0.0";\nservice mod {\n    fn ping();\n}\n')
+    with pytest.raises(DiagnosticError, match="is not an npm package name"):
+        TARGET.model(idl.load(str(path)), targets.TargetOptions(package_name=name))
+
+
+@pytest.mark.parametrize("name", ["shop-client", "@acme/shop", "a.b_c~d"])
+def test_scoped_and_plain_npm_names_are_accepted(name: str, tmp_path: Path) -> None:
+    path = tmp_path / "m.graft"
+    path.write_text('module mod version "2.0.0";\nservice mod {\n    fn ping();\n}\n')
+    model = TARGET.model(idl.load(str(path)), targets.TargetOptions(package_name=name))
+    assert f'"name": "{name}"' in render(model)["package.json"]

@@ -8,6 +8,7 @@ escaping, a record holding a class instance, ...) becomes diagnostics with posit
 from __future__ import annotations
 
 import datetime as dt
+import keyword
 import re
 import uuid
 from collections.abc import Sequence
@@ -111,7 +112,10 @@ class Lowerer:
         except VersionError as e:
             self.package_version = mod.version
             self.error(mod, str(e))
-        if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", self.import_name):
+        if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", self.import_name) or keyword.iskeyword(
+            self.import_name
+        ):
+            # a keyword is a valid directory name, but `import class` is a syntax error
             self.error(mod, f"--package-name {self.import_name!r} is not a Python identifier")
         self._name_declarations()
         enums = tuple(self.enum(d) for d in mod.enums)

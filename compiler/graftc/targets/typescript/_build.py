@@ -494,6 +494,8 @@ def _bases_first(errors: tuple[ugm.Error, ...]) -> list[ugm.Error]:
 
 
 _VERSION_RE = re.compile(r"^\d+\.\d+\.\d+(?:[-+][0-9A-Za-z.+-]*)?$")
+# what npm publishes and installs (validate-npm-package-name's rules for new packages)
+_NPM_NAME_RE = re.compile(r"(?=.{1,214}$)(?:@[a-z0-9~-][a-z0-9._~-]*/)?[a-z0-9~-][a-z0-9._~-]*")
 
 
 def build_model(
@@ -510,6 +512,12 @@ def build_model(
     version = module.version if _VERSION_RE.match(module.version) else "0.0.0"
     if version != module.version:
         b.error(module, f"the version {module.version!r} is not a semantic version npm accepts")
+    if package is not None and not _NPM_NAME_RE.fullmatch(package):
+        b.error(
+            module,
+            f"--package-name {package!r} is not an npm package name "
+            "(lower case letters, digits, '-', '.', '_', optionally '@scope/'; at most 214)",
+        )
     result = TsModule(
         module=module.name,
         version=version,

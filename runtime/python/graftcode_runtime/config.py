@@ -405,21 +405,22 @@ _ENV_TLS = {"TLS_CA": "ca_file", "TLS_CERT": "cert_file", "TLS_KEY": "key_file"}
 
 
 def _env_level(env: Mapping[str, str], prefix: str) -> Settings:
-    raw: dict[str, object] = {}
+    # each value is checked under its own variable's name, so an error names what to fix
+    out: dict[str, Any] = {}
     for suffix, key in _ENV_KEYS.items():
         if prefix == "GRAFT_" and key in ("url", "inmemory_module"):
             continue  # a URL is always per module; one global URL would send every graft there
         value = env.get(prefix + suffix)
         if value:
-            raw[key] = value
+            out[key] = _coerce_one(key, value, f"${prefix}{suffix}", None)
     tls: dict[str, object] = {
         key: env[prefix + suffix] for suffix, key in _ENV_TLS.items() if env.get(prefix + suffix)
     }
     if env.get(prefix + "TLS_VERIFY"):
         tls["verify"] = env[prefix + "TLS_VERIFY"]
     if tls:
-        raw["tls"] = tls
-    return _coerce(raw, f"${prefix}*")
+        out["tls"] = _coerce_one("tls", tls, f"${prefix}TLS_*", None)
+    return Settings(**out)
 
 
 def _file_levels(

@@ -3,10 +3,13 @@ the page's URL and the install commands a new user copies."""
 
 from __future__ import annotations
 
+import socket
+import sys
 import threading
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Sequence
 from pathlib import Path
 
 from graftcode_runtime.gateway import DEFAULT_HTTP_PORT, DEFAULT_TCP_PORT, DEFAULT_WS_PORT
@@ -31,10 +34,37 @@ def _announce(http: str, stop: threading.Event) -> None:
         return
 
 
-def serve_examples(examples: Path, host: str = "127.0.0.1") -> int:
+def _ports_in_use(host: str, ports: Sequence[int]) -> list[int]:
+    busy = []
+    for port in ports:
+        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+            s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as the gateway binds
+            try:
+                s.bind((host, port))
+            except OSError:
+                busy.append(port)
+    return busy
+
+
+def serve_examples(
+    examples: Path,
+    host: str = "127.0.0.1",
+    ports: tuple[int, int, int] = (DEFAULT_TCP_PORT, DEFAULT_WS_PORT, DEFAULT_HTTP_PORT),
+) -> int:
     from graftc.cli import main as graftc_main
 
-    http = f"http://{host}:{DEFAULT_HTTP_PORT}"
+    # Checked first: with a port taken (often by an earlier `graftc serve`), the announcement
+    # below would print the other gateway's Vision URL and packages as if they were ours.
+    busy = _ports_in_use(host, ports)
+    if busy:
+        print(
+            f"graftc demo: port {', '.join(map(str, busy))} on {host} is in use (another "
+            "`graftc serve`?); stop it, then run `make demo DEMO_ARGS=--serve` again",
+            file=sys.stderr,
+        )
+        return 1
+    tcp_port, ws_port, http_port = ports
+    http = f"http://{host}:{http_port}"
     stop = threading.Event()
     threading.Thread(target=_announce, args=(http, stop), daemon=True).start()
     try:
@@ -44,11 +74,11 @@ def serve_examples(examples: Path, host: str = "127.0.0.1") -> int:
                 str(examples / "calculator.py"),
                 str(examples / "shop.py"),
                 "--tcp",
-                f"{host}:{DEFAULT_TCP_PORT}",
+                f"{host}:{tcp_port}",
                 "--ws",
-                f"{host}:{DEFAULT_WS_PORT}",
+                f"{host}:{ws_port}",
                 "--http",
-                f"{host}:{DEFAULT_HTTP_PORT}",
+                f"{host}:{http_port}",
             ]
         )
     finally:

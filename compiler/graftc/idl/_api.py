@@ -10,7 +10,7 @@ from pathlib import Path
 from graftcode_runtime import ugm
 from lark import Token
 
-from graftc.diagnostics import Diagnostic, DiagnosticError, at, sort_key
+from graftc.diagnostics import Diagnostic, DiagnosticError, Severity, at, sort_key
 from graftc.idl import _parser
 from graftc.idl._check import check_module
 from graftc.idl._layout import Layout, build_layout
@@ -126,10 +126,10 @@ def _parse(text: str, file: str, keep_comments: bool) -> tuple[ugm.Module, Layou
         raise DiagnosticError(
             [at(file, text, line, col, msg, end_column=end) for line, col, end, msg in syntax]
         )
-    problems = [
-        at(file, text, s.line, s.column, msg, end_column=_end(s)) for s, msg in positions.problems
-    ]
-    problems += [_with_source(d, text) for d in check_module(module, positions)]
+    # Split once: a file with thousands of errors must not split the text for each of them.
+    lines = text.split("\n")
+    problems = [_at(file, lines, s.line, s.column, msg, _end(s)) for s, msg in positions.problems]
+    problems += [_with_source(d, lines) for d in check_module(module, positions)]
     if problems:
         raise DiagnosticError(sorted(set(problems), key=sort_key))
     layout = build_layout(module, positions.extents, comments, text) if keep_comments else None
@@ -140,7 +140,21 @@ def _end(s: ugm.Span) -> int | None:
     return s.end_column if s.end_line == s.line else None
 
 
-def _with_source(d: Diagnostic, text: str) -> Diagnostic:
+def _with_source(d: Diagnostic, lines: list[str]) -> Diagnostic:
     if d.source_line is not None or d.line <= 0:
         return d
-    return at(d.file, text, d.line, d.column, d.message, d.severity, d.end_column)
+    return _at(d.file, lines, d.line, d.column, d.message, d.end_column, d.severity)
+
+
+def _at(
+    file: str,
+    lines: list[str],
+    line: int,
+    column: int,
+    message: str,
+    end_column: int | None,
+    severity: Severity = "error",
+) -> Diagnostic:
+    """`diagnostics.at` for a text already split at "\n"."""
+    source = lines[line - 1].removesuffix("\r") if 0 < line <= len(lines) else None
+    return Diagnostic(file, line, column, message, severity, source, end_column)

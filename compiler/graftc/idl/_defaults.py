@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime
 import decimal
 import math
+import re
 import uuid
 from collections.abc import Callable, Mapping
 
@@ -18,6 +19,8 @@ from graftc.idl._literals import INT64_MAX, INT64_MIN, quote_str
 from graftc.idl._printer import type_text, value_text
 
 Problem = tuple[ugm.Span | None, str]
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
 
 _ISO_PARSERS: dict[str, Callable[[str], object]] = {
     "date": datetime.date.fromisoformat,
@@ -114,7 +117,7 @@ def _short(v: ugm.Value) -> str:
 
 def _fit_string(v: ugm.StrLit, name: str, mismatch: Callable[[], Problem]) -> Problem | None:
     if name == "str":
-        if any(0xD800 <= ord(ch) <= 0xDFFF for ch in v.value):
+        if _SURROGATE.search(v.value):
             # Only a model built in code can hold one (the parser refuses the escape); UTF-8
             # cannot carry it, so the wire and every generated client would fail on it.
             return v.span, f"default {_short(v)} holds a lone UTF-16 surrogate, not a character"

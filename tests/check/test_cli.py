@@ -271,3 +271,31 @@ def test_against_with_several_files(repo: Path, capsys: pytest.CaptureFixture[st
     assert main(["check", *files, "--against", "v1"]) == 0
     out = capsys.readouterr().out
     assert "1.0.0 -> 1.1.0 respects it" in out and "the module is new" in out
+
+
+def test_json_models_are_user_input_checked_like_idl(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Any JSON shape is an error with the file's name (never an internal error), and a model
+    that would not pass `graftc parse` is refused before it is compared."""
+    (tmp_path / "new.graft").write_text(V1)
+    new = str(tmp_path / "new.graft")
+    cases = {
+        "null.json": "null",
+        "list.json": "[1, 2]",
+        "deep.json": "[" * 100_000 + "]" * 100_000,
+        "other.json": '{"a": 1}',
+    }
+    for name, text in cases.items():
+        (tmp_path / name).write_text(text)
+        assert main(["check", str(tmp_path / name), new]) == 1
+        err = capsys.readouterr().err
+        assert f"{tmp_path / name}: error: not a UGM JSON document" in err, err
+    from graftc import idl
+    from graftcode_runtime import ugm
+
+    bad = ugm.to_json(idl.parse(V1.replace('"1.0.0"', '"1.1.0"')), spans=False)
+    bad["module"]["decls"][0]["methods"][0]["returns"] = {"node": "Named", "name": "Missing"}
+    (tmp_path / "bad.json").write_text(json.dumps(bad))
+    assert main(["check", str(tmp_path / "bad.json"), new]) == 1
+    assert f"{tmp_path / 'bad.json'}: error: unknown type 'Missing'" in capsys.readouterr().err

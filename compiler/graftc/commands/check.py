@@ -80,14 +80,25 @@ def _usage(message: str) -> int:
 
 def _load(text: str, label: str) -> ugm.Module:
     """Parse `.graft` text (or the UGM's JSON form, for files ending in .json)."""
-    if label.endswith(".json"):
-        try:
-            return ugm.loads(text)
-        except (ValueError, KeyError, TypeError) as e:
-            raise DiagnosticError([Diagnostic(label, 0, 0, f"not a UGM JSON document: {e}")]) from e
-    from graftc.idl import parse  # imported late: lark is only needed when there is IDL to read
+    from graftc.idl import check, parse  # imported late: lark is only needed for IDL
 
-    return parse(text, label)
+    if not label.endswith(".json"):
+        return parse(text, label)
+    try:
+        module = ugm.loads(text)
+    # The document is user input: any shape of it (null, a list, nesting deeper than the
+    # decoder's recursion) is a "not a UGM document" error, never a crash.
+    except (ValueError, KeyError, TypeError, AttributeError, RecursionError) as e:
+        raise DiagnosticError([Diagnostic(label, 0, 0, f"not a UGM JSON document: {e}")]) from None
+    # A .graft file is checked as it is parsed; a JSON model must pass the same checks, or
+    # the comparison would reason about types that do not exist.
+    problems = [
+        Diagnostic(label, 0, 0, d.message) if d.line <= 0 or d.file.startswith("<") else d
+        for d in check(module)
+    ]
+    if problems:
+        raise DiagnosticError(problems)
+    return module
 
 
 def _read(path: str) -> str:

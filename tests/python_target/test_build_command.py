@@ -69,3 +69,23 @@ def test_package_name_must_be_importable(
     assert main(["build", edge, "-o", str(tmp_path / "o"), "--package-name", name]) == 1
     assert f"error: --package-name {name!r} is not a Python identifier" in capsys.readouterr().err
     assert not (tmp_path / "o").exists()
+
+
+@pytest.mark.parametrize(
+    ("manifest", "target"), [("pyproject.toml", "python"), ("package.json", "typescript")]
+)
+def test_a_project_graftc_did_not_write_is_not_overwritten(
+    manifest: str, target: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    mine = tmp_path / manifest
+    mine.write_text('{"name": "my-app"}\n' if manifest == "package.json" else "[project]\n")
+    graft = tmp_path.parent / f"{tmp_path.name}-ping.graft"
+    graft.write_text('module ping version "1.0.0";\nservice ping {\n    fn ping() -> str;\n}\n')
+    args = ["build", str(graft), "--target", target, "-o", str(tmp_path)]
+    assert main(args) == 1
+    assert f"{mine}: error: not written by graftc; refusing to overwrite it" in (
+        capsys.readouterr().err
+    )
+    assert mine.read_text().startswith(("{", "[project]"))  # untouched
+    assert main([*args, "--force"]) == 0
+    assert main(args) == 0  # graftc's own output is rewritten freely

@@ -168,3 +168,27 @@ def test_a_surface_the_idl_refuses_is_an_error_not_a_file_parse_rejects(
     assert code == 1 and out == ""
     assert "cycle_mod: the exported IDL would be invalid: records contain each other" in err
     assert "(A -> B -> A)" in err
+
+
+def test_what_the_module_prints_at_import_goes_to_stderr(tmp_path: Path) -> None:
+    """`graftc export mod > api.graft` must hold only IDL, even if the module greets on import
+    through print() or straight through file descriptor 1."""
+    import subprocess
+    import sys
+
+    (tmp_path / "noisy_mod.py").write_text(
+        "import os\n__version__ = '1.0.0'\nprint('hello')\nos.write(1, b'raw\\n')\n"
+        "def f() -> int: return 1\n",
+        encoding="utf-8",
+    )
+    done = subprocess.run(
+        [sys.executable, "-m", "graftc.cli", "export", "noisy_mod"],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        check=True,
+        timeout=120,
+    )
+    assert done.stdout.startswith('module noisy_mod version "1.0.0";\n')
+    assert "hello" not in done.stdout and "raw" not in done.stdout
+    assert "hello" in done.stderr and "raw" in done.stderr

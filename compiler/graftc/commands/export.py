@@ -7,8 +7,10 @@ time); this command loads the module, turns export problems into diagnostics, an
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -91,15 +93,16 @@ def register(sub: Any) -> None:
 
 def run(args: argparse.Namespace) -> int:
     try:
-        # Like `python -m`, the working directory is importable, after any --path.
-        module = load_module(args.module, [*args.path, os.getcwd()])
-        result = export_module(
-            module,
-            version=args.module_version,
-            types=args.types,
-            methods=args.methods,
-            skip_unsupported=args.skip_unsupported,
-        )
+        with _stdout_to_stderr():
+            # Like `python -m`, the working directory is importable, after any --path.
+            module = load_module(args.module, [*args.path, os.getcwd()])
+            result = export_module(
+                module,
+                version=args.module_version,
+                types=args.types,
+                methods=args.methods,
+                skip_unsupported=args.skip_unsupported,
+            )
     except ExportError as e:
         raise DiagnosticError([diagnostic(p, "error") for p in e.problems]) from None
     if result.warnings:
@@ -113,6 +116,28 @@ def run(args: argparse.Namespace) -> int:
     else:
         sys.stdout.write(text)
     return 0
+
+
+@contextlib.contextmanager
+def _stdout_to_stderr() -> Iterator[None]:
+    """While the user's module is imported, what it prints goes to stderr: stdout carries the
+    IDL (`graftc export mod > api.graft`), which a greeting at import would corrupt. Both the
+    Python stream and file descriptor 1 (C extensions, os.write) are redirected."""
+    sys.stdout.flush()
+    try:
+        saved = os.dup(1)
+    except OSError:  # no file descriptor 1 (embedded, closed): the Python stream still moves
+        saved = -1
+    if saved >= 0:
+        os.dup2(2, 1)
+    try:
+        with contextlib.redirect_stdout(sys.stderr):
+            yield
+    finally:
+        sys.stderr.flush()
+        if saved >= 0:
+            os.dup2(saved, 1)
+            os.close(saved)
 
 
 def _check_model(module: ugm.Module, source: str) -> None:

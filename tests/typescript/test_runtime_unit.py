@@ -23,3 +23,15 @@ def test_node_unit_tests(runtime: Path) -> None:
         timeout=120,
     )
     assert proc.returncode == 0, proc.stdout[-6000:] + proc.stderr[-2000:]
+
+
+def test_runtime_sources_are_prettier_formatted(runtime: Path) -> None:
+    prettier = tsharness.ROOT / "runtime" / "typescript" / "node_modules" / ".bin" / "prettier"
+    proc = subprocess.run(
+        [str(prettier), "--check", "src"],  # options from runtime/typescript/.prettierrc.json
+        cwd=tsharness.ROOT / "runtime" / "typescript",
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert proc.returncode == 0, proc.stdout + proc.stderr

@@ -8,7 +8,13 @@
 import { DEFAULTS, resolveOptions, type ClientOptions, type ResolvedOptions } from "./config.js";
 import { Connection, type CallSpec, type InvokeOptions } from "./connection.js";
 import { parseEndpoint } from "./endpoint.js";
-import { ConnectionLost, GraftError, RemoteError, StatusCode, type RemoteErrorInfo } from "./errors.js";
+import {
+  ConnectionLost,
+  GraftError,
+  RemoteError,
+  StatusCode,
+  type RemoteErrorInfo,
+} from "./errors.js";
 import { DEFAULT_DECODE_LIMITS } from "./msgpack.js";
 import { encodeInstanceRef, InstanceRef } from "./protocol.js";
 import { transportFor } from "./transport.js";
@@ -56,7 +62,9 @@ export interface ModuleBinding {
   readonly version: string;
   readonly schemaHash: string;
   readonly errors: Readonly<Record<string, ErrorSpec>>;
-  readonly classes: Readonly<Record<string, (client: Client, ref: InstanceHandle) => RemoteInstance>>;
+  readonly classes: Readonly<
+    Record<string, (client: Client, ref: InstanceHandle) => RemoteInstance>
+  >;
 }
 
 /** What a proxy holds: the instance id and the connection the instance belongs to. */
@@ -88,7 +96,11 @@ export class Client implements AsyncDisposable {
     options: ClientOptions,
     defaults: { url?: string | undefined },
   ) {
-    this.options = resolveOptions(binding.module, options, defaults.url === undefined ? {} : { url: defaults.url });
+    this.options = resolveOptions(
+      binding.module,
+      options,
+      defaults.url === undefined ? {} : { url: defaults.url },
+    );
     parseEndpoint(this.options.url); // fail fast on a bad URL
     this.instances = {
       toWire: (className, v) => {
@@ -99,7 +111,10 @@ export class Client implements AsyncDisposable {
       },
       fromWire: (className, w) => {
         if (!(w instanceof InstanceRef)) {
-          throw new GraftError(`the gateway sent ${String(w)} where a ${className} instance was expected`, StatusCode.DATA_LOSS);
+          throw new GraftError(
+            `the gateway sent ${String(w)} where a ${className} instance was expected`,
+            StatusCode.DATA_LOSS,
+          );
         }
         const make = this.binding.classes[w.className] ?? this.binding.classes[className];
         const conn = this.connection;
@@ -123,7 +138,11 @@ export class Client implements AsyncDisposable {
   }
 
   /** A client that connects on its first call. */
-  static lazy(binding: ModuleBinding, options: ClientOptions = {}, defaults: { url?: string | undefined } = {}): Client {
+  static lazy(
+    binding: ModuleBinding,
+    options: ClientOptions = {},
+    defaults: { url?: string | undefined } = {},
+  ): Client {
     return new Client(binding, options, defaults);
   }
 
@@ -164,7 +183,11 @@ export class Client implements AsyncDisposable {
   }
 
   /** Low level: run one operation with wire values in and out (no type conversion). */
-  async invoke(spec: CallSpec, options: CallOptions = {}, connection?: Connection): Promise<unknown> {
+  async invoke(
+    spec: CallSpec,
+    options: CallOptions = {},
+    connection?: Connection,
+  ): Promise<unknown> {
     const conn = connection ?? (await this.ensureConnected(options.signal));
     const invokeOptions: InvokeOptions = {
       timeoutMs: options.timeoutMs ?? this.options.timeoutMs,
@@ -206,7 +229,10 @@ export class Client implements AsyncDisposable {
       else value = args[positionalIndex++];
       if (value === undefined) {
         if (!p.optional) {
-          throw new GraftError(`${where}: missing required argument ${p.name}`, StatusCode.INVALID_ARGUMENT);
+          throw new GraftError(
+            `${where}: missing required argument ${p.name}`,
+            StatusCode.INVALID_ARGUMENT,
+          );
         }
         if (p.kind === "positional") gap ??= p.name;
         continue;
@@ -214,15 +240,24 @@ export class Client implements AsyncDisposable {
       const wire = toWire(p.type, value, `${where}(${p.name})`, codec);
       if (p.kind === "positional") {
         if (gap !== undefined) {
-          throw new GraftError(`${where}: ${p.name} is given but the positional-only ${gap} before it is not`, StatusCode.INVALID_ARGUMENT);
+          throw new GraftError(
+            `${where}: ${p.name} is given but the positional-only ${gap} before it is not`,
+            StatusCode.INVALID_ARGUMENT,
+          );
         }
         wireArgs.push(wire);
       } else kwargs[p.wire] = wire;
     }
     if (options !== undefined) {
       for (const key of Object.keys(options)) {
-        if (!CALL_OPTION_KEYS.has(key) && !spec.params.some((p) => p.kind === "keyword" && p.name === key)) {
-          throw new GraftError(`${where}: unknown option ${JSON.stringify(key)}`, StatusCode.INVALID_ARGUMENT);
+        if (
+          !CALL_OPTION_KEYS.has(key) &&
+          !spec.params.some((p) => p.kind === "keyword" && p.name === key)
+        ) {
+          throw new GraftError(
+            `${where}: unknown option ${JSON.stringify(key)}`,
+            StatusCode.INVALID_ARGUMENT,
+          );
         }
       }
     }
@@ -235,7 +270,9 @@ export class Client implements AsyncDisposable {
     for (const c of pinned) {
       connection ??= c;
       if (c !== connection) {
-        throw new ConnectionLost(`${where}: a proxy passed as an argument belongs to another (older) connection`);
+        throw new ConnectionLost(
+          `${where}: a proxy passed as an argument belongs to another (older) connection`,
+        );
       }
     }
     let result: unknown;
@@ -277,7 +314,13 @@ export class Client implements AsyncDisposable {
       return e;
     }
     const typed = spec.make(
-      { code: e.code, message: e.message, typeName: e.typeName, fields: e.fields, remoteTraceback: e.remoteTraceback },
+      {
+        code: e.code,
+        message: e.message,
+        typeName: e.typeName,
+        fields: e.fields,
+        remoteTraceback: e.remoteTraceback,
+      },
       fields,
     );
     return typed;
@@ -338,10 +381,15 @@ export class RemoteInstance implements AsyncDisposable {
   /** @internal */
   $connection(): Connection {
     if (this.#released) {
-      throw new GraftError(`${this.className} #${this.id} was released`, StatusCode.FAILED_PRECONDITION);
+      throw new GraftError(
+        `${this.className} #${this.id} was released`,
+        StatusCode.FAILED_PRECONDITION,
+      );
     }
     if (!this.$handle.connection.isAlive) {
-      throw new ConnectionLost(`${this.className} #${this.id} belonged to a connection that has closed`);
+      throw new ConnectionLost(
+        `${this.className} #${this.id} belonged to a connection that has closed`,
+      );
     }
     return this.$handle.connection;
   }
@@ -353,7 +401,11 @@ export class RemoteInstance implements AsyncDisposable {
   }
 
   /** @internal Used by generated methods. */
-  protected $call(spec: MemberSpec, args: readonly unknown[], options?: CallOptions): Promise<unknown> {
+  protected $call(
+    spec: MemberSpec,
+    args: readonly unknown[],
+    options?: CallOptions,
+  ): Promise<unknown> {
     return this.$client.call(spec, args, options, this);
   }
 

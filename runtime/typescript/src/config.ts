@@ -99,7 +99,10 @@ export function envPrefix(module: string): string {
 function seconds(name: string, text: string): number {
   const n = Number(text);
   if (text.trim() === "" || !Number.isFinite(n) || n < 0) {
-    throw new GraftError(`${name}=${JSON.stringify(text)}: expected a number of seconds`, StatusCode.INVALID_ARGUMENT);
+    throw new GraftError(
+      `${name}=${JSON.stringify(text)}: expected a number of seconds`,
+      StatusCode.INVALID_ARGUMENT,
+    );
   }
   return n * 1000;
 }
@@ -109,7 +112,11 @@ export function parseMetadata(name: string, text: string): Record<string, string
   for (const part of text.split(",")) {
     if (part.trim() === "") continue;
     const eq = part.indexOf("=");
-    if (eq <= 0) throw new GraftError(`${name}: expected k=v pairs separated by commas, got ${JSON.stringify(part)}`, StatusCode.INVALID_ARGUMENT);
+    if (eq <= 0)
+      throw new GraftError(
+        `${name}: expected k=v pairs separated by commas, got ${JSON.stringify(part)}`,
+        StatusCode.INVALID_ARGUMENT,
+      );
     out[part.slice(0, eq).trim()] = part.slice(eq + 1).trim();
   }
   return out;
@@ -136,12 +143,18 @@ export function resolveOptions(
   const transport = options.transport ?? transportEnv?.[1];
   if (transport !== undefined) {
     if (!TRANSPORTS.includes(transport)) {
-      throw new GraftError(`transport ${JSON.stringify(transport)}: use one of ${TRANSPORTS.join(", ")}`, StatusCode.INVALID_ARGUMENT);
+      throw new GraftError(
+        `transport ${JSON.stringify(transport)}: use one of ${TRANSPORTS.join(", ")}`,
+        StatusCode.INVALID_ARGUMENT,
+      );
     }
     const scheme = /^([a-z][a-z0-9+.-]*):\/\//i.exec(url)?.[1]?.toLowerCase();
     if (scheme === undefined) url = `${transport}://${url}`;
     else if (scheme !== transport && !(scheme === "tcp+tls" && transport === "tls")) {
-      throw new GraftError(`module ${JSON.stringify(module)}: transport ${JSON.stringify(transport)} contradicts the URL ${JSON.stringify(url)}`, StatusCode.INVALID_ARGUMENT);
+      throw new GraftError(
+        `module ${JSON.stringify(module)}: transport ${JSON.stringify(transport)} contradicts the URL ${JSON.stringify(url)}`,
+        StatusCode.INVALID_ARGUMENT,
+      );
     }
   } else if (!/^[a-z][a-z0-9+.-]*:\/\//i.test(url)) url = `tcp://${url}`;
   const timeoutEnv = pick("TIMEOUT");
@@ -150,8 +163,12 @@ export function resolveOptions(
   return {
     url,
     timeoutMs: options.timeoutMs ?? (timeoutEnv ? seconds(...timeoutEnv) : DEFAULTS.timeoutMs),
-    connectTimeoutMs: options.connectTimeoutMs ?? (connectEnv ? seconds(...connectEnv) : DEFAULTS.connectTimeoutMs),
-    metadata: { ...(metadataEnv ? parseMetadata(...metadataEnv) : {}), ...(options.metadata ?? {}) },
+    connectTimeoutMs:
+      options.connectTimeoutMs ?? (connectEnv ? seconds(...connectEnv) : DEFAULTS.connectTimeoutMs),
+    metadata: {
+      ...(metadataEnv ? parseMetadata(...metadataEnv) : {}),
+      ...(options.metadata ?? {}),
+    },
     maxMessageBytes: options.maxMessageBytes ?? DEFAULTS.maxMessageBytes,
     headers: options.headers ?? {},
     transportFactory: options.transportFactory,
@@ -159,7 +176,13 @@ export function resolveOptions(
     auth: options.auth,
     tls: {
       ...Object.fromEntries(
-        ([["TLS_CA", "caFile"], ["TLS_CERT", "certFile"], ["TLS_KEY", "keyFile"]] as const)
+        (
+          [
+            ["TLS_CA", "caFile"],
+            ["TLS_CERT", "certFile"],
+            ["TLS_KEY", "keyFile"],
+          ] as const
+        )
           .map(([key, name]) => [name, env[prefix + key]])
           .filter(([, v]) => v !== undefined && v !== ""),
       ),

@@ -3,7 +3,16 @@
  * A single message handler routes each answer to the promise waiting for it, so any number of
  * calls share one socket. All protocol state lives here; bytes come and go through a Transport.
  */
-import { Cancelled, ConnectionLost, DeadlineExceeded, GraftError, ProtocolError, RemoteError, StatusCode, statusName } from "./errors.js";
+import {
+  Cancelled,
+  ConnectionLost,
+  DeadlineExceeded,
+  GraftError,
+  ProtocolError,
+  RemoteError,
+  StatusCode,
+  statusName,
+} from "./errors.js";
 import type { TlsOptions } from "./config.js";
 import type { Endpoint } from "./endpoint.js";
 import { DEFAULT_DECODE_LIMITS, type DecodeLimits } from "./msgpack.js";
@@ -66,7 +75,8 @@ const METADATA_KEY = /^[a-z0-9_.-]+$/;
 export function remoteErrorFrom(ev: ErrorReply): GraftError {
   const code = (ev.code in CODE_OK ? ev.code : StatusCode.UNKNOWN) as StatusCode;
   // The gateway's own deadline or cancel: the same errors as the client's own timer and signal.
-  if (ev.typeName === null && code === StatusCode.DEADLINE_EXCEEDED) return new DeadlineExceeded(ev.message);
+  if (ev.typeName === null && code === StatusCode.DEADLINE_EXCEEDED)
+    return new DeadlineExceeded(ev.message);
   if (ev.typeName === null && code === StatusCode.CANCELLED) return new Cancelled(ev.message);
   return new RemoteError({
     code,
@@ -76,7 +86,9 @@ export function remoteErrorFrom(ev: ErrorReply): GraftError {
     remoteTraceback: ev.traceback,
   });
 }
-const CODE_OK: Record<number, true> = Object.fromEntries(Object.values(StatusCode).map((c) => [c, true]));
+const CODE_OK: Record<number, true> = Object.fromEntries(
+  Object.values(StatusCode).map((c) => [c, true]),
+);
 
 function codeOf(n: number): StatusCode {
   return (n in CODE_OK ? n : StatusCode.UNKNOWN) as StatusCode;
@@ -107,13 +119,18 @@ export class Connection {
     private readonly limits: DecodeLimits,
   ) {}
 
-  static async open(endpoint: Endpoint, factory: TransportFactory, options: OpenOptions): Promise<Connection> {
+  static async open(
+    endpoint: Endpoint,
+    factory: TransportFactory,
+    options: OpenOptions,
+  ): Promise<Connection> {
     const conn = new Connection(endpoint, options.limits);
     conn.transport = await factory(
       endpoint,
       {
         onMessage: (m) => conn.onMessage(m),
-        onClose: (e) => conn.fail(e ?? new ConnectionLost(`the connection to ${endpoint.url} was closed`)),
+        onClose: (e) =>
+          conn.fail(e ?? new ConnectionLost(`the connection to ${endpoint.url} was closed`)),
       },
       {
         connectTimeoutMs: options.connectTimeoutMs,
@@ -127,7 +144,9 @@ export class Connection {
       conn.hello = { resolve, reject };
     });
     const timer = setTimeout(() => {
-      conn.fail(new ConnectionLost(`no HELLO from ${endpoint.url} within ${options.connectTimeoutMs} ms`));
+      conn.fail(
+        new ConnectionLost(`no HELLO from ${endpoint.url} within ${options.connectTimeoutMs} ms`),
+      );
       conn.transport.close();
     }, options.connectTimeoutMs);
     try {
@@ -204,7 +223,11 @@ export class Connection {
     } catch (e) {
       const code = e instanceof PeerProtocolError ? e.goawayCode : StatusCode.INVALID_ARGUMENT;
       if (this.state === "handshake" && code === StatusCode.UNIMPLEMENTED) {
-        this.protocolError((e as Error).message, code, `the gateway at ${this.endpoint.url} speaks another protocol version`);
+        this.protocolError(
+          (e as Error).message,
+          code,
+          `the gateway at ${this.endpoint.url} speaks another protocol version`,
+        );
       } else this.protocolError((e as Error).message, code);
       return;
     }
@@ -265,13 +288,21 @@ export class Connection {
   private onGoAway(lastId: number | bigint, code: number, message: string): void {
     if (this.state === "handshake") {
       // The handshake was refused: report the gateway's reason (e.g. an unknown module).
-      const err = new GraftError(`the gateway at ${this.endpoint.url} refused the connection: ${statusName(code)}: ${message}`, codeOf(code));
+      const err = new GraftError(
+        `the gateway at ${this.endpoint.url} refused the connection: ${statusName(code)}: ${message}`,
+        codeOf(code),
+      );
       this.fail(err);
       this.transport.close();
       return;
     }
     if (code !== StatusCode.OK) {
-      this.fail(new GraftError(`the gateway closed the connection: ${statusName(code)}: ${message}`, codeOf(code)));
+      this.fail(
+        new GraftError(
+          `the gateway closed the connection: ${statusName(code)}: ${message}`,
+          codeOf(code),
+        ),
+      );
       this.transport.close();
       return;
     }
@@ -280,7 +311,12 @@ export class Connection {
     for (const [id, p] of [...this.pending]) {
       if (id > lastId) {
         this.pending.delete(id);
-        p.reject(new GraftError(`the gateway is shutting down and did not run this call (safe to retry): ${message}`, StatusCode.UNAVAILABLE));
+        p.reject(
+          new GraftError(
+            `the gateway is shutting down and did not run this call (safe to retry): ${message}`,
+            StatusCode.UNAVAILABLE,
+          ),
+        );
       }
     }
     this.closeIfDrained();
@@ -295,11 +331,16 @@ export class Connection {
 
   private protocolError(message: string, code: StatusCode, summary?: string): void {
     try {
-      this.transport.send(encodeMessage({ type: "goaway", lastId: this.proto.lastId, code, message }));
+      this.transport.send(
+        encodeMessage({ type: "goaway", lastId: this.proto.lastId, code, message }),
+      );
     } catch {
       // the transport is already gone
     }
-    const text = summary === undefined ? `protocol error from the gateway at ${this.endpoint.url}: ${message}` : `${summary}: ${message}`;
+    const text =
+      summary === undefined
+        ? `protocol error from the gateway at ${this.endpoint.url}: ${message}`
+        : `${summary}: ${message}`;
     this.fail(new ProtocolError(text));
     this.transport.close();
   }
@@ -322,10 +363,15 @@ export class Connection {
   /** Run one operation; wire values in and out. */
   invoke(spec: CallSpec, options: InvokeOptions): Promise<unknown> {
     const signal = options.signal;
-    if (signal?.aborted) return Promise.reject(new Cancelled("the call was cancelled before it was sent", { cause: signal.reason }));
-    if (this.state !== "open") return Promise.reject(this.failure ?? new ConnectionLost("the connection is not open"));
+    if (signal?.aborted)
+      return Promise.reject(
+        new Cancelled("the call was cancelled before it was sent", { cause: signal.reason }),
+      );
+    if (this.state !== "open")
+      return Promise.reject(this.failure ?? new ConnectionLost("the connection is not open"));
     const metadata = checkMetadata(options.metadata);
-    const timeoutMs = options.timeoutMs > 0 && Number.isFinite(options.timeoutMs) ? options.timeoutMs : null;
+    const timeoutMs =
+      options.timeoutMs > 0 && Number.isFinite(options.timeoutMs) ? options.timeoutMs : null;
     const deadline = timeoutMs === null ? null : performance.now() + timeoutMs;
     return new Promise<unknown>((resolve, reject) => {
       let timer: ReturnType<typeof setTimeout> | undefined;
@@ -355,11 +401,18 @@ export class Connection {
           this.closeIfDrained();
         }
       };
-      const onAbort = (): void => giveUp(new Cancelled("the call was cancelled", { cause: signal?.reason }));
+      const onAbort = (): void =>
+        giveUp(new Cancelled("the call was cancelled", { cause: signal?.reason }));
       const start = (): void => {
         if (settled) return;
         if (this.state !== "open") {
-          giveUp(this.failure ?? new GraftError("the gateway is shutting down; the call was not sent (safe to retry)", StatusCode.UNAVAILABLE));
+          giveUp(
+            this.failure ??
+              new GraftError(
+                "the gateway is shutting down; the call was not sent (safe to retry)",
+                StatusCode.UNAVAILABLE,
+              ),
+          );
           return;
         }
         const callId = this.nextId++;
@@ -385,23 +438,40 @@ export class Connection {
             args: spec.args,
             kwargs: spec.kwargs,
             // relative; what is left of it if the call waited for a free slot
-            timeoutMs: deadline === null || timeoutMs === null ? null : waited ? Math.max(0, Math.ceil(deadline - performance.now())) : Math.ceil(timeoutMs),
+            timeoutMs:
+              deadline === null || timeoutMs === null
+                ? null
+                : waited
+                  ? Math.max(0, Math.ceil(deadline - performance.now()))
+                  : Math.ceil(timeoutMs),
             metadata,
           });
         } catch (e) {
           this.pending.delete(callId);
           cleanup();
           this.wake();
-          reject(e instanceof GraftError ? e : new ConnectionLost(`could not send the call: ${(e as Error).message}`, { cause: e }));
+          reject(
+            e instanceof GraftError
+              ? e
+              : new ConnectionLost(`could not send the call: ${(e as Error).message}`, {
+                  cause: e,
+                }),
+          );
         }
       };
       signal?.addEventListener("abort", onAbort, { once: true });
       if (timeoutMs !== null) {
-        timer = setTimeout(() => giveUp(new DeadlineExceeded(`the call did not finish within ${timeoutMs} ms`)), timeoutMs);
+        timer = setTimeout(
+          () => giveUp(new DeadlineExceeded(`the call did not finish within ${timeoutMs} ms`)),
+          timeoutMs,
+        );
       }
       // The gateway announces how many calls it runs at once per connection; beyond that,
       // calls wait here (in order) instead of being refused with RESOURCE_EXHAUSTED.
-      if (this.pending.size + this.abandoned.size >= this.maxConcurrent || this.waiters.length > 0) {
+      if (
+        this.pending.size + this.abandoned.size >= this.maxConcurrent ||
+        this.waiters.length > 0
+      ) {
         waited = true;
         this.waiters.push(start);
       } else start();
@@ -410,7 +480,8 @@ export class Connection {
 
   /** Start the next queued call now that a slot is free. */
   private wake(): void {
-    while (this.waiters.length > 0 && this.pending.size + this.abandoned.size < this.maxConcurrent) this.waiters.shift()?.();
+    while (this.waiters.length > 0 && this.pending.size + this.abandoned.size < this.maxConcurrent)
+      this.waiters.shift()?.();
   }
 
   /** Calls waiting for a free slot (the gateway's max_concurrent_calls). */
@@ -420,7 +491,8 @@ export class Connection {
 
   /** Round-trip time to the gateway in milliseconds (PING/PONG). */
   ping(timeoutMs = 10_000): Promise<number> {
-    if (!this.isAlive) return Promise.reject(this.failure ?? new ConnectionLost("the connection is closed"));
+    if (!this.isAlive)
+      return Promise.reject(this.failure ?? new ConnectionLost("the connection is closed"));
     const opaque = this.nextPing++;
     const started = performance.now();
     return new Promise<number>((resolve, reject) => {
@@ -430,7 +502,8 @@ export class Connection {
       }, timeoutMs);
       this.pings.set(opaque, () => {
         clearTimeout(timer);
-        if (this.state === "closed") reject(this.failure ?? new ConnectionLost("the connection closed"));
+        if (this.state === "closed")
+          reject(this.failure ?? new ConnectionLost("the connection closed"));
         else resolve(performance.now() - started);
       });
       this.write({ type: "ping", opaque });
@@ -464,17 +537,29 @@ export class Connection {
   }
 }
 
-function checkMetadata(md: Readonly<Record<string, string | Uint8Array>>): Record<string, string | Uint8Array> | null {
+function checkMetadata(
+  md: Readonly<Record<string, string | Uint8Array>>,
+): Record<string, string | Uint8Array> | null {
   const keys = Object.keys(md);
   if (keys.length === 0) return null;
   for (const k of keys) {
     if (!METADATA_KEY.test(k)) {
-      throw new GraftError(`metadata key ${JSON.stringify(k)}: use lowercase ASCII letters, digits, '-', '_' and '.'`, StatusCode.INVALID_ARGUMENT);
+      throw new GraftError(
+        `metadata key ${JSON.stringify(k)}: use lowercase ASCII letters, digits, '-', '_' and '.'`,
+        StatusCode.INVALID_ARGUMENT,
+      );
     }
-    if (k.startsWith("graft-")) throw new GraftError(`metadata key ${JSON.stringify(k)}: keys starting with graft- are reserved`, StatusCode.INVALID_ARGUMENT);
+    if (k.startsWith("graft-"))
+      throw new GraftError(
+        `metadata key ${JSON.stringify(k)}: keys starting with graft- are reserved`,
+        StatusCode.INVALID_ARGUMENT,
+      );
     const v = md[k];
     if (typeof v !== "string" && !(v instanceof Uint8Array)) {
-      throw new GraftError(`metadata ${JSON.stringify(k)}: values are strings or bytes`, StatusCode.INVALID_ARGUMENT);
+      throw new GraftError(
+        `metadata ${JSON.stringify(k)}: values are strings or bytes`,
+        StatusCode.INVALID_ARGUMENT,
+      );
     }
   }
   return { ...md };

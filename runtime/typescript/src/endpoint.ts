@@ -63,7 +63,8 @@ export function parseEndpoint(url: string): Endpoint {
   if (parsed.port === "") {
     // `new URL("http://h:80")` drops the default port 80; keep an explicit one.
     if (/^[^/]*:80(\/|$)/.test(m[2] ?? "")) port = 80;
-    else if (transport === "tcp") throw new InvalidURL(`${JSON.stringify(url)}: no port (e.g. ${scheme}://${host}:7470)`);
+    else if (transport === "tcp")
+      throw new InvalidURL(`${JSON.stringify(url)}: no port (e.g. ${scheme}://${host}:7470)`);
     else port = DEFAULT_WS_PORT;
   } else port = Number(parsed.port);
   const path = (parsed.pathname || "/") + parsed.search;

@@ -27,9 +27,13 @@ export class FrameReader {
     const view = new DataView(this.buf.buffer, this.buf.byteOffset, this.buf.byteLength);
     while (this.end - this.start >= 4) {
       const length = view.getUint32(this.start);
-      if (length === 0) throw new PeerProtocolError("a frame of length zero", StatusCode.INVALID_ARGUMENT);
+      if (length === 0)
+        throw new PeerProtocolError("a frame of length zero", StatusCode.INVALID_ARGUMENT);
       if (length > this.maxMessageSize) {
-        throw new PeerProtocolError(`a ${length}-byte frame is over the ${this.maxMessageSize}-byte limit`, StatusCode.RESOURCE_EXHAUSTED);
+        throw new PeerProtocolError(
+          `a ${length}-byte frame is over the ${this.maxMessageSize}-byte limit`,
+          StatusCode.RESOURCE_EXHAUSTED,
+        );
       }
       if (this.end - this.start < 4 + length) break;
       out.push(this.buf.slice(this.start + 4, this.start + 4 + length));
@@ -41,7 +45,10 @@ export class FrameReader {
 
   /** The stream ended: a partial frame means the connection was lost mid-message. */
   eof(): void {
-    if (this.pending > 0) throw new ConnectionLost(`the connection ended inside a frame (${this.pending} bytes of it arrived)`);
+    if (this.pending > 0)
+      throw new ConnectionLost(
+        `the connection ended inside a frame (${this.pending} bytes of it arrived)`,
+      );
   }
 
   private append(data: Uint8Array): void {

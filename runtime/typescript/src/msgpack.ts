@@ -76,7 +76,11 @@ class Writer {
     this.view.setUint32(this.pos, v);
     this.pos += 4;
   }
-  tagged(tag: number, kind: "i8" | "i16" | "i32" | "i64" | "u64" | "f64", v: number | bigint): void {
+  tagged(
+    tag: number,
+    kind: "i8" | "i16" | "i32" | "i64" | "u64" | "f64",
+    v: number | bigint,
+  ): void {
     const sizes = { i8: 1, i16: 2, i32: 4, i64: 8, u64: 8, f64: 8 } as const;
     this.u8(tag);
     this.ensure(sizes[kind]);
@@ -137,7 +141,15 @@ function writeInt(w: Writer, v: bigint): void {
   }
 }
 
-function writeHeader(w: Writer, len: number, fix: number | null, fixMax: number, t8: number | null, t16: number, t32: number): void {
+function writeHeader(
+  w: Writer,
+  len: number,
+  fix: number | null,
+  fixMax: number,
+  t8: number | null,
+  t16: number,
+  t32: number,
+): void {
   if (fix !== null && len <= fixMax) w.u8(fix | len);
   else if (t8 !== null && len < 0x100) {
     w.u8(t8);
@@ -271,19 +283,35 @@ function strictUtf8(decoder: Decoder): void {
 
 function normalise(v: unknown, depth: number, maxDepth: number): unknown {
   if (typeof v === "bigint") {
-    return v >= BigInt(Number.MIN_SAFE_INTEGER) && v <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(v) : v;
+    return v >= BigInt(Number.MIN_SAFE_INTEGER) && v <= BigInt(Number.MAX_SAFE_INTEGER)
+      ? Number(v)
+      : v;
   }
   if (v instanceof ExtData) {
-    throw new GraftError(`msgpack extension type ${v.type} is not part of the protocol`, StatusCode.INVALID_ARGUMENT);
+    throw new GraftError(
+      `msgpack extension type ${v.type} is not part of the protocol`,
+      StatusCode.INVALID_ARGUMENT,
+    );
   }
   if (v instanceof Date) {
-    throw new GraftError("msgpack extension type -1 (timestamp) is not part of the protocol", StatusCode.INVALID_ARGUMENT);
+    throw new GraftError(
+      "msgpack extension type -1 (timestamp) is not part of the protocol",
+      StatusCode.INVALID_ARGUMENT,
+    );
   }
-  if (v === null || typeof v !== "object" || v instanceof Uint8Array || !(Array.isArray(v) || Object.getPrototypeOf(v) === Object.prototype)) {
+  if (
+    v === null ||
+    typeof v !== "object" ||
+    v instanceof Uint8Array ||
+    !(Array.isArray(v) || Object.getPrototypeOf(v) === Object.prototype)
+  ) {
     return v;
   }
   if (depth >= maxDepth) {
-    throw new GraftError(`message nested deeper than ${maxDepth} levels`, StatusCode.RESOURCE_EXHAUSTED);
+    throw new GraftError(
+      `message nested deeper than ${maxDepth} levels`,
+      StatusCode.RESOURCE_EXHAUSTED,
+    );
   }
   if (Array.isArray(v)) {
     for (let i = 0; i < v.length; i++) v[i] = normalise(v[i], depth + 1, maxDepth);

@@ -13,9 +13,29 @@ export const PROTOCOL_MINOR = 0;
 /** The msgpack extension type of instance references. */
 export const INSTANCE_EXT = 1;
 
-export const Kind = { HELLO: 0, CALL: 1, RESULT: 2, ERROR: 3, CANCEL: 4, RELEASE: 5, PING: 6, PONG: 7, GOAWAY: 8 } as const;
+export const Kind = {
+  HELLO: 0,
+  CALL: 1,
+  RESULT: 2,
+  ERROR: 3,
+  CANCEL: 4,
+  RELEASE: 5,
+  PING: 6,
+  PONG: 7,
+  GOAWAY: 8,
+} as const;
 export type Kind = (typeof Kind)[keyof typeof Kind];
-const KIND_NAMES = ["HELLO", "CALL", "RESULT", "ERROR", "CANCEL", "RELEASE", "PING", "PONG", "GOAWAY"] as const;
+const KIND_NAMES = [
+  "HELLO",
+  "CALL",
+  "RESULT",
+  "ERROR",
+  "CANCEL",
+  "RELEASE",
+  "PING",
+  "PONG",
+  "GOAWAY",
+] as const;
 
 export const Op = { call: 0, new: 1, get: 2, set: 3 } as const;
 export type OpName = keyof typeof Op;
@@ -101,9 +121,11 @@ export function encodeInstanceRef(ref: InstanceRef): WireExt {
 }
 
 export function decodeInstanceRef(data: Uint8Array): InstanceRef {
-  if (data.length < 8) throw new ProtocolError(`an instance reference needs 8 id bytes, got ${data.length}`);
+  if (data.length < 8)
+    throw new ProtocolError(`an instance reference needs 8 id bytes, got ${data.length}`);
   const id = new DataView(data.buffer, data.byteOffset, data.byteLength).getBigUint64(0);
-  if (id > BigInt(Number.MAX_SAFE_INTEGER)) throw new ProtocolError(`instance id ${id} is beyond 2^53`);
+  if (id > BigInt(Number.MAX_SAFE_INTEGER))
+    throw new ProtocolError(`instance id ${id} is beyond 2^53`);
   let name: string;
   try {
     name = textDecoder.decode(data.subarray(8));
@@ -153,7 +175,15 @@ export function encodeMessage(m: Message): Uint8Array {
     case "result":
       return encode([Kind.RESULT, m.id, wireValue(m.value)]);
     case "error":
-      return encode([Kind.ERROR, m.id, m.code, m.message, m.typeName, wireValue(m.fields), m.traceback]);
+      return encode([
+        Kind.ERROR,
+        m.id,
+        m.code,
+        m.message,
+        m.typeName,
+        wireValue(m.fields),
+        m.traceback,
+      ]);
     case "cancel":
       return encode([Kind.CANCEL, m.id]);
     case "release":
@@ -183,7 +213,9 @@ function bad(message: string, code: StatusCode = StatusCode.INVALID_ARGUMENT): P
 }
 
 function isUint(v: unknown): v is number | bigint {
-  return (typeof v === "number" && Number.isInteger(v) && v >= 0) || (typeof v === "bigint" && v >= 0n);
+  return (
+    (typeof v === "number" && Number.isInteger(v) && v >= 0) || (typeof v === "bigint" && v >= 0n)
+  );
 }
 function uint(v: unknown, what: string): number {
   if (typeof v === "number" && Number.isInteger(v) && v >= 0) return v;
@@ -207,7 +239,14 @@ function optStr(v: unknown, what: string): string | null {
   return v === null ? null : str(v, what);
 }
 function isMap(v: unknown): v is Record<string, unknown> {
-  return v !== null && typeof v === "object" && !Array.isArray(v) && !(v instanceof Uint8Array) && !(v instanceof InstanceRef) && !(v instanceof Map);
+  return (
+    v !== null &&
+    typeof v === "object" &&
+    !Array.isArray(v) &&
+    !(v instanceof Uint8Array) &&
+    !(v instanceof InstanceRef) &&
+    !(v instanceof Map)
+  );
 }
 function map(v: unknown, what: string): Record<string, unknown> {
   if (!isMap(v)) throw bad(`${what} must be a map`);
@@ -215,25 +254,34 @@ function map(v: unknown, what: string): Record<string, unknown> {
 }
 
 /** Decode one payload into a message; throws PeerProtocolError saying what is wrong. */
-export function decodeMessage(bytes: Uint8Array, limits: DecodeLimits = DEFAULT_DECODE_LIMITS): Message {
+export function decodeMessage(
+  bytes: Uint8Array,
+  limits: DecodeLimits = DEFAULT_DECODE_LIMITS,
+): Message {
   if (bytes.length > limits.maxMessageSize) {
-    throw bad(`a ${bytes.length}-byte message is over the ${limits.maxMessageSize}-byte limit`, StatusCode.RESOURCE_EXHAUSTED);
+    throw bad(
+      `a ${bytes.length}-byte message is over the ${limits.maxMessageSize}-byte limit`,
+      StatusCode.RESOURCE_EXHAUSTED,
+    );
   }
   let v: unknown;
   try {
     v = decode(bytes, limits, extensionCodec);
   } catch (e) {
     if (e instanceof PeerProtocolError) throw e;
-    if (e instanceof GraftError && e.code === StatusCode.RESOURCE_EXHAUSTED) throw bad(e.message, StatusCode.RESOURCE_EXHAUSTED);
+    if (e instanceof GraftError && e.code === StatusCode.RESOURCE_EXHAUSTED)
+      throw bad(e.message, StatusCode.RESOURCE_EXHAUSTED);
     const text = (e as Error).message;
-    if (/max.*length|exceeds max/i.test(text)) throw bad(`message over a limit: ${text}`, StatusCode.RESOURCE_EXHAUSTED);
+    if (/max.*length|exceeds max/i.test(text))
+      throw bad(`message over a limit: ${text}`, StatusCode.RESOURCE_EXHAUSTED);
     throw bad(`invalid msgpack: ${text}`);
   }
   if (!Array.isArray(v) || v.length === 0) throw bad("a message must be a non-empty array");
   const kind = v[0];
   if (!isUint(kind)) throw bad("the message kind must be an unsigned integer");
   const need = (n: number): void => {
-    if (v.length < n) throw bad(`a ${KIND_NAMES[Number(kind)] ?? "message"} needs ${n} elements, got ${v.length}`);
+    if (v.length < n)
+      throw bad(`a ${KIND_NAMES[Number(kind)] ?? "message"} needs ${n} elements, got ${v.length}`);
   };
   switch (kind) {
     case Kind.HELLO: {
@@ -252,9 +300,11 @@ export function decodeMessage(bytes: Uint8Array, limits: DecodeLimits = DEFAULT_
       const op = OP_NAMES[uint(v[2], "op")];
       if (op === undefined) throw bad(`unknown op ${String(v[2])}`);
       const instance = v[5];
-      if (instance !== null && !(instance instanceof InstanceRef)) throw bad("instance must be nil or an instance reference");
+      if (instance !== null && !(instance instanceof InstanceRef))
+        throw bad("instance must be nil or an instance reference");
       if (!Array.isArray(v[6])) throw bad("args must be an array");
-      const metadata = v[9] === null ? null : (map(v[9], "metadata") as Record<string, string | Uint8Array>);
+      const metadata =
+        v[9] === null ? null : (map(v[9], "metadata") as Record<string, string | Uint8Array>);
       return {
         type: "call",
         id: callId(v[1]),
@@ -299,7 +349,12 @@ export function decodeMessage(bytes: Uint8Array, limits: DecodeLimits = DEFAULT_
     }
     case Kind.GOAWAY:
       need(4);
-      return { type: "goaway", lastId: callId(v[1], "last_id"), code: uint(v[2], "code"), message: str(v[3], "message") };
+      return {
+        type: "goaway",
+        lastId: callId(v[1], "last_id"),
+        code: uint(v[2], "code"),
+        message: str(v[3], "message"),
+      };
     default:
       throw bad(`unknown message kind ${String(kind)}`, StatusCode.UNIMPLEMENTED);
   }
@@ -307,8 +362,23 @@ export function decodeMessage(bytes: Uint8Array, limits: DecodeLimits = DEFAULT_
 
 export { wireValue };
 
-const FROM_CLIENT: ReadonlySet<Message["type"]> = new Set(["hello", "call", "cancel", "release", "ping", "pong", "goaway"]);
-const FROM_GATEWAY: ReadonlySet<Message["type"]> = new Set(["hello", "result", "error", "ping", "pong", "goaway"]);
+const FROM_CLIENT: ReadonlySet<Message["type"]> = new Set([
+  "hello",
+  "call",
+  "cancel",
+  "release",
+  "ping",
+  "pong",
+  "goaway",
+]);
+const FROM_GATEWAY: ReadonlySet<Message["type"]> = new Set([
+  "hello",
+  "result",
+  "error",
+  "ping",
+  "pong",
+  "goaway",
+]);
 
 /**
  * The rules of a connection beyond single messages (docs/protocol.md 4 and 5), for either end:
@@ -348,9 +418,13 @@ export class ProtocolState {
     const name = m.type.toUpperCase();
     if (this.phase === "handshake") {
       if (m.type === "goaway") return;
-      if (m.type !== "hello") throw bad(`expected HELLO, got ${name}`, StatusCode.FAILED_PRECONDITION);
+      if (m.type !== "hello")
+        throw bad(`expected HELLO, got ${name}`, StatusCode.FAILED_PRECONDITION);
       if (m.major !== PROTOCOL_MAJOR) {
-        throw bad(`protocol version ${m.major}.${m.minor} is not supported; this end speaks ${PROTOCOL_MAJOR}.${PROTOCOL_MINOR}`, StatusCode.UNIMPLEMENTED);
+        throw bad(
+          `protocol version ${m.major}.${m.minor} is not supported; this end speaks ${PROTOCOL_MAJOR}.${PROTOCOL_MINOR}`,
+          StatusCode.UNIMPLEMENTED,
+        );
       }
       if (this.role === "client") {
         if (!this.helloSent) throw bad("a HELLO before ours", StatusCode.FAILED_PRECONDITION);
@@ -360,15 +434,19 @@ export class ProtocolState {
     }
     const allowed = this.role === "server" ? FROM_CLIENT : FROM_GATEWAY;
     if (!allowed.has(m.type) || m.type === "hello") {
-      throw bad(`a ${name} may not be sent to a ${this.role === "server" ? "gateway" : "client"}${m.type === "hello" ? " after the handshake" : ""}`);
+      throw bad(
+        `a ${name} may not be sent to a ${this.role === "server" ? "gateway" : "client"}${m.type === "hello" ? " after the handshake" : ""}`,
+      );
     }
     if (m.type === "call") {
       if (m.id === 0 || m.id === 0n) throw bad("call ids start at 1");
-      if (m.id <= this.lastCallId) throw bad(`call id ${m.id} is not greater than ${this.lastCallId}`);
+      if (m.id <= this.lastCallId)
+        throw bad(`call id ${m.id} is not greater than ${this.lastCallId}`);
       this.lastCallId = m.id;
       this.inFlight.add(m.id);
     } else if (m.type === "result" || m.type === "error") {
-      if (!this.inFlight.delete(m.id)) throw bad(`an answer for call ${m.id}, which is not in flight`);
+      if (!this.inFlight.delete(m.id))
+        throw bad(`an answer for call ${m.id}, which is not in flight`);
     }
   }
 }

@@ -72,7 +72,11 @@ export function openGuard(
   });
   const timer = setTimeout(() => {
     cancel();
-    reject(new ConnectionLost(`could not connect to ${endpoint.url} within ${options.connectTimeoutMs} ms`));
+    reject(
+      new ConnectionLost(
+        `could not connect to ${endpoint.url} within ${options.connectTimeoutMs} ms`,
+      ),
+    );
   }, options.connectTimeoutMs);
   const onAbort = (): void => {
     cancel();

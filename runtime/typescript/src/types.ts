@@ -57,8 +57,16 @@ export const t = {
   optional: (inner: TypeDesc): TypeDesc => ({ kind: "optional", inner }),
   list: (item: TypeDesc): TypeDesc => ({ kind: "list", item }),
   map: (key: TypeDesc, value: TypeDesc): TypeDesc => ({ kind: "map", key, value }),
-  record: (name: string, fields: () => readonly FieldDesc[]): TypeDesc => ({ kind: "record", name, fields }),
-  enum: (name: string, values: readonly (string | number)[]): TypeDesc => ({ kind: "enum", name, values }),
+  record: (name: string, fields: () => readonly FieldDesc[]): TypeDesc => ({
+    kind: "record",
+    name,
+    fields,
+  }),
+  enum: (name: string, values: readonly (string | number)[]): TypeDesc => ({
+    kind: "enum",
+    name,
+    values,
+  }),
   instance: (name: string): TypeDesc => ({ kind: "instance", name }),
 } as const;
 
@@ -77,11 +85,16 @@ function describe(v: unknown): string {
   if (v === null) return "null";
   if (Array.isArray(v)) return "an array";
   if (v instanceof Uint8Array) return "bytes";
-  return typeof v === "object" ? "an object" : `${typeof v} ${JSON.stringify(String(v)).slice(0, 40)}`;
+  return typeof v === "object"
+    ? "an object"
+    : `${typeof v} ${JSON.stringify(String(v)).slice(0, 40)}`;
 }
 
 function badArg(path: string, expected: string, v: unknown): GraftError {
-  return new GraftError(`${path}: expected ${expected}, got ${describe(v)}`, StatusCode.INVALID_ARGUMENT);
+  return new GraftError(
+    `${path}: expected ${expected}, got ${describe(v)}`,
+    StatusCode.INVALID_ARGUMENT,
+  );
 }
 
 /** Convert a typed value to its wire form, checking it against `type`. `path` names it in errors. */
@@ -141,12 +154,16 @@ export function toWire(type: TypeDesc, v: unknown, path: string, inst: InstanceC
       for (const [k, val] of source) {
         let key: unknown = k;
         if (type.key.kind === "int" && typeof k === "string" && /^-?\d+$/.test(k)) key = Number(k);
-        entries.push([toWire(type.key, key, `${path} key`, inst), toWire(type.value, val, `${path}[${String(k)}]`, inst)]);
+        entries.push([
+          toWire(type.key, key, `${path} key`, inst),
+          toWire(type.value, val, `${path}[${String(k)}]`, inst),
+        ]);
       }
       return type.key.kind === "str" ? Object.fromEntries(entries) : new WireMap(entries);
     }
     case "record": {
-      if (v === null || typeof v !== "object" || Array.isArray(v)) throw badArg(path, `a ${type.name}`, v);
+      if (v === null || typeof v !== "object" || Array.isArray(v))
+        throw badArg(path, `a ${type.name}`, v);
       const obj = v as Record<string, unknown>;
       const out: Record<string, unknown> = {};
       for (const f of type.fields()) {
@@ -157,7 +174,10 @@ export function toWire(type: TypeDesc, v: unknown, path: string, inst: InstanceC
             out[f.wire] = null;
             continue;
           }
-          throw new GraftError(`${path}.${f.name}: missing required field of ${type.name}`, StatusCode.INVALID_ARGUMENT);
+          throw new GraftError(
+            `${path}.${f.name}: missing required field of ${type.name}`,
+            StatusCode.INVALID_ARGUMENT,
+          );
         }
         out[f.wire] = toWire(f.type, value, `${path}.${f.name}`, inst);
       }
@@ -165,7 +185,11 @@ export function toWire(type: TypeDesc, v: unknown, path: string, inst: InstanceC
     }
     case "enum":
       if (!type.values.includes(v as string | number)) {
-        throw badArg(path, `one of ${type.name}'s values (${type.values.map((x) => JSON.stringify(x)).join(", ")})`, v);
+        throw badArg(
+          path,
+          `one of ${type.name}'s values (${type.values.map((x) => JSON.stringify(x)).join(", ")})`,
+          v,
+        );
       }
       return v;
     case "instance":
@@ -228,7 +252,10 @@ export function fromWire(type: TypeDesc, w: unknown, path: string, inst: Instanc
       }
       const out = new Map<unknown, unknown>();
       for (const [k, val] of entries) {
-        out.set(fromWire(type.key, Number(k), `${path} key`, inst), fromWire(type.value, val, `${path}[${k}]`, inst));
+        out.set(
+          fromWire(type.key, Number(k), `${path} key`, inst),
+          fromWire(type.value, val, `${path}[${k}]`, inst),
+        );
       }
       return out;
     }
@@ -243,7 +270,11 @@ export function fromWire(type: TypeDesc, w: unknown, path: string, inst: Instanc
         if (value === undefined) {
           if (f.default !== undefined) out[f.name] = f.default();
           else if (f.type.kind === "optional") out[f.name] = null;
-          else throw new GraftError(`${path}: missing field '${f.wire}' of ${type.name}`, StatusCode.DATA_LOSS);
+          else
+            throw new GraftError(
+              `${path}: missing field '${f.wire}' of ${type.name}`,
+              StatusCode.DATA_LOSS,
+            );
           continue;
         }
         out[f.name] = fromWire(f.type, value, `${path}.${f.name}`, inst);
@@ -252,7 +283,8 @@ export function fromWire(type: TypeDesc, w: unknown, path: string, inst: Instanc
     }
     case "enum":
       // Closed enums, as the protocol says: a value this client does not know is rejected.
-      if (!type.values.includes(w as string | number)) throw badWire(path, `a ${type.name} value`, w);
+      if (!type.values.includes(w as string | number))
+        throw badWire(path, `a ${type.name} value`, w);
       return w;
     case "instance":
       return inst.fromWire(type.name, w);

@@ -6,7 +6,12 @@ import { ConnectionLost } from "../errors.js";
 import { FrameReader, frame } from "../framing.js";
 import { nodeTls } from "./tls-files.js";
 import type { Endpoint } from "../endpoint.js";
-import { openGuard, type Transport, type TransportHandlers, type TransportOptions } from "../transport.js";
+import {
+  openGuard,
+  type Transport,
+  type TransportHandlers,
+  type TransportOptions,
+} from "../transport.js";
 
 export async function openTcp(
   endpoint: Endpoint,
@@ -25,7 +30,11 @@ export async function openTcp(
   const guard = openGuard(endpoint, options, () => socket.destroy());
   const opened = new Promise<void>((resolve, reject) => {
     socket.once(endpoint.tls ? "secureConnect" : "connect", () => resolve());
-    socket.once("error", (e) => reject(new ConnectionLost(`could not connect to ${endpoint.url}: ${e.message}`, { cause: e })));
+    socket.once("error", (e) =>
+      reject(
+        new ConnectionLost(`could not connect to ${endpoint.url}: ${e.message}`, { cause: e }),
+      ),
+    );
   });
   try {
     await Promise.race([opened, guard.promise]);
@@ -48,7 +57,9 @@ export async function openTcp(
     for (const m of messages) handlers.onMessage(m);
   });
   socket.on("error", (e) => {
-    failure ??= new ConnectionLost(`connection to ${endpoint.url} failed: ${e.message}`, { cause: e });
+    failure ??= new ConnectionLost(`connection to ${endpoint.url} failed: ${e.message}`, {
+      cause: e,
+    });
   });
   socket.on("close", () => {
     try {
@@ -61,11 +72,14 @@ export async function openTcp(
       return;
     }
     closed = true;
-    handlers.onClose(failure ?? new ConnectionLost(`the gateway at ${endpoint.url} closed the connection`));
+    handlers.onClose(
+      failure ?? new ConnectionLost(`the gateway at ${endpoint.url} closed the connection`),
+    );
   });
   return {
     send(message: Uint8Array): void {
-      if (closed || socket.destroyed) throw new ConnectionLost(`the connection to ${endpoint.url} is closed`);
+      if (closed || socket.destroyed)
+        throw new ConnectionLost(`the connection to ${endpoint.url} is closed`);
       socket.write(frame(message));
     },
     close(): void {

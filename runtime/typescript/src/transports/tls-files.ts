@@ -11,13 +11,20 @@ export interface NodeTls {
   rejectUnauthorized?: boolean;
 }
 
-function pem(inline: string | Uint8Array | undefined, file: string | undefined, what: string): string | Buffer | undefined {
+function pem(
+  inline: string | Uint8Array | undefined,
+  file: string | undefined,
+  what: string,
+): string | Buffer | undefined {
   if (inline !== undefined) return typeof inline === "string" ? inline : Buffer.from(inline);
   if (file === undefined) return undefined;
   try {
     return readFileSync(file);
   } catch (e) {
-    throw new GraftError(`cannot read the TLS ${what} file ${file}: ${(e as Error).message}`, StatusCode.INVALID_ARGUMENT);
+    throw new GraftError(
+      `cannot read the TLS ${what} file ${file}: ${(e as Error).message}`,
+      StatusCode.INVALID_ARGUMENT,
+    );
   }
 }
 

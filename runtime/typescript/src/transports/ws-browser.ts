@@ -1,7 +1,12 @@
 /** WebSocket through the platform's own `WebSocket` (browsers, Deno, Node >= 22). */
 import { ConnectionLost, ProtocolError } from "../errors.js";
 import type { Endpoint } from "../endpoint.js";
-import { openGuard, type Transport, type TransportHandlers, type TransportOptions } from "../transport.js";
+import {
+  openGuard,
+  type Transport,
+  type TransportHandlers,
+  type TransportOptions,
+} from "../transport.js";
 
 export async function openNativeWebSocket(
   endpoint: Endpoint,
@@ -14,7 +19,11 @@ export async function openNativeWebSocket(
   const opened = new Promise<void>((resolve, reject) => {
     ws.addEventListener("open", () => resolve(), { once: true });
     // Browsers hide why a WebSocket failed (a refused Origin looks like any other failure).
-    ws.addEventListener("error", () => reject(new ConnectionLost(`could not connect to ${endpoint.url}`)), { once: true });
+    ws.addEventListener(
+      "error",
+      () => reject(new ConnectionLost(`could not connect to ${endpoint.url}`)),
+      { once: true },
+    );
   });
   try {
     await Promise.race([opened, guard.promise]);
@@ -26,23 +35,35 @@ export async function openNativeWebSocket(
   let failure: Error | undefined;
   ws.addEventListener("message", (ev: MessageEvent) => {
     if (!(ev.data instanceof ArrayBuffer)) {
-      failure = new ProtocolError("the gateway sent a text WebSocket message; the protocol uses binary ones");
+      failure = new ProtocolError(
+        "the gateway sent a text WebSocket message; the protocol uses binary ones",
+      );
       ws.close();
       return;
     }
     if (ev.data.byteLength > options.maxMessageBytes) {
-      failure = new ProtocolError(`the gateway sent a message over the ${options.maxMessageBytes}-byte limit`);
+      failure = new ProtocolError(
+        `the gateway sent a message over the ${options.maxMessageBytes}-byte limit`,
+      );
       ws.close();
       return;
     }
     handlers.onMessage(new Uint8Array(ev.data));
   });
   ws.addEventListener("close", (ev: CloseEvent) => {
-    handlers.onClose(closedByUs ? undefined : (failure ?? new ConnectionLost(`the gateway at ${endpoint.url} closed the connection (${ev.code})`)));
+    handlers.onClose(
+      closedByUs
+        ? undefined
+        : (failure ??
+            new ConnectionLost(
+              `the gateway at ${endpoint.url} closed the connection (${ev.code})`,
+            )),
+    );
   });
   return {
     send(message: Uint8Array): void {
-      if (closedByUs || ws.readyState !== WebSocket.OPEN) throw new ConnectionLost(`the connection to ${endpoint.url} is closed`);
+      if (closedByUs || ws.readyState !== WebSocket.OPEN)
+        throw new ConnectionLost(`the connection to ${endpoint.url} is closed`);
       ws.send(message as Uint8Array<ArrayBuffer>);
     },
     close(): void {

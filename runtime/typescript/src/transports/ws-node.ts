@@ -3,7 +3,12 @@ import WebSocket from "ws";
 import { ConnectionLost, ProtocolError } from "../errors.js";
 import type { Endpoint } from "../endpoint.js";
 import { nodeTls } from "./tls-files.js";
-import { openGuard, type Transport, type TransportHandlers, type TransportOptions } from "../transport.js";
+import {
+  openGuard,
+  type Transport,
+  type TransportHandlers,
+  type TransportOptions,
+} from "../transport.js";
 
 export async function openNodeWebSocket(
   endpoint: Endpoint,
@@ -21,10 +26,18 @@ export async function openNodeWebSocket(
   const opened = new Promise<void>((resolve, reject) => {
     ws.once("open", () => resolve());
     ws.once("unexpected-response", (_req, res) => {
-      reject(new ConnectionLost(`the gateway at ${endpoint.url} refused the WebSocket: HTTP ${res.statusCode}`));
+      reject(
+        new ConnectionLost(
+          `the gateway at ${endpoint.url} refused the WebSocket: HTTP ${res.statusCode}`,
+        ),
+      );
       ws.terminate();
     });
-    ws.once("error", (e) => reject(new ConnectionLost(`could not connect to ${endpoint.url}: ${e.message}`, { cause: e })));
+    ws.once("error", (e) =>
+      reject(
+        new ConnectionLost(`could not connect to ${endpoint.url}: ${e.message}`, { cause: e }),
+      ),
+    );
   });
   try {
     await Promise.race([opened, guard.promise]);
@@ -36,7 +49,9 @@ export async function openNodeWebSocket(
   let failure: Error | undefined;
   ws.on("message", (data: Buffer, isBinary: boolean) => {
     if (!isBinary) {
-      failure = new ProtocolError("the gateway sent a text WebSocket message; the protocol uses binary ones");
+      failure = new ProtocolError(
+        "the gateway sent a text WebSocket message; the protocol uses binary ones",
+      );
       ws.terminate();
       return;
     }
@@ -44,15 +59,23 @@ export async function openNodeWebSocket(
   });
   ws.on("error", (e) => {
     failure ??= /max payload/i.test(e.message)
-      ? new ProtocolError(`the gateway sent a message over the ${options.maxMessageBytes}-byte limit`)
+      ? new ProtocolError(
+          `the gateway sent a message over the ${options.maxMessageBytes}-byte limit`,
+        )
       : new ConnectionLost(`connection to ${endpoint.url} failed: ${e.message}`, { cause: e });
   });
   ws.on("close", (code: number) => {
-    handlers.onClose(closedByUs ? undefined : (failure ?? new ConnectionLost(`the gateway at ${endpoint.url} closed the connection (${code})`)));
+    handlers.onClose(
+      closedByUs
+        ? undefined
+        : (failure ??
+            new ConnectionLost(`the gateway at ${endpoint.url} closed the connection (${code})`)),
+    );
   });
   return {
     send(message: Uint8Array): void {
-      if (closedByUs || ws.readyState !== WebSocket.OPEN) throw new ConnectionLost(`the connection to ${endpoint.url} is closed`);
+      if (closedByUs || ws.readyState !== WebSocket.OPEN)
+        throw new ConnectionLost(`the connection to ${endpoint.url} is closed`);
       ws.send(message, { binary: true });
     },
     close(): void {

@@ -10,6 +10,7 @@ Exit codes: 0 nothing breaks, 1 something breaks (or an input does not parse), 2
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import sys
 from pathlib import Path
@@ -80,7 +81,7 @@ def _usage(message: str) -> int:
 
 def _load(text: str, label: str) -> ugm.Module:
     """Parse `.graft` text (or the UGM's JSON form, for files ending in .json)."""
-    from graftc.idl import check, parse  # imported late: lark is only needed for IDL
+    from graftc.idl import check, parse, semver_key  # late: lark is only needed for IDL
 
     if not label.endswith(".json"):
         return parse(text, label)
@@ -91,10 +92,14 @@ def _load(text: str, label: str) -> ugm.Module:
     except (ValueError, KeyError, TypeError, AttributeError, RecursionError) as e:
         raise DiagnosticError([Diagnostic(label, 0, 0, f"not a UGM JSON document: {e}")]) from None
     # A .graft file is checked as it is parsed; a JSON model must pass the same checks, or
-    # the comparison would reason about types that do not exist.
+    # the comparison would reason about types that do not exist. Its version is the one
+    # exception: models from other tools may not use semver, which VERSION_NOT_SEMVER reports.
+    checked = module
+    if semver_key(module.version) is None:
+        checked = dataclasses.replace(module, version=f"{2**31}.0.0")  # no @since is later
     problems = [
         Diagnostic(label, 0, 0, d.message) if d.line <= 0 or d.file.startswith("<") else d
-        for d in check(module)
+        for d in check(checked)
     ]
     if problems:
         raise DiagnosticError(problems)

@@ -21,6 +21,7 @@ from graftc.idl._api import (
     read_source,
     source_files,
 )
+from graftc.idl._literals import semver_key
 from graftc.idl._printer import annotation_text, params_text, type_text, value_text
 
 __all__ = [
@@ -32,6 +33,7 @@ __all__ = [
     "parse",
     "print_module",
     "read_source",
+    "semver_key",
     "source_files",
     "type_text",
     "value_text",

@@ -193,6 +193,24 @@ def test_bad_input_over_http(gateway: Gateway) -> None:
     assert _raw_get(gateway, "/status") == 200
 
 
+def test_head_gives_the_length_of_the_get(gateway: Gateway) -> None:
+    u = urlsplit(gateway.http)
+    for path in ["/", "/pypi/simple/graft-calculator/", "/npm/graft-calculator-1.0.0.tgz"]:
+        lengths = []
+        for method in ("GET", "HEAD"):
+            conn = http.client.HTTPConnection(u.hostname or "127.0.0.1", u.port, timeout=120)
+            try:
+                conn.request(method, path)
+                r = conn.getresponse()
+                body = r.read()
+                assert r.status == 200, (method, path)
+                assert method == "GET" or body == b""
+                lengths.append(r.getheader("content-length"))
+            finally:
+                conn.close()
+        assert lengths[0] == lengths[1] != "0", path
+
+
 def test_concurrent_first_requests_get_one_build(gateway: Gateway) -> None:
     status, page = gateway.get("/pypi/simple/graft-calculator/")
     assert status == 200

@@ -62,7 +62,10 @@ def make_routes(
     server = make_devserver(modules, endpoints=endpoints, cache_dir=cache_dir)
 
     def handler(request: HttpRequest) -> HttpResponse:
-        reply = server.handle(request.method, request.path, request.headers)
+        # The listener drops the body of a HEAD answer itself and sets Content-Length from the
+        # body it is given: answering HEAD as GET keeps that length equal to the GET's.
+        method = "GET" if request.method == "HEAD" else request.method
+        reply = server.handle(method, request.path, request.headers)
         return HttpResponse(reply.status, dict(reply.headers), reply.body)
 
     return [HttpRoute(prefix, handler) for prefix in PREFIXES]

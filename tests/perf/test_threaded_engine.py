@@ -21,7 +21,14 @@ from graftcode_runtime import CallSpec, DeadlineExceeded, RemoteError, StatusCod
 from graftcode_runtime.gateway import GatewayConfig
 from graftcode_runtime.gateway._threaded import ENV, threaded_tcp_enabled
 from graftcode_runtime.gateway._threaded_session import ThreadedSession
-from harness import GatewayThread
+
+# the gateway tests' harness and fixture module (no conftest here: tests/gateway's is imported
+# by name as `conftest`, and a second one would shadow it when both folders run together)
+GATEWAY_TESTS = Path(__file__).resolve().parents[1] / "gateway"
+if str(GATEWAY_TESTS) not in sys.path:
+    sys.path.insert(0, str(GATEWAY_TESTS))
+
+from harness import GatewayThread  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[2]
 HELLO = [0, "hypertube", 1, 0, {"module": "gwfixture"}]

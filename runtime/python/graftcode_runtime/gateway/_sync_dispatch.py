@@ -23,6 +23,7 @@ from .._instances import InstanceTable
 from ._dispatch import Dispatcher, Invocation, _argument_message, _Plan
 
 _EVENT_LOCK = threading.Lock()
+_ASYNC: dict[Callable[..., Any], bool] = {}
 
 
 class LazyCancelFlag:
@@ -115,7 +116,13 @@ class SyncCall:
 
     @property
     def is_async(self) -> bool:
-        return inspect.iscoroutinefunction(self.func)
+        func = self.func
+        if self.plan.class_name is not None:
+            return inspect.iscoroutinefunction(func)  # a bound method or a property lambda
+        known = _ASYNC.get(func)  # static members: one function per plan, asked every call
+        if known is None:
+            known = _ASYNC[func] = inspect.iscoroutinefunction(func)
+        return known
 
     def start(self) -> Any:
         """Run the callable in its request context: the value, or a coroutine for async

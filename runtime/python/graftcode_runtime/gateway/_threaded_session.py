@@ -459,11 +459,19 @@ class ThreadedSession:
         with self.core:
             if self.ended:
                 return
-            self._outbox.append(self.conn.send(ev))
+            data = self.conn.send(ev)
             if self._writing:
+                self._outbox.append(data)
                 return
             self._writing = True
         sock = self.sock
+        try:
+            sock.sendall(data)  # the usual case: nobody else writing, nothing queued
+        except OSError:
+            with self.core:  # the peer is gone; the reader sees the end and closes
+                self._outbox = []
+                self._writing = False
+            return
         while True:
             with self.core:
                 out = self._outbox

@@ -192,3 +192,14 @@ def test_what_the_module_prints_at_import_goes_to_stderr(tmp_path: Path) -> None
     assert done.stdout.startswith('module noisy_mod version "1.0.0";\n')
     assert "hello" not in done.stdout and "raw" not in done.stdout
     assert "hello" in done.stderr and "raw" in done.stderr
+
+
+def test_usage_errors_exit_2(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """A mistyped --path must not be ignored (the module could then come from elsewhere)."""
+    code, _, err = run(["exportfix.calculator", "--path", str(tmp_path / "nope")], capsys)
+    assert code == 2 and f"--path {tmp_path / 'nope'}: not a directory" in err
+    (tmp_path / "file.py").write_text("", encoding="utf-8")
+    code, _, err = run(["exportfix.calculator", "--path", str(tmp_path / "file.py")], capsys)
+    assert code == 2 and "not a directory" in err
+    code, _, err = run([""], capsys)
+    assert code == 2 and "MODULE is empty" in err

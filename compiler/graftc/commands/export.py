@@ -92,6 +92,10 @@ def register(sub: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    usage = _usage_problem(args)
+    if usage:
+        print(f"graftc export: error: {usage}", file=sys.stderr)
+        return 2
     try:
         with _stdout_to_stderr():
             # Like `python -m`, the working directory is importable, after any --path.
@@ -116,6 +120,16 @@ def run(args: argparse.Namespace) -> int:
     else:
         sys.stdout.write(text)
     return 0
+
+
+def _usage_problem(args: argparse.Namespace) -> str | None:
+    """A mistyped --path would otherwise be ignored, and the module found (or not) elsewhere."""
+    if not args.module.strip():
+        return "MODULE is empty: give a dotted module name, a .py file or a package directory"
+    for directory in args.path:
+        if not Path(directory).is_dir():
+            return f"--path {directory}: not a directory"
+    return None
 
 
 @contextlib.contextmanager

@@ -52,6 +52,7 @@ def test_project_page_links_a_wheel_whose_hash_matches(make_server, fake: FakeGe
     )
     assert doc["versions"] == ["1.0.0"]
     assert doc["files"][0]["hashes"]["sha256"] == m.group(2)
+    assert doc["files"][0]["size"] == len(wheel.body)  # PEP 700: mandatory with api-version 1.1
 
 
 def test_runtime_project_page_and_wheel(make_server) -> None:  # type: ignore[no-untyped-def]

@@ -247,7 +247,11 @@ class DevServer:
             else self.store.runtime_wheel()
         )
         version = self.store.python_version(module) if module else _wheel_version(wheel.filename)
-        files = [indexes.IndexFile(wheel.filename, wheel.sha256, wheel.requires_python)]
+        files = [
+            indexes.IndexFile(
+                wheel.filename, wheel.sha256, wheel.requires_python, size=len(wheel.data)
+            )
+        ]
         if as_json:
             return _text(
                 200, indexes.simple_project_json(norm, [version], files), ctype, Vary="Accept"

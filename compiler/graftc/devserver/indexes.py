@@ -21,6 +21,7 @@ class IndexFile:
     filename: str
     sha256: str
     requires_python: str | None = None
+    size: int | None = None  # bytes; PEP 700 makes it mandatory in the 1.1 JSON form
 
 
 def wants_json(accept: str) -> bool:
@@ -93,6 +94,7 @@ def simple_project_json(project: str, versions: Sequence[str], files: Sequence[I
                     "url": _file_url(f),
                     "hashes": {"sha256": f.sha256},
                     **({"requires-python": f.requires_python} if f.requires_python else {}),
+                    **({"size": f.size} if f.size is not None else {}),
                 }
                 for f in files
             ],

@@ -132,3 +132,20 @@ def test_every_graft_file_in_the_repository_is_canonical() -> None:
     )
     assert len(files) > 50
     assert main(["fmt", "--check", *files]) == 0
+
+
+def test_cli_a_file_that_cannot_be_rewritten_is_an_error_not_a_crash(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import tempfile
+
+    f = tmp_path / "x.graft"
+    f.write_text('module m   version "1.0.0";\n', encoding="utf-8")
+
+    def refuse(*args: object, **kwargs: object) -> tuple[int, str]:
+        raise PermissionError(13, "Permission denied")
+
+    monkeypatch.setattr(tempfile, "mkstemp", refuse)
+    assert main(["fmt", str(f)]) == 1
+    assert f"{f}: error: cannot rewrite: Permission denied" in capsys.readouterr().err
+    assert f.read_text(encoding="utf-8") == 'module m   version "1.0.0";\n'

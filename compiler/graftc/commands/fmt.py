@@ -59,7 +59,11 @@ def run(args: argparse.Namespace) -> int:
         if args.check:
             unformatted += _report(text, formatted, path)
         elif formatted != text:
-            _write(Path(path), formatted)
+            try:
+                _write(Path(path), formatted)
+            except OSError as e:  # read-only file system, no write permission on the folder
+                diagnostics.append(Diagnostic(path, 0, 0, f"cannot rewrite: {e.strerror or e}"))
+                continue
             print(f"reformatted {path}", file=sys.stderr)
     if diagnostics:
         print(render_all(diagnostics), file=sys.stderr)

@@ -203,3 +203,14 @@ def test_usage_errors_exit_2(tmp_path: Path, capsys: pytest.CaptureFixture[str])
     assert code == 2 and "not a directory" in err
     code, _, err = run([""], capsys)
     assert code == 2 and "MODULE is empty" in err
+
+
+def test_types_nested_deeper_than_the_parser_allows_are_an_error(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    source = tmp_path / "deep_mod.py"
+    hint = "list[" * 120 + "int" + "]" * 120
+    source.write_text(f"__version__ = '1.0.0'\ndef f(x: {hint}) -> int: return 1\n", "utf-8")
+    code, out, err = run([str(source)], capsys)
+    assert code == 1 and out == ""
+    assert "deep_mod: the exported IDL would be invalid: nesting deeper than 100 levels" in err

@@ -155,22 +155,21 @@ def _stdout_to_stderr() -> Iterator[None]:
 
 
 def _check_model(module: ugm.Module, source: str) -> None:
-    """The IDL's own checks, so export never prints a file that `graftc parse` refuses: some
-    rules span declarations (records that need each other through required fields) and no
-    single member's export can see them."""
-    from graftc.idl import check
+    """Parse the printed IDL back, so export never prints a file that `graftc parse` refuses:
+    some rules span declarations (records that need each other through required fields), and
+    some limits are the parser's (nesting depth), so no single member's export can see them."""
+    from graftc.idl import parse, print_module
 
-    problems = check(module)
-    if problems:
+    try:
+        parse(print_module(module), f"<IDL of {module.name}>")
+    except DiagnosticError as e:
         file = _shown_path(source)
         raise DiagnosticError(
             [
-                Diagnostic(
-                    file, 0, 0, f"{module.name}: the exported IDL would be invalid: {d.message}"
-                )
-                for d in problems
+                Diagnostic(file, 0, 0, f"{module.name}: the exported IDL would be invalid: {m}")
+                for m in dict.fromkeys(d.message for d in e.diagnostics)
             ]
-        )
+        ) from None
 
 
 def _render(module: ugm.Module, fmt: str) -> str:

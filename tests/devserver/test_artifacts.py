@@ -107,6 +107,10 @@ def test_runtime_tarball_is_built_and_has_no_build_scripts() -> None:
     assert "package/dist/node.js" in names and "package/dist/node.d.ts" in names
     assert doc["name"] == "graftcode-runtime" and "ws" in doc["dependencies"]
     assert "scripts" not in doc and "devDependencies" not in doc
+    # its dependencies travel inside it, so no npm registry is needed to install it
+    assert doc["bundleDependencies"] == sorted(doc["dependencies"])
+    for dep in doc["dependencies"]:
+        assert f"package/node_modules/{dep}/package.json" in names
 
 
 def test_tarball_layout_and_package_json_rewrite(tmp_path: Path) -> None:

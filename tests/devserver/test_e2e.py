@@ -121,14 +121,18 @@ def test_pip_installs_the_client_and_it_calls_the_gateway(
 
 
 @pytest.mark.node
+@pytest.mark.parametrize("source", ["tarball", "registry"])
 def test_npm_installs_the_client_and_node_calls_the_gateway(
-    gateway: Gateway, tmp_path: Path
+    gateway: Gateway, tmp_path: Path, source: str
 ) -> None:
     if shutil.which("npm") is None or find_tsc() is None:
         pytest.skip("needs npm and the TypeScript compiler (make node-deps)")
     status, body = gateway.get("/npm")
     assert status == 200
     command = body.decode().strip()
+    if source == "registry":
+        # the gateway as the only registry: the runtime's own dependencies come bundled
+        command = f"npm install --registry {gateway.http}/npm/ graft-calculator"
     app = tmp_path / "app"
     app.mkdir()
     (app / "package.json").write_text(

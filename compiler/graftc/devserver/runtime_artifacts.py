@@ -89,12 +89,45 @@ def ensure_runtime_built() -> Path:
 
 
 def runtime_tarball() -> Tarball:
-    """The TypeScript runtime as npm would pack it."""
+    """The TypeScript runtime as npm would pack it, with its dependencies bundled.
+
+    Bundled (npm's `bundleDependencies`), `npm install http://gateway/npm/...` needs no npm
+    registry at all, and `npm install --registry http://gateway/npm/ graft-<module>` works:
+    npm would otherwise ask that registry, the gateway, for `ws` and `@msgpack/msgpack`.
+    """
     root = ensure_runtime_built()
     _, doc = _runtime_manifest()
     files_field = doc.get("files")
     files = directory_files(root, files_field if isinstance(files_field, list) else None)
-    return build_tarball(f"{RUNTIME_NPM}-{doc['version']}.tgz", with_package_json(files, {}))
+    deps = doc.get("dependencies")
+    names = sorted(deps) if isinstance(deps, dict) else []
+    files += _installed_dependencies(root, names)
+    update: dict[str, object] = {"bundleDependencies": names} if names else {}
+    return build_tarball(f"{RUNTIME_NPM}-{doc['version']}.tgz", with_package_json(files, update))
+
+
+def _installed_dependencies(root: Path, names: list[str]) -> list[tuple[str, bytes]]:
+    """The files of `names` and their own dependencies, as installed under root/node_modules."""
+    out: list[tuple[str, bytes]] = []
+    seen: set[str] = set()
+    todo = list(names)
+    while todo:
+        name = todo.pop()
+        if name in seen:
+            continue
+        seen.add(name)
+        directory = root / "node_modules" / name
+        try:
+            dep_doc = json.loads((directory / "package.json").read_text("utf-8"))
+        except (OSError, ValueError):
+            raise RuntimeUnavailable(
+                f"the TypeScript runtime's dependency {name!r} is not installed in "
+                f"{root / 'node_modules'}: run `make node-deps`"
+            ) from None
+        out += [(f"node_modules/{name}/{rel}", data) for rel, data in directory_files(directory)]
+        more = dep_doc.get("dependencies")
+        todo += list(more) if isinstance(more, dict) else []
+    return out
 
 
 def find_tsc() -> Path | None:

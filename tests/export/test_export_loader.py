@@ -99,3 +99,16 @@ def test_path_option_makes_a_directory_importable(tmp_path: Path) -> None:
         assert module.__version__ == "1.0.0"
     finally:
         sys.modules.pop("exportcase_onpath", None)
+
+
+def test_an_exception_that_cannot_print_itself_is_still_reported(make_module: MakeModule) -> None:
+    with pytest.raises(ExportError) as caught:
+        make_module(
+            "class E(Exception):\n"
+            "    def __str__(self):\n"
+            "        raise RuntimeError('boom')\n"
+            "raise E()\n"
+        )
+    (problem,) = caught.value.problems
+    assert problem.line == 4
+    assert "failed: E: <its message could not be printed>" in problem.message

@@ -549,3 +549,39 @@ def test_problems_point_at_the_name_even_when_it_hides_in_the_keyword(
 def test_a_default_with_a_lone_surrogate_is_refused(make_module: MakeModule) -> None:
     found = problems(make_module, HEADER + 'def f(x: str = "\\ud800") -> str: return x\n')
     assert len(found) == 1 and "lone UTF-16 surrogate" in found[0]
+
+
+def test_user_code_failing_while_the_surface_is_read_is_a_positioned_problem(
+    make_module: MakeModule,
+) -> None:
+    """A module `__getattr__` or a metaclass runs while names are read: its exceptions are the
+    module's problems (with its line), not an internal error of graftc."""
+    module = make_module(
+        "__version__ = '1.0.0'\n"
+        "def __getattr__(name):\n"
+        "    raise RuntimeError('lazy ' + name)\n"
+        "def f() -> int: return 1\n"
+    )
+    with pytest.raises(ExportError) as caught:
+        export_module(module)
+    (problem,) = caught.value.problems
+    assert (problem.line, problem.column) == (3, 5)
+    assert "the module's own code raised RuntimeError: lazy __all__" in problem.message
+
+
+def test_an_exporter_bug_is_not_blamed_on_the_module(
+    make_module: MakeModule, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from graftcode_runtime.introspect import _exporter
+
+    # A function whose code lives in the exporter's file, as a bug there would.
+    space: dict[str, object] = {}
+    exec(
+        compile(
+            "def run(self, version):\n    raise RuntimeError('bug')\n", _exporter.__file__, "exec"
+        ),
+        space,
+    )
+    monkeypatch.setattr(_exporter._Exporter, "run", space["run"])
+    with pytest.raises(RuntimeError, match="bug"):
+        export_module(make_module("def f() -> int: return 1\n"))

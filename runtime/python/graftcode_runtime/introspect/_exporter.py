@@ -10,7 +10,10 @@ from __future__ import annotations
 
 import enum
 import inspect
+import linecache
+import os
 import sys
+import traceback
 import types
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -23,6 +26,7 @@ from ._closure import prune, reachable
 from ._context import Context
 from ._docstrings import class_doc, clean
 from ._hints import HintError, class_hints, is_classvar
+from ._loader import describe_exception
 from ._names import MODULE_NAME_RE, check_decl
 from ._problems import ExportError, Problem
 from ._records import NO_DEFAULT, flavour, raw_fields
@@ -56,7 +60,44 @@ def export_module(
 ) -> Export:
     """Describe `module`'s public surface. Raises ExportError listing every unsupported construct
     (with `skip_unsupported`, those members are left out and listed in `warnings` instead)."""
-    return _Exporter(module, Filters(types, methods), skip_unsupported).run(version)
+    try:
+        return _Exporter(module, Filters(types, methods), skip_unsupported).run(version)
+    except Exception as e:
+        where = _user_frame(e)
+        if where is None:
+            raise  # raised inside the exporter itself: a bug, not bad input
+        file, line, column = where
+        name = module.__name__
+        raise ExportError(
+            [
+                Problem(
+                    name,
+                    f"the module's own code raised {describe_exception(e)} while its surface "
+                    "was being read (an attribute, a metaclass or a module `__getattr__`); make "
+                    "reading its public names and annotations side-effect free",
+                    file,
+                    line,
+                    column,
+                )
+            ]
+        ) from None
+
+
+_OURS = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+def _user_frame(exc: BaseException) -> tuple[str, int, int] | None:
+    """Where the innermost frame is, when it is outside graftcode_runtime (the user's code)."""
+    frames = traceback.extract_tb(exc.__traceback__)
+    if not frames:
+        return None
+    last = frames[-1]
+    if os.path.abspath(last.filename).startswith(_OURS + os.sep):
+        return None
+    if last.filename.startswith("<") or last.filename.startswith(sys.prefix):
+        return None  # the standard library or a dependency, called by the exporter
+    text = linecache.getline(last.filename, last.lineno or 0).rstrip()  # .line is stripped
+    return last.filename, last.lineno or 0, len(text) - len(text.lstrip()) + 1 if text else 0
 
 
 def _is_stdlib(cls: type) -> bool:

@@ -118,7 +118,7 @@ def _import_failure(name: str, spec: str, exc: BaseException) -> ExportError:
             if frame.filename.startswith("<frozen"):
                 continue
             file, line = frame.filename, frame.lineno or 0
-    detail = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
+    detail = describe_exception(exc)
     if isinstance(exc, SystemExit):
         detail = f"it called sys.exit({exc.code!r}) while being imported"
     return ExportError(
@@ -132,6 +132,15 @@ def _import_failure(name: str, spec: str, exc: BaseException) -> ExportError:
             )
         ]
     )
+
+
+def describe_exception(exc: BaseException) -> str:
+    """`Type: message`, even when the user's exception cannot turn itself into text."""
+    try:
+        text = str(exc)
+    except Exception:  # its __str__ is the user's code, and may fail
+        text = "<its message could not be printed>"
+    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
 
 
 def _error(spec: str, message: str, file: str) -> ExportError:

@@ -37,7 +37,10 @@ def read_at_ref(path: Path, ref: str) -> tuple[str | None, str]:
         folder = folder.parent
     top = _git(folder, "rev-parse", "--show-prefix")
     if top.returncode != 0:
-        raise GitError(f"{path} is not inside a git repository")
+        # git's own words matter here: "dubious ownership" (safe.directory) is not "no repo".
+        said = top.stderr.decode("utf-8", "replace").strip().splitlines()
+        detail = f" (git: {said[0].removeprefix('fatal: ')})" if said else ""
+        raise GitError(f"{path} is not inside a git repository{detail}")
     rel = top.stdout.decode().strip() + "".join(f"{m}/" for m in missing) + path.name
     commit = _git(folder, "rev-parse", "--verify", "--quiet", f"{ref}^{{commit}}")
     if commit.returncode != 0:

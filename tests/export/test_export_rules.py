@@ -585,3 +585,38 @@ def test_an_exporter_bug_is_not_blamed_on_the_module(
     monkeypatch.setattr(_exporter._Exporter, "run", space["run"])
     with pytest.raises(RuntimeError, match="bug"):
         export_module(make_module("def f() -> int: return 1\n"))
+
+
+def test_bare_generic_aliases_are_problems_not_crashes(make_module: MakeModule) -> None:
+    """`typing.List` and `typing.Callable` without arguments (seen in lark and Pyro5)."""
+    found = problems(
+        make_module,
+        HEADER
+        + "import typing\nfrom collections.abc import Callable\n"
+        + "def a(x: typing.List) -> int: return 1\n"
+        + "def b(x: typing.Dict) -> int: return 1\n"
+        + "def c(x: Callable) -> int: return 1\n"
+        + "def d(x: typing.Callable) -> int: return 1\n",
+    )
+    assert len(found) == 4
+    assert "needs an item type" in found[0] and "needs key and value types" in found[1]
+    assert all("functions cannot be sent" in f for f in found[2:])
+
+
+def test_an_error_with_a_mixin_extends_the_next_error_and_inlines_the_mixin(
+    make_module: MakeModule,
+) -> None:
+    """pydantic's errors derive from a non-exception mixin first; the base must be an error."""
+    result = export(
+        make_module,
+        HEADER
+        + "class Mixin:\n    code: str\n"
+        + "class BaseErr(Exception):\n    pass\n"
+        + "class Oops(Mixin, BaseErr):\n    pass\n"
+        + "def f() -> int:\n"
+        + "    '''F.\n\n    Raises:\n        Oops: always\n    '''\n    return 1\n",
+    )
+    oops = decl(result, "Oops")
+    assert isinstance(oops, ugm.Error)
+    assert oops.base == "BaseErr"
+    assert [f.name for f in oops.fields] == ["code"]

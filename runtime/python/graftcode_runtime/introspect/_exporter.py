@@ -451,8 +451,8 @@ class _Exporter:
             if b.__module__ == "builtins" or _is_stdlib(b):
                 stop = b
                 break
-            if b.__name__.startswith("_"):
-                continue  # a private base's fields are inlined
+            if b.__name__.startswith("_") or not issubclass(b, Exception):
+                continue  # a private base's or a mixin's fields are inlined; the base is an error
             try:
                 base = self._register(b, self.names.get(b, b.__name__))
             except TypeProblem as e:

@@ -135,6 +135,9 @@ def map_type(
         )
     if origin is typing.ClassVar:
         raise TypeProblem("a `ClassVar` belongs to the class, not to a value that can be sent")
+    if isinstance(origin, type) and not args:
+        # A bare alias (`typing.List`, `typing.Callable`) has an origin but no arguments.
+        return _class(origin, owner, named, accepts)
     if origin in _LISTS:
         return ugm.ListOf(map_type(args[0], owner=owner, named=named, accepts=accepts))
     if origin is tuple:
@@ -242,7 +245,12 @@ def _class(tp: type, owner: type | None, named: NamedResolver, accepts: bool) ->
         raise TypeProblem(f"`{tp.__name__}` needs key and value types, e.g. `dict[str, int]`")
     if tp in _SETS:
         raise TypeProblem(f"`{tp.__name__}`: the IDL has no set type; use `list[...]`")
-    if tp in _STREAMS or tp in _AWAITABLES or tp in _CALLABLES:
+    if tp in _CALLABLES:  # Callable[Any] is not a valid subscription, so say it here
+        raise TypeProblem(
+            f"`{describe(tp)}`: functions cannot be sent to another process; export the "
+            "function itself, or pass an enum or a name that selects it"
+        )
+    if tp in _STREAMS or tp in _AWAITABLES:
         return map_type(tp[Any], owner=owner, named=named, accepts=accepts)  # type: ignore[index]
     if issubclass(tp, BaseException) and not issubclass(tp, Exception):
         raise TypeProblem(f"`{describe(tp)}` is not an application error")

@@ -191,3 +191,35 @@ def test_gateway_suite_passes_on_the_trio_tcp_path() -> None:
         timeout=600,
     )
     assert out.returncode == 0, out.stdout[-3000:]
+
+
+@pytest.fixture(scope="module")
+def roomy() -> Iterator[GatewayThread]:
+    """Default worker bound: abandoned slow calls of other tests cannot fill it."""
+    with GatewayThread(["gwfixture"], GatewayConfig(grace_period=1)) as g:
+        yield g
+
+
+@pytest.mark.parametrize("transport", ["tcp", "ws"])
+def test_threads_sharing_a_client_are_not_held_by_a_slow_call(
+    roomy: GatewayThread, transport: str
+) -> None:
+    # the reading thread waits for the slow answer; the others' answers must still reach them
+    with connect(roomy.url(transport)) as c:
+        outcome: list[object] = []
+
+        def run_slow() -> None:
+            try:
+                outcome.append(c.call("delayed", 1, 1.5))
+            except Exception as e:
+                outcome.append(e)
+
+        slow = threading.Thread(target=run_slow)
+        slow.start()
+        time.sleep(0.1)
+        assert c.ping() >= 0
+        for i in range(5):
+            assert c.call("echo", str(i)) == str(i)
+        assert slow.is_alive(), outcome  # all of the above came back while it still ran
+        slow.join()
+        assert outcome == [1]

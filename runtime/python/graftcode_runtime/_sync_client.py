@@ -233,6 +233,9 @@ class Client:
         """
         done = self._done
         while True:
+            if key in done:  # delivered by the thread that reads: do not wait for its lock
+                self._waiting.discard(key)
+                return done.pop(key)
             if self._read_lock.acquire(blocking=False):
                 try:
                     while True:

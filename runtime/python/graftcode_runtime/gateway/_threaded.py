@@ -27,12 +27,14 @@ import os
 import select
 import socket
 import threading
+import time
 from collections import deque
 from typing import TYPE_CHECKING, Any, cast
 
 import trio
 
 from .._malloc import keep_large_allocations
+from ._log import event
 from ._threaded_session import Job, ThreadedSession
 from ._timers import TimerThread
 
@@ -95,6 +97,9 @@ class ThreadedEngine:
         try:
             session.open()
             await done.wait()
+        except Exception as e:  # one broken connection must never take the gateway down
+            event("session_crashed", logging.ERROR, peer=peer, error=repr(e))
+            log.debug("session failure", exc_info=True)
         finally:
             session.end("the gateway stopped")
             sessions.discard(cast("Session", session))
@@ -214,12 +219,17 @@ class ThreadedEngine:
             s.end("the gateway stopped")
         os.eventfd_write(self._wake, len(threads) + 1)
         me = threading.current_thread()
+        give_up = time.monotonic() + 2.0  # for all threads together, not 2 s each
         for t in threads:
             if t is not me:
-                t.join(timeout=2)
+                t.join(timeout=max(0.0, give_up - time.monotonic()))
         self.timers.close()
-        self._ep.close()
-        os.close(self._wake)
+        if not any(t.is_alive() for t in threads if t is not me):
+            self._ep.close()
+            os.close(self._wake)
+        # else a thread is still inside an abandoned hosted call: it may still touch the
+        # eventfd (run_jobs) and must not find its number reused; the daemon thread and these
+        # two descriptors go with the process
 
     def stats(self) -> dict[str, Any]:
         with self._lock:

@@ -23,6 +23,7 @@ PACKAGES = {
     "graft_calculator": lambda: export("calculator"),
     "graft_sketch": lambda: idl.load(ROOT / "docs" / "idl-sketch.graft"),
     "graft_acme_edge": lambda: idl.load(FIXTURES / "edge.graft"),
+    "graft_clash": lambda: idl.load(FIXTURES / "clash.graft"),
 }
 
 

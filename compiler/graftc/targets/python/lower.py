@@ -842,7 +842,7 @@ class Lowerer:
             client_names += [c.name, c.async_name]
         if client_names:
             exports.append(("._client", tuple(client_names)))
-        all_names = tuple(sorted((n for _, names in exports for n in names), key=m.isort_key))
+        all_names = tuple(sorted((n for _, names in exports for n in names), key=m.all_key))
         for module, names in exports:
             f["__init__"].rel(module, *names)
         summary_doc = (mod.doc or "").strip().splitlines()

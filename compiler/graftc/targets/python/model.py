@@ -7,6 +7,7 @@ expressions, conversion expressions, signatures), so the `*.j2` files only loop 
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 
@@ -63,13 +64,32 @@ class Imports:
         return [s for s in out if s]
 
 
-def isort_key(name: str) -> tuple[int, str]:
-    # force-sort-within-sections off, order-by-type on: CONSTANTS, Classes, functions.
+def _kind(name: str) -> int:
+    # order-by-type: CONSTANTS, Classes, then everything else
     if name.isupper() and len(name) > 1:
-        return (0, name)
-    if name[:1].isupper():
-        return (1, name)
-    return (2, name.lower())
+        return 0
+    return 1 if name[:1].isupper() else 2
+
+
+def _natural(name: str) -> tuple[tuple[int, int, str], ...]:
+    # ruff compares names in natural order: Item2 before Item10
+    return tuple(
+        (0, int(part), part) if part.isdigit() else (1, 0, part)
+        for part in re.split(r"(\d+)", name)
+        if part
+    )
+
+
+def isort_key(name: str) -> tuple[object, ...]:
+    """ruff's (isort's) order of the names in one `from x import ...`: by type, then
+    case-insensitively in natural order (`Mapping_` before `MappingProxyType_`)."""
+    return (_kind(name), _natural(name.lower()), _natural(name))
+
+
+def all_key(name: str) -> tuple[object, ...]:
+    """ruff's RUF022 order of `__all__`: by type, then case-sensitively in natural order
+    (there `MappingProxyType_` comes before `Mapping_`)."""
+    return (_kind(name), _natural(name))
 
 
 @dataclass(frozen=True)

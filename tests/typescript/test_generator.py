@@ -129,3 +129,16 @@ def test_scoped_and_plain_npm_names_are_accepted(name: str, tmp_path: Path) -> N
     path.write_text('module mod version "2.0.0";\nservice mod {\n    fn ping();\n}\n')
     model = TARGET.model(idl.load(str(path)), targets.TargetOptions(package_name=name))
     assert f'"name": "{name}"' in render(model)["package.json"]
+
+
+def test_a_positional_parameter_named_options_is_renamed(tmp_path: Path) -> None:
+    # the generated signature ends with its own `options` (keywords and call options)
+    ts = _model(
+        'module m version "1.0.0";\nservice m {\n    fn f(options: int, *, limit: int = 1);\n}\n'
+        "class C {\n    constructor(options: str);\n}\n",
+        tmp_path,
+    )
+    assert "async f(options_: number, options?: MFOptions): Promise<void>" in ts
+    assert "[options_], options)" in ts
+    assert "async create(options_: string, options?: CallOptions): Promise<C>" in ts
+    assert '{ name: "options_", wire: "options", kind: "either"' in ts

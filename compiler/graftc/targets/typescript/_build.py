@@ -43,6 +43,9 @@ _PRIM_IN = {**_PRIM_OUT, "date": "string | Date", "datetime": "string | Date"}
 
 # Names a proxy or service class already uses, and `then` (a method called `then` would make
 # every proxy a thenable, which `await` would try to call).
+# Names a generated method's signature and body use next to the IDL's positional parameters.
+_BODY_NAMES = frozenset({"options"})
+
 _MEMBER_RESERVED = frozenset(
     {"close", "id", "released", "then", "constructor", "client", "toString", "toJSON"}
 )
@@ -269,6 +272,8 @@ class _Builder:
         used: set[str] = set()
         for p in params:
             binding = n.safe_binding(n.camel(p.name))
+            if p.kind != "keyword" and binding in _BODY_NAMES:
+                binding += "_"  # the generated signature has its own parameter of that name
             if binding in used:
                 self.error(
                     p, f"parameters of {owner}.{wire_member} collide as {binding!r} in TypeScript"

@@ -299,3 +299,13 @@ def test_json_models_are_user_input_checked_like_idl(
     (tmp_path / "bad.json").write_text(json.dumps(bad))
     assert main(["check", str(tmp_path / "bad.json"), new]) == 1
     assert f"{tmp_path / 'bad.json'}: error: unknown type 'Missing'" in capsys.readouterr().err
+
+
+@needs_git
+def test_against_reads_a_committed_byte_order_mark(
+    repo: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    shop = repo / "api" / "shop.graft"
+    shop.write_bytes(b"\xef\xbb\xbf" + V1.encode())
+    git(repo, "commit", "-q", "-am", "bom")
+    assert main(["check", str(shop), "--against", "HEAD"]) == 0, capsys.readouterr().err

@@ -620,3 +620,13 @@ def test_an_error_with_a_mixin_extends_the_next_error_and_inlines_the_mixin(
     assert isinstance(oops, ugm.Error)
     assert oops.base == "BaseErr"
     assert [f.name for f in oops.fields] == ["code"]
+
+
+def test_a_class_named_like_the_service_is_blamed_wherever_it_is(make_module: MakeModule) -> None:
+    """Declared before the functions, the class was still what to rename, not the function."""
+    name = "exportcase_clash_first"
+    source = HEADER + f"class {name}:\n    pass\ndef f() -> None: ...\n"
+    with pytest.raises(ExportError) as caught:
+        export_module(make_module(source, name=name))
+    (problem,) = caught.value.problems
+    assert (problem.member, problem.line, problem.column) == (name, 3, 7)

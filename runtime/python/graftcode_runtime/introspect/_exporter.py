@@ -137,9 +137,16 @@ class _Exporter:
 
         service_at = next((i for i, (_, o) in enumerate(entries) if is_function(o)), -1)
         for i, (name, obj) in enumerate(entries):
-            try:
-                if i == service_at and self._service_selected(functions):
+            if i == service_at and self._service_selected(functions):
+                try:
                     self._register_root(self.module, self.service_name)
+                except TypeProblem as e:
+                    # The class that took the module's name is what the user can rename.
+                    other = self.by_name.get(self.service_name)
+                    where = other if inspect.isclass(other) else obj
+                    member = getattr(where, "__qualname__", name)
+                    self.ctx.problem(member, str(e), self.ctx.source.locate(where))
+            try:
                 if inspect.isclass(obj) and self._root_class_selected(name, obj):
                     self._register_root(obj, name)
             except TypeProblem as e:

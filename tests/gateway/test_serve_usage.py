@@ -16,3 +16,15 @@ def test_max_message_size_below_the_handshake_floor_is_a_usage_error(
     assert code == 2
     assert f"--max-message-size must be at least {MIN_MAX_MESSAGE_SIZE}" in err
     assert "Traceback" not in err
+
+
+def test_a_taken_port_is_named(capsys: pytest.CaptureFixture[str]) -> None:
+    import socket
+
+    with socket.create_server(("127.0.0.1", 0)) as taken:
+        port = taken.getsockname()[1]
+        code = main(["serve", "calculator", "--tcp", f"127.0.0.1:{port}"])
+    err = capsys.readouterr().err
+    assert code == 1
+    assert f"--tcp 127.0.0.1:{port}" in err
+    assert "Traceback" not in err

@@ -12,7 +12,9 @@ Port 0 picks a free port; each listener prints `graftc: listening URL` on stdout
 from __future__ import annotations
 
 import argparse
+import errno
 import os
+import socket
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -194,6 +196,29 @@ def run(args: argparse.Namespace) -> int:
             on_listen=announce,
         )
     except OSError as e:
-        print(f"graftc serve: error: {e}", file=sys.stderr)
+        listeners = {"--tcp": tcp, "--ws": ws, "--http": http}
+        taken = [
+            f"{flag} {host}:{port}"
+            for flag, addr in listeners.items()
+            if addr is not None
+            for host, port in [addr]
+            if e.errno == errno.EADDRINUSE and _in_use(host, port)
+        ]
+        where = f" ({', '.join(taken)}: is another gateway running?)" if taken else ""
+        print(f"graftc serve: error: {e.strerror or e}{where}", file=sys.stderr)
         return 1
     return 0
+
+
+def _in_use(host: str, port: int) -> bool:
+    """Whether (host, port) is taken: only to name the culprit in an error message."""
+    if port == 0:
+        return False
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    with socket.socket(family, socket.SOCK_STREAM) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind((host, port))
+        except OSError:
+            return True
+    return False

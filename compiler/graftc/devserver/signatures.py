@@ -10,54 +10,7 @@ import json
 
 from graftcode_runtime import ugm
 
-
-def type_text(t: ugm.TypeRef) -> str:
-    if isinstance(t, ugm.Primitive):
-        return t.name
-    if isinstance(t, ugm.Optional):
-        return f"{type_text(t.inner)}?"
-    if isinstance(t, ugm.ListOf):
-        return f"list<{type_text(t.item)}>"
-    if isinstance(t, ugm.MapOf):
-        return f"map<{type_text(t.key)}, {type_text(t.value)}>"
-    return t.name
-
-
-def value_text(v: ugm.Value) -> str:
-    if isinstance(v, ugm.NoneLit):
-        return "none"
-    if isinstance(v, ugm.BoolLit):
-        return "true" if v.value else "false"
-    if isinstance(v, ugm.IntLit | ugm.FloatLit):
-        return repr(v.value)
-    if isinstance(v, ugm.StrLit):
-        return json.dumps(v.value)
-    if isinstance(v, ugm.BytesLit):
-        return f'b"{v.value.hex()}"'
-    if isinstance(v, ugm.ListLit):
-        return "[" + ", ".join(value_text(x) for x in v.items) + "]"
-    if isinstance(v, ugm.MapLit):
-        return "{" + ", ".join(f"{value_text(k)}: {value_text(x)}" for k, x in v.items) + "}"
-    return f"{v.enum}.{v.member}"
-
-
-def params_text(params: tuple[ugm.Param, ...]) -> str:
-    out: list[str] = []
-    star = False
-    for i, p in enumerate(params):
-        if p.kind == "keyword" and not star:
-            out.append("*")
-            star = True
-        text = f"{p.name}: {type_text(p.type)}"
-        if p.default is not None:
-            text += f" = {value_text(p.default)}"
-        out.append(text)
-        last_positional = p.kind == "positional" and (
-            i + 1 == len(params) or params[i + 1].kind != "positional"
-        )
-        if last_positional:
-            out.append("/")
-    return ", ".join(out)
+from graftc.idl import params_text, type_text, value_text
 
 
 def method_text(m: ugm.Method) -> str:

@@ -270,8 +270,9 @@ def _decode_call(m: list[Any]) -> Call:
         raise _bad("CALL args must be an array")
     if type(kwargs) is not dict:
         raise _bad("CALL kwargs must be a map")
-    if kwargs and any(type(k) is not str for k in kwargs):
-        raise _bad("CALL kwargs keys must be str")
+    for k in kwargs:  # a loop, not any(<genexpr>): ~1 µs less per call
+        if type(k) is not str:
+            raise _bad("CALL kwargs keys must be str")
     if timeout is not None and (type(timeout) is not int or timeout < 0):
         raise _bad("CALL timeout_ms must be nil or an unsigned int")
     if metadata is not None:

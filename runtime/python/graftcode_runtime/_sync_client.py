@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from . import __version__
@@ -152,10 +152,35 @@ class Client:
         metadata: Mapping[str, str] | None = None,
     ) -> object:
         """Run one remote operation; wire values in, wire values out."""
+        return self.invoke_wire(
+            spec.kind, spec.target, spec.member, spec.args, spec.kwargs, spec.instance,
+            timeout, metadata,
+        )  # fmt: skip
+
+    def invoke_wire(
+        self,
+        kind: str,
+        target: str,
+        member: str,
+        args: Sequence[Any],
+        kwargs: Mapping[str, Any],
+        instance: int | None,
+        timeout: float | None,
+        metadata: Mapping[str, str] | None,
+    ) -> object:
+        """`invoke` without building a `CallSpec` (the generated clients' hot path)."""
+        op = OPS.get(kind)
+        if op is None:
+            raise ValueError(f"CallSpec.kind must be one of {', '.join(OPS)}, not {kind!r}")
         if timeout is None:
             timeout = self.default_timeout
         md = {**self.default_metadata, **metadata} if metadata else self.default_metadata
         deadline = None if timeout is None else time.monotonic() + timeout
+        # the CALL is encoded at once, so the caller's list/tuple and dict need no copies
+        if type(args) is not list and type(args) is not tuple:
+            args = list(args)
+        if type(kwargs) is not dict:
+            kwargs = dict(kwargs)
         with self._send_lock:
             if self._lost is not None:
                 raise self._lost
@@ -165,7 +190,18 @@ class Client:
             if dropped:  # proxies the garbage collector took, released before the next call
                 self._send(self._conn.send(Release(dropped)))
             call_id = self._conn.next_call_id()
-            data = self._conn.send(to_call(call_id, spec, timeout, md))
+            call = Call(
+                call_id,
+                op,
+                target,
+                member,
+                None if instance is None else InstanceRef(instance, target),
+                args,
+                kwargs,
+                None if timeout is None else max(0, int(timeout * 1000)),
+                dict(md) if md else None,
+            )
+            data = self._conn.send(call)
             self._waiting.add(call_id)
             self._send(data)
         try:

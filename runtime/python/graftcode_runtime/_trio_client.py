@@ -221,8 +221,11 @@ class AsyncClient:
                 self._fail(ConnectionLost("the connection to the gateway was lost"))
         answered = False
         try:
-            with trio.move_on_after(math.inf if timeout is None else timeout):
+            if timeout is None:  # no cancel scope to register and tear down on every call
                 await slot.event.wait()
+            else:
+                with trio.move_on_after(timeout):
+                    await slot.event.wait()
             answered = slot.reply is not None
         finally:
             if not answered:

@@ -714,6 +714,8 @@ class _ArgBinder:
                 kw[name] = table[name](value, h)
             except InvalidValue as e:
                 raise e.within(name) from None
+        if n + len(kw) == len(self.params):
+            return pos, kw  # each parameter got exactly one value (duplicates raised above)
         for p in self.params:
             if p.default is None and p.name not in kw and self._index.get(p.name, n) >= n:
                 raise InvalidValue(f"missing required argument {p.name!r}")

@@ -105,3 +105,63 @@ def test_same_host_origins_allowed_without_a_list() -> None:
             assert c.call("add", 1, 2) == 3
         with pytest.raises(ConnectionLost, match="403"):
             connect(url, origin="https://evil.example")
+
+
+def _raw(gw: GatewayThread, data: bytes) -> bytes:
+    """Send `data` on a fresh connection and read until the gateway closes it."""
+    host, port = gw.urls["http"].removeprefix("http://").rstrip("/").rsplit(":", 1)
+    with socket.create_connection((host, int(port)), timeout=10) as s:
+        s.sendall(data)
+        out = b""
+        while chunk := s.recv(65536):
+            out += chunk
+    return out
+
+
+@pytest.mark.parametrize(
+    "head",
+    [
+        # Content-Length and Transfer-Encoding together: the request smuggling shape.
+        b"POST /status HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\n"
+        b"Transfer-Encoding: chunked\r\n\r\n0\r\n\r\n",
+        # A chunked body on a GET was read and dropped, so its bytes reached the next request.
+        b"GET /status HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n",
+        b"POST /status HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\n\r\nabc",
+    ],
+)
+def test_request_bodies_are_refused_and_the_connection_closed(
+    gw: GatewayThread, head: bytes
+) -> None:
+    # The request after the body must not be answered: the connection ends after the 413
+    # (recv returning b"" ends _raw; a kept-alive connection would block until the timeout).
+    out = _raw(gw, head + b"GET /idl HTTP/1.1\r\nHost: x\r\n\r\n")
+    assert out.startswith(b"HTTP/1.1 413")
+    assert out.count(b"HTTP/1.1") == 1
+
+
+def test_slowloris_head_is_cut_off(monkeypatch: pytest.MonkeyPatch) -> None:
+    from graftcode_runtime.gateway import _http
+
+    monkeypatch.setattr(_http, "_IDLE_TIMEOUT", 0.5)
+    with GatewayThread(["calculator"]) as g:
+        host, port = g.urls["http"].removeprefix("http://").rstrip("/").rsplit(":", 1)
+        head = b"GET /status HTTP/1.1\r\nHost: x\r\n" + b"X-Slow: a\r\n" * 100
+        closed = False
+        with socket.create_connection((host, int(port)), timeout=10) as s:
+            # One byte per 50 ms: each read comes well within the timeout, the whole head
+            # (about 1.2 KB, a minute) never does; the gateway must close before the end.
+            for byte in head:
+                try:
+                    s.sendall(bytes([byte]))
+                except OSError:
+                    closed = True
+                    break
+                s.settimeout(0.05)
+                try:
+                    if s.recv(100) == b"":
+                        closed = True
+                        break
+                except TimeoutError:
+                    pass
+        assert closed
+        assert _get(g, "/status")[0] == 200

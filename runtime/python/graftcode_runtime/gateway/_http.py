@@ -18,6 +18,8 @@ from ._routes import HttpRequest, HttpResponse, HttpRoute
 log = logging.getLogger("graftcode.gateway")
 
 _MAX_HEAD = 16 * 1024
+# A whole request head (not each read) must arrive within this time: a per-read timeout lets a
+# slowloris peer hold its connection forever by sending one byte just before each timeout.
 _IDLE_TIMEOUT = 30.0
 
 
@@ -43,7 +45,8 @@ async def serve_http(stream: trio.abc.Stream, routes: Sequence[HttpRoute], peer:
     conn = h11.Connection(h11.SERVER, max_incomplete_event_size=_MAX_HEAD)
     try:
         while True:
-            event = await _next_event(conn, stream)
+            with trio.fail_after(_IDLE_TIMEOUT):
+                event = await _next_event(conn, stream)
             if event is None:
                 return
             if isinstance(event, h11.Request):
@@ -71,8 +74,7 @@ async def _next_event(conn: h11.Connection, stream: trio.abc.Stream) -> h11.Even
     while True:
         event = conn.next_event()
         if event is h11.NEED_DATA:
-            with trio.fail_after(_IDLE_TIMEOUT):
-                data = await stream.receive_some(8192)
+            data = await stream.receive_some(8192)
             conn.receive_data(bytes(data))
             continue
         if isinstance(event, h11.ConnectionClosed) or event is h11.PAUSED:
@@ -84,8 +86,15 @@ async def _respond(req: h11.Request, routes: Sequence[HttpRoute], peer: str) -> 
     target = req.target.decode("latin-1")
     parts = urlsplit(target)
     headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in req.headers}
-    if "content-length" in headers and headers["content-length"] != "0":
-        return HttpResponse.text("request bodies are not accepted\n", status=413)
+    if "transfer-encoding" in headers or headers.get("content-length", "0") != "0":
+        # "connection: close" makes h11 end the connection after the answer: the unread body
+        # (or a request with both Content-Length and Transfer-Encoding, the classic smuggling
+        # shape) must never be parsed as the next request (RFC 9112 section 6.1).
+        return HttpResponse(
+            413,
+            {"content-type": "text/plain; charset=utf-8", "connection": "close"},
+            b"request bodies are not accepted\n",
+        )
     request = HttpRequest(
         method=req.method.decode(),
         path=parts.path or "/",

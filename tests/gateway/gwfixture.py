@@ -104,6 +104,19 @@ def whoami() -> dict[str, str]:
     return out
 
 
+async def whoami_async() -> dict[str, str]:
+    """The request context as an asyncio coroutine sees it, after an await (the context must
+    survive the hop onto the gateway's asyncio loop and the task switch)."""
+    await asyncio.sleep(0)
+    ctx = context.current()
+    if ctx is None:
+        return {}
+    out = dict(ctx.metadata)
+    out["traceparent_attr"] = ctx.traceparent or ""
+    out["loop"] = type(asyncio.get_running_loop()).__module__
+    return out
+
+
 def greet(name: str, /, greeting: str = "hello", *, punctuation: str = "!") -> str:
     """Positional-only, ordinary and keyword-only parameters with defaults."""
     return f"{greeting} {name}{punctuation}"

@@ -204,6 +204,15 @@ def test_metadata_and_context_reach_hosted_code(open_client: OpenClient) -> None
     assert seen["peer"]
 
 
+def test_metadata_and_traceparent_reach_async_members(open_client: OpenClient) -> None:
+    tp = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"
+    c = open_client(metadata={"user": "ann"})
+    seen = c.call("whoami_async", _metadata={"traceparent": tp, "tracestate": "k=v"})
+    assert seen["user"] == "ann" and seen["tracestate"] == "k=v"
+    assert seen["traceparent"] == seen["traceparent_attr"] == tp
+    assert seen["loop"].startswith("asyncio")  # asyncio-written code runs on asyncio, not trio
+
+
 def test_bytes_round_trip(open_client: OpenClient) -> None:
     c = open_client()
     blob = bytes(range(256)) * 40

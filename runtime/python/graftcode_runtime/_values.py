@@ -499,7 +499,8 @@ class ValueCodec:
         what = f"map ({type_text(t)})"
 
         def convert(v: Any, h: InstanceHooks | None) -> dict[Any, Any]:
-            if not isinstance(v, Mapping):
+            # `type(v) is dict` first: isinstance against the Mapping ABC is the slow check
+            if type(v) is not dict and not isinstance(v, Mapping):
                 raise _expected(what, v)
             out = {}
             for k, x in v.items():
@@ -629,7 +630,7 @@ class _RecordPlan:
         return out
 
     def decode(self, v: Any, h: InstanceHooks | None) -> Any:
-        if not isinstance(v, Mapping):
+        if type(v) is not dict and not isinstance(v, Mapping):
             raise _expected(f"{self.name} (a map of fields)", v)
         values = self.decode_fields(v, h)
         if self.cls is None:
@@ -640,8 +641,9 @@ class _RecordPlan:
             raise InvalidValue(f"cannot build {self.name}: {e}") from None
 
     def encode(self, v: Any, h: InstanceHooks | None) -> dict[str, Any]:
-        is_map = isinstance(v, Mapping)
-        if not is_map and type(v) in _NOT_RECORDS:  # (a NamedTuple is fine: exact types only)
+        t = type(v)
+        is_map = t is dict or isinstance(v, Mapping)
+        if not is_map and t in _NOT_RECORDS:  # (a NamedTuple is fine: exact types only)
             raise _expected(f"{self.name} (a record)", v)
         # Otherwise a dataclass, an exception, or any object with the fields as attributes.
         out: dict[str, Any] = {}

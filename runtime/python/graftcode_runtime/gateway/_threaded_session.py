@@ -15,12 +15,12 @@ writing leaves its bytes in the outbox for that thread to send with its own.
 from __future__ import annotations
 
 import asyncio
-import inspect
 import logging
 import socket
 import threading
 import time
 from collections.abc import Callable
+from types import CoroutineType
 from typing import TYPE_CHECKING, Any, cast
 
 from .. import context
@@ -359,7 +359,7 @@ class ThreadedSession:
                 self._start_async(slot, prepared, prepared.start())
                 return
             result = prepared.start()
-            if inspect.iscoroutine(result):
+            if isinstance(result, CoroutineType):  # inspect.iscoroutine, one frame less
                 self._start_async(slot, prepared, result)
                 return
             if slot.done:

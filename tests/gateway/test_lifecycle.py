@@ -157,3 +157,39 @@ def test_sync_code_can_see_its_cancellation(gateway: GatewayThread, transport: s
             assert seen > before
 
     trio.run(main)
+
+
+def test_status_says_draining_while_calls_finish() -> None:
+    import json
+    import urllib.error
+    import urllib.request
+
+    import gwfixture
+    from graftcode_runtime.gateway import GatewayConfig
+
+    with GatewayThread(["gwfixture"], GatewayConfig(grace_period=30)) as gw:
+        c = connect(gw.url("ws"), module="gwfixture")
+        errors: list[BaseException] = []
+        gwfixture._started.clear()
+        worker = threading.Thread(target=lambda: _record(errors, c.call, "wait_forever"))
+        worker.start()
+        assert gwfixture._started.wait(10)
+        assert gw._token is not None and gw.gateway is not None
+        trio.from_thread.run_sync(gw.gateway.shutdown, trio_token=gw._token)
+
+        def draining() -> bool:
+            try:
+                urllib.request.urlopen(gw.urls["http"] + "status", timeout=5)
+            except urllib.error.HTTPError as e:
+                return e.code == 503 and json.loads(e.read())["status"] == "draining"
+            return False  # still 200: the drain has not begun yet
+
+        # The HTTP listener used to close with the others, so a load balancer saw a refused
+        # connection instead of the documented 503 "draining".
+        assert _eventually(draining)
+        time.sleep(0.3)  # a request racing the old listener's close could still get in
+        assert draining()
+        c.close()  # the gateway cancels the call of a closed connection; the drain ends
+        worker.join(10)
+        gw.stop()
+        assert gw.stopped

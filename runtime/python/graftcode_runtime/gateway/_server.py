@@ -204,7 +204,10 @@ class Gateway:
                             trio.SSLListener(x, self._ssl, https_compatible=True) for x in listeners
                         ]
                     scope = trio.CancelScope()
-                    accept_scopes.append(scope)
+                    if kind != "http":
+                        # HTTP keeps accepting while draining, so /status can answer 503 and a
+                        # load balancer or orchestrator sees "draining" instead of a refusal.
+                        accept_scopes.append(scope)
                     nursery.start_soon(self._accept, serving, handler, scope, nursery)
                     event("listening", url=url)
                     if on_listen is not None:

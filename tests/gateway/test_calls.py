@@ -219,6 +219,19 @@ def test_bytes_round_trip(open_client: OpenClient) -> None:
     assert c.call("echo_bytes", blob) == blob
 
 
+def test_result_too_large_for_the_client_is_an_error_not_a_broken_connection(
+    open_client: OpenClient,
+) -> None:
+    # The client announces 8 KiB; a larger RESULT must become ERROR RESOURCE_EXHAUSTED for that
+    # call (docs/protocol.md section 8), and the connection must stay usable.
+    c = open_client(max_message_size=8192)
+    assert len(c.call("echo_bytes", b"x" * 6000)) == 6000
+    with pytest.raises(RemoteError) as info:
+        c.call("echo_bytes", b"x" * 20000)
+    assert info.value.code is StatusCode.RESOURCE_EXHAUSTED
+    assert c.call("echo", "still open") == "still open"
+
+
 def test_release_of_unknown_instance_is_harmless(open_client: OpenClient) -> None:
     c = open_client()
     c.release(987654)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from graftc.cli import main
 from graftcode_runtime._limits import MIN_MAX_MESSAGE_SIZE
@@ -28,3 +30,46 @@ def test_a_taken_port_is_named(capsys: pytest.CaptureFixture[str]) -> None:
     assert code == 1
     assert f"--tcp 127.0.0.1:{port}" in err
     assert "Traceback" not in err
+
+
+@pytest.mark.parametrize(
+    ("argv", "code", "says"),
+    [
+        (["--grace", "-1"], 2, "--grace"),
+        (["--max-workers", "0"], 2, "--max-workers"),
+        (["--tcp", "no-such-host.invalid:0"], 2, "--tcp no-such-host.invalid"),
+        (["--tls-cert", "missing.pem", "--tls-key", "missing.key"], 1, "missing.pem"),
+    ],
+)
+def test_bad_options_are_named_not_internal_errors(
+    capsys: pytest.CaptureFixture[str], argv: list[str], code: int, says: str
+) -> None:
+    # --grace -1 and --max-workers 0 used to crash with "internal error" (exit 70), and a bad
+    # host or TLS file printed a bare OS error naming neither the option nor the file.
+    args = ["serve", "calculator", *argv]
+    if "--tcp" not in argv:
+        args += ["--tcp", "127.0.0.1:0"]
+    assert main(args) == code
+    err = capsys.readouterr().err
+    assert says in err and "internal error" not in err
+
+
+def test_a_file_that_is_not_a_certificate_is_named(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    bogus = tmp_path / "cert.pem"
+    bogus.write_text("not a certificate\n")
+    code = main(
+        [
+            "serve",
+            "calculator",
+            "--tcp",
+            "127.0.0.1:0",
+            "--tls-cert",
+            str(bogus),
+            "--tls-key",
+            str(bogus),
+        ]
+    )
+    assert code == 1
+    assert str(bogus) in capsys.readouterr().err

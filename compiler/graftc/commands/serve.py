@@ -152,6 +152,22 @@ def run(args: argparse.Namespace) -> int:
     if bool(args.tls_cert) != bool(args.tls_key):
         print("graftc serve: error: --tls-cert and --tls-key go together", file=sys.stderr)
         return 2
+    if not args.grace >= 0:  # also refuses nan
+        print("graftc serve: error: --grace must be 0 seconds or more", file=sys.stderr)
+        return 2
+    if args.max_workers < 1:
+        print("graftc serve: error: --max-workers must be at least 1", file=sys.stderr)
+        return 2
+    for flag, addr in (("--tcp", tcp), ("--ws", ws), ("--http", http)):
+        problem = _unresolvable(addr)
+        if problem and addr is not None:
+            print(f"graftc serve: error: {flag} {addr[0]}: {problem}", file=sys.stderr)
+            return 2
+    if args.tls_cert:
+        problem = _tls_problem(args.tls_cert, args.tls_key)
+        if problem:
+            print(f"graftc serve: error: {problem}", file=sys.stderr)
+            return 1
     if args.max_message_size is not None and args.max_message_size < MIN_MAX_MESSAGE_SIZE:
         print(
             f"graftc serve: error: --max-message-size must be at least {MIN_MAX_MESSAGE_SIZE}"
@@ -222,3 +238,31 @@ def _in_use(host: str, port: int) -> bool:
         except OSError:
             return True
     return False
+
+
+def _unresolvable(addr: tuple[str, int] | None) -> str:
+    """Why the listen host cannot be used (a typo such as `--tcp nope:7470`), or ""."""
+    if addr is None:
+        return ""
+    try:
+        socket.getaddrinfo(
+            addr[0] or None, addr[1], type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE
+        )
+    except socket.gaierror as e:
+        return f"cannot resolve this host ({e.strerror})"
+    return ""
+
+
+def _tls_problem(cert: str, key: str) -> str:
+    """Load the certificate and key once before listening, so a wrong path or PEM names the file
+    instead of surfacing as a bare OS error from the listener."""
+    import ssl
+
+    for flag, path in (("--tls-cert", cert), ("--tls-key", key)):
+        if not os.path.isfile(path):
+            return f"{flag} {path}: no such file"
+    try:
+        ssl.create_default_context(ssl.Purpose.CLIENT_AUTH).load_cert_chain(cert, key)
+    except (ssl.SSLError, OSError) as e:
+        return f"--tls-cert {cert} / --tls-key {key}: not a usable PEM certificate and key ({e})"
+    return ""

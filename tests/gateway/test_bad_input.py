@@ -233,3 +233,19 @@ def test_auth_token_required_when_configured(transport: str) -> None:
                 connect(g.url(transport), auth=wrong)
             assert info.value.code is StatusCode.UNAUTHENTICATED
             assert fragment in info.value.message
+
+
+def test_hello_and_call_in_one_segment_are_answered_in_order(gw: GatewayThread) -> None:
+    # A client that pipelines its first CALL behind its HELLO (one sendall) gets the gateway's
+    # HELLO and then the result, on every TCP engine: never a silently dropped connection.
+    peer = Peer(gw)
+    try:
+        peer.send(
+            frame(HELLO) + frame([1, 1, 0, "calculator", "add", None, [1, 2], {}, None, None])
+        )
+        assert peer.read()[0] == 0
+        result = peer.read()
+        assert result is not None and result[:3] == [2, 1, 3], result
+    finally:
+        peer.close()
+    still_serving(gw)

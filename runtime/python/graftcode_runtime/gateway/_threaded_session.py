@@ -230,56 +230,67 @@ class ThreadedSession:
             return []
         chunks, eof = self._receive()
         conn = self.conn
-        events: list[tuple[Any, bool]] = []
-        failure: RemoteProtocolError | None = None
         with self.core:
             for chunk in chunks:
                 conn.receive_data(chunk)
             if eof:
                 conn.receive_data(b"")
-            try:
-                while True:
-                    ev = conn.next_event()
-                    if ev is NEED_DATA:
-                        break
-                    t = type(ev)
-                    events.append((ev, t is Call and conn.call_limit_exceeded))
-                    if t is ConnectionClosed:
-                        break  # it would be returned again and again
-            except RemoteProtocolError as e:
-                failure = e
         jobs: list[Job] = []
-        for ev, over_limit in events:
-            t = type(ev)
-            if t is Call:
-                job = self._accept_call(ev, over_limit)
-                if job is not None:
-                    jobs.append(job)
-            elif t is Cancel:
-                slot = self.calls.get(ev.id)
-                if slot is not None:
-                    self._abort(slot, RemoteError(StatusCode.CANCELLED, "cancelled by the caller"))
-            elif t is Ping:
-                self._send_quietly(Pong(ev.opaque))
-            elif t is Hello:
+        more = True
+        while more:
+            # Pulling stops after a HELLO: ours must be sent before the core parses a CALL that
+            # came in the same segment (it would be a call before the handshake otherwise).
+            events: list[tuple[Any, bool]] = []
+            failure: RemoteProtocolError | None = None
+            more = False
+            with self.core:
                 try:
-                    self._hello(ev)
-                except RemoteError as e:
-                    self._refuse(e.code, e.message, protocol_error=False)
-                    self.end(f"refused: {e.message}")
+                    while True:
+                        ev = conn.next_event()
+                        if ev is NEED_DATA:
+                            break
+                        t = type(ev)
+                        events.append((ev, t is Call and conn.call_limit_exceeded))
+                        if t is ConnectionClosed:
+                            break  # it would be returned again and again
+                        if t is Hello:
+                            more = True
+                            break
+                except RemoteProtocolError as e:
+                    failure = e
+            for ev, over_limit in events:
+                t = type(ev)
+                if t is Call:
+                    job = self._accept_call(ev, over_limit)
+                    if job is not None:
+                        jobs.append(job)
+                elif t is Cancel:
+                    slot = self.calls.get(ev.id)
+                    if slot is not None:
+                        self._abort(
+                            slot, RemoteError(StatusCode.CANCELLED, "cancelled by the caller")
+                        )
+                elif t is Ping:
+                    self._send_quietly(Pong(ev.opaque))
+                elif t is Hello:
+                    try:
+                        self._hello(ev)
+                    except RemoteError as e:
+                        self._refuse(e.code, e.message, protocol_error=False)
+                        self.end(f"refused: {e.message}")
+                        return []
+                elif t is GoAway:
+                    event("client_goaway", logging.DEBUG, peer=self.peer, last_id=ev.last_id)
+                elif t is ConnectionClosed:
+                    self.end("connection lost mid-frame" if ev.truncated else "closed by peer")
                     return []
-            elif t is GoAway:
-                event("client_goaway", logging.DEBUG, peer=self.peer, last_id=ev.last_id)
-            elif t is ConnectionClosed:
-                self.end("connection lost mid-frame" if ev.truncated else "closed by peer")
+                if conn.state is State.CLOSED:
+                    self.end("goaway")
+                    return []
+            if failure is not None:
+                self._refuse(failure.code, failure.message, protocol_error=True)
+                self.end(f"protocol error: {failure.message}")
                 return []
-            if conn.state is State.CLOSED:
-                self.end("goaway")
-                return []
-        if failure is not None:
-            self._refuse(failure.code, failure.message, protocol_error=True)
-            self.end(f"protocol error: {failure.message}")
-            return []
         if eof:
             self.end("closed by peer")
             return []

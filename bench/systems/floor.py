@@ -13,7 +13,7 @@ from typing import Any
 
 import msgpack
 import service
-from _main import BENCH, main, ready  # noqa: F401
+from _main import main, ready
 from measure import Settings, run_sync
 
 _LEN = struct.Struct(">I")

@@ -26,7 +26,7 @@ def serve() -> None:
     asyncio.run(run())
 
 
-class _AioServicer(pb2_grpc.BenchServicer):  # type: ignore[name-defined,misc]
+class _AioServicer(pb2_grpc.BenchServicer):
     _sync = make_servicer()
 
     async def Add(self, req: Any, ctx: Any) -> Any:

@@ -15,7 +15,7 @@ pb2, pb2_grpc = load()
 
 
 def make_servicer() -> Any:
-    class Servicer(pb2_grpc.BenchServicer):  # type: ignore[name-defined,misc]
+    class Servicer(pb2_grpc.BenchServicer):
         def Add(self, req: Any, ctx: Any) -> Any:
             return pb2.AddReply(result=service.add(req.a, req.b))
 

@@ -21,7 +21,7 @@ import threading
 from collections import Counter
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any, Literal, TypeVar
+from typing import Any, Literal, TypeVar, cast
 
 from graftcode_runtime import ugm
 
@@ -191,7 +191,7 @@ class PackageStore:
     def _once(self, key: tuple[str, ...], make: Callable[[], T]) -> T:
         done = self._done.get(key)
         if done is not None and not isinstance(done, _Failed):
-            return done  # type: ignore[return-value]
+            return cast(T, done)  # the cache holds what make() returned for this key
         with self._meta_lock:
             lock = self._locks.setdefault(key, threading.Lock())
         with lock:
@@ -204,7 +204,7 @@ class PackageStore:
             done = self._done[key]
         if isinstance(done, _Failed):
             raise done.error
-        return done  # type: ignore[return-value]
+        return cast(T, done)  # the cache holds what make() returned for this key
 
     def _disk_key(
         self, target: str, m: ugm.Module, version: str, default_url: str | None

@@ -18,7 +18,7 @@ from __future__ import annotations
 import contextvars
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 from graftcode_runtime import ugm
 from lark import Token, Transformer
@@ -417,7 +417,7 @@ class ToUGM(Transformer[Token, Any]):
         name = str(tok)
         span = _tok_span(tok, CURRENT.get().file)
         if name in ugm.PRIMITIVES:
-            return ugm.Primitive(name, span)  # type: ignore[arg-type]
+            return ugm.Primitive(cast(ugm.PrimitiveName, name), span)  # checked just above
         return ugm.Named(name, span)
 
     def optional(self, children: list[Any]) -> ugm.Optional:

@@ -228,6 +228,7 @@ class PackageStore:
             reason = "; ".join(_with_member(m, d.line, d.header()) for d in e.diagnostics)
             raise GenerationError(m.name, target, reason) from None
         except (NotImplementedError, ValueError, TypeError, LookupError) as e:
+            # A generator refusing this surface is the user's 422, not the gateway's 500.
             raise GenerationError(m.name, target, str(e)) from None
 
     def _build_wheel(self, name: str, version: str, default_url: str | None) -> Wheel:

@@ -104,6 +104,7 @@ class GraftLexer(Lexer):
         while pos < end:
             m = match(text, pos)
             if m is None:
+                # _SPACE can match the empty string, so match() never returns None here
                 pos = self.space.match(text, pos).end()  # type: ignore[union-attr]
                 if pos >= end:
                     return

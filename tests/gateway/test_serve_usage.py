@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 from graftc.cli import main
-from graftcode_runtime._limits import MIN_MAX_MESSAGE_SIZE
+from graftcode_runtime.protocol._limits import MIN_MAX_MESSAGE_SIZE
 
 
 @pytest.mark.parametrize("size", ["1024", str(MIN_MAX_MESSAGE_SIZE - 1)])

@@ -80,7 +80,7 @@ def test_server_side_cancel_answer_is_cancelled() -> None:
                     nursery.start_soon(call)
                     await trio.sleep(0.2)
                     call_id = max(c._conn.calls_in_flight)
-                    from graftcode_runtime._events import Cancel
+                    from graftcode_runtime.protocol._events import Cancel
 
                     await c._send(Cancel(call_id))
                 assert result and "cancelled" in str(result[0])

@@ -10,7 +10,7 @@ from typing import Any
 import graftcode_runtime
 import pytest
 from graftcode_runtime import ConnectionLost, RemoteError, StatusCode, config
-from graftcode_runtime.config import ModuleBinding, Settings
+from graftcode_runtime.binding import ModuleBinding, Settings
 
 
 class WireClient:

@@ -5,9 +5,9 @@ from __future__ import annotations
 import threading
 
 import pytest
-from graftcode_runtime import _malloc
 from graftcode_runtime.gateway._sync_dispatch import LazyCancelFlag
 from graftcode_runtime.gateway._timers import TimerThread
+from graftcode_runtime.transport import _malloc
 
 
 def test_timers_fire_in_order_and_cancelled_ones_never() -> None:

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from graftcode_runtime._connection import CLIENT, SERVER, Connection, Framing
-from graftcode_runtime._events import NEED_DATA, Hello
-from graftcode_runtime._limits import Limits
+from graftcode_runtime.protocol._connection import CLIENT, SERVER, Connection, Framing
+from graftcode_runtime.protocol._events import NEED_DATA, Hello
+from graftcode_runtime.protocol._limits import Limits
 
 
 def handshake(

@@ -7,9 +7,9 @@ import struct
 
 import msgpack
 import pytest
-from graftcode_runtime._connection import CLIENT, SERVER, Connection, Framing, State
-from graftcode_runtime._errors import LocalProtocolError, RemoteProtocolError, StatusCode
-from graftcode_runtime._events import (
+from graftcode_runtime.protocol._connection import CLIENT, SERVER, Connection, Framing, State
+from graftcode_runtime.protocol._errors import LocalProtocolError, RemoteProtocolError, StatusCode
+from graftcode_runtime.protocol._events import (
     NEED_DATA,
     Call,
     Cancel,
@@ -24,7 +24,7 @@ from graftcode_runtime._events import (
     Release,
     Result,
 )
-from graftcode_runtime._limits import Limits
+from graftcode_runtime.protocol._limits import Limits
 from hypothesis import given, settings
 from hypothesis import strategies as st
 

@@ -12,9 +12,9 @@ from typing import Any
 import msgpack
 import pytest
 from graftcode_runtime import ugm
-from graftcode_runtime._errors import InvalidValue, StatusCode
-from graftcode_runtime._events import InstanceRef
-from graftcode_runtime._values import ValueCodec
+from graftcode_runtime.protocol._errors import InvalidValue, StatusCode
+from graftcode_runtime.protocol._events import InstanceRef
+from graftcode_runtime.values._codec import ValueCodec
 
 P = ugm.Primitive
 N = ugm.Named

@@ -9,7 +9,7 @@ from typing import Any
 
 import msgpack
 from graftcode_runtime import ugm
-from graftcode_runtime._values import ValueCodec
+from graftcode_runtime.values._codec import ValueCodec
 from hypothesis import given, settings
 from hypothesis import strategies as st
 

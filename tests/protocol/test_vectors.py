@@ -8,11 +8,11 @@ from typing import Any
 
 import msgpack
 import pytest
-from graftcode_runtime._codec import Decoder, Encoder
-from graftcode_runtime._connection import SERVER, Connection, Framing
-from graftcode_runtime._errors import RemoteProtocolError, StatusCode
-from graftcode_runtime._events import NEED_DATA, ConnectionClosed, InstanceRef
-from graftcode_runtime._limits import Limits
+from graftcode_runtime.protocol._codec import Decoder, Encoder
+from graftcode_runtime.protocol._connection import SERVER, Connection, Framing
+from graftcode_runtime.protocol._errors import RemoteProtocolError, StatusCode
+from graftcode_runtime.protocol._events import NEED_DATA, ConnectionClosed, InstanceRef
+from graftcode_runtime.protocol._limits import Limits
 
 from .conftest import connection_in, handshake
 from .vectorlib import from_json, load_vectors, meaning, message, to_json

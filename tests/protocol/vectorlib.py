@@ -7,8 +7,8 @@ import json
 from pathlib import Path
 from typing import Any
 
-from graftcode_runtime._errors import StatusCode
-from graftcode_runtime._events import (
+from graftcode_runtime.protocol._errors import StatusCode
+from graftcode_runtime.protocol._events import (
     Call,
     Cancel,
     Error,
@@ -22,7 +22,7 @@ from graftcode_runtime._events import (
     Release,
     Result,
 )
-from graftcode_runtime._limits import Limits
+from graftcode_runtime.protocol._limits import Limits
 
 VECTORS = Path(__file__).resolve().parents[1] / "vectors"
 _SAFE = 2**53 - 1  # beyond this, JSON numbers lose precision in JavaScript

@@ -20,7 +20,7 @@ def test_build_from_idl_and_from_module(tmp_path: Path, capsys: pytest.CaptureFi
     args = ["build", "--from-module", "kitchen", "--path", str(FIXTURES), "-o", str(out)]
     assert main([*args, "--default-url", "ws://gw:1/"]) == 0
     assert 'Settings(url="ws://gw:1/")' in (out / "graft_kitchen" / "_binding.py").read_text()
-    assert "wrote 11 files" in capsys.readouterr().err
+    assert "wrote 9 files" in capsys.readouterr().err
 
 
 def test_default_output_directory(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

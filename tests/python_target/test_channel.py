@@ -10,7 +10,7 @@ from typing import Any
 import graftcode_runtime
 import pytest
 from graftcode_runtime import CallSpec, RemoteError, StatusCode, config
-from graftcode_runtime.config import CallContext, ClientInterceptor, ModuleBinding, Settings
+from graftcode_runtime.binding import CallContext, ClientInterceptor, ModuleBinding, Settings
 
 
 class FakeClient:

@@ -74,12 +74,12 @@ REVEALED = [
     "list[list[int]]",
     "dict[int, int]",
     "def (self: graft_kitchen._client.Oven, temperature: int =, *, label: str =, "
-    "_channel: graftcode_runtime.config.Channel | None =)",
-    "def (*, _channel: graftcode_runtime.config.Channel | None =) -> list[str]",
+    "_channel: graftcode_runtime.binding._channel.Channel | None =)",
+    "def (*, _channel: graftcode_runtime.binding._channel.Channel | None =) -> list[str]",
     "graft_kitchen._client.Oven",
     "int",
     "def (str, greeting: str =, *, punctuation: str =) -> typing.Coroutine[Any, Any, str]",
-    "def (graftcode_runtime.config.AsyncChannel, temperature: int =, *, label: str =) "
+    "def (graftcode_runtime.binding._channel.AsyncChannel, temperature: int =, *, label: str =) "
     "-> typing.Coroutine[Any, Any, graft_kitchen._client.AsyncOven]",
     "typing.Awaitable[int]",
     "int",

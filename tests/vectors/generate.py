@@ -17,9 +17,9 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
 
 import msgpack  # noqa: E402
-from graftcode_runtime._codec import Encoder  # noqa: E402
-from graftcode_runtime._errors import StatusCode  # noqa: E402
-from graftcode_runtime._events import (  # noqa: E402
+from graftcode_runtime.protocol._codec import Encoder  # noqa: E402
+from graftcode_runtime.protocol._errors import StatusCode  # noqa: E402
+from graftcode_runtime.protocol._events import (  # noqa: E402
     Call,
     Cancel,
     Error,
@@ -33,7 +33,7 @@ from graftcode_runtime._events import (  # noqa: E402
     Release,
     Result,
 )
-from graftcode_runtime._limits import Limits  # noqa: E402
+from graftcode_runtime.protocol._limits import Limits  # noqa: E402
 from protocol.vectorlib import meaning, to_json  # noqa: E402
 
 CART = InstanceRef(7, "Cart")

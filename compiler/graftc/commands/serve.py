@@ -21,7 +21,6 @@ from pathlib import Path
 from typing import Any
 
 from graftcode_runtime import ugm
-from graftcode_runtime._limits import MIN_MAX_MESSAGE_SIZE
 from graftcode_runtime.gateway import (
     DEFAULT_HTTP_PORT,
     DEFAULT_TCP_PORT,
@@ -36,6 +35,7 @@ from graftcode_runtime.gateway import (
     parse_listen_address,
     run_gateway,
 )
+from graftcode_runtime.protocol._limits import MIN_MAX_MESSAGE_SIZE
 
 
 def register(sub: Any) -> None:

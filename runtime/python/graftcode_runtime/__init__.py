@@ -26,9 +26,13 @@ __version__ = "0.1.0"
 
 if TYPE_CHECKING:
     from . import context
-    from ._callspec import CallKind, CallSpec
-    from ._connect import connect, connect_async
-    from ._errors import (
+    from .client._callspec import CallKind, CallSpec
+    from .client._connect import connect, connect_async
+    from .client._remote import AsyncRemoteObject, RemoteObject
+    from .client._sync import Client
+    from .client._trio import AsyncClient
+    from .context import RequestContext
+    from .protocol._errors import (
         Cancelled,
         ConnectionLost,
         DeadlineExceeded,
@@ -37,35 +41,31 @@ if TYPE_CHECKING:
         RemoteError,
         StatusCode,
     )
-    from ._events import InstanceRef
-    from ._remote import AsyncRemoteObject, RemoteObject
-    from ._sync_client import Client
-    from ._trio_client import AsyncClient
-    from ._url import Endpoint, InvalidURL, parse_url
-    from ._values import ValueCodec
-    from .context import RequestContext
+    from .protocol._events import InstanceRef
+    from .transport._url import Endpoint, InvalidURL, parse_url
+    from .values._codec import ValueCodec
 
 _LAZY: dict[str, str] = {
-    "CallKind": "._callspec",
-    "CallSpec": "._callspec",
-    "connect": "._connect",
-    "connect_async": "._connect",
-    "Cancelled": "._errors",
-    "ConnectionLost": "._errors",
-    "DeadlineExceeded": "._errors",
-    "GraftError": "._errors",
-    "ProtocolError": "._errors",
-    "RemoteError": "._errors",
-    "StatusCode": "._errors",
-    "AsyncRemoteObject": "._remote",
-    "RemoteObject": "._remote",
-    "Client": "._sync_client",
-    "AsyncClient": "._trio_client",
-    "Endpoint": "._url",
-    "InstanceRef": "._events",
-    "InvalidURL": "._url",
-    "parse_url": "._url",
-    "ValueCodec": "._values",
+    "CallKind": ".client._callspec",
+    "CallSpec": ".client._callspec",
+    "connect": ".client._connect",
+    "connect_async": ".client._connect",
+    "Cancelled": ".protocol._errors",
+    "ConnectionLost": ".protocol._errors",
+    "DeadlineExceeded": ".protocol._errors",
+    "GraftError": ".protocol._errors",
+    "ProtocolError": ".protocol._errors",
+    "RemoteError": ".protocol._errors",
+    "StatusCode": ".protocol._errors",
+    "AsyncRemoteObject": ".client._remote",
+    "RemoteObject": ".client._remote",
+    "Client": ".client._sync",
+    "AsyncClient": ".client._trio",
+    "Endpoint": ".transport._url",
+    "InstanceRef": ".protocol._events",
+    "InvalidURL": ".transport._url",
+    "parse_url": ".transport._url",
+    "ValueCodec": ".values._codec",
     "RequestContext": ".context",
 }
 

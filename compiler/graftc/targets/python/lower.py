@@ -314,8 +314,8 @@ class Lowerer:
         return src
 
     def _wire(self, w: _Where) -> str:
-        w.imports.rel(".", "_wire")
-        return "_wire"
+        w.imports.third("graftcode_runtime.binding", "wire")
+        return "wire"
 
     def _convert(self, w: _Where) -> str:
         if w.in_convert:
@@ -804,18 +804,18 @@ class Lowerer:
         if errors:
             f["_errors"].third("graftcode_runtime", "RemoteError")
             f["_errors"].std("collections.abc", "Callable", "Mapping")
-            f["_errors"].rel(".", "_wire")
-        f["_binding"].third("graftcode_runtime.config", "ModuleBinding", "Settings")
+            f["_errors"].third("graftcode_runtime.binding", "wire")
+        f["_binding"].third("graftcode_runtime.binding", "ModuleBinding", "Settings")
         f["_binding"].rel("._errors", "from_remote")
         if records:
-            f["_convert"].rel(".", "_wire")
+            f["_convert"].third("graftcode_runtime.binding", "wire")
         if services:
             f["_client"].std("collections.abc", "Mapping")
         if services or any(c.constructor or c.statics for c in classes):
-            f["_client"].third("graftcode_runtime.config", "AsyncChannel", "Channel")
+            f["_client"].third("graftcode_runtime.binding", "AsyncChannel", "Channel")
             f["_client"].rel("._binding", "binding")
         if classes:
-            f["_client"].rel("._proxy", "AsyncProxy", "Proxy")
+            f["_client"].third("graftcode_runtime.binding", "AsyncProxy", "Proxy")
         exports: list[tuple[str, tuple[str, ...]]] = [
             (
                 "._binding",

@@ -48,6 +48,7 @@ MODULE_RESERVED = frozenset(
         "MappingProxyType",
         "Proxy",
         "AsyncProxy",
+        "wire",
         "from_remote",
         "RemoteError",
         "MODULE_NAME",

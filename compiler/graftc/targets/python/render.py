@@ -22,8 +22,6 @@ PYTHON_FILES = (
     "_errors",
     "_convert",
     "_client",
-    "_proxy",
-    "_wire",
 )
 
 

@@ -6,7 +6,7 @@ Do not edit: rerun `graftc build` instead.
 
 from __future__ import annotations
 
-from graftcode_runtime.config import ModuleBinding, Settings
+from graftcode_runtime.binding import ModuleBinding, Settings
 
 from ._errors import from_remote
 

@@ -9,8 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 
 from graftcode_runtime import RemoteError
-
-from . import _wire
+from graftcode_runtime.binding import wire
 
 
 class DivisionByZero(Exception):
@@ -27,7 +26,7 @@ class DivisionByZero(Exception):
 
 def _make_DivisionByZero(m: Mapping[str, object], message: str) -> DivisionByZero:
     return DivisionByZero(
-        dividend=_wire.as_float(_wire.field(m, "dividend", "error DivisionByZero")),
+        dividend=wire.as_float(wire.field(m, "dividend", "error DivisionByZero")),
         message=message,
     )
 
@@ -46,6 +45,6 @@ def from_remote(error: Exception) -> BaseException | None:
     if factory is None:
         return None
     try:
-        return factory(_wire.as_record(error.fields, name), error.message)
-    except _wire.WireError:
+        return factory(wire.as_record(error.fields, name), error.message)
+    except wire.WireError:
         return None  # fields we cannot read: the caller still gets the RemoteError

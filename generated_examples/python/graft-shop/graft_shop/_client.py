@@ -9,11 +9,10 @@ from __future__ import annotations
 import decimal
 from collections.abc import Awaitable, Mapping
 
-from graftcode_runtime.config import AsyncChannel, Channel
+from graftcode_runtime.binding import AsyncChannel, AsyncProxy, Channel, Proxy, wire
 
-from . import _convert, _wire
+from . import _convert
 from ._binding import binding
-from ._proxy import AsyncProxy, Proxy
 from ._types import Category, LineItem, Order, Product
 
 
@@ -51,7 +50,7 @@ class ShopClient:
             (),
             {"category": None if category is None else category.value, "limit": limit},
         )
-        return [_convert.product_from_wire(x0) for x0 in _wire.as_list(w)]
+        return [_convert.product_from_wire(x0) for x0 in wire.as_list(w)]
 
     def get_product(self, sku: str) -> Product:
         """The product with this SKU.
@@ -71,7 +70,7 @@ class ShopClient:
         w = self._ch.invoke(
             "call", "shop", "price_of", (), {"sku": sku, "quantity": quantity}
         )
-        return _wire.as_decimal(w)
+        return wire.as_decimal(w)
 
 
 class AsyncShopClient:
@@ -106,7 +105,7 @@ class AsyncShopClient:
             (),
             {"category": None if category is None else category.value, "limit": limit},
         )
-        return [_convert.product_from_wire(x0) for x0 in _wire.as_list(w)]
+        return [_convert.product_from_wire(x0) for x0 in wire.as_list(w)]
 
     async def get_product(self, sku: str) -> Product:
         """The product with this SKU.
@@ -126,7 +125,7 @@ class AsyncShopClient:
         w = await self._ch.invoke(
             "call", "shop", "price_of", (), {"sku": sku, "quantity": quantity}
         )
-        return _wire.as_decimal(w)
+        return wire.as_decimal(w)
 
 
 shop = ShopClient()
@@ -183,14 +182,14 @@ class Cart(Proxy):
             {"sku": sku, "quantity": quantity},
             instance=self._live_id(),
         )
-        return _wire.as_int(w)
+        return wire.as_int(w)
 
     def remove(self, sku: str) -> bool:
         """Take `sku` out of the cart; False if it was not there."""
         w = self._ch.invoke(
             "call", "Cart", "remove", (), {"sku": sku}, instance=self._live_id()
         )
-        return _wire.as_bool(w)
+        return wire.as_bool(w)
 
     def checkout(self, note: str | None = None) -> Order:
         """Place the order and empty the cart."""
@@ -202,7 +201,7 @@ class Cart(Proxy):
     @property
     def note(self) -> str:
         w = self._ch.invoke("get", "Cart", "note", instance=self._live_id())
-        return _wire.as_str(w)
+        return wire.as_str(w)
 
     @note.setter
     def note(self, value: str) -> None:
@@ -212,13 +211,13 @@ class Cart(Proxy):
     def items(self) -> list[LineItem]:
         """The cart's lines."""
         w = self._ch.invoke("get", "Cart", "items", instance=self._live_id())
-        return [_convert.line_item_from_wire(x0) for x0 in _wire.as_list(w)]
+        return [_convert.line_item_from_wire(x0) for x0 in wire.as_list(w)]
 
     @property
     def total(self) -> decimal.Decimal:
         """The sum of the lines."""
         w = self._ch.invoke("get", "Cart", "total", instance=self._live_id())
-        return _wire.as_decimal(w)
+        return wire.as_decimal(w)
 
 
 class AsyncCart(AsyncProxy):
@@ -274,14 +273,14 @@ class AsyncCart(AsyncProxy):
             {"sku": sku, "quantity": quantity},
             instance=self._live_id(),
         )
-        return _wire.as_int(w)
+        return wire.as_int(w)
 
     async def remove(self, sku: str) -> bool:
         """Take `sku` out of the cart; False if it was not there."""
         w = await self._ch.invoke(
             "call", "Cart", "remove", (), {"sku": sku}, instance=self._live_id()
         )
-        return _wire.as_bool(w)
+        return wire.as_bool(w)
 
     async def checkout(self, note: str | None = None) -> Order:
         """Place the order and empty the cart."""
@@ -296,7 +295,7 @@ class AsyncCart(AsyncProxy):
 
     async def _get_note(self) -> str:
         w = await self._ch.invoke("get", "Cart", "note", instance=self._live_id())
-        return _wire.as_str(w)
+        return wire.as_str(w)
 
     async def set_note(self, value: str) -> None:
         await self._ch.invoke("set", "Cart", "note", (value,), instance=self._live_id())
@@ -308,7 +307,7 @@ class AsyncCart(AsyncProxy):
 
     async def _get_items(self) -> list[LineItem]:
         w = await self._ch.invoke("get", "Cart", "items", instance=self._live_id())
-        return [_convert.line_item_from_wire(x0) for x0 in _wire.as_list(w)]
+        return [_convert.line_item_from_wire(x0) for x0 in wire.as_list(w)]
 
     @property
     def total(self) -> Awaitable[decimal.Decimal]:
@@ -317,4 +316,4 @@ class AsyncCart(AsyncProxy):
 
     async def _get_total(self) -> decimal.Decimal:
         w = await self._ch.invoke("get", "Cart", "total", instance=self._live_id())
-        return _wire.as_decimal(w)
+        return wire.as_decimal(w)

@@ -6,21 +6,20 @@ Do not edit: rerun `graftc build` instead.
 
 from __future__ import annotations
 
-from . import _wire
+from graftcode_runtime.binding import wire
+
 from ._types import Category, LineItem, Order, OrderStatus, Product
 
 
 def product_from_wire(w: object) -> Product:
-    m = _wire.as_record(w, "Product")
+    m = wire.as_record(w, "Product")
     return Product(
-        sku=_wire.as_str(_wire.field(m, "sku", "record Product")),
-        name=_wire.as_str(_wire.field(m, "name", "record Product")),
-        price=_wire.as_decimal(_wire.field(m, "price", "record Product")),
-        category=_wire.as_enum(Category, _wire.field(m, "category", "record Product")),
-        tags=(
-            [_wire.as_str(x0) for x0 in _wire.as_list(m["tags"])] if "tags" in m else []
-        ),
-        stock=_wire.as_int(m["stock"]) if "stock" in m else 0,
+        sku=wire.as_str(wire.field(m, "sku", "record Product")),
+        name=wire.as_str(wire.field(m, "name", "record Product")),
+        price=wire.as_decimal(wire.field(m, "price", "record Product")),
+        category=wire.as_enum(Category, wire.field(m, "category", "record Product")),
+        tags=[wire.as_str(x0) for x0 in wire.as_list(m["tags"])] if "tags" in m else [],
+        stock=wire.as_int(m["stock"]) if "stock" in m else 0,
     )
 
 
@@ -36,11 +35,11 @@ def product_to_wire(v: Product) -> dict[str, object]:
 
 
 def line_item_from_wire(w: object) -> LineItem:
-    m = _wire.as_record(w, "LineItem")
+    m = wire.as_record(w, "LineItem")
     return LineItem(
-        sku=_wire.as_str(_wire.field(m, "sku", "record LineItem")),
-        quantity=_wire.as_int(_wire.field(m, "quantity", "record LineItem")),
-        unit_price=_wire.as_decimal(_wire.field(m, "unit_price", "record LineItem")),
+        sku=wire.as_str(wire.field(m, "sku", "record LineItem")),
+        quantity=wire.as_int(wire.field(m, "quantity", "record LineItem")),
+        unit_price=wire.as_decimal(wire.field(m, "unit_price", "record LineItem")),
     )
 
 
@@ -53,21 +52,21 @@ def line_item_to_wire(v: LineItem) -> dict[str, object]:
 
 
 def order_from_wire(w: object) -> Order:
-    m = _wire.as_record(w, "Order")
+    m = wire.as_record(w, "Order")
     return Order(
-        id=_wire.as_int(_wire.field(m, "id", "record Order")),
-        customer=_wire.as_str(_wire.field(m, "customer", "record Order")),
+        id=wire.as_int(wire.field(m, "id", "record Order")),
+        customer=wire.as_str(wire.field(m, "customer", "record Order")),
         items=[
             line_item_from_wire(x0)
-            for x0 in _wire.as_list(_wire.field(m, "items", "record Order"))
+            for x0 in wire.as_list(wire.field(m, "items", "record Order"))
         ],
-        total=_wire.as_decimal(_wire.field(m, "total", "record Order")),
+        total=wire.as_decimal(wire.field(m, "total", "record Order")),
         status=(
-            _wire.as_enum(OrderStatus, m["status"])
+            wire.as_enum(OrderStatus, m["status"])
             if "status" in m
             else OrderStatus.PENDING
         ),
-        note=_wire.optional(m["note"], _wire.as_str) if "note" in m else None,
+        note=wire.optional(m["note"], wire.as_str) if "note" in m else None,
     )
 
 

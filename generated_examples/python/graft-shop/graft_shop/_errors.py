@@ -9,8 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 
 from graftcode_runtime import RemoteError
-
-from . import _wire
+from graftcode_runtime.binding import wire
 
 
 class ShopError(Exception):
@@ -57,16 +56,16 @@ def _make_ShopError(m: Mapping[str, object], message: str) -> ShopError:
 
 def _make_NotFound(m: Mapping[str, object], message: str) -> NotFound:
     return NotFound(
-        sku=_wire.as_str(_wire.field(m, "sku", "error NotFound")),
+        sku=wire.as_str(wire.field(m, "sku", "error NotFound")),
         message=message,
     )
 
 
 def _make_OutOfStock(m: Mapping[str, object], message: str) -> OutOfStock:
     return OutOfStock(
-        sku=_wire.as_str(_wire.field(m, "sku", "error OutOfStock")),
-        requested=_wire.as_int(_wire.field(m, "requested", "error OutOfStock")),
-        available=_wire.as_int(_wire.field(m, "available", "error OutOfStock")),
+        sku=wire.as_str(wire.field(m, "sku", "error OutOfStock")),
+        requested=wire.as_int(wire.field(m, "requested", "error OutOfStock")),
+        available=wire.as_int(wire.field(m, "available", "error OutOfStock")),
         message=message,
     )
 
@@ -87,6 +86,6 @@ def from_remote(error: Exception) -> BaseException | None:
     if factory is None:
         return None
     try:
-        return factory(_wire.as_record(error.fields, name), error.message)
-    except _wire.WireError:
+        return factory(wire.as_record(error.fields, name), error.message)
+    except wire.WireError:
         return None  # fields we cannot read: the caller still gets the RemoteError

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .._limits import DEFAULT_MAX_MESSAGE_SIZE
-from .._url import DEFAULT_HTTP_PORT, DEFAULT_TCP_PORT, DEFAULT_WS_PORT
+from ..protocol._limits import DEFAULT_MAX_MESSAGE_SIZE
+from ..transport._url import DEFAULT_HTTP_PORT, DEFAULT_TCP_PORT, DEFAULT_WS_PORT
 
 __all__ = [
     "DEFAULT_HTTP_PORT",

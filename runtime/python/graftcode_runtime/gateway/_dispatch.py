@@ -22,9 +22,9 @@ from typing import Any
 import trio
 
 from .. import context, ugm
-from .._errors import GraftError, InvalidValue, RemoteError, StatusCode
-from .._events import InstanceRef, Op
-from .._instances import InstanceTable
+from ..protocol._errors import GraftError, InvalidValue, RemoteError, StatusCode
+from ..protocol._events import InstanceRef, Op
+from ..protocol._instances import InstanceTable
 from ._asyncio_bridge import AsyncioBridge
 from ._hosting import HostedModule
 from ._workers import WorkerPool

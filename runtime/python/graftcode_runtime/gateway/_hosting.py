@@ -9,8 +9,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .. import ugm
-from .._values import ValueCodec
 from ..introspect import ExportError, export_module, load_module
+from ..values._codec import ValueCodec
 
 
 class LoadError(Exception):

@@ -15,7 +15,7 @@ from urllib.parse import urlsplit
 import trio
 
 from .. import ugm
-from .._trio_wire import StreamWire, WebSocketRefused, Wire, accept_websocket
+from ..transport._trio import StreamWire, WebSocketRefused, Wire, accept_websocket
 from ._asyncio_bridge import AsyncioBridge
 from ._config import GatewayConfig
 from ._hosting import HostedModule

@@ -13,9 +13,9 @@ from typing import TYPE_CHECKING, Any
 
 import trio
 
-from .._connection import SERVER, Connection, Framing, State
-from .._errors import LocalProtocolError, RemoteError, RemoteProtocolError, StatusCode
-from .._events import (
+from ..protocol._connection import SERVER, Connection, Framing, State
+from ..protocol._errors import LocalProtocolError, RemoteError, RemoteProtocolError, StatusCode
+from ..protocol._events import (
     NEED_DATA,
     Call,
     Cancel,
@@ -28,12 +28,12 @@ from .._events import (
     Release,
     Result,
 )
-from .._limits import Limits
+from ..protocol._limits import Limits
 from ._dispatch import Dispatcher, Invocation
 from ._log import event
 
 if TYPE_CHECKING:
-    from .._trio_wire import Wire
+    from ..transport._trio import Wire
     from ._server import Gateway
 
 AGENT = "graftcode-python-gateway/0.1.0"

@@ -18,9 +18,9 @@ from collections.abc import Callable
 from typing import Any, cast
 
 from .. import context
-from .._errors import InvalidValue, RemoteError, StatusCode
-from .._events import Call, InstanceRef
-from .._instances import InstanceTable
+from ..protocol._errors import InvalidValue, RemoteError, StatusCode
+from ..protocol._events import Call, InstanceRef
+from ..protocol._instances import InstanceTable
 from ._dispatch import Dispatcher, Invocation, _argument_message, _Plan
 
 _EVENT_LOCK = threading.Lock()

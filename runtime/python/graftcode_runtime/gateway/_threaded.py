@@ -33,7 +33,7 @@ from typing import TYPE_CHECKING, Any, cast
 
 import trio
 
-from .._malloc import keep_large_allocations
+from ..transport._malloc import keep_large_allocations
 from ._log import event
 from ._threaded_session import Job, ThreadedSession
 from ._timers import TimerThread

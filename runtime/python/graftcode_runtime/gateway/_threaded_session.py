@@ -24,9 +24,9 @@ from types import CoroutineType
 from typing import TYPE_CHECKING, Any, cast
 
 from .. import context
-from .._connection import SERVER, Connection, State
-from .._errors import LocalProtocolError, RemoteError, RemoteProtocolError, StatusCode
-from .._events import (
+from ..protocol._connection import SERVER, Connection, State
+from ..protocol._errors import LocalProtocolError, RemoteError, RemoteProtocolError, StatusCode
+from ..protocol._events import (
     NEED_DATA,
     Call,
     Cancel,
@@ -38,7 +38,7 @@ from .._events import (
     Pong,
     Result,
 )
-from .._limits import Limits
+from ..protocol._limits import Limits
 from ._dispatch import Dispatcher
 from ._log import event
 from ._session import Session

@@ -13,10 +13,9 @@ import time
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from . import __version__
-from ._callspec import CallSpec
-from ._connection import CLIENT, Connection, Framing, State
-from ._errors import (
+from .. import __version__
+from ..protocol._connection import CLIENT, Connection, Framing, State
+from ..protocol._errors import (
     ConnectionLost,
     DeadlineExceeded,
     GraftError,
@@ -25,7 +24,7 @@ from ._errors import (
     RemoteProtocolError,
     StatusCode,
 )
-from ._events import (
+from ..protocol._events import (
     NEED_DATA,
     Call,
     Cancel,
@@ -40,10 +39,11 @@ from ._events import (
     Release,
     Result,
 )
-from ._limits import Limits
+from ..protocol._limits import Limits
+from ..protocol._remote_errors import error_from_event, error_from_goaway
+from ..transport._blocking import SyncTransport
+from ._callspec import CallSpec
 from ._remote import ProxyTable, RemoteObject, unwrap_args, wrap_result
-from ._remote_errors import error_from_event, error_from_goaway
-from ._sync_transport import SyncTransport
 
 AGENT = f"graftcode-python/{__version__}"
 OPS = {"call": Op.CALL, "new": Op.NEW, "get": Op.GET, "set": Op.SET}

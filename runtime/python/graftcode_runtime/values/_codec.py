@@ -25,9 +25,9 @@ import uuid
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any, Protocol, TypeAlias
 
-from . import ugm
-from ._errors import InvalidValue, StatusCode
-from ._events import InstanceRef
+from .. import ugm
+from ..protocol._errors import InvalidValue, StatusCode
+from ..protocol._events import InstanceRef
 
 _I64_MIN = -(1 << 63)
 _I64_MAX = (1 << 63) - 1

@@ -7,13 +7,13 @@ import weakref
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
+from ..protocol._errors import RemoteError, StatusCode
+from ..protocol._events import InstanceRef
 from ._callspec import CallSpec
-from ._errors import RemoteError, StatusCode
-from ._events import InstanceRef
 
 if TYPE_CHECKING:
-    from ._sync_client import Client
-    from ._trio_client import AsyncClient
+    from ._sync import Client
+    from ._trio import AsyncClient
 
 
 def wrap_result(client: Client, value: Any) -> Any:

@@ -17,7 +17,7 @@ from typing import Any
 import trio
 import trio.testing
 
-from ._trio_wire import StreamWire
+from ._trio import StreamWire
 
 _hosted_cache: dict[str, Any] = {}
 _cache_lock = threading.Lock()
@@ -25,7 +25,7 @@ _cache_lock = threading.Lock()
 
 def hosted_module(name: str) -> Any:
     """Import and export `name` once per process."""
-    from .gateway import HostedModule, load_modules
+    from ..gateway import HostedModule, load_modules
 
     with _cache_lock:
         h = _hosted_cache.get(name)
@@ -41,7 +41,7 @@ def hosted_module(name: str) -> Any:
 
 async def open_inmemory_wire(module: str, nursery: trio.Nursery) -> StreamWire:
     """Start a gateway session for `module` in `nursery`; return the client's end."""
-    from .gateway import Gateway
+    from ..gateway import Gateway
 
     gateway = Gateway([hosted_module(module)])
     client_end, server_end = trio.testing.memory_stream_pair()
@@ -103,7 +103,7 @@ class PipeTransport:
         self._eof = False
 
     def send(self, data: bytes) -> None:
-        from ._errors import ConnectionLost
+        from ..protocol._errors import ConnectionLost
 
         try:
             self._token.run_sync_soon(self._send_in_trio, data)
@@ -156,7 +156,7 @@ class _Host:
             await trio.sleep_forever()
 
     def connect(self, module: str) -> PipeTransport:
-        from .gateway import Gateway
+        from ..gateway import Gateway
 
         hosted = hosted_module(module)
         assert self._token is not None

@@ -8,14 +8,14 @@ from contextlib import asynccontextmanager
 
 import trio
 
-from ._errors import ConnectionLost
-from ._limits import Limits
-from ._malloc import keep_large_allocations
-from ._sync_client import Client
-from ._sync_transport import SocketTransport, SyncTransport, WebSocketTransport, open_socket
-from ._trio_client import AsyncClient
-from ._trio_wire import StreamWire, WebSocketRefused, Wire, open_websocket
-from ._url import Endpoint, parse_url
+from ..protocol._errors import ConnectionLost
+from ..protocol._limits import Limits
+from ..transport._blocking import SocketTransport, SyncTransport, WebSocketTransport, open_socket
+from ..transport._malloc import keep_large_allocations
+from ..transport._trio import StreamWire, WebSocketRefused, Wire, open_websocket
+from ..transport._url import Endpoint, parse_url
+from ._sync import Client
+from ._trio import AsyncClient
 
 
 def _ssl_context(ep: Endpoint, given: ssl.SSLContext | None) -> ssl.SSLContext | None:
@@ -49,7 +49,7 @@ def connect(
     limits = Limits(max_message_size=max_message_size) if max_message_size else Limits()
     transport: SyncTransport
     if ep.transport == "inmemory":
-        from ._inmemory import hosted_module, open_inmemory_transport
+        from ..transport._inmemory import hosted_module, open_inmemory_transport
 
         transport = open_inmemory_transport(ep.module)
         module = hosted_module(ep.module).module.name  # the spec may be a file path
@@ -114,7 +114,7 @@ async def connect_async(
     async with trio.open_nursery() as nursery:
         wire: Wire
         if ep.transport == "inmemory":
-            from ._inmemory import hosted_module, open_inmemory_wire
+            from ..transport._inmemory import hosted_module, open_inmemory_wire
 
             wire = await open_inmemory_wire(ep.module, nursery)
             module = hosted_module(ep.module).module.name  # the spec may be a file path

@@ -20,7 +20,7 @@ from wsproto.events import (
     TextMessage,
 )
 
-from ._errors import ConnectionLost
+from ..protocol._errors import ConnectionLost
 
 # recv(256 KiB) costs ~20 us more per call here: a fresh mmap each time
 # (docs/performance.md)

@@ -9,9 +9,8 @@ from typing import Any
 
 import trio
 
-from ._callspec import CallSpec
-from ._connection import CLIENT, Connection, Framing, State
-from ._errors import (
+from ..protocol._connection import CLIENT, Connection, Framing, State
+from ..protocol._errors import (
     Cancelled,
     ConnectionLost,
     DeadlineExceeded,
@@ -21,7 +20,7 @@ from ._errors import (
     RemoteProtocolError,
     StatusCode,
 )
-from ._events import (
+from ..protocol._events import (
     NEED_DATA,
     Cancel,
     ConnectionClosed,
@@ -33,11 +32,12 @@ from ._events import (
     Release,
     Result,
 )
-from ._limits import Limits
+from ..protocol._limits import Limits
+from ..protocol._remote_errors import error_from_event, error_from_goaway
+from ..transport._trio import Wire
+from ._callspec import CallSpec
 from ._remote import AsyncRemoteObject, ProxyTable, unwrap_args, wrap_result_async
-from ._remote_errors import error_from_event, error_from_goaway
-from ._sync_client import AGENT, to_call
-from ._trio_wire import Wire
+from ._sync import AGENT, to_call
 
 _GONE = (trio.BrokenResourceError, trio.ClosedResourceError)
 

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from typing import Literal
 from urllib.parse import urlsplit
 
-from ._errors import GraftError
+from ..protocol._errors import GraftError
 
 Transport = Literal["tcp", "ws", "inmemory"]
 

@@ -1,5 +1,8 @@
-{% import "_macros.j2" as mc %}
-{{ mc.header(pkg, "Checked reads of wire values (what msgpack decoded) into typed Python values.") }}
+"""Checked reads of wire values (what msgpack decoded) into typed Python values.
+
+Generated clients call these on every result: a value of the wrong type from the gateway is a
+`WireError` naming what was expected, never a silently wrong object.
+"""
 
 from __future__ import annotations
 
@@ -10,7 +13,7 @@ import uuid
 from collections.abc import Callable, Mapping
 from typing import TypeVar
 
-from graftcode_runtime import ProtocolError
+from ..protocol import ProtocolError
 
 T = TypeVar("T")
 E = TypeVar("E", bound=enum.Enum)

@@ -13,6 +13,7 @@ from graftcode_runtime import ugm
 
 from graftc.idl._layout import MODULE_END, Comment, Layout
 from graftc.idl._literals import format_float, quote_bytes, quote_str
+from graftc.targets.common.values import Spelling, spell
 
 INDENT = "    "
 
@@ -36,24 +37,24 @@ def type_text(t: ugm.TypeRef) -> str:
     return f"map<{type_text(t.key)}, {type_text(t.value)}>"
 
 
-def value_text(v: ugm.Value) -> str:
-    if isinstance(v, ugm.NoneLit):
-        return "none"
-    if isinstance(v, ugm.BoolLit):
-        return "true" if v.value else "false"
-    if isinstance(v, ugm.IntLit):
-        return str(int(v.value))
-    if isinstance(v, ugm.FloatLit):
+class _IdlValues(Spelling):
+    """The IDL's spelling for the one value walk every target shares (`common.values`)."""
+
+    def floating(self, v: ugm.FloatLit, t: ugm.TypeRef | None) -> str:
         return format_float(v.value)
-    if isinstance(v, ugm.StrLit):
+
+    def string(self, v: ugm.StrLit, t: ugm.TypeRef | None) -> str:
         return quote_str(v.value)
-    if isinstance(v, ugm.BytesLit):
+
+    def binary(self, v: ugm.BytesLit) -> str:
         return quote_bytes(v.value)
-    if isinstance(v, ugm.ListLit):
-        return "[" + ", ".join(value_text(i) for i in v.items) + "]"
-    if isinstance(v, ugm.MapLit):
-        return "{" + ", ".join(f"{value_text(k)}: {value_text(x)}" for k, x in v.items) + "}"
-    return f"{v.enum}.{v.member}"
+
+
+_IDL_VALUES = _IdlValues()
+
+
+def value_text(v: ugm.Value) -> str:
+    return spell(v, _IDL_VALUES)
 
 
 def params_text(params: tuple[ugm.Param, ...]) -> str:

@@ -1,0 +1,100 @@
+"""The one walk over `ugm.Value`s; every spelling of a literal goes through it.
+
+Generated defaults (Python, TypeScript), Vision's example arguments, the IDL printer's
+`value_text` and `graftc check`'s messages all walk values the same way and differ only in how
+a leaf or a container is written. So the walk is here, once, and each language subclasses
+`Spelling` for its own text. The walk hands every hook the type the value is spelled as (the
+declared type without `?`, or None when unknown), so `1` can become `1.0` for a float field or a
+string a `datetime.date(...)` for a date one. Leaf hooks get the literal node, whose span a
+hook can point a diagnostic at.
+
+A map typed as a declared type (`Named`) is a record written field by field, as records travel
+on the wire (keyed by field name); the IDL has no such literal, but Vision's examples do.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Sequence
+
+from graftcode_runtime import ugm
+
+
+class Spelling(ABC):
+    """How one language writes values. The defaults are the IDL's own spelling."""
+
+    module: ugm.Module | None = None  # where composite values find their declarations
+
+    def none(self) -> str:
+        return "none"
+
+    def boolean(self, v: ugm.BoolLit) -> str:
+        return "true" if v.value else "false"
+
+    def integer(self, v: ugm.IntLit, t: ugm.TypeRef | None) -> str:
+        return str(int(v.value))
+
+    @abstractmethod
+    def floating(self, v: ugm.FloatLit, t: ugm.TypeRef | None) -> str: ...
+
+    @abstractmethod
+    def string(self, v: ugm.StrLit, t: ugm.TypeRef | None) -> str: ...
+
+    @abstractmethod
+    def binary(self, v: ugm.BytesLit) -> str: ...
+
+    def sequence(self, items: Sequence[str], t: ugm.ListOf | None) -> str:
+        return "[" + ", ".join(items) + "]"
+
+    def mapping(self, pairs: Sequence[tuple[str, str]], t: ugm.MapOf | None) -> str:
+        return "{" + ", ".join(f"{k}: {v}" for k, v in pairs) + "}"
+
+    def enum(self, lit: ugm.EnumLit) -> str:
+        return f"{lit.enum}.{lit.member}"
+
+    def field_type(self, decl: str, field: str) -> ugm.TypeRef | None:
+        """The type of field `field` of declaration `decl`, for spelling its value."""
+        d = self.module.find(decl) if self.module is not None else None
+        if isinstance(d, ugm.Record | ugm.Error):
+            return next((f.type for f in d.fields if f.name == field), None)
+        return None
+
+    def composite(self, decl: str, fields: Sequence[tuple[str, str]]) -> str:
+        """A value of declared type `decl` given as (field name, spelled value) pairs."""
+        return self.mapping([(self.string(ugm.StrLit(k), None), v) for k, v in fields], None)
+
+
+def spell(v: ugm.Value, s: Spelling, t: ugm.TypeRef | None = None) -> str:
+    """`v` as `s` writes it, read as type `t` (None: whatever the value itself says)."""
+    inner = t.inner if isinstance(t, ugm.Optional) else t
+    if isinstance(v, ugm.NoneLit):
+        return s.none()
+    if isinstance(v, ugm.BoolLit):
+        return s.boolean(v)
+    if isinstance(v, ugm.IntLit):
+        return s.integer(v, inner)
+    if isinstance(v, ugm.FloatLit):
+        return s.floating(v, inner)
+    if isinstance(v, ugm.StrLit):
+        return s.string(v, inner)
+    if isinstance(v, ugm.BytesLit):
+        return s.binary(v)
+    if isinstance(v, ugm.ListLit):
+        item = inner.item if isinstance(inner, ugm.ListOf) else None
+        seq = inner if isinstance(inner, ugm.ListOf) else None
+        return s.sequence([spell(x, s, item) for x in v.items], seq)
+    if isinstance(v, ugm.MapLit):
+        if isinstance(inner, ugm.Named):
+            return s.composite(inner.name, _fields(v, s, inner.name))
+        kt, vt = (inner.key, inner.value) if isinstance(inner, ugm.MapOf) else (None, None)
+        pairs = [(spell(k, s, kt), spell(x, s, vt)) for k, x in v.items]
+        return s.mapping(pairs, inner if isinstance(inner, ugm.MapOf) else None)
+    return s.enum(v)
+
+
+def _fields(v: ugm.MapLit, s: Spelling, decl: str) -> list[tuple[str, str]]:
+    out = []
+    for k, x in v.items:
+        name = k.value if isinstance(k, ugm.StrLit) else spell(k, s)
+        out.append((name, spell(x, s, s.field_type(decl, name))))
+    return out

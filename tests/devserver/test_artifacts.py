@@ -1,4 +1,5 @@
-"""Wheels, tarballs and the build ledger, checked byte-level without any package manager."""
+"""Wheels, tarballs (the targets' `package.py`) and the build ledger, checked byte-level
+without any package manager."""
 
 from __future__ import annotations
 
@@ -14,9 +15,21 @@ from pathlib import Path
 
 import pytest
 from graftc.devserver.ledger import BuildLedger, fingerprint
-from graftc.devserver.runtime_artifacts import RuntimeUnavailable, runtime_tarball, runtime_wheel
-from graftc.devserver.tarball import build_tarball, directory_files, with_package_json
-from graftc.devserver.wheel import WheelMetadata, build_wheel, wheel_from_project
+from graftc.targets.common.serving import RuntimeUnavailable
+from graftc.targets.python.package import (
+    WheelMetadata,
+    build_wheel,
+    requires_python,
+    runtime_wheel,
+    wheel_from_project,
+)
+from graftc.targets.typescript.package import (
+    build_tarball,
+    directory_files,
+    retarget,
+    runtime_tarball,
+    with_package_json,
+)
 from graftcode_runtime import ugm
 
 from .fixtures import calculator
@@ -82,6 +95,7 @@ def test_wheel_from_a_generated_project_directory(tmp_path: Path) -> None:
     assert "graft_calc/__init__.py" in files
     assert not any("__pycache__" in n for n in files)
     assert files["graft_calc-1.0.0.post1.dist-info/METADATA"].decode().endswith("# hello\n")
+    assert requires_python(wheel) is None
 
 
 def test_runtime_wheel_carries_the_installed_runtime() -> None:
@@ -149,6 +163,10 @@ def test_tarball_layout_and_package_json_rewrite(tmp_path: Path) -> None:
     assert "scripts" not in doc and "devDependencies" not in doc
     assert t.integrity.startswith("sha512-") and len(t.sha1) == 40
     assert build_tarball(t.filename, files).data == t.data  # reproducible
+    # rewriting package.json in a built tarball gives what building it so would have
+    plain = build_tarball(t.filename, with_package_json(directory_files(tmp_path, ["dist"]), {}))
+    update = {"version": "1.0.0-build.1", "dependencies": {"graftcode-runtime": "http://h/rt.tgz"}}
+    assert retarget(plain, update).data == t.data
 
 
 def test_ledger_numbers_each_new_surface_and_survives_restarts(tmp_path: Path) -> None:

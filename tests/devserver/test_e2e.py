@@ -18,7 +18,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
-from graftc.devserver.runtime_artifacts import find_tsc
+from graftc.targets.typescript.package import find_tsc
 
 from .cdp import Browser, have_chromium
 from .gateway_proc import Gateway, start_gateway

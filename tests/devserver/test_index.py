@@ -271,7 +271,8 @@ def test_odd_host_headers_fall_back(make_server) -> None:  # type: ignore[no-unt
 
 def test_real_store_default_store_has_no_disk_cache() -> None:
     store = PackageStore([calculator()])
-    assert store.python_version("calculator") == "1.0.0"
+    assert store.version("python", "calculator") == "1.0.0"
+    assert store.version("typescript", "calculator") == "1.0.0"
 
 
 def test_an_error_type_used_as_a_value_is_422_naming_the_member(

@@ -4,15 +4,19 @@
 from __future__ import annotations
 
 import ast
+import gzip
+import io
 import json
 import subprocess
 import sys
+import tarfile
+import zipfile
 from pathlib import Path
 
 import pytest
+from graftc import targets
 from graftc.devserver import Endpoints, PackageStore, members_of
-from graftc.devserver.runtime_artifacts import find_tsc, typescript_runtime_dir
-from graftc.devserver.snippets import PYTHON, TYPESCRIPT
+from graftc.targets.typescript.package import find_tsc, runtime_dir
 from graftcode_runtime import ugm
 
 from .fixtures import calculator
@@ -29,16 +33,14 @@ def _modules() -> list[ugm.Module]:
 
 
 def test_python_snippets_parse_and_import_real_names(tmp_path: Path) -> None:
+    python = targets.get("python").snippets
     for m in _modules():
         store = PackageStore([m])
-        wheel = store.wheel(m.name, "tcp://127.0.0.1:7470")
+        wheel = store.artifact("python", m.name, "tcp://127.0.0.1:7470")
         site = tmp_path / m.name
-        import io
-        import zipfile
-
         zipfile.ZipFile(io.BytesIO(wheel.data)).extractall(site)
-        snippets = [PYTHON.usage(x, "1") for x in members_of(m)]
-        snippets += [code for _, code in PYTHON.configs(m, Endpoints("tcp://h:1", "ws://h:2/"))]
+        snippets = [python.usage(x, "1") for x in members_of(m)]
+        snippets += [code for _, code in python.configs(m, Endpoints("tcp://h:1", "ws://h:2/"))]
         checks = []
         for code in snippets:
             if code.startswith(("export ", "[modules.")):
@@ -62,20 +64,21 @@ def test_typescript_snippets_compile_against_the_served_package(tmp_path: Path) 
         pytest.skip("needs the TypeScript compiler (make node-deps)")
     app = tmp_path / "app"
     (app / "node_modules").mkdir(parents=True)
-    (app / "node_modules" / "graftcode-runtime").symlink_to(typescript_runtime_dir())
+    (app / "node_modules" / "graftcode-runtime").symlink_to(runtime_dir())
     (app / "package.json").write_text(
         json.dumps({"name": "app", "type": "module", "private": True})
     )
     files = []
+    typescript = targets.get("typescript").snippets
     for m in _modules():
         store = PackageStore([m])
-        pkg_dir = app / "node_modules" / f"graft-{m.name}"
-        for name, data in store.npm_files(m.name, "ws://127.0.0.1:7471/"):
-            (pkg_dir / name).parent.mkdir(parents=True, exist_ok=True)
-            (pkg_dir / name).write_bytes(data)
+        tgz = store.artifact("typescript", m.name, "ws://127.0.0.1:7471/")
+        with tarfile.open(fileobj=io.BytesIO(gzip.decompress(tgz.data))) as tar:
+            tar.extractall(app / "node_modules", filter="data")
+        (app / "node_modules" / "package").rename(app / "node_modules" / f"graft-{m.name}")
         for i, member in enumerate(members_of(m)):
             f = app / f"{m.name}_{i}.ts"
-            f.write_text(f"// {member.id}\n" + TYPESCRIPT.usage(member, "1") + "\nexport {};\n")
+            f.write_text(f"// {member.id}\n" + typescript.usage(member, "1") + "\nexport {};\n")
             files.append(f.name)
     (app / "tsconfig.json").write_text(
         json.dumps(

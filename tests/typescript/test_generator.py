@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from graftc import idl, targets
 from graftc.diagnostics import DiagnosticError
-from graftc.targets.typescript import TARGET, render
+from graftc.targets.typescript import TARGET, lower, render
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -17,7 +17,7 @@ def _model(text: str, tmp_path: Path) -> str:
     path = tmp_path / "m.graft"
     path.write_text(text)
     module = idl.load(str(path))
-    model = TARGET.model(module, targets.TargetOptions(source=text, source_file=str(path)))
+    model = lower(module, targets.TargetOptions(source=text, source_file=str(path)))
     return render(model)["src/index.ts"]
 
 
@@ -85,7 +85,7 @@ def test_package_files_and_names(tmp_path: Path) -> None:
     text = 'module my.mod version "2.0.0";\nservice mod {\n    fn ping();\n}\n'
     path = tmp_path / "m.graft"
     path.write_text(text)
-    model = TARGET.model(idl.load(str(path)), targets.TargetOptions(default_url="ws://h:1/"))
+    model = lower(idl.load(str(path)), targets.TargetOptions(default_url="ws://h:1/"))
     files = render(model)
     assert set(files) == {"package.json", "tsconfig.json", "README.md", "src/index.ts"}
     assert '"name": "graft-my-mod"' in files["package.json"]
@@ -120,14 +120,14 @@ def test_package_name_must_be_an_npm_name(name: str, tmp_path: Path) -> None:
     path = tmp_path / "m.graft"
     path.write_text('module mod version "2.0.0";\nservice mod {\n    fn ping();\n}\n')
     with pytest.raises(DiagnosticError, match="is not an npm package name"):
-        TARGET.model(idl.load(str(path)), targets.TargetOptions(package_name=name))
+        lower(idl.load(str(path)), targets.TargetOptions(package_name=name))
 
 
 @pytest.mark.parametrize("name", ["shop-client", "@acme/shop", "a.b_c~d"])
 def test_scoped_and_plain_npm_names_are_accepted(name: str, tmp_path: Path) -> None:
     path = tmp_path / "m.graft"
     path.write_text('module mod version "2.0.0";\nservice mod {\n    fn ping();\n}\n')
-    model = TARGET.model(idl.load(str(path)), targets.TargetOptions(package_name=name))
+    model = lower(idl.load(str(path)), targets.TargetOptions(package_name=name))
     assert f'"name": "{name}"' in render(model)["package.json"]
 
 

@@ -3,88 +3,51 @@
 Kept apart from the gateway's types so it is unit-tested without sockets; `routes.py` adapts it
 to the gateway's route hook. Paths:
 
-    GET /  /vision                       the Vision page
-    GET /idl/<module>.graft              the module's IDL (download)
-    GET /pypi  /npm                      one-line install commands (for scripts and agents)
-    GET /pypi/simple/[<project>/]        PEP 503 HTML, or PEP 691 JSON by `Accept`
-    GET /pypi/files/<wheel>              wheels: clients and graftcode-runtime
-    GET /npm/<package>                   npm packument (for `npm install --registry`)
-    GET /npm/<package>-<version>.tgz     npm tarballs: clients and graftcode-runtime
+    GET /  /vision                 the Vision page
+    GET /idl/<module>.graft        the module's IDL (download)
+    GET /<prefix>                  one install command per module (for scripts and agents)
+    GET /<prefix>/...              the package index of the target with that prefix
 
-Names are matched against what the store can build, never used as file paths, so traversal
-attempts simply find nothing (404). Build failures are 422 with the reason as text; anything
-else unexpected is a 500 that still names the package, and never takes other routes down.
+Each registered target brings its prefix and routes (`Target.index`); this module names none.
+Paths are decoded once and refused if they could climb out of a route's namespace. Build
+failures are 422 with the reason as text; anything else unexpected is a 500 that still names
+the path, and never takes other routes down.
 """
 
 from __future__ import annotations
 
-import gzip
-import io
-import json
 import re
-import tarfile
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TypeVar
 from urllib.parse import unquote, urlsplit
 
 from graftcode_runtime import ugm
 
-from graftc.devserver import commands, indexes, naming
-from graftc.devserver.runtime_artifacts import (
-    RUNTIME_DISTRIBUTION,
-    RUNTIME_NPM,
+from graftc import targets as graftc_targets
+from graftc.devserver.store import PackageStore
+from graftc.devserver.vision import render_vision
+from graftc.targets.common import serving
+from graftc.targets.common.serving import (
+    Artifact,
+    Endpoints,
+    GenerationError,
+    Headers,
+    Reply,
     RuntimeUnavailable,
-    runtime_npm_version,
+    UnknownPackage,
+    header,
+    not_found,
 )
-from graftc.devserver.store import GenerationError, PackageStore, UnknownPackage
-from graftc.devserver.vision import Endpoints, render_vision
 
-Headers = Mapping[str, str] | Iterable[tuple[str, str]]
+__all__ = ["DevServer", "Reply"]
+
+T = TypeVar("T")
 IdlPrinter = Callable[[ugm.Module], str]
-
-_SAFE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._+!-]*$")
 
 
 class TooManyHosts(Exception):
     pass
-
-
-@dataclass(frozen=True)
-class Reply:
-    status: int
-    headers: tuple[tuple[str, str], ...] = ()
-    body: bytes = b""
-
-
-def _text(status: int, text: str, ctype: str = "text/plain; charset=utf-8", **extra: str) -> Reply:
-    hdrs = [("Content-Type", ctype), ("Cache-Control", "no-cache")]
-    hdrs += [(k.replace("_", "-"), v) for k, v in extra.items()]
-    return Reply(status, tuple(hdrs), text.encode("utf-8"))
-
-
-def _bytes(data: bytes, ctype: str, filename: str) -> Reply:
-    return Reply(
-        200,
-        (
-            ("Content-Type", ctype),
-            ("Content-Disposition", f'attachment; filename="{filename}"'),
-            ("Cache-Control", "no-cache"),
-        ),
-        data,
-    )
-
-
-def not_found(what: str) -> Reply:
-    return _text(404, f"404 not found: {what}\n")
-
-
-def header(headers: Headers, name: str) -> str:
-    items = headers.items() if isinstance(headers, Mapping) else headers
-    for k, v in items:
-        if k.lower() == name.lower():
-            return v
-    return ""
 
 
 @dataclass
@@ -99,7 +62,7 @@ class DevServer:
 
     def handle(self, method: str, path: str, headers: Headers = ()) -> Reply:
         if method not in ("GET", "HEAD"):
-            return _text(405, "405 method not allowed\n", Allow="GET, HEAD")
+            return serving.text(405, "405 method not allowed\n", Allow="GET, HEAD")
         reply = self._dispatch(urlsplit(path).path, headers)
         if method == "HEAD":
             reply = Reply(reply.status, reply.headers, b"")
@@ -120,12 +83,6 @@ class DevServer:
             raise TooManyHosts(base)
         self._hosts.add(base)
 
-    def _call_url(self, base: str, target: str) -> str | None:
-        """The URL baked into a client as its default: TCP for Python, WebSocket for TypeScript
-        (it also runs in browsers), each falling back to the other."""
-        ep = Endpoints.from_urls(self.endpoints, base)
-        return (ep.tcp or ep.ws) if target == "python" else (ep.ws or ep.tcp)
-
     def _dispatch(self, raw_path: str, headers: Headers) -> Reply:
         # Decode once, then refuse anything that could climb out of a route's namespace.
         path = unquote(raw_path)
@@ -137,69 +94,59 @@ class DevServer:
         except UnknownPackage as e:
             return not_found(str(e))
         except GenerationError as e:
-            return _text(422, f"422 {e}\n")
+            return serving.text(422, f"422 {e}\n")
         except TooManyHosts as e:
-            return _text(
+            return serving.text(
                 421,
                 f"421 this gateway already serves packages for {self.max_hosts} host names, not {e}\n",
             )
         except RuntimeUnavailable as e:
-            return _text(503, f"503 {e}\n")
+            return serving.text(503, f"503 {e}\n")
         except Exception as e:  # one broken package must not look like a broken gateway
             self.errors.append(f"{raw_path}: {type(e).__name__}: {e}")
-            return _text(500, f"500 internal error serving {raw_path}: {type(e).__name__}: {e}\n")
+            return serving.text(
+                500, f"500 internal error serving {raw_path}: {type(e).__name__}: {e}\n"
+            )
 
     def _route(self, path: str, parts: list[str], headers: Headers) -> Reply:
         base = self.base_url(headers)
+        endpoints = Endpoints.from_urls(self.endpoints, base)
         if path in ("/", "/vision", "/vision/"):
             page = render_vision(
                 list(self.store.modules.values()),
                 store=self.store,
                 base_url=base,
-                endpoints=Endpoints.from_urls(self.endpoints, base),
+                endpoints=endpoints,
                 idl=self.idl,
             )
-            return _text(200, page, "text/html; charset=utf-8")
+            return serving.text(200, page, "text/html; charset=utf-8")
         if parts[0] == "idl" and len(parts) == 2:  # `graftc serve` has its own /idl; same answer
             return self._idl(parts[1].removesuffix(".graft"))
-        if path in ("/pypi", "/pypi/"):
-            return _text(200, self._commands(base, "python"))
-        if path in ("/npm", "/npm/"):
-            return _text(200, self._commands(base, "typescript"))
-        if parts[0] in ("pypi", "npm"):
-            self._admit_host(base)
-        if parts[:2] == ["pypi", "simple"]:
-            return self._simple(parts[2:], headers)
-        if parts[:2] == ["pypi", "files"] and len(parts) == 3:
-            return self._wheel(parts[2], base)
-        if parts[0] == "npm" and len(parts) == 2:
-            if parts[1].endswith(".tgz"):
-                return self._tarball(parts[1], base)
-            return self._packument(parts[1], base)
-        if parts[0] == "npm" and len(parts) == 4 and parts[2] == "-":  # registry-style tarball URL
-            return self._tarball(parts[3], base)
-        return not_found(path)
+        target = next((t for t in self.store.targets.values() if t.index.prefix == parts[0]), None)
+        if target is None:
+            return not_found(path)
+        rest = parts[1:]
+        if rest in ([], [""]):
+            return serving.text(200, self._commands(base, target))
+        self._admit_host(base)
+        return target.index.handle(rest, _Host(self.store, target, base, headers, endpoints))
 
-    def _commands(self, base: str, target: str) -> str:
+    def _commands(self, base: str, target: graftc_targets.Target) -> str:
         """One install command per module; a module that cannot be packaged gets a comment
         line with the reason instead of failing the whole list."""
         lines = []
         for n in self.store.modules:
             try:
-                if target == "python":
-                    lines.append(commands.pip_install(base, n, self.store.python_version(n)))
-                else:
-                    lines.append(commands.npm_install(base, n, self.store.npm_version(n)))
+                version = self.store.version(target.name, n)
+                lines.append(target.snippets.install(base, n, version))
             except GenerationError as e:
                 lines.append(f"# {e}")
         return "\n".join(lines) + "\n"
 
-    # -- IDL ----------------------------------------------------------------------------------
-
     def _idl(self, name: str) -> Reply:
         module = self.store.module(name)
         if self.idl is None:
-            return _text(503, "503 the IDL printer is not available in this installation\n")
+            return serving.text(503, "503 the IDL printer is not available in this installation\n")
         return Reply(
             200,
             (
@@ -210,122 +157,26 @@ class DevServer:
             self.idl(module).encode("utf-8"),
         )
 
-    # -- Python -------------------------------------------------------------------------------
 
-    def _projects(self) -> dict[str, str | None]:
-        """normalized project name -> module name (None for the runtime)."""
-        out: dict[str, str | None] = {naming.python_distribution(n): n for n in self.store.modules}
-        out[naming.normalize_project(RUNTIME_DISTRIBUTION)] = None
-        return out
+@dataclass(frozen=True)
+class _Host:
+    """`serving.PackageHost` for one request to one target's routes."""
 
-    def _simple(self, rest: list[str], headers: Headers) -> Reply:
-        as_json = indexes.wants_json(header(headers, "accept"))
-        ctype = indexes.PEP691_JSON if as_json else "text/html; charset=utf-8"
-        projects = self._projects()
-        if rest in ([], [""]):
-            doc = (indexes.simple_root_json if as_json else indexes.simple_root_html)(
-                list(projects)
-            )
-            return _text(200, doc, ctype, Vary="Accept")
-        project = rest[0]
-        if len(rest) == 1:
-            # PEP 503: the canonical URL ends in a slash; redirect, as PyPI does.
-            if naming.normalize_project(project) in projects:
-                return _text(301, "", Location=f"{naming.normalize_project(project)}/")
-            return not_found(project)
-        if len(rest) != 2 or rest[1] != "":
-            return not_found("/".join(rest))
-        norm = naming.normalize_project(project)
-        if norm not in projects:
-            return not_found(project)
-        if norm != project:
-            return _text(301, "", Location=f"../{norm}/")
-        module = projects[norm]
-        wheel = (
-            self.store.wheel(module, self._call_url(self.base_url(headers), "python"))
-            if module
-            else self.store.runtime_wheel()
-        )
-        version = self.store.python_version(module) if module else _wheel_version(wheel.filename)
-        files = [
-            indexes.IndexFile(
-                wheel.filename, wheel.sha256, wheel.requires_python, size=len(wheel.data)
-            )
-        ]
-        if as_json:
-            return _text(
-                200, indexes.simple_project_json(norm, [version], files), ctype, Vary="Accept"
-            )
-        return _text(200, indexes.simple_project_html(norm, files), ctype, Vary="Accept")
+    store: PackageStore
+    target: graftc_targets.Target
+    base_url: str
+    headers: Headers
+    endpoints: Endpoints
 
-    def _wheel(self, filename: str, base: str) -> Reply:
-        if not _SAFE_NAME.match(filename) or not filename.endswith(".whl"):
-            return not_found(filename)
-        for name in self.store.modules:
-            dist = naming.python_distribution(name)
-            if filename.startswith(naming.wheel_stem(dist) + "-"):
-                expected = naming.wheel_filename(dist, self.store.python_version(name))
-                if filename == expected:
-                    w = self.store.wheel(name, self._call_url(base, "python"))
-                    return _bytes(w.data, "application/zip", w.filename)
-        if filename.startswith(naming.wheel_stem(RUNTIME_DISTRIBUTION) + "-"):
-            w = self.store.runtime_wheel()
-            if filename == w.filename:
-                return _bytes(w.data, "application/zip", w.filename)
-        return not_found(filename)
+    def modules(self) -> Sequence[str]:
+        return list(self.store.modules)
 
-    # -- npm ----------------------------------------------------------------------------------
+    def version(self, module: str) -> str:
+        return self.store.version(self.target.name, module)
 
-    def _runtime_spec(self, base: str) -> str:
-        return f"{base}/npm/{naming.tarball_filename(RUNTIME_NPM, runtime_npm_version())}"
+    def artifact(self, module: str) -> Artifact:
+        url = self.target.index.call_url(self.endpoints)
+        return self.store.artifact(self.target.name, module, url)
 
-    def _tarball(self, filename: str, base: str) -> Reply:
-        if not _SAFE_NAME.match(filename):
-            return not_found(filename)
-        for name in self.store.modules:
-            pkg = naming.npm_package(name)
-            if filename.startswith(pkg + "-"):
-                expected = naming.tarball_filename(pkg, self.store.npm_version(name))
-                if filename == expected:
-                    t = self.store.tarball(
-                        name, self._runtime_spec(base), self._call_url(base, "typescript")
-                    )
-                    return _bytes(t.data, "application/octet-stream", t.filename)
-        if filename.startswith(RUNTIME_NPM + "-"):
-            try:
-                expected = naming.tarball_filename(RUNTIME_NPM, runtime_npm_version())
-            except (OSError, ValueError, KeyError):
-                return not_found(filename)
-            if filename == expected:
-                t = self.store.runtime_tarball()
-                return _bytes(t.data, "application/octet-stream", t.filename)
-        return not_found(filename)
-
-    def _packument(self, package: str, base: str) -> Reply:
-        if package == RUNTIME_NPM:
-            t = self.store.runtime_tarball()
-            version = runtime_npm_version()
-            manifest = _manifest(t.data)
-        else:
-            name = self.store.by_npm_package(package)
-            version = self.store.npm_version(name)
-            t = self.store.tarball(
-                name, self._runtime_spec(base), self._call_url(base, "typescript")
-            )
-            manifest = _manifest(t.data)
-        url = f"{base}/npm/{t.filename}"
-        doc = indexes.npm_packument(package, version, url, t.sha1, t.integrity, manifest)
-        return _text(200, doc, "application/json")
-
-
-def _wheel_version(filename: str) -> str:
-    return filename.split("-")[1]
-
-
-def _manifest(tgz: bytes) -> dict[str, Any]:
-    with tarfile.open(fileobj=io.BytesIO(gzip.decompress(tgz)), mode="r") as tar:
-        f = tar.extractfile("package/package.json")
-        if f is None:
-            return {}
-        doc = json.loads(f.read())
-    return doc if isinstance(doc, dict) else {}
+    def once(self, key: tuple[str, ...], make: Callable[[], T]) -> T:
+        return self.store.once((self.target.name, *key), make)

@@ -1,9 +1,9 @@
 """Build numbers: what a module's surface was each time it was served under one version.
 
 A developer edits a module, restarts the gateway and installs again, usually without bumping
-`__version__`. Serving the new surface under the old version would be a lie that pip and npm
-believe (they skip a version they already have), so each distinct surface of a (module, version)
-gets the next build number, remembered in a small JSON file that survives restarts.
+`__version__`. Serving the new surface under the old version would be a lie that package
+managers believe (they skip a version they already have), so each distinct surface of a (module,
+version) gets the next build number, remembered in a small JSON file that survives restarts.
 The fingerprint covers everything generated code shows (names, types, docs, deprecations), not
 only the wire surface: a new doc comment is new autocomplete text.
 """

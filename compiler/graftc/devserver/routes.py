@@ -1,5 +1,6 @@
 """The gateway route hook adapter: `make_routes(modules)` gives the `HttpRoute`s that
-`graftc serve` adds to its HTTP listener (Vision at `/` and `/vision`, `/pypi`, `/npm`)."""
+`graftc serve` adds to its HTTP listener: Vision at `/` and `/vision`, and each registered
+target's package index under `/<prefix>`."""
 
 from __future__ import annotations
 
@@ -17,7 +18,7 @@ from graftc.devserver.store import PackageStore
 if TYPE_CHECKING:
     from graftcode_runtime.gateway import HttpRequest, HttpResponse, HttpRoute
 
-PREFIXES = ("/", "/vision", "/pypi", "/npm")
+VISION = ("/", "/vision")
 
 
 def default_cache_dir() -> Path:
@@ -68,4 +69,5 @@ def make_routes(
         reply = server.handle(method, request.path, request.headers)
         return HttpResponse(reply.status, dict(reply.headers), reply.body)
 
-    return [HttpRoute(prefix, handler) for prefix in PREFIXES]
+    indexes = tuple(f"/{t.index.prefix}" for t in server.store.targets.values())
+    return [HttpRoute(prefix, handler) for prefix in (*VISION, *indexes)]

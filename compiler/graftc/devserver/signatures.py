@@ -6,8 +6,6 @@ member, in the same syntax so a reader learns one notation.
 
 from __future__ import annotations
 
-import json
-
 from graftcode_runtime import ugm
 
 from graftc.idl import params_text, type_text, value_text
@@ -41,7 +39,8 @@ def field_text(f: ugm.Field) -> str:
 
 
 def member_value_text(m: ugm.EnumMember) -> str:
-    return f"{m.name} = {json.dumps(m.value)}"
+    value = ugm.StrLit(m.value) if isinstance(m.value, str) else ugm.IntLit(m.value)
+    return f"{m.name} = {value_text(value)}"
 
 
 def decl_header(d: ugm.Decl) -> str:

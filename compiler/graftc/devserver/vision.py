@@ -1,8 +1,9 @@
 """Vision: the gateway's web page describing each hosted module and how to call it.
 
-Server-rendered from the UGM alone (no business logic runs for it), with a little inline
-JavaScript to pick a member, switch language and copy commands. Everything is in the one
-response: no CDN, no external fonts, so it works on an air-gapped machine.
+Server-rendered from the UGM alone (no business logic runs for it), with a small inline
+script to pick a member, switch language and copy commands. Everything is in the one
+response: no CDN, no external fonts, so it works on an air-gapped machine. Each registered
+target is a tab: its install command, configuration and snippets come from `Target.snippets`.
 """
 
 from __future__ import annotations
@@ -13,45 +14,17 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from importlib import resources
 from typing import TYPE_CHECKING
-from urllib.parse import urlsplit
 
 from graftcode_runtime import ugm
 
+from graftc import targets as graftc_targets
 from graftc.devserver import signatures
-from graftc.devserver.snippets import TARGETS, Member, TargetSnippets
+from graftc.targets import Target
+from graftc.targets.common.serving import Endpoints
+from graftc.targets.common.walk import Member, members_of
 
 if TYPE_CHECKING:
     from graftc.devserver.store import PackageStore
-
-
-@dataclass(frozen=True)
-class Endpoints:
-    """The gateway's call URLs, as a client on the developer's machine should spell them."""
-
-    tcp: str | None = None
-    ws: str | None = None
-
-    @classmethod
-    def from_urls(cls, urls: Sequence[str], base_url: str) -> Endpoints:
-        """Wildcard bind addresses (0.0.0.0, ::) become the host the browser used."""
-        host = urlsplit(base_url).hostname or "127.0.0.1"
-        tcp = ws = None
-        for url in urls:
-            parts = urlsplit(url)
-            h = parts.hostname or ""
-            if h in ("", "0.0.0.0", "::"):
-                shown = f"[{host}]" if ":" in host else host
-                netloc = f"{shown}:{parts.port}" if parts.port else shown
-                url = parts._replace(netloc=netloc).geturl()
-            if parts.scheme in ("tcp", "tls") and tcp is None:
-                tcp = url
-            elif parts.scheme in ("ws", "wss") and ws is None:
-                ws = url
-        return cls(tcp, ws)
-
-    @property
-    def preferred(self) -> str | None:
-        return self.tcp or self.ws
 
 
 def _e(s: object) -> str:
@@ -91,22 +64,6 @@ def _doc(doc: str | None, reason: str | None = None) -> str:
     return out
 
 
-def members_of(module: ugm.Module) -> list[Member]:
-    """Every selectable member, in declaration order: what Vision lists and snippets cover."""
-    out: list[Member] = []
-    for d in module.decls:
-        if isinstance(d, ugm.Service):
-            out += [Member(module, d, m) for m in d.methods]
-        elif isinstance(d, ugm.Class):
-            if d.constructor is not None:
-                out.append(Member(module, d, d.constructor))
-            out += [Member(module, d, m) for m in d.methods]
-            out += [Member(module, d, p) for p in d.properties]
-        else:
-            out.append(Member(module, d, None))
-    return out
-
-
 def render_vision(
     modules: Sequence[ugm.Module],
     *,
@@ -114,7 +71,11 @@ def render_vision(
     base_url: str,
     endpoints: Endpoints,
     idl: Callable[[ugm.Module], str] | None,
+    targets: Sequence[Target] | None = None,
 ) -> str:
+    """`targets`: the tabs, by default the store's (else every registered target)."""
+    if targets is None:
+        targets = list(store.targets.values()) if store is not None else graftc_targets.available()
     page = _Page()
     page.add('<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">')
     page.add('<meta name="viewport" content="width=device-width, initial-scale=1">')
@@ -126,10 +87,10 @@ def render_vision(
     for label, url in (("TCP", endpoints.tcp), ("WebSocket", endpoints.ws)):
         if url:
             page.add(f'<span class="gateway">{label} <code>{_e(url)}</code></span>')
-    page.add(
-        '<a href="/status">status</a> <a href="/ugm">UGM JSON</a> '
-        '<a href="/pypi/simple/">PyPI index</a></header>'
-    )
+    links = [("status", "/status"), ("UGM JSON", "/ugm")]
+    links += [link for t in targets for link in t.index.links]
+    page.add(" ".join(f'<a href="{_e(href)}">{_e(label)}</a>' for label, href in links))
+    page.add("</header>")
     if not modules:
         page.add("<main><p>This gateway hosts no modules.</p></main>")
     snippets: dict[str, dict[str, str]] = {}
@@ -142,7 +103,7 @@ def render_vision(
         page.add(_toc(m))
     page.add("</nav><main>")
     for m in modules:
-        page.add(_module_section(m, store, base_url, endpoints, idl, snippets))
+        page.add(_module_section(m, targets, store, base_url, endpoints, idl, snippets))
     page.add("</main></div>")
     blob = json.dumps(snippets, sort_keys=True).replace("</", "<\\/")
     page.add(f'<script type="application/json" id="snippets">{blob}</script>')
@@ -164,6 +125,7 @@ def _toc(m: ugm.Module) -> str:
 
 def _module_section(
     m: ugm.Module,
+    targets: Sequence[Target],
     store: PackageStore | None,
     base_url: str,
     endpoints: Endpoints,
@@ -185,18 +147,19 @@ def _module_section(
     members = members_of(m)
     first = next((x for x in members if x.callable), members[0] if members else None)
     out.append('<div class="use"><div class="tabs" role="tablist">')
-    for i, t in enumerate(TARGETS):
+    for i, t in enumerate(targets):
         sel = "true" if i == 0 else "false"
         out.append(
-            f'<button role="tab" class="tab" aria-selected="{sel}" data-target="{t.key}">'
+            f'<button role="tab" class="tab" aria-selected="{sel}" data-target="{_e(t.name)}">'
             f"{_e(t.label)}</button>"
         )
     out.append("</div>")
-    for i, t in enumerate(TARGETS):
-        out.append(_target_panel(m, t, store, base_url, endpoints, first, hidden=i > 0))
+    for i, t in enumerate(targets):
+        version = _version(store, m, t)
+        out.append(_target_panel(m, t, version, base_url, endpoints, first, hidden=i > 0))
         for member in members:
             entry = snippets.setdefault(member.id, {"label": member.label})
-            entry[t.key] = t.usage(member, _version(store, m, t.key))
+            entry[t.name] = t.snippets.usage(member, version)
     out.append("</div>")
 
     out.append('<h3>Declarations</h3><div class="decls">')
@@ -221,19 +184,19 @@ def _module_section(
     return "".join(out)
 
 
-def _version(store: PackageStore | None, m: ugm.Module, target: str) -> str | None:
+def _version(store: PackageStore | None, m: ugm.Module, target: Target) -> str | None:
     if store is None:
         return None
     try:
-        return store.python_version(m.name) if target == "python" else store.npm_version(m.name)
+        return store.version(target.name, m.name)
     except Exception:
         return None
 
 
 def _target_panel(
     m: ugm.Module,
-    t: TargetSnippets,
-    store: PackageStore | None,
+    t: Target,
+    version: str | None,
     base_url: str,
     endpoints: Endpoints,
     first: Member | None,
@@ -241,28 +204,28 @@ def _target_panel(
     hidden: bool,
 ) -> str:
     hid = " hidden" if hidden else ""
-    out = [f'<div class="panel" data-target="{t.key}"{hid}>']
-    version = _version(store, m, t.key)
+    key = _e(t.name)
+    out = [f'<div class="panel" data-target="{key}"{hid}>']
     if version is None:
         out.append(
             f'<p class="problem">No {t.label} package: the module version {_e(m.version)!s} '
             "cannot be spelled as a package version.</p>"
         )
     else:
-        cmd = t.install(base_url, m.name, version)
+        cmd = t.snippets.install(base_url, m.name, version)
         out.append('<h4>Install</h4><div class="cmd">')
-        out.append(f'<pre class="install" data-target="{t.key}"><code>{_e(cmd)}</code></pre>')
+        out.append(f'<pre class="install" data-target="{key}"><code>{_e(cmd)}</code></pre>')
         out.append('<button class="copy" type="button">Copy</button></div>')
     out.append("<h4>Configure</h4>")
-    for title, code in t.configs(m, endpoints):
+    for title, code in t.snippets.configs(m, endpoints):
         out.append(f'<p class="config-title">{_e(title)}</p>')
         out.append(f'<div class="cmd"><pre class="config"><code>{_e(code)}</code></pre>')
         out.append('<button class="copy" type="button">Copy</button></div>')
     label = first.label if first else ""
-    code = t.usage(first, version) if first else "# this module has no members"
+    code = t.snippets.usage(first, version) if first else "(this module has no members)"
     out.append(f'<h4>Usage: <span class="usage-member">{_e(label)}</span></h4>')
     out.append(
-        f'<div class="cmd"><pre class="usage" data-target="{t.key}"><code>{_e(code)}</code></pre>'
+        f'<div class="cmd"><pre class="usage" data-target="{key}"><code>{_e(code)}</code></pre>'
     )
     out.append('<button class="copy" type="button">Copy</button></div>')
     out.append("</div>")

@@ -1,47 +1,42 @@
 """Code generation targets, looked up by name: `graftc.targets.get("python")`.
 
-A target is an object with `name` and `generate(module, out_dir, options) -> list[Path]` (the
-files it wrote). Each lives in its own subpackage exposing `TARGET`, imported only when asked
-for, so `graftc build --target python` never loads another target's templates.
+Each target is a subpackage exposing `TARGET` (the `Target` interface of `_plugin.py`), imported
+only when asked for, so `graftc build --target python` never loads another target. `graftc
+build --target`, Vision's tabs and the dev server's package routes all come from `_REGISTRY`:
+adding a target is its folder plus one line here.
 """
 
 from __future__ import annotations
 
 import importlib
-from collections.abc import Mapping
-from dataclasses import dataclass, field
-from pathlib import Path
-from typing import Protocol
 
-from graftcode_runtime import ugm
+from graftc.targets._plugin import (
+    Manifest,
+    PackageIndex,
+    Plugin,
+    Snippets,
+    Target,
+    TargetOptions,
+)
 
-__all__ = ["Target", "TargetOptions", "UnknownTarget", "get", "names"]
+__all__ = [
+    "Manifest",
+    "PackageIndex",
+    "Plugin",
+    "Snippets",
+    "Target",
+    "TargetOptions",
+    "UnknownTarget",
+    "available",
+    "get",
+    "names",
+]
 
 # name -> module holding `TARGET`
 _REGISTRY: dict[str, str] = {
     "python": "graftc.targets.python",
     "typescript": "graftc.targets.typescript",
 }
-
-
-@dataclass(frozen=True)
-class TargetOptions:
-    """What `graftc build` passes to every target. `source`/`source_file` let a target point
-    diagnostics into the IDL text; `extra` carries target-specific `--option key=value` pairs."""
-
-    package_name: str | None = None
-    default_url: str | None = None
-    source: str | None = None
-    source_file: str = ""
-    extra: Mapping[str, str] = field(default_factory=dict)
-
-
-class Target(Protocol):
-    name: str
-
-    def generate(self, module: ugm.Module, out_dir: Path, options: TargetOptions) -> list[Path]:
-        """Write the package for `module` into `out_dir`; raise DiagnosticError on bad input."""
-        ...
 
 
 class UnknownTarget(LookupError):
@@ -65,3 +60,14 @@ def get(name: str) -> Target:
         raise
     target: Target = module.TARGET
     return target
+
+
+def available() -> list[Target]:
+    """Every registered target this installation has, in registry order."""
+    out = []
+    for name in _REGISTRY:
+        try:
+            out.append(get(name))
+        except UnknownTarget:
+            continue
+    return out

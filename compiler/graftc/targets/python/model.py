@@ -10,6 +10,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from graftc.targets.common import model as common
+
 
 @dataclass(frozen=True)
 class Import:
@@ -110,11 +112,7 @@ class Doc:
         return '"""' + "\n".join(self.lines) + '\n"""'
 
 
-@dataclass(frozen=True)
-class EnumMember:
-    name: str
-    value: str  # a Python literal
-    doc: Doc
+EnumMember = common.EnumMember[Doc]
 
 
 @dataclass(frozen=True)

@@ -1,8 +1,8 @@
-"""Python names for IDL names: package names, escaping, and collision detection.
+"""Python names: the distribution and import package, PEP 440 versions and wheel file names,
+and the escaping of IDL names that Python reserves.
 
-Escaping is one rule everywhere: a name that is a Python keyword, shadows a builtin, or collides
-with a name the generated code itself uses in that scope gets a trailing underscore (PEP 8's
-`class_`). Wire names never change; only the Python spelling does.
+Escaping is common.scopes' rule: a name that is a Python keyword, shadows a builtin, or
+collides with a name the generated code itself uses in that scope gets a trailing underscore.
 """
 
 from __future__ import annotations
@@ -10,12 +10,13 @@ from __future__ import annotations
 import builtins
 import keyword
 import re
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from collections.abc import Iterable
 
-from graftcode_runtime import ugm
+from graftc.targets.common import naming as common
+from graftc.targets.common.naming import VersionError
+from graftc.targets.common.scopes import escape as _escape
 
-from graftc.diagnostics import Diagnostic, at
+LANGUAGE = "Python"
 
 # Soft keywords (`match`, `case`, `type`, `_`) are fine as identifiers; only hard ones are not.
 KEYWORDS = frozenset(keyword.kwlist)
@@ -67,33 +68,20 @@ SYNC_PROXY_RESERVED = frozenset({"close", "instance_id", "channel"}) | _PROXY_IN
 ASYNC_PROXY_RESERVED = frozenset({"aclose", "create", "instance_id", "channel"}) | _PROXY_INTERNALS
 
 
+ENUM_RESERVED = frozenset({"name", "value", "mro"})
+ERROR_RESERVED = frozenset({"message", "args", "with_traceback", "add_note", "self"})
+
+
 def escape(name: str, reserved: Iterable[str] = ()) -> str:
     """For names that become variables (parameters, module-level names): `class` -> `class_`,
     `list` -> `list_` (a parameter called `list` would hide the builtin from generated code)."""
-    if name in KEYWORDS or name in BUILTINS or name in reserved:
-        return name + "_"
-    return name
+    return _escape(name, KEYWORDS, BUILTINS, frozenset(reserved))
 
 
 def attribute(name: str, reserved: Iterable[str] = ()) -> str:
     """For names only ever read as attributes (record fields, methods, properties, enum
     members): `order.id` shadows nothing, so only keywords and `reserved` are escaped."""
-    if name in KEYWORDS or name in reserved:
-        return name + "_"
-    return name
-
-
-ENUM_RESERVED = frozenset({"name", "value", "mro"})
-
-
-def distribution_name(module: str) -> str:
-    """`shop` -> `graft-shop`; dots and underscores become dashes (PEP 503 normalised)."""
-    return "graft-" + re.sub(r"[-_.]+", "-", module).lower()
-
-
-def import_name(module: str) -> str:
-    """`shop` -> `graft_shop`, `my.shop` -> `graft_my_shop`."""
-    return "graft_" + re.sub(r"[-.]+", "_", module).lower()
+    return _escape(name, KEYWORDS, frozenset(reserved))
 
 
 def pascal(name: str) -> str:
@@ -109,39 +97,106 @@ def snake(name: str) -> str:
     return s.lower()
 
 
-@dataclass
-class Scope:
-    """One namespace of generated Python names; reports two IDL names that end up the same."""
+# -- packages --------------------------------------------------------------------------------
 
-    what: str  # e.g. "record Product", for the message
-    file: str
-    source: str | None
-    text_of: Callable[[str], str | None] | None = None
+distribution_name = common.package_name
+import_name = common.import_name
 
-    def __post_init__(self) -> None:
-        self.seen: dict[str, tuple[str, ugm.Span | None]] = {}
-        self.errors: list[Diagnostic] = []
 
-    def claim(self, python: str, idl: str, span: ugm.Span | None) -> str:
-        prior = self.seen.get(python)
-        if prior is None:
-            self.seen[python] = (idl, span)
-            return python
-        other, other_span = prior
-        where = f" (declared at {_pos(other_span)})" if other_span is not None else ""
-        if other == idl:
-            message = f"{idl!r} clashes with a name the Python client defines in {self.what}"
+def default_dir(module: str) -> str:
+    """`graftc build`'s output: the project directory is named like the distribution."""
+    return distribution_name(module)
+
+
+_PEP503_RUN = re.compile(r"[-_.]+")
+
+
+def normalize_project(name: str) -> str:
+    """PEP 503 normalization: runs of `-_.` become `-`, lowercase."""
+    return _PEP503_RUN.sub("-", name).lower()
+
+
+def wheel_stem(distribution: str) -> str:
+    """The distribution as spelled in wheel file names (PEP 427: `-_.` runs become `_`)."""
+    return _PEP503_RUN.sub("_", distribution).lower()
+
+
+def wheel_filename(distribution: str, version: str) -> str:
+    return f"{wheel_stem(distribution)}-{version}-py3-none-any.whl"
+
+
+# PEP 440 public versions in their canonical spelling (what we emit and accept from modules).
+_PEP440 = re.compile(
+    r"^(?:(?P<epoch>\d+)!)?(?P<release>\d+(?:\.\d+)*)"
+    r"(?P<pre>(?:a|b|rc)\d+)?(?P<post>\.post\d+)?(?P<dev>\.dev\d+)?"
+    r"(?:\+(?P<local>[a-z0-9]+(?:\.[a-z0-9]+)*))?$"
+)
+_PRE_TAGS = {"a": "a", "alpha": "a", "b": "b", "beta": "b", "rc": "rc", "c": "rc", "pre": "rc"}
+
+
+def package_version(version: str, build: int) -> str:
+    """The PEP 440 version served for module version `version` at build number `build`.
+
+    Module versions are semantic versions (the IDL's rule; the exporter converts PEP 440 ones),
+    converted back here: `1.2.0-rc.1` -> `1.2.0rc1`, `1.0.0-dev.3` -> `1.0.0.dev3`,
+    `1.0.0+post.2` -> `1.0.0.post2`. Plain PEP 440 spellings are accepted too.
+    A changed surface under an unchanged version becomes a post-release (`1.2.0.post1`), which
+    pip orders after `1.2.0`, so `pip install -U` picks it up. (A version already carrying
+    post-release P gets post P*1000+build, still ordered after P and before P+1's builds.)
+    """
+    parts = _pep440_parts(version)
+    if parts is None:
+        raise VersionError(
+            f"module version {version!r} has no PEP 440 spelling pip accepts "
+            "(use MAJOR.MINOR.PATCH, optionally -alpha.N, -beta.N, -rc.N or -dev.N)"
+        )
+    release, pre, post, dev = parts
+    if build:
+        post = build if post is None else post * 1000 + build
+    text = release + pre
+    if post is not None:
+        text += f".post{post}"
+    if dev is not None:
+        text += f".dev{dev}"
+    return text
+
+
+def _pep440_parts(version: str) -> tuple[str, str, int | None, int | None] | None:
+    """(release, pre, post, dev) from a semver or canonical PEP 440 version, else None."""
+    v = version.strip()
+    if v[:1] in ("v", "V"):
+        v = v[1:]
+    m = _PEP440.match(v.lower())
+    if m and not m.group("epoch") and not m.group("local"):
+        post = m.group("post")
+        dev = m.group("dev")
+        return (
+            m.group("release"),
+            m.group("pre") or "",
+            int(post[5:]) if post else None,
+            int(dev[4:]) if dev else None,
+        )
+    sm = common.SEMVER.match(v)
+    if sm is None:
+        return None
+    release = ".".join(sm.group(i) for i in (1, 2, 3))
+    pre, post, dev = "", None, None
+    ids = sm.group("pre").split(".") if sm.group("pre") else []
+    i = 0
+    while i < len(ids):
+        tag = ids[i].lower()
+        num = int(ids[i + 1]) if i + 1 < len(ids) and ids[i + 1].isdigit() else None
+        step = 2 if num is not None else 1
+        if tag in _PRE_TAGS and not pre and dev is None:
+            pre = f"{_PRE_TAGS[tag]}{num or 0}"
+        elif tag == "dev" and dev is None:
+            dev = num or 0
         else:
-            message = (
-                f"{idl!r} and {other!r}{where} both become the Python name {python!r} "
-                f"in {self.what}; rename one of them"
-            )
-        line, col = (span.line, span.column) if span is not None else (0, 0)
-        file = (span.file if span is not None and span.file else "") or self.file
-        text = self.text_of(file) if self.text_of is not None else self.source
-        self.errors.append(at(file, text, line, col, message))
-        return python
-
-
-def _pos(span: ugm.Span) -> str:
-    return f"{span.line}:{span.column}"
+            return None
+        i += step
+    meta = sm.group("build").split(".") if sm.group("build") else []
+    if len(meta) == 2 and meta[0] == "post" and meta[1].isdigit():
+        post = int(meta[1])
+    elif meta:
+        return None  # other build metadata has no PEP 440 public spelling
+    return release, pre, post, dev

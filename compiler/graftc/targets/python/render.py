@@ -8,13 +8,17 @@ from pathlib import Path
 import black
 import jinja2
 from black.mode import TargetVersion
-from graftcode_runtime.config import env_prefix
+from graftcode_runtime import ugm
 
+from graftc.diagnostics import Diagnostic, DiagnosticError
+from graftc.targets._plugin import TargetOptions
+from graftc.targets.common.naming import env_prefix
 from graftc.targets.python import model as m
+from graftc.targets.python.lower import lower
 
 TEMPLATES = Path(__file__).parent / "templates"
 
-# generated file (relative to the project directory) -> template; "{pkg}" is the import name
+# the package's modules, each rendered from `<name>.py.j2`
 PYTHON_FILES = (
     "__init__",
     "_binding",
@@ -64,3 +68,18 @@ def render(pkg: m.Package) -> list[Rendered]:
         text = env.get_template(f"{name}.py.j2").render(file=file, **common)
         out.append(Rendered(path, _black(text, path)))
     return out
+
+
+def render_module(module: ugm.Module, options: TargetOptions = TargetOptions()) -> list[Rendered]:
+    """The package's files as text, without writing them (raises DiagnosticError)."""
+    if options.extra:
+        unknown = ", ".join(sorted(options.extra))
+        raise DiagnosticError([Diagnostic("--option", 0, 0, f"the python target has no {unknown}")])
+    pkg = lower(
+        module,
+        package_name=options.package_name,
+        default_url=options.default_url,
+        source=options.source,
+        source_file=options.source_file,
+    )
+    return render(pkg)

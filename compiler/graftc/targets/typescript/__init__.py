@@ -1,41 +1,19 @@
 """`graftc build --target typescript`: an npm package (`graft-<module>`) with a typed client.
 
-UGM -> a typed TypeScript model (`_build`) -> Jinja2 templates (`_emit`) -> prettier. The package
-depends only on the `graftcode-runtime` npm package (runtime/typescript).
+UGM -> `lower.py` (the typed model in `model.py`) -> `render.py` (Jinja2 templates in
+`templates/`, then prettier) -> `package.py` (files, tarballs). The package depends only on the
+`graftcode-runtime` npm package (runtime/typescript).
 """
 
 from __future__ import annotations
 
-from pathlib import Path
+from graftc.targets._plugin import Plugin, Target
+from graftc.targets.typescript import naming, package
+from graftc.targets.typescript.lower import build_model, lower
+from graftc.targets.typescript.render import render
+from graftc.targets.typescript.routes import INDEX
+from graftc.targets.typescript.snippets import SNIPPETS
 
-from graftcode_runtime import ugm
+__all__ = ["TARGET", "build_model", "lower", "render"]
 
-from graftc.targets import TargetOptions
-
-from ._build import build_model
-from ._emit import render, write_package
-from ._model import TsModule
-
-__all__ = ["TARGET", "TypeScriptTarget", "build_model", "render"]
-
-
-class TypeScriptTarget:
-    name = "typescript"
-
-    def model(self, module: ugm.Module, options: TargetOptions) -> TsModule:
-        return build_model(
-            module,
-            package=options.package_name,
-            default_url=options.default_url,
-            runtime_version=options.extra.get("runtime_version", "^0.1.0"),
-            source=options.source,
-            source_file=options.source_file,
-        )
-
-    def generate(self, module: ugm.Module, out_dir: Path, options: TargetOptions) -> list[Path]:
-        model = self.model(module, options)
-        fmt = options.extra.get("format", "true").lower() not in ("0", "false", "no")
-        return write_package(model, out_dir, format=fmt)
-
-
-TARGET = TypeScriptTarget()
+TARGET: Target = Plugin("typescript", naming, package, SNIPPETS, INDEX)

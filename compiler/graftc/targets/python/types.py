@@ -1,0 +1,170 @@
+"""UGM types in Python: annotations, and the expressions that convert values to and from the
+wire (`graftcode_runtime.binding.wire` checks, records through `_convert`, proxies)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from graftcode_runtime import ugm
+
+from graftc.targets.python import model as m
+from graftc.targets.python import naming
+
+if TYPE_CHECKING:
+    from graftc.targets.python.lower import Context
+
+_FROM_WIRE_PRIMITIVE = {
+    "bool": "as_bool",
+    "int": "as_int",
+    "float": "as_float",
+    "str": "as_str",
+    "bytes": "as_bytes",
+    "none": "as_none",
+    "date": "as_date",
+    "datetime": "as_datetime",
+    "time": "as_time",
+    "decimal": "as_decimal",
+    "uuid": "as_uuid",
+}
+
+
+@dataclass(frozen=True)
+class Where:
+    """Where an expression is rendered: which file (for imports), sync or async, and the
+    expression that names the channel (needed to wrap class instances)."""
+
+    imports: m.Imports
+    in_convert: bool = False
+    asynchronous: bool = False
+    channel: str = "self._ch"
+
+
+def annotation(ctx: Context, t: ugm.TypeRef, w: Where, param: bool = False) -> str:
+    """`param`: the type a caller passes (`Sequence`, `Mapping`), not the one it gets back."""
+    if isinstance(t, ugm.Primitive):
+        if t.name in ("date", "datetime", "time"):
+            w.imports.std("datetime")
+            return f"datetime.{t.name}"
+        if t.name == "decimal":
+            w.imports.std("decimal")
+            return "decimal.Decimal"
+        if t.name == "uuid":
+            w.imports.std("uuid")
+            return "uuid.UUID"
+        return "None" if t.name == "none" else t.name
+    if isinstance(t, ugm.Optional):
+        return f"{annotation(ctx, t.inner, w, param)} | None"
+    if isinstance(t, ugm.ListOf):
+        item = annotation(ctx, t.item, w, param)
+        if param:
+            w.imports.std("collections.abc", "Sequence")
+            return f"Sequence[{item}]"
+        return f"list[{item}]"
+    if isinstance(t, ugm.MapOf):
+        k, v = annotation(ctx, t.key, w, param), annotation(ctx, t.value, w, param)
+        if param:
+            w.imports.std("collections.abc", "Mapping")
+            return f"Mapping[{k}, {v}]"
+        return f"dict[{k}, {v}]"
+    return named(ctx, t, w)
+
+
+def named(ctx: Context, t: ugm.Named, w: Where) -> str:
+    d = ctx.decls.get(t.name)
+    if d is None or isinstance(d, ugm.Service):
+        ctx.error(t, f"unknown type {t.name!r}")
+        return "object"
+    if isinstance(d, ugm.Class):
+        name = ctx.async_py[d.name] if w.asynchronous else ctx.py[d.name]
+        if w.imports is not ctx.files["_client"]:
+            ctx.error(
+                t,
+                f"{t.name!r} is a class: the Python target passes class instances only as "
+                "parameters and results, not inside records or errors",
+            )
+        return name
+    if isinstance(d, ugm.Error):
+        ctx.error(t, f"{t.name!r} is an error type; it cannot be used as a value")
+        return "object"
+    if w.imports is not ctx.files["_types"]:
+        w.imports.rel("._types", ctx.py[d.name])
+    return ctx.py[d.name]
+
+
+def from_wire(ctx: Context, t: ugm.TypeRef, src: str, w: Where, depth: int = 0) -> str:
+    """An expression reading wire value `src` as type `t` (raising on a wrong shape)."""
+    x = f"x{depth}"
+    if isinstance(t, ugm.Primitive):
+        return f"{wire_ref(w)}.{_FROM_WIRE_PRIMITIVE[t.name]}({src})"
+    if isinstance(t, ugm.Optional):
+        inner = from_wire(ctx, t.inner, x, w, depth + 1)
+        call = f"({x})"
+        plain = inner.endswith(call) and "(" not in inner[: -len(call)]
+        fn = inner[: -len(call)] if plain else f"lambda {x}: {inner}"
+        return f"{wire_ref(w)}.optional({src}, {fn})"
+    if isinstance(t, ugm.ListOf):
+        item = from_wire(ctx, t.item, x, w, depth + 1)
+        return f"[{item} for {x} in {wire_ref(w)}.as_list({src})]"
+    if isinstance(t, ugm.MapOf):
+        k, v = f"k{depth}", f"v{depth}"
+        key = from_wire(ctx, t.key, k, w, depth + 1)
+        value = from_wire(ctx, t.value, v, w, depth + 1)
+        return f"{{{key}: {value} for {k}, {v} in {wire_ref(w)}.as_map({src}).items()}}"
+    d = ctx.decls.get(t.name)
+    name = named(ctx, t, w)
+    if isinstance(d, ugm.Enum):
+        return f"{wire_ref(w)}.as_enum({name}, {src})"
+    if isinstance(d, ugm.Record):
+        return f"{_convert(w)}{naming.snake(name)}_from_wire({src})"
+    if isinstance(d, ugm.Class):
+        return f"{name}._from_wire({w.channel}, {src})"
+    return src
+
+
+def to_wire(ctx: Context, t: ugm.TypeRef, src: str, w: Where, depth: int = 0) -> str:
+    """An expression turning the value `src` of type `t` into its wire value."""
+    x = f"x{depth}"
+    if isinstance(t, ugm.Primitive):
+        if t.name == "float":
+            return f"float({src})"
+        if t.name in ("date", "datetime", "time"):
+            return f"{src}.isoformat()"
+        if t.name in ("decimal", "uuid"):
+            return f"str({src})"
+        if t.name == "bytes":
+            return f"bytes({src})"
+        return src
+    if isinstance(t, ugm.Optional):
+        inner = to_wire(ctx, t.inner, src, w, depth)
+        return src if inner == src else f"None if {src} is None else {inner}"
+    if isinstance(t, ugm.ListOf):
+        item = to_wire(ctx, t.item, x, w, depth + 1)
+        return f"list({src})" if item == x else f"[{item} for {x} in {src}]"
+    if isinstance(t, ugm.MapOf):
+        k, v = f"k{depth}", f"v{depth}"
+        key, value = to_wire(ctx, t.key, k, w, depth + 1), to_wire(ctx, t.value, v, w, depth + 1)
+        if key == k and value == v:
+            return f"dict({src})"
+        return f"{{{key}: {value} for {k}, {v} in {src}.items()}}"
+    d = ctx.decls.get(t.name)
+    name = named(ctx, t, w)
+    if isinstance(d, ugm.Enum):
+        return f"{src}.value"
+    if isinstance(d, ugm.Record):
+        return f"{_convert(w)}{naming.snake(name)}_to_wire({src})"
+    if isinstance(d, ugm.Class):
+        return f"{src}._to_wire()"
+    return src
+
+
+def wire_ref(w: Where) -> str:
+    w.imports.third("graftcode_runtime.binding", "wire")
+    return "wire"
+
+
+def _convert(w: Where) -> str:
+    if w.in_convert:
+        return ""
+    w.imports.rel(".", "_convert")
+    return "_convert."

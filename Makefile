@@ -26,7 +26,7 @@ system-deps:
 	bash scripts/setup-system.sh
 
 demo: install
-	$(BIN)/python -m graftc.demo $(DEMO_ARGS)
+	$(BIN)/python -m examples.demo $(DEMO_ARGS)
 
 lint: install
 	$(BIN)/ruff check compiler runtime/python tests bench examples

@@ -1,5 +1,5 @@
 """`make demo DEMO_ARGS=--serve`: the gateway it leaves running, the URL and install commands it
-prints, and what happens when the ports are taken."""
+prints, and what happens when the ports are taken; and the demo's place outside the wheel."""
 
 from __future__ import annotations
 
@@ -8,10 +8,13 @@ import signal
 import socket
 import subprocess
 import sys
+import tomllib
 from pathlib import Path
 
 import pytest
-from graftc.devserver.demo import serve_examples
+
+# examples/ is on sys.path in every test (tests/conftest.py), so the demo imports as `demo`
+from demo.serve import serve_examples
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -45,11 +48,12 @@ def test_a_taken_port_is_reported_and_nothing_is_announced(
 def test_serve_prints_vision_and_the_install_commands(tmp_path: Path) -> None:
     tcp, ws, http = _free_ports(3)
     code = (
-        "import sys; from pathlib import Path; from graftc.devserver.demo import serve_examples; "
+        "import sys; from pathlib import Path; from examples.demo.serve import serve_examples; "
         f"sys.exit(serve_examples(Path({str(ROOT / 'examples')!r}), ports=({tcp}, {ws}, {http})))"
     )
     proc = subprocess.Popen(
         [sys.executable, "-c", code],
+        cwd=ROOT,  # as `make demo` runs it
         stdout=subprocess.PIPE,
         stderr=subprocess.DEVNULL,
         text=True,
@@ -80,3 +84,28 @@ def test_serve_prints_vision_and_the_install_commands(tmp_path: Path) -> None:
     ]:
         assert command in lines
     assert proc.returncode == 0
+
+
+def test_the_demo_is_not_shipped_in_the_graftcode_wheel() -> None:
+    """hatch ships exactly the listed packages and force-included files (minus what git
+    ignores): none of them may be a demo, and `make demo` runs the one under examples/."""
+    config = tomllib.loads((ROOT / "pyproject.toml").read_text("utf-8"))
+    wheel = config["tool"]["hatch"]["build"]["targets"]["wheel"]
+    shipped = [ROOT / p for p in [*wheel["packages"], *wheel.get("force-include", {})]]
+    files = [
+        f
+        for p in shipped
+        for f in (p.rglob("*") if p.is_dir() else [p])
+        if f.is_file() and "__pycache__" not in f.parts
+    ]
+    assert any(f.name == "cli.py" for f in files)  # the compiler itself is shipped
+    assert [f for f in files if "demo" in f.name.lower()] == []
+    makefile = (ROOT / "Makefile").read_text("utf-8")
+    assert "\t$(BIN)/python -m examples.demo $(DEMO_ARGS)\n" in makefile
+    assert (ROOT / "examples" / "demo" / "__main__.py").is_file()
+
+
+def test_the_demo_finds_each_target_step_by_name() -> None:
+    from demo.__main__ import steps
+
+    assert [s.__name__.rpartition(".")[2] for s in steps()] == ["idl", "python", "typescript"]

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import pytest
-from graftc.targets.python.demo import run
+
+# examples/ is on sys.path in every test (tests/conftest.py), so the demo imports as `demo`
+from demo.targets.python import run
 
 from .support import ROOT
 

@@ -6,7 +6,9 @@ from pathlib import Path
 
 import pytest
 import tsharness
-from graftc.targets.typescript.demo import run
+
+# examples/ is on sys.path in every test (tests/conftest.py), so the demo imports as `demo`
+from demo.targets.typescript import run
 
 pytestmark = [pytest.mark.slow, pytest.mark.node]
 

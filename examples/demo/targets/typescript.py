@@ -4,13 +4,15 @@ against the runtime, start the gateway, call the shop from Node over WebSocket a
 from __future__ import annotations
 
 import os
-import re
 import shutil
 import subprocess
-import sys
 import tempfile
 import textwrap
 from pathlib import Path
+
+from .._gateway import gateway
+
+TITLE = "TypeScript client: build the shop's npm package, call the gateway from Node"
 
 CALLER = textwrap.dedent(
     """\
@@ -73,14 +75,7 @@ def _run(root: Path, work: Path) -> int:
     (project / "node_modules" / "graftcode-runtime").symlink_to(runtime)
     subprocess.run([str(tsc), "-p", "tsconfig.json"], cwd=project, check=True)
     print("  tsc -p graft-shop   (ESM + .d.ts, against graftcode-runtime)")
-    gateway = subprocess.Popen(
-        [sys.executable, "-m", "graftc.cli", "serve", shop, *LISTEN],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.DEVNULL,
-        text=True,
-    )
-    try:
-        urls = _listening(gateway, 2)
+    with gateway(shop, *LISTEN, listeners=2) as urls:
         print(f"  graftc serve examples/shop.py --tcp ... --ws ...   -> {' '.join(urls)}")
         print("  node caller.mjs   (import { connect } from 'graft-shop'; ...)")
         script = work / "caller.mjs"
@@ -91,22 +86,3 @@ def _run(root: Path, work: Path) -> int:
             ["node", str(script), ws, tcp], cwd=work, env=os.environ, timeout=60
         )
         return result.returncode
-    finally:
-        gateway.terminate()
-        try:
-            gateway.wait(10)
-        except subprocess.TimeoutExpired:
-            gateway.kill()
-            gateway.wait()
-
-
-def _listening(gateway: subprocess.Popen[str], count: int) -> list[str]:
-    assert gateway.stdout is not None
-    urls: list[str] = []
-    for line in gateway.stdout:
-        m = re.match(r"graftc: listening (\S+)", line)
-        if m:
-            urls.append(m.group(1))
-            if len(urls) == count:
-                return urls
-    raise RuntimeError("the gateway exited before listening")

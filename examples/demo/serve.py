@@ -16,19 +16,23 @@ from graftcode_runtime.gateway import DEFAULT_HTTP_PORT, DEFAULT_TCP_PORT, DEFAU
 
 
 def _announce(http: str, stop: threading.Event) -> None:
-    """Wait for the HTTP listener, then print where Vision is and the install commands."""
+    """Wait for the HTTP listener, then print where Vision is and each target's install
+    commands (`GET /<prefix>` lists them, one per module)."""
+    from graftc import targets
+
+    prefixes = [t.index.prefix for t in targets.available()]
     while not stop.is_set():
         try:
-            with urllib.request.urlopen(f"{http}/pypi", timeout=60) as r:
-                pip = r.read().decode().strip()
-            with urllib.request.urlopen(f"{http}/npm", timeout=60) as r:
-                npm = r.read().decode().strip()
+            commands = []
+            for prefix in prefixes:
+                with urllib.request.urlopen(f"{http}/{prefix}", timeout=60) as r:
+                    commands += r.read().decode().strip().splitlines()
         except (urllib.error.URLError, OSError):
             time.sleep(0.2)
             continue
         print(f"\n  Vision:  {http}/\n")
         print("  Install a client (then just import it: it calls this gateway):")
-        for line in (pip + "\n" + npm).splitlines():
+        for line in commands:
             print(f"    {line}")
         print("\n  Ctrl-C stops the gateway.\n", flush=True)
         return

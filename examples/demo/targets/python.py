@@ -4,12 +4,15 @@ gateway, call the shop through the client in another process, print what came ba
 from __future__ import annotations
 
 import os
-import re
 import subprocess
 import sys
 import tempfile
 import textwrap
 from pathlib import Path
+
+from .._gateway import gateway
+
+TITLE = "Python client: export the shop, build its client, serve it, call it"
 
 CALLER = textwrap.dedent(
     """\
@@ -39,10 +42,9 @@ def run(root: Path) -> int:
 
 
 def _run(root: Path, work: Path) -> int:
-    from graftcode_runtime.introspect import export_module, load_module
-
     from graftc import idl
     from graftc.cli import main as graftc
+    from graftcode_runtime.introspect import export_module, load_module
 
     graft = work / "shop.graft"
     graft.write_text(
@@ -52,22 +54,8 @@ def _run(root: Path, work: Path) -> int:
     project = work / "graft-shop"
     graftc(["build", str(graft), "--target", "python", "-o", str(project)])
     print(f"  graftc build {graft.name} --target python -o {project}")
-    gateway = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "graftc.cli",
-            "serve",
-            str(root / "examples/shop.py"),
-            "--tcp",
-            "127.0.0.1:0",
-        ],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.DEVNULL,
-        text=True,
-    )
-    try:
-        url = _listening(gateway)
+    shop = str(root / "examples/shop.py")
+    with gateway(shop, "--tcp", "127.0.0.1:0") as (url,):
         print(f"  graftc serve examples/shop.py --tcp 127.0.0.1:0   -> {url}")
         print("  python caller.py   (from graft_shop import shop, Cart; ...)")
         script = work / "caller.py"
@@ -75,19 +63,3 @@ def _run(root: Path, work: Path) -> int:
         env = {**os.environ, "GRAFT_SHOP_URL": url, "PYTHONPATH": str(project)}
         result = subprocess.run([sys.executable, str(script)], env=env, timeout=60)
         return result.returncode
-    finally:
-        gateway.terminate()
-        try:
-            gateway.wait(10)
-        except subprocess.TimeoutExpired:
-            gateway.kill()
-            gateway.wait()
-
-
-def _listening(gateway: subprocess.Popen[str]) -> str:
-    assert gateway.stdout is not None
-    for line in gateway.stdout:
-        m = re.match(r"graftc: listening (\S+)", line)
-        if m:
-            return m.group(1)
-    raise RuntimeError("the gateway exited before listening")

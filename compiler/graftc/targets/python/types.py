@@ -111,15 +111,7 @@ def from_wire(ctx: Context, t: ugm.TypeRef, src: str, w: Where, depth: int = 0) 
         key = from_wire(ctx, t.key, k, w, depth + 1)
         value = from_wire(ctx, t.value, v, w, depth + 1)
         return f"{{{key}: {value} for {k}, {v} in {wire_ref(w)}.as_map({src}).items()}}"
-    d = ctx.decls.get(t.name)
-    name = named(ctx, t, w)
-    if isinstance(d, ugm.Enum):
-        return f"{wire_ref(w)}.as_enum({name}, {src})"
-    if isinstance(d, ugm.Record):
-        return f"{_convert(w)}{naming.snake(name)}_from_wire({src})"
-    if isinstance(d, ugm.Class):
-        return f"{name}._from_wire({w.channel}, {src})"
-    return src
+    return _declared(ctx, t, src, w, reading=True)
 
 
 def to_wire(ctx: Context, t: ugm.TypeRef, src: str, w: Where, depth: int = 0) -> str:
@@ -147,14 +139,21 @@ def to_wire(ctx: Context, t: ugm.TypeRef, src: str, w: Where, depth: int = 0) ->
         if key == k and value == v:
             return f"dict({src})"
         return f"{{{key}: {value} for {k}, {v} in {src}.items()}}"
+    return _declared(ctx, t, src, w, reading=False)
+
+
+def _declared(ctx: Context, t: ugm.Named, src: str, w: Where, *, reading: bool) -> str:
+    """A value of a declared type from the wire (`reading`) or to it: enums by value, records
+    through the `_convert` functions, class instances as references bound to the channel."""
     d = ctx.decls.get(t.name)
     name = named(ctx, t, w)
     if isinstance(d, ugm.Enum):
-        return f"{src}.value"
+        return f"{wire_ref(w)}.as_enum({name}, {src})" if reading else f"{src}.value"
     if isinstance(d, ugm.Record):
-        return f"{_convert(w)}{naming.snake(name)}_to_wire({src})"
+        way = "from" if reading else "to"
+        return f"{_convert(w)}{naming.snake(name)}_{way}_wire({src})"
     if isinstance(d, ugm.Class):
-        return f"{src}._to_wire()"
+        return f"{name}._from_wire({w.channel}, {src})" if reading else f"{src}._to_wire()"
     return src
 
 

@@ -79,10 +79,11 @@ def test_server_side_cancel_answer_is_cancelled() -> None:
                 async with trio.open_nursery() as nursery:
                     nursery.start_soon(call)
                     await trio.sleep(0.2)
-                    call_id = max(c._conn.calls_in_flight)
+                    link = c._link
+                    call_id = max(link.table.conn.calls_in_flight)
                     from graftcode_runtime.protocol._events import Cancel
 
-                    await c._send(Cancel(call_id))
+                    await link.wire.send(link.table.conn.send(Cancel(call_id)))
                 assert result and "cancelled" in str(result[0])
 
         trio.run(main)

@@ -21,6 +21,9 @@ class FakeClient:
         self.released: list[int] = []
         self.closed = False
         self.fail_with: Exception | None = None
+        on_connect = options.get("on_connect")
+        if on_connect is not None:  # the fake "connects" at once: the channel's schema check
+            on_connect(self)
 
     def invoke(
         self, spec: CallSpec, *, timeout: float | None = None, metadata: Any = None

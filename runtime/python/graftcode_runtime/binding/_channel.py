@@ -1,9 +1,15 @@
 """Channels: the resolved settings of a module plus a connection, as generated clients use them.
 
 `Channel` (blocking) and `AsyncChannel` (trio) sit between a generated client and the runtime
-`Client`: they resolve the settings on first use, connect, apply metadata, timeouts and
-interceptors, turn a declared remote error into the generated exception class, and release
-remote instances (also the ones whose proxy was garbage collected, on the next call or on close).
+client: they resolve the settings on first use, create the client, apply metadata, timeouts and
+interceptors, and turn a declared remote error into the generated exception class. Everything
+both need lives in `_Base`; the twins only differ in how they wait.
+
+Connections are the runtime client's business: a `Channel` creates its client lazily (the first
+call connects, within that call's deadline), and the client reconnects by itself after losing
+its connection. Instance ids are bound to the connection that made them (`InstanceId`), which
+is how an old proxy is refused on a new connection and how a collected proxy's release goes to
+its own connection's queue.
 """
 
 from __future__ import annotations
@@ -11,8 +17,9 @@ from __future__ import annotations
 import contextlib
 import threading
 from collections.abc import Callable, Mapping, Sequence
-from typing import TYPE_CHECKING, Any, Protocol, TypeAlias, cast
+from typing import TYPE_CHECKING, Any, NoReturn, Protocol, TypeAlias, cast
 
+from ..client._call_table import InstanceId
 from ..client._callspec import CallSpec
 from ..config import Resolved, Settings, generation
 from ..interceptors import CallContext
@@ -50,15 +57,7 @@ def _connect_options(r: Resolved) -> dict[str, Any]:
     return opts
 
 
-def _is_connection_lost(error: Exception) -> bool:
-    from graftcode_runtime import ConnectionLost
-
-    return isinstance(error, ConnectionLost)
-
-
 def _spec(kind: str, target: str, member: str, ctx: CallContext) -> Any:
-    from graftcode_runtime import CallSpec
-
     return CallSpec(
         kind=cast(Any, kind),
         target=target,
@@ -81,6 +80,7 @@ class _Base:
         self._follow = follow_configuration
         self._resolved: Resolved | None = None
         self._generation = -1
+        self._root = self  # views made by with_options share their root's connection
         self._pending: list[object] = []
         self._pending_lock = threading.Lock()
         self._call_metadata: Mapping[str, str] = {}
@@ -89,13 +89,21 @@ class _Base:
     @property
     def settings(self) -> Resolved:
         """The resolved settings (resolving them now if no call was made yet)."""
-        if self._resolved is None or (self._follow and self._generation != generation()):
-            self._generation = generation()
-            self._resolved = self.binding.resolve(self._explicit)
-        return self._resolved
+        root = self._root
+        if root._resolved is None or (root._follow and root._generation != generation()):
+            root._generation = generation()
+            root._resolved = root.binding.resolve(root._explicit)
+        return root._resolved
+
+    def _current_client(self) -> object:
+        raise NotImplementedError
 
     def instance_id(self, ref: object) -> int:
-        """The id inside an instance reference the gateway sent."""
+        """The id inside an instance reference the gateway sent, bound to its connection when
+        the client knows connections (the runtime's clients do)."""
+        bind = getattr(self._current_client(), "instance_id", None)
+        if bind is not None:
+            return cast(int, bind(ref))
         from graftcode_runtime import ProtocolError
         from graftcode_runtime.protocol._events import InstanceRef
 
@@ -104,15 +112,21 @@ class _Base:
         return ref.id
 
     def release_later(self, instance_id: object) -> None:
-        """Queue a release (used by garbage-collected proxies: no I/O inside a finalizer)."""
-        with self._pending_lock:
-            self._pending.append(instance_id)
+        """Queue a release (used by garbage-collected proxies: no I/O inside a finalizer). A
+        bound id goes to its own connection's queue, sent with that connection's next call."""
+        if type(instance_id) is InstanceId:
+            instance_id.table.queue_release(instance_id)
+            return
+        root = self._root
+        with root._pending_lock:
+            root._pending.append(instance_id)
 
     def _take_pending(self) -> list[object]:
-        if not self._pending:  # the common case, without the lock; a racing append waits a call
+        root = self._root
+        if not root._pending:  # the common case, without the lock; a racing append waits a call
             return []
-        with self._pending_lock:
-            out, self._pending = self._pending, []
+        with root._pending_lock:
+            out, root._pending = root._pending, []
         return out
 
     def _context(
@@ -121,24 +135,30 @@ class _Base:
         target: str,
         member: str,
         args: Sequence[object],
-        kwargs: Mapping[str, object],
+        kwargs: Mapping[str, object] | None,
         instance: object | None,
     ) -> CallContext:
         r = self.settings
         metadata = {**r.metadata, **self._call_metadata}
         timeout = self._call_timeout if self._call_timeout is not None else r.timeout
         ctx = CallContext(
-            r.module, kind, target, member, tuple(args), dict(kwargs), instance, metadata, timeout
-        )
+            r.module, kind, target, member, tuple(args), dict(kwargs or {}), instance, metadata,
+            timeout,
+        )  # fmt: skip
         for i in r.interceptors:
             i.before_call(ctx)
         return ctx
 
-    def _failed(self, ctx: CallContext, error: Exception) -> BaseException:
-        for i in self.settings.interceptors:
-            i.on_error(ctx, error)
+    def _raise(self, ctx: CallContext | None, error: Exception) -> NoReturn:
+        """Report a failed call to the interceptors, then raise it, as its declared exception
+        if the binding knows one."""
+        if ctx is not None:
+            for i in self.settings.interceptors:
+                i.on_error(ctx, error)
         mapped = self.binding.map_error(error)
-        return mapped if mapped is not None else error
+        if mapped is None or mapped is error:
+            raise error
+        raise mapped from error
 
     def _succeeded(self, ctx: CallContext, result: object) -> object:
         for i in self.settings.interceptors:
@@ -148,6 +168,7 @@ class _Base:
     def _derive(
         self, other: _Base, timeout: float | None, metadata: Mapping[str, str] | None
     ) -> None:
+        other._root = self._root
         other._call_timeout = timeout if timeout is not None else self._call_timeout
         other._call_metadata = {**self._call_metadata, **(metadata or {})}
 
@@ -156,6 +177,8 @@ class Channel(_Base):
     """A blocking connection to one module's gateway (or in-memory host), opened on first use.
 
     Thread-safe: one channel may serve many threads (the runtime client multiplexes calls)."""
+
+    _root: Channel
 
     def __init__(
         self,
@@ -168,27 +191,34 @@ class Channel(_Base):
         self._client: _SyncClient | None = None
         self._client_generation = -1
         self._connect_lock = threading.Lock()
-        self._parent: Channel | None = None
 
-    def _connection(self) -> _SyncClient:
-        if self._parent is not None:
-            return self._parent._connection()
-        r = self.settings
-        client = self._client
-        if client is not None and self._client_generation == self._generation:
-            return client  # open and current: no lock needed to hand it out
-        with self._connect_lock:
-            if self._client is not None and self._client_generation != self._generation:
-                stale, self._client = self._client, None
+    def _connection(self, current: Resolved | None = None) -> _SyncClient:
+        """The runtime client; `current` is the settings the caller has just resolved."""
+        root = self._root
+        r = root.settings if current is None else current
+        client = root._client
+        if client is not None and root._client_generation == root._generation:
+            return client  # current: no lock needed to hand it out
+        with root._connect_lock:
+            if root._client is not None and root._client_generation != root._generation:
+                stale, root._client = root._client, None  # configure() changed the settings
                 with contextlib.suppress(Exception):
                     stale.close()
-            if self._client is None:
+            if root._client is None:
                 from graftcode_runtime import connect
 
-                self._client = cast(_SyncClient, connect(r.url, **_connect_options(r)))
-                self._client_generation = self._generation
-                self.binding.check_schema(self._client)
-            return self._client
+                # no I/O yet: the first call connects, within that call's own deadline
+                root._client = cast(
+                    _SyncClient,
+                    connect(
+                        r.url, lazy=True, on_connect=root.binding.check_schema,
+                        **_connect_options(r),
+                    ),
+                )  # fmt: skip
+                root._client_generation = root._generation
+            return root._client
+
+    _current_client = _connection
 
     def invoke(
         self,
@@ -203,20 +233,16 @@ class Channel(_Base):
         r = self.settings
         if not r.interceptors:
             return self._invoke_plain(r, kind, target, member, args, kwargs, instance)
-        ctx = self._context(kind, target, member, args, kwargs or {}, instance)
-        client = self._connection()
+        ctx = self._context(kind, target, member, args, kwargs, instance)
+        client = self._connection(r)
         self._flush(client)
         try:
             result = client.invoke(
                 _spec(kind, target, member, ctx), timeout=ctx.timeout, metadata=ctx.metadata
             )
         except Exception as e:
-            if _is_connection_lost(e):
-                self._drop(client)  # the next call reconnects; this one is not retried
-            raised = self._failed(ctx, e)
-            if raised is e:
-                raise
-            raise raised from e
+            self._lost(client, e)
+            self._raise(ctx, e)
         return self._succeeded(ctx, result)
 
     def _invoke_plain(
@@ -234,8 +260,9 @@ class Channel(_Base):
         timeout = self._call_timeout if self._call_timeout is not None else r.timeout
         extra = self._call_metadata
         metadata = {**r.metadata, **extra} if extra else r.metadata
-        client = self._connection()
-        self._flush(client)
+        client = self._connection(r)
+        if self._root._pending:
+            self._flush(client)
         try:
             wire = getattr(client, "invoke_wire", None)
             if wire is not None:
@@ -250,15 +277,17 @@ class Channel(_Base):
             )
             return client.invoke(spec, timeout=timeout, metadata=dict(metadata))
         except Exception as e:
-            if _is_connection_lost(e):
-                self._drop(client)  # the next call reconnects; this one is not retried
-            mapped = self.binding.map_error(e)
-            if mapped is None or mapped is e:
-                raise
-            raise mapped from e
+            self._lost(client, e)
+            self._raise(None, e)
 
-    def _drop(self, client: _SyncClient) -> None:
-        root = self._parent or self
+    def _lost(self, client: _SyncClient, error: Exception) -> None:
+        """A client that cannot reconnect by itself is replaced after a lost connection; the
+        failed call is not retried either way (it may have run)."""
+        from graftcode_runtime import ConnectionLost
+
+        if not isinstance(error, ConnectionLost) or getattr(client, "reconnects", False):
+            return
+        root = self._root
         with root._connect_lock:
             if root._client is client:
                 root._client = None
@@ -266,14 +295,11 @@ class Channel(_Base):
             client.close()
 
     def release(self, instance_id: object) -> None:
-        """Release a remote instance now."""
+        """Release a remote instance now (nothing to do if its connection is gone)."""
         self._connection().release(cast(Any, instance_id))
 
     def _flush(self, client: _SyncClient) -> None:
-        root = self._parent or self
-        if not root._pending and not self._pending:
-            return
-        for iid in root._take_pending() + (self._take_pending() if root is not self else []):
+        for iid in self._take_pending():
             with contextlib.suppress(Exception):
                 client.release(cast(Any, iid))
 
@@ -282,25 +308,13 @@ class Channel(_Base):
     ) -> Channel:
         """A view of this channel (same connection) with a call timeout and extra metadata."""
         other = Channel(self.binding, self._explicit, follow_configuration=self._follow)
-        other._parent = self._parent or self
         self._derive(other, timeout, metadata)
         return other
 
-    @property
-    def settings(self) -> Resolved:
-        if self._parent is not None:
-            return self._parent.settings
-        return super().settings
-
-    def release_later(self, instance_id: object) -> None:
-        (self._parent or self)._queue(instance_id)
-
-    def _queue(self, instance_id: object) -> None:
-        super().release_later(instance_id)
-
     def close(self) -> None:
-        """Release queued instances and close the connection (a view closes nothing)."""
-        if self._parent is not None:
+        """Release queued instances and close the connection (a view closes nothing). The
+        channel stays usable: its next call opens a new connection."""
+        if self._root is not self:
             return
         with self._connect_lock:
             client, self._client = self._client, None
@@ -317,13 +331,16 @@ class Channel(_Base):
 
 
 class AsyncChannel(_Base):
-    """A trio connection to one module's gateway; open it with `ModuleBinding.connect_async`."""
+    """A trio connection to one module's gateway; open it with `ModuleBinding.connect_async`.
+    Its client reconnects by itself inside that context after losing its connection."""
 
     def __init__(self, binding: ModuleBinding, client: _AsyncClient, resolved: Resolved) -> None:
         super().__init__(binding, Settings(), False)
         self._client = client
         self._resolved = resolved
-        self._root: AsyncChannel = self
+
+    def _current_client(self) -> object:
+        return self._client
 
     async def invoke(
         self,
@@ -334,30 +351,20 @@ class AsyncChannel(_Base):
         kwargs: Mapping[str, object] | None = None,
         instance: object | None = None,
     ) -> object:
-        ctx = self._context(kind, target, member, args, kwargs or {}, instance)
+        ctx = self._context(kind, target, member, args, kwargs, instance)
         await self._flush()
+        spec = _spec(kind, target, member, ctx)
         try:
-            result = await self._client.invoke(
-                _spec(kind, target, member, ctx), timeout=ctx.timeout, metadata=ctx.metadata
-            )
+            result = await self._client.invoke(spec, timeout=ctx.timeout, metadata=ctx.metadata)
         except Exception as e:
-            raised = self._failed(ctx, e)
-            if raised is e:
-                raise
-            raise raised from e
+            self._raise(ctx, e)
         return self._succeeded(ctx, result)
 
     async def release(self, instance_id: object) -> None:
         await self._client.release(cast(Any, instance_id))
 
-    def release_later(self, instance_id: object) -> None:
-        if self._root is self:
-            super().release_later(instance_id)
-        else:
-            self._root.release_later(instance_id)
-
     async def _flush(self) -> None:
-        for iid in self._root._take_pending():
+        for iid in self._take_pending():
             with contextlib.suppress(Exception):
                 await self._client.release(cast(Any, iid))
 
@@ -365,6 +372,5 @@ class AsyncChannel(_Base):
         self, *, timeout: float | None = None, metadata: Mapping[str, str] | None = None
     ) -> AsyncChannel:
         other = AsyncChannel(self.binding, self._client, self.settings)
-        other._root = self._root
         self._derive(other, timeout, metadata)
         return other

@@ -157,8 +157,9 @@ class ModuleBinding:
         resolved = self.resolve(explicit)
         from graftcode_runtime import connect_async as runtime_connect_async
 
-        async with runtime_connect_async(resolved.url, **_connect_options(resolved)) as client:
-            self.check_schema(client)
+        async with runtime_connect_async(
+            resolved.url, on_connect=self.check_schema, **_connect_options(resolved)
+        ) as client:
             channel = AsyncChannel(self, cast(_AsyncClient, client), resolved)
             try:
                 yield channel

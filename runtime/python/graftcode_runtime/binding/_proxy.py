@@ -1,39 +1,45 @@
-"""Base classes of generated class proxies: one remote instance each, released on close or GC."""
+"""Base classes of generated class proxies: one remote instance each, released on close or GC.
+
+A proxy's id is bound to the connection that created the instance (`InstanceId`): after that
+connection is lost, the client refuses calls through the proxy with FAILED_PRECONDITION, and
+passing it as an argument fails the same way, instead of reaching another connection's object.
+"""
 
 from __future__ import annotations
 
 import weakref
-from typing import Self
+from typing import Any, Generic, Self, TypeVar
 
+from ..client._call_table import check_alive
 from ..protocol import RemoteError, StatusCode
 from ._channel import AsyncChannel, Channel
 
+C = TypeVar("C", Channel, AsyncChannel)
 
-class Proxy:
-    """A blocking proxy. `close()` or `with` releases the remote instance; so does garbage
-    collection, on the channel's next call (a finalizer must not do network I/O)."""
 
+class _ProxyBase(Generic[C]):
     __slots__ = ("__weakref__", "_ch", "_finalizer", "_id", "_ref")
 
-    _ch: Channel
+    _ch: C
     _id: int
     _ref: object
-    _finalizer: weakref.finalize[[int], Proxy]
+    _finalizer: weakref.finalize[Any, Any]
 
-    def _attach(self, ch: Channel, ref: object) -> None:
+    def _attach(self, ch: C, ref: object) -> None:
         self._ch = ch
         self._id = ch.instance_id(ref)
         self._ref = ref
         self._finalizer = weakref.finalize(self, ch.release_later, self._id)
 
     @classmethod
-    def _from_wire(cls, ch: Channel, ref: object) -> Self:
+    def _from_wire(cls, ch: C, ref: object) -> Self:
         self = cls.__new__(cls)
         self._attach(ch, ref)
         return self
 
     def _to_wire(self) -> object:
-        self._live_id()  # a released instance cannot be passed on
+        # a released instance, or one of a lost connection, cannot be passed on
+        check_alive(self._live_id(), type(self).__name__)
         return self._ref
 
     def _live_id(self) -> int:
@@ -47,8 +53,18 @@ class Proxy:
         return self._id
 
     @property
-    def channel(self) -> Channel:
+    def channel(self) -> C:
         return self._ch
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__} remote instance {self._id!r}>"
+
+
+class Proxy(_ProxyBase[Channel]):
+    """A blocking proxy. `close()` or `with` releases the remote instance; so does garbage
+    collection, on the channel's next call (a finalizer must not do network I/O)."""
+
+    __slots__ = ()
 
     def close(self) -> None:
         """Release the remote instance now (idempotent)."""
@@ -61,50 +77,12 @@ class Proxy:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
-    def __repr__(self) -> str:
-        return f"<{type(self).__name__} remote instance {self._id!r}>"
 
-
-class AsyncProxy:
+class AsyncProxy(_ProxyBase[AsyncChannel]):
     """An async proxy. `await aclose()` or `async with` releases the remote instance; garbage
     collection releases it on the channel's next call."""
 
-    __slots__ = ("__weakref__", "_ch", "_finalizer", "_id", "_ref")
-
-    _ch: AsyncChannel
-    _id: int
-    _ref: object
-    _finalizer: weakref.finalize[[int], AsyncProxy]
-
-    def _attach(self, ch: AsyncChannel, ref: object) -> None:
-        self._ch = ch
-        self._id = ch.instance_id(ref)
-        self._ref = ref
-        self._finalizer = weakref.finalize(self, ch.release_later, self._id)
-
-    @classmethod
-    def _from_wire(cls, ch: AsyncChannel, ref: object) -> Self:
-        self = cls.__new__(cls)
-        self._attach(ch, ref)
-        return self
-
-    def _to_wire(self) -> object:
-        self._live_id()  # a released instance cannot be passed on
-        return self._ref
-
-    def _live_id(self) -> int:
-        if not self._finalizer.alive:
-            raise RemoteError(StatusCode.FAILED_PRECONDITION, f"{self!r} was released")
-        return self._id
-
-    @property
-    def instance_id(self) -> int:
-        """The gateway's id of the remote instance."""
-        return self._id
-
-    @property
-    def channel(self) -> AsyncChannel:
-        return self._ch
+    __slots__ = ()
 
     async def aclose(self) -> None:
         """Release the remote instance now (idempotent)."""
@@ -116,6 +94,3 @@ class AsyncProxy:
 
     async def __aexit__(self, *exc: object) -> None:
         await self.aclose()
-
-    def __repr__(self) -> str:
-        return f"<{type(self).__name__} remote instance {self._id!r}>"

@@ -1,19 +1,32 @@
-"""`connect(url)` and `connect_async(url)`: open a client for a gateway URL."""
+"""`connect(url)` and `connect_async(url)`: open a client for a gateway URL.
+
+Each client gets an opener, a function that opens one transport to the URL; the client calls
+it for its first connection and again for every reconnect, always within a time budget (the
+call's remaining deadline or `connect_timeout`, whichever is sooner).
+"""
 
 from __future__ import annotations
 
+import math
 import ssl
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterator, Callable, Mapping
 from contextlib import asynccontextmanager
+from typing import Any
 
 import trio
 
 from ..protocol._errors import ConnectionLost
 from ..protocol._limits import Limits
-from ..transport._blocking import SocketTransport, SyncTransport, WebSocketTransport, open_socket
+from ..transport._blocking import (
+    SocketTransport,
+    SyncTransport,
+    WebSocketTransport,
+    connect_socket,
+)
 from ..transport._malloc import keep_large_allocations
 from ..transport._trio import StreamWire, WebSocketRefused, Wire, open_websocket
 from ..transport._url import Endpoint, parse_url
+from ._base import OnConnect
 from ._sync import Client
 from ._trio import AsyncClient
 
@@ -41,55 +54,71 @@ def connect(
     origin: str | None = None,
     max_message_size: int | None = None,
     auth: str | bytes | None = None,
+    lazy: bool = False,
+    on_connect: OnConnect | None = None,
 ) -> Client:
     """Open a blocking client. `module` picks one module on a gateway hosting several;
-    `timeout` and `metadata` are defaults for every call (each call can override them)."""
+    `timeout` and `metadata` are defaults for every call (each call can override them).
+    `lazy` defers connecting to the first call (whose deadline then bounds it too);
+    `on_connect(client)` runs after every handshake, the first and each reconnect's."""
+    ep, settings = _settings(
+        url, module, max_message_size, metadata=metadata, timeout=timeout, auth=auth,
+        connect_timeout=connect_timeout, on_connect=on_connect,
+    )  # fmt: skip
+    opener = _sync_opener(ep, ssl_context, server_hostname, origin, settings["limits"])
+    return Client(opener, lazy=lazy, **settings)
+
+
+def _settings(
+    url: str, module: str, max_message_size: int | None, **given: Any
+) -> tuple[Endpoint, dict[str, Any]]:
+    """The endpoint, and the settings of either kind of client (`ClientBase`'s)."""
     keep_large_allocations()  # large messages without page faults per call (_malloc.py)
     ep = parse_url(url)
-    limits = Limits(max_message_size=max_message_size) if max_message_size else Limits()
-    transport: SyncTransport
     if ep.transport == "inmemory":
-        from ..transport._inmemory import hosted_module, open_inmemory_transport
+        from ..transport._inmemory import hosted_module
 
-        transport = open_inmemory_transport(ep.module)
         module = hosted_module(ep.module).module.name  # the spec may be a file path
-    else:
-        sock = open_socket(
+    limits = Limits(max_message_size=max_message_size) if max_message_size else Limits()
+    return ep, {**given, "url": ep.url, "module": module, "limits": limits}
+
+
+def _sync_opener(
+    ep: Endpoint,
+    ssl_context: ssl.SSLContext | None,
+    server_hostname: str | None,
+    origin: str | None,
+    limits: Limits,
+) -> Callable[[float | None], SyncTransport]:
+    def open_transport(budget: float | None) -> SyncTransport:
+        """Socket, TLS and WebSocket upgrade within `budget` seconds (TimeoutError after)."""
+        if ep.transport == "inmemory":
+            from ..transport._inmemory import open_inmemory_transport
+
+            return open_inmemory_transport(ep.module)
+        sock, left = connect_socket(
             ep.host,
             ep.port,
-            connect_timeout=connect_timeout,
+            timeout=budget,
             ssl_context=_ssl_context(ep, ssl_context),
             server_hostname=server_hostname,
         )
-        if ep.transport == "ws":
-            try:
-                transport = WebSocketTransport(
-                    sock,
-                    _host_header(ep),
-                    ep.path,
-                    origin=origin,
-                    timeout=connect_timeout,
-                    max_message_size=limits.max_message_size,
-                )
-            except TimeoutError:
-                sock.close()
-                raise ConnectionLost(f"{url}: no WebSocket handshake answer") from None
-        else:
-            transport = SocketTransport(sock)
-    try:
-        return Client(
-            transport,
-            module=module,
-            url=ep.url,
-            limits=limits,
-            handshake_timeout=connect_timeout,
-            metadata=metadata,
-            timeout=timeout,
-            auth=auth,
-        )
-    except BaseException:
-        transport.close()
-        raise
+        if ep.transport != "ws":
+            return SocketTransport(sock)
+        try:
+            return WebSocketTransport(
+                sock,
+                _host_header(ep),
+                ep.path,
+                origin=origin,
+                timeout=left,
+                max_message_size=limits.max_message_size,
+            )
+        except BaseException:
+            sock.close()
+            raise
+
+    return open_transport
 
 
 @asynccontextmanager
@@ -105,34 +134,28 @@ async def connect_async(
     origin: str | None = None,
     max_message_size: int | None = None,
     auth: str | bytes | None = None,
+    on_connect: OnConnect | None = None,
 ) -> AsyncIterator[AsyncClient]:
     """`async with connect_async(url) as client:` (trio). The connection's reader task lives in
-    the context; leaving it closes the connection and releases its remote instances."""
-    keep_large_allocations()  # large messages without page faults per call (_malloc.py)
-    ep = parse_url(url)
-    limits = Limits(max_message_size=max_message_size) if max_message_size else Limits()
+    the context, and so do the readers of the connections a reconnect opens; leaving it closes
+    them and releases their remote instances."""
+    ep, settings = _settings(
+        url, module, max_message_size, metadata=metadata, timeout=timeout, auth=auth,
+        connect_timeout=connect_timeout, on_connect=on_connect,
+    )  # fmt: skip
+    limits = settings["limits"]
     async with trio.open_nursery() as nursery:
-        wire: Wire
-        if ep.transport == "inmemory":
-            from ..transport._inmemory import hosted_module, open_inmemory_wire
 
-            wire = await open_inmemory_wire(ep.module, nursery)
-            module = hosted_module(ep.module).module.name  # the spec may be a file path
-        else:
-            wire = await _open_wire(
-                ep, connect_timeout, ssl_context, server_hostname, origin, limits
-            )
-        client = AsyncClient(
-            wire,
-            module=module,
-            url=ep.url,
-            limits=limits,
-            metadata=metadata,
-            timeout=timeout,
-            auth=auth,
-        )
+        async def open_wire() -> Wire:
+            if ep.transport == "inmemory":
+                from ..transport._inmemory import open_inmemory_wire
+
+                return await open_inmemory_wire(ep.module, nursery)
+            return await _open_wire(ep, ssl_context, server_hostname, origin, limits)
+
+        client = AsyncClient(open_wire, nursery, **settings)
         try:
-            await client._start(nursery, connect_timeout)
+            await client._start()
             yield client
         finally:
             with trio.CancelScope(shield=True):
@@ -142,37 +165,39 @@ async def connect_async(
 
 async def _open_wire(
     ep: Endpoint,
-    connect_timeout: float | None,
     ssl_context: ssl.SSLContext | None,
     server_hostname: str | None,
     origin: str | None,
     limits: Limits,
 ) -> Wire:
-    peer = ep.url
+    """TCP, TLS and the WebSocket upgrade; the caller's cancel scope bounds the time."""
     try:
-        with trio.fail_after(connect_timeout if connect_timeout is not None else float("inf")):
-            stream: trio.abc.Stream = await trio.open_tcp_stream(ep.host, ep.port)
-            sock_stream = stream
-            assert isinstance(sock_stream, trio.SocketStream)
-            sock_stream.setsockopt(trio.socket.IPPROTO_TCP, trio.socket.TCP_NODELAY, 1)
-            ctx = _ssl_context(ep, ssl_context)
-            if ctx is not None:
-                tls = trio.SSLStream(stream, ctx, server_hostname=server_hostname or ep.host)
-                await tls.do_handshake()
-                stream = tls
-            if ep.transport == "ws":
-                return await open_websocket(
-                    stream,
-                    _host_header(ep),
-                    ep.path,
-                    peer,
-                    origin=origin,
-                    max_message_size=limits.max_message_size,
-                )
-            return StreamWire(stream, peer)
-    except trio.TooSlowError:
-        raise ConnectionLost(f"{ep.url}: connecting timed out") from None
-    except WebSocketRefused as e:
-        raise ConnectionLost(f"{ep.url}: {e}") from None
-    except (OSError, trio.BrokenResourceError) as e:
+        stream: trio.abc.Stream = await trio.open_tcp_stream(ep.host, ep.port)
+    except OSError as e:
         raise ConnectionLost(f"cannot connect to {ep.url}: {e}") from None
+    try:
+        assert isinstance(stream, trio.SocketStream)
+        stream.setsockopt(trio.socket.IPPROTO_TCP, trio.socket.TCP_NODELAY, 1)
+        ctx = _ssl_context(ep, ssl_context)
+        if ctx is not None:
+            tls = trio.SSLStream(stream, ctx, server_hostname=server_hostname or ep.host)
+            await tls.do_handshake()
+            stream = tls
+        if ep.transport == "ws":
+            return await open_websocket(
+                stream,
+                _host_header(ep),
+                ep.path,
+                ep.url,
+                origin=origin,
+                timeout=math.inf,
+                max_message_size=limits.max_message_size,
+            )
+        return StreamWire(stream, ep.url)
+    except BaseException as e:
+        await trio.aclose_forcefully(stream)  # a refused, failed or timed-out upgrade
+        if isinstance(e, WebSocketRefused):
+            raise ConnectionLost(f"{ep.url}: {e}") from None
+        if isinstance(e, OSError | trio.BrokenResourceError):
+            raise ConnectionLost(f"cannot connect to {ep.url}: {e}") from None
+        raise

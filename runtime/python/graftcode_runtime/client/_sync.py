@@ -3,146 +3,62 @@
 Calls are multiplexed on one connection. Whichever calling thread is waiting becomes the
 reader: it reads from the socket, hands every answer to the thread that asked for it, and steps
 down as soon as its own answer is in. A program that calls from one thread therefore runs a
-plain send / recv loop (the fast path), and many threads can still share one client.
+plain sendall / recv loop (the fast path), and many threads can still share one client.
+
+What a call means (ids, the CALL, answers, GOAWAY, failures) is the call table's
+(`_call_table.CallTable`); this module only sends, reads, waits and keeps time.
 """
 
 from __future__ import annotations
 
 import threading
-import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from time import monotonic
 from typing import Any
 
-from .. import __version__
-from ..protocol._connection import CLIENT, Connection, Framing, State
-from ..protocol._errors import (
-    ConnectionLost,
-    DeadlineExceeded,
-    GraftError,
-    LocalProtocolError,
-    ProtocolError,
-    RemoteProtocolError,
-    StatusCode,
-)
-from ..protocol._events import (
-    NEED_DATA,
-    Call,
-    Cancel,
-    ConnectionClosed,
-    Error,
-    GoAway,
-    Hello,
-    InstanceRef,
-    Op,
-    Ping,
-    Pong,
-    Release,
-    Result,
-)
-from ..protocol._limits import Limits
-from ..protocol._remote_errors import error_from_event, error_from_goaway
+from ..protocol._errors import ConnectionLost, GraftError
 from ..transport._blocking import SyncTransport
+from ._base import ClientBase, Link
+from ._call_table import HELLO, CallTable, deadline_after, expired
 from ._callspec import CallSpec
-from ._remote import ProxyTable, RemoteObject, unwrap_args, wrap_result
+from ._remote import RemoteObject
 
-AGENT = f"graftcode-python/{__version__}"
-OPS = {"call": Op.CALL, "new": Op.NEW, "get": Op.GET, "set": Op.SET}
-
-
-def to_call(
-    call_id: int, spec: CallSpec, timeout: float | None, metadata: Mapping[str, str] | None
-) -> Call:
-    op = OPS.get(spec.kind)
-    if op is None:
-        raise ValueError(f"CallSpec.kind must be one of {', '.join(OPS)}, not {spec.kind!r}")
-    return Call(
-        call_id,
-        op,
-        spec.target,
-        spec.member,
-        None if spec.instance is None else InstanceRef(spec.instance, spec.target),
-        list(spec.args),
-        dict(spec.kwargs),
-        None if timeout is None else max(0, int(timeout * 1000)),
-        dict(metadata) if metadata else None,
-    )
+Opener = Callable[[float | None], SyncTransport]
 
 
-class Client:
-    """A connection to one module on a gateway. Use `graftcode_runtime.connect(url)`."""
+class _Link(Link):
+    __slots__ = ("read_lock", "send_lock", "transport")
 
-    def __init__(
-        self,
-        transport: SyncTransport,
-        *,
-        module: str = "",
-        url: str = "",
-        limits: Limits | None = None,
-        handshake_timeout: float | None = 10.0,
-        metadata: Mapping[str, str] | None = None,
-        timeout: float | None = None,
-        auth: str | bytes | None = None,
-        schema: str = "",
-    ) -> None:
-        self.url = url
-        self._t = transport
-        framing = Framing.MESSAGE if transport.message_mode else Framing.STREAM
-        self._conn = Connection(CLIENT, limits or Limits(), framing=framing)
-        self._send_lock = threading.Lock()
-        # the reader holds _read_lock; threads waiting for their answers sleep on _state
-        self._read_lock = threading.Lock()
+    def __init__(self, table: CallTable, transport: SyncTransport) -> None:
+        super().__init__(table)
+        self.transport = transport
+        # send_lock serializes what encodes (calls, CANCELs, RELEASEs, outgoing) so that ids
+        # leave in order; read_lock marks the one thread that reads and routes.
+        self.send_lock = threading.Lock()
+        self.read_lock = threading.Lock()
+
+
+class Client(ClientBase):
+    """A connection to one module on a gateway. Use `graftcode_runtime.connect(url)`.
+
+    After the connection is lost, the next call opens a new one (docs/python-client.md)."""
+
+    _proxy_type = RemoteObject
+
+    def __init__(self, opener: Opener, *, lazy: bool = False, **settings: Any) -> None:
+        """`opener(seconds)` opens one transport (a first connection and each reconnect);
+        `settings` are `ClientBase`'s; `lazy` waits for the first call to connect."""
+        super().__init__(**settings)
+        self._open_transport = opener
+        self._connect_lock = threading.Lock()
+        # threads waiting for answers another thread reads sleep on _state
         self._state = threading.Condition(threading.Lock())
         self._sleepers = 0
-        self._done: dict[object, Any] = {}
-        self._waiting: set[object] = set()
-        self._lost: GraftError | None = None
-        self._closed = False
-        self._pings = 0
-        self.default_timeout = timeout
-        self.default_metadata = dict(metadata or {})
-        self.goaway: GoAway | None = None
-        self.proxies = ProxyTable().bind(self)
-        hello = Hello(
-            module=module, schema=schema, auth=auth, agent=AGENT, limits=self._conn.limits
-        )
-        self.server_hello: Hello = self._handshake(hello, handshake_timeout)
+        self._answered_by = threading.local()
+        if not lazy:
+            self._relink(None, None, "")
 
-    # ---------------------------------------------------------------- handshake
-
-    def _handshake(self, hello: Hello, timeout: float | None) -> Hello:
-        self._t.send(self._conn.send(hello))
-        deadline = None if timeout is None else time.monotonic() + timeout
-        self._waiting.add("hello")
-        while "hello" not in self._done:
-            if self._lost is not None:
-                raise self._lost
-            self._read_once(deadline, "the handshake")
-        reply = self._done.pop("hello")
-        self._waiting.discard("hello")
-        if isinstance(reply, GoAway):
-            self.close()
-            raise error_from_goaway(reply, during_handshake=True)
-        assert isinstance(reply, Hello)
-        return reply
-
-    @property
-    def module(self) -> str:
-        return self.server_hello.module
-
-    @property
-    def version(self) -> str:
-        return self.server_hello.version
-
-    @property
-    def schema_hash(self) -> str:
-        return self.server_hello.schema
-
-    @property
-    def service(self) -> str:
-        """The name of the module's service (its top-level functions)."""
-        return self.module.rpartition(".")[2]
-
-    # ---------------------------------------------------------------- low level
+    # ---------------------------------------------------------------- calls
 
     def invoke(
         self,
@@ -169,202 +85,205 @@ class Client:
         metadata: Mapping[str, str] | None,
     ) -> object:
         """`invoke` without building a `CallSpec` (the generated clients' hot path)."""
-        op = OPS.get(kind)
-        if op is None:
-            raise ValueError(f"CallSpec.kind must be one of {', '.join(OPS)}, not {kind!r}")
         if timeout is None:
             timeout = self.default_timeout
-        md = {**self.default_metadata, **metadata} if metadata else self.default_metadata
-        deadline = None if timeout is None else time.monotonic() + timeout
-        # the CALL is encoded at once, so the caller's list/tuple and dict need no copies
-        if type(args) is not list and type(args) is not tuple:
-            args = list(args)
-        if type(kwargs) is not dict:
-            kwargs = dict(kwargs)
-        with self._send_lock:
-            if self._lost is not None:
-                raise self._lost
-            if self.goaway is not None:
-                raise error_from_goaway(self.goaway)
-            dropped = self.proxies.take_dropped()
-            if dropped:  # proxies the garbage collector took, released before the next call
-                self._send(self._conn.send(Release(dropped)))
-            call_id = self._conn.next_call_id()
-            call = Call(
-                call_id,
-                op,
-                target,
-                member,
-                None if instance is None else InstanceRef(instance, target),
-                args,
-                kwargs,
-                None if timeout is None else max(0, int(timeout * 1000)),
-                dict(md) if md else None,
-            )
-            data = self._conn.send(call)
-            self._waiting.add(call_id)
-            self._send(data)
+        if timeout is None:  # no clock to read: times only matter against a deadline
+            deadline, now = None, 0.0
+        else:
+            now = monotonic()
+            deadline = deadline_after(timeout, now)
+        link = self._link
+        if link is None or not link.table.open:
+            link = self._relink(deadline, instance, target)
+        table = link.table
+        with link.send_lock:
+            call_id, data = table.start_call(
+                kind, target, member, args, kwargs, instance,
+                deadline, self.default_metadata, metadata, now,
+            )  # fmt: skip
+            self._send(link, data)
         try:
-            ev = self._wait(call_id, deadline)
-        except BaseException:
-            # our deadline, a KeyboardInterrupt, a lost connection: stop the gateway's work
-            self._cancel(call_id)
-            raise
-        if type(ev) is Result:
-            return ev.value
-        if isinstance(ev, Error):
-            if (
-                ev.code is StatusCode.CANCELLED
-                and deadline is not None
-                and time.monotonic() >= deadline
-            ):
-                raise DeadlineExceeded("the call did not finish before its deadline")
-            raise error_from_event(ev)
-        raise ev  # a GraftError placed by _route
+            self._wait(call_id, deadline)
+        except BaseException as e:
+            raise self._abandon(link, call_id, e) from None
+        value = table.take(call_id, 0.0 if deadline is None else monotonic())
+        if self._relinked:  # until the first reconnect, every answer came on the first table
+            self._answered_by.table = table
+            if link is not self._link:
+                self._close_idle()
+        return value
+
+    def _abandon(self, link: _Link, key: int, error: BaseException) -> BaseException:
+        """The caller stops waiting (its deadline, a KeyboardInterrupt): stop the gateway's
+        work; returns what to raise."""
+        with link.send_lock:
+            data = link.table.give_up(key)
+            if data:
+                self._send(link, data)
+        return expired() if isinstance(error, TimeoutError) else error
+
+    def _wait(self, key: int, deadline: float | None, link: _Link | None = None) -> None:
+        """Wait until `key` is answered (TimeoutError at `deadline`), reading the transport
+        while no other thread does.
+
+        The common case (one calling thread) takes the read lock without blocking and loops on
+        recv; `_state` is only touched when other threads sleep waiting for their answers."""
+        if link is None:
+            link = self._link
+            if key not in link.table.waiting:  # a call on a connection replaced since
+                link = next(x for x in self._draining if key in x.table.waiting)
+        answers = link.table.answers
+        while key not in answers:
+            if link.read_lock.acquire(blocking=False):
+                try:
+                    while key not in answers:
+                        self._read_once(link, deadline)
+                finally:
+                    link.read_lock.release()
+                    if self._sleepers:
+                        with self._state:
+                            self._state.notify_all()  # one of them takes over reading
+                return
+            with self._state:
+                self._sleepers += 1
+                try:
+                    while key not in answers and link.read_lock.locked():
+                        left = None if deadline is None else deadline - monotonic()
+                        if left is not None and left <= 0:
+                            raise TimeoutError
+                        self._state.wait(left)
+                finally:
+                    self._sleepers -= 1
+
+    def _read_once(self, link: _Link, deadline: float | None) -> None:
+        """Read once (TimeoutError at the deadline) and route what came."""
+        left = None if deadline is None else deadline - monotonic()
+        if left is not None and left <= 0:
+            raise TimeoutError
+        data = b"" if link.closed else link.transport.recv(left)
+        table = link.table
+        # no lock to route: senders only add waiters and the routing only queues what it
+        # wants sent, so the two never touch the same thing (see CallTable.start_call)
+        answered = table.receive(data)
+        if table.outgoing:
+            with link.send_lock:
+                self._send(link, b"")
+        if table.lost is not None:
+            self._close(link)
+        if answered and self._sleepers:
+            with self._state:
+                self._state.notify_all()
+
+    def _send(self, link: _Link, data: bytes) -> None:
+        """Send what the table has waiting, then `data`, under `link.send_lock`. A failure fails
+        the connection's waiters instead of raising, so every caller learns of it the same way:
+        from its answer."""
+        transport = link.transport
+        try:
+            if link.table.outgoing:
+                for chunk in link.table.take_outgoing():
+                    transport.send(chunk)
+            if data:
+                transport.send(data)
+        except ConnectionLost as e:
+            link.table.fail(e)
+            self._close(link)
+
+    def ping(self, timeout: float | None = 10.0) -> float:
+        """Round-trip time to the gateway, in seconds."""
+        start = monotonic()
+        deadline = deadline_after(timeout, start)
+        link = self._link
+        if link is None or not link.table.open:
+            link = self._relink(deadline, None, "")
+        with link.send_lock:
+            key, data = link.table.start_ping()
+            self._send(link, data)
+        try:
+            self._wait(key, deadline)
+        except BaseException as e:
+            raise self._abandon(link, key, e) from None
+        link.table.take(key, 0.0)
+        return monotonic() - start
 
     def release(self, instance_id: int) -> None:
         """Drop a remote instance now (instances are also dropped when the connection closes)."""
         self.release_many((instance_id,))
 
     def release_many(self, instance_ids: tuple[int, ...] | list[int]) -> None:
-        if not instance_ids or self._lost is not None:
-            return  # a closed connection has released everything already
-        with self._send_lock:
-            self._send(self._conn.send(Release(tuple(instance_ids))))
+        link = self._link
+        if instance_ids and link is not None:
+            with link.send_lock:
+                data = link.table.release_now(instance_ids)
+                if data:
+                    self._send(link, data)
 
-    def ping(self, timeout: float | None = 10.0) -> float:
-        """Round-trip time to the gateway, in seconds."""
-        start = time.monotonic()
-        with self._send_lock:
-            self._pings += 1
-            key = ("pong", self._pings)
-            self._waiting.add(key)
-            self._send(self._conn.send(Ping(self._pings)))
-        self._wait(key, None if timeout is None else start + timeout)
-        return time.monotonic() - start
+    # ---------------------------------------------------------------- connections
 
-    def _cancel(self, call_id: int) -> None:
-        self._waiting.discard(call_id)
-        self._done.pop(call_id, None)
-        if self._lost is not None or call_id not in self._conn.calls_in_flight:
-            return
+    def _relink(self, deadline: float | None, instance: object, target: str) -> _Link:
+        """The open connection for a call, opening one within the call's deadline."""
+        self._refuse(instance, target)
+        left = -1.0 if deadline is None else max(deadline - monotonic(), 0.0)
+        if not self._connect_lock.acquire(timeout=left):  # another thread is connecting
+            raise expired()
         try:
-            with self._send_lock:
-                self._send(self._conn.send(Cancel(call_id)))
-        except GraftError:
-            pass
+            link: _Link | None = self._link
+            if link is not None and link.table.open:
+                return link  # another thread connected meanwhile
+            link = self._open_link(deadline)
+            if self._closed:  # closed while connecting
+                self._close(link)
+                raise ConnectionLost("the client was closed")
+            for idle in self._publish(link):
+                self._close(idle)
+            return link
+        finally:
+            self._connect_lock.release()
 
-    def _send(self, data: bytes) -> None:
+    def _open_link(self, deadline: float | None) -> _Link:
+        now = monotonic()
+        budget, by_call = self._budget(deadline, now)
         try:
-            self._t.send(data)
-        except ConnectionLost as e:
-            self._fail(e)
-            raise
-
-    def _wait(self, key: object, deadline: float | None) -> Any:
-        """Wait for the answer to `key`, reading the transport while no other thread does.
-
-        The common case (one calling thread) takes the read lock without blocking and loops on
-        recv; `_state` is only touched when other threads sleep waiting for their answers.
-        """
-        done = self._done
-        while True:
-            if key in done:  # delivered by the thread that reads: do not wait for its lock
-                self._waiting.discard(key)
-                return done.pop(key)
-            if self._read_lock.acquire(blocking=False):
-                try:
-                    while True:
-                        if key in done:
-                            self._waiting.discard(key)
-                            return done.pop(key)
-                        if self._lost is not None:
-                            self._waiting.discard(key)
-                            raise self._lost
-                        self._read_once(deadline, "the call")
-                finally:
-                    self._read_lock.release()
-                    if self._sleepers:
-                        with self._state:
-                            self._state.notify_all()  # one of them takes over reading
-            with self._state:
-                self._sleepers += 1
-                try:
-                    while key not in done and self._lost is None and self._read_lock.locked():
-                        left = None if deadline is None else deadline - time.monotonic()
-                        if left is not None and left <= 0:
-                            self._waiting.discard(key)
-                            raise DeadlineExceeded("the call did not finish before its deadline")
-                        self._state.wait(left)
-                finally:
-                    self._sleepers -= 1
-
-    def _read_once(self, deadline: float | None, what: str) -> None:
-        """Read once from the transport and route every complete event."""
-        left = None if deadline is None else deadline - time.monotonic()
-        if left is not None and left <= 0:
-            raise DeadlineExceeded(f"{what} did not finish before its deadline")
-        try:
-            data = self._t.recv(left)
+            transport = self._open_transport(budget)
         except TimeoutError:
-            raise DeadlineExceeded(f"{what} did not finish before its deadline") from None
+            raise self._timed_out(by_call) from None
+        link = _Link(self._new_table(transport.message_mode), transport)
         try:
-            self._conn.receive_data(data)
-            self._route()
-        except RemoteProtocolError as e:
-            try:
-                self._t.send(self._conn.send(self._conn.goaway_for(e)))
-            except (GraftError, OSError):
-                pass
-            self._fail(ProtocolError(f"the gateway broke the protocol: {e.message}", code=e.code))
-            self._t.close()
-            raise self._lost from None  # type: ignore[misc]
+            with link.send_lock:
+                self._send(link, link.table.start_handshake())
+            self._wait(HELLO, None if budget is None else now + budget, link)
+            link.table.take(HELLO, monotonic())
+        except TimeoutError:
+            self._close(link)
+            raise self._timed_out(by_call) from None
+        except BaseException:
+            self._close(link)
+            raise
+        return link
 
-    def _route(self) -> None:
-        conn = self._conn
-        while (ev := conn.next_event()) is not NEED_DATA:
-            t = type(ev)
-            if t is Result or t is Error:
-                self._deliver(ev.id, ev)  # type: ignore[union-attr]
-            elif t is Pong:
-                self._deliver(("pong", ev.opaque), ev)  # type: ignore[union-attr]
-            elif t is Ping:
-                with self._send_lock:
-                    self._send(conn.send(Pong(ev.opaque)))  # type: ignore[union-attr]
-            elif t is Hello:
-                self._done["hello"] = ev
-            elif t is GoAway:
-                self._goaway(ev)  # type: ignore[arg-type]
-            elif t is ConnectionClosed:
-                self._fail(ConnectionLost("the gateway closed the connection"))
-                return
+    def _close(self, link: _Link) -> None:
+        if not link.closed:
+            link.closed = True
+            link.transport.close()
+        if self._sleepers:  # sleepers on it read next, and find it closed
+            with self._state:
+                self._state.notify_all()
 
-    def _deliver(self, key: object, ev: Any) -> None:
-        if key in self._waiting:  # else the caller gave up (deadline, cancel): drop it
-            self._done[key] = ev
-            if self._sleepers:
-                with self._state:
-                    self._state.notify_all()
+    def _close_idle(self) -> None:
+        if not self._connect_lock.acquire(blocking=False):
+            return  # a thread is connecting; it closes idle connections when it is done
+        try:
+            idle = self._idle()
+        finally:
+            self._connect_lock.release()
+        for link in idle:
+            self._close(link)
 
-    def _goaway(self, g: GoAway) -> None:
-        self.goaway = g
-        if "hello" in self._waiting:
-            self._done["hello"] = g
-            return
-        err = error_from_goaway(g)
-        with self._state:
-            for key in list(self._waiting):
-                if (isinstance(key, int) and key > g.last_id) or g.code is not StatusCode.OK:
-                    self._done[key] = err
-            self._state.notify_all()
-        if g.code is not StatusCode.OK:
-            self._fail(err)
-
-    def _fail(self, err: GraftError) -> None:
-        with self._state:
-            if self._lost is None:
-                self._lost = err
-            self._state.notify_all()
+    def _answered_table(self) -> CallTable:
+        table: CallTable | None = getattr(self._answered_by, "table", None)
+        if table is None:
+            table = self._first_table  # this thread's latest answer came before any reconnect
+        return table if table is not None else super()._answered_table()
 
     # ---------------------------------------------------------------- dynamic API
 
@@ -379,49 +298,36 @@ class Client:
     ) -> Any:
         """Call a function (`"add"`) or a static method (`"Cart.with_items"`) by name.
         Remote instances in the result come back as `RemoteObject` proxies."""
-        target, _, member = name.rpartition(".")
-        a, k = unwrap_args(args, kwargs)
-        spec = CallSpec("call", target or self.service, member, a, k)
-        return wrap_result(self, self.invoke(spec, timeout=_timeout, metadata=_metadata))
+        spec = self._call_spec(name, args, kwargs)
+        return self._wrap(self.invoke(spec, timeout=_timeout, metadata=_metadata))
 
     def new(self, class_name: str, /, *args: Any, **kwargs: Any) -> RemoteObject:
         """Create an instance of a class on the gateway; it lives until released."""
-        a, k = unwrap_args(args, kwargs)
-        ref = self.invoke(CallSpec("new", class_name, "", a, k))
-        obj = wrap_result(self, ref)
-        if not isinstance(obj, RemoteObject):
-            raise ProtocolError(f"'new {class_name}' returned {ref!r}, not an instance")
+        obj: RemoteObject = self._wrap_new(
+            class_name, self.invoke(self._new_spec(class_name, args, kwargs))
+        )
         return obj
 
     # ---------------------------------------------------------------- lifetime
 
-    @property
-    def closed(self) -> bool:
-        return self._closed
-
     def close(self) -> None:
-        """Close the connection; the gateway releases every instance it held for it."""
+        """Close the connection; the gateway releases every instance it held for it. A closed
+        client does not reconnect."""
         if self._closed:
             return
         self._closed = True
-        if self._lost is None and self._conn.state is State.OPEN:
-            try:
-                with self._send_lock:
-                    self._t.send(
-                        self._conn.send(
-                            GoAway(self._conn.last_call_id, StatusCode.OK, "client closing")
-                        )
-                    )
-            except (GraftError, LocalProtocolError, OSError):
-                pass
-        self._fail(ConnectionLost("the client was closed"))
-        self._t.close()
+        for link in self._links():
+            with link.send_lock:
+                data, _ = link.table.close()
+                if data and not link.closed:
+                    try:
+                        link.transport.send(data)
+                    except (GraftError, OSError):
+                        pass
+            self._close(link)
 
     def __enter__(self) -> Client:
         return self
 
     def __exit__(self, *exc: object) -> None:
         self.close()
-
-    def __repr__(self) -> str:
-        return f"<graftcode Client {self.url or self.module}>"

@@ -1,195 +1,53 @@
-"""The trio client: one reader task per connection routes answers to the calls waiting for
-them, so any number of tasks can call concurrently over one connection."""
+"""The trio client: one reader task per connection routes answers to the tasks waiting for
+them, so any number of tasks can call concurrently over one connection.
+
+What a call means is the call table's (`_call_table.CallTable`); this module only sends, reads,
+waits and keeps time. Reader tasks live in the nursery of `connect_async`'s context, which is
+also where a reconnect starts the new connection's reader.
+"""
 
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
 import trio
 
-from ..protocol._connection import CLIENT, Connection, Framing, State
-from ..protocol._errors import (
-    Cancelled,
-    ConnectionLost,
-    DeadlineExceeded,
-    GraftError,
-    LocalProtocolError,
-    ProtocolError,
-    RemoteProtocolError,
-    StatusCode,
-)
-from ..protocol._events import (
-    NEED_DATA,
-    Cancel,
-    ConnectionClosed,
-    Error,
-    GoAway,
-    Hello,
-    Ping,
-    Pong,
-    Release,
-    Result,
-)
-from ..protocol._limits import Limits
-from ..protocol._remote_errors import error_from_event, error_from_goaway
+from ..protocol._errors import ConnectionLost, LocalProtocolError
 from ..transport._trio import Wire
+from ._base import ClientBase, Link
+from ._call_table import HELLO, CallTable, expired
 from ._callspec import CallSpec
-from ._remote import AsyncRemoteObject, ProxyTable, unwrap_args, wrap_result_async
-from ._sync import AGENT, to_call
+from ._remote import AsyncRemoteObject
 
 _GONE = (trio.BrokenResourceError, trio.ClosedResourceError)
+Opener = Callable[[], Awaitable[Wire]]
 
 
-class _Slot:
-    __slots__ = ("event", "reply")
+class _Link(Link):
+    __slots__ = ("events", "send_lock", "wire")
 
-    def __init__(self) -> None:
-        self.event = trio.Event()
-        self.reply: Any = None
+    def __init__(self, table: CallTable, wire: Wire) -> None:
+        super().__init__(table)
+        self.wire = wire
+        self.events: dict[int, trio.Event] = {}  # key -> set when the table has its answer
+        self.send_lock = trio.Lock()  # call ids must reach the gateway in increasing order
 
 
-class AsyncClient:
+class AsyncClient(ClientBase):
     """A connection to one module on a gateway, for trio programs. Open it with
-    `async with graftcode_runtime.connect_async(url) as client:`."""
+    `async with graftcode_runtime.connect_async(url) as client:`. After the connection is
+    lost, the next call opens a new one inside that context."""
 
-    def __init__(
-        self,
-        wire: Wire,
-        *,
-        module: str = "",
-        url: str = "",
-        limits: Limits | None = None,
-        metadata: Mapping[str, str] | None = None,
-        timeout: float | None = None,
-        auth: str | bytes | None = None,
-        schema: str = "",
-    ) -> None:
-        self.url = url
-        self._wire = wire
-        framing = Framing.MESSAGE if wire.message_mode else Framing.STREAM
-        self._conn = Connection(CLIENT, limits or Limits(), framing=framing)
-        self._hello_out = Hello(
-            module=module, schema=schema, auth=auth, agent=AGENT, limits=self._conn.limits
-        )
-        self._send_lock = trio.Lock()
-        self._slots: dict[int, _Slot] = {}
-        self._pongs: dict[int, _Slot] = {}
-        self._pings = 0
-        self._lost: GraftError | None = None
-        self._hello = _Slot()
-        self.default_timeout = timeout
-        self.default_metadata = dict(metadata or {})
-        self.goaway: GoAway | None = None
-        self.server_hello: Hello | None = None
-        self.proxies = ProxyTable().bind(self)
+    _proxy_type = AsyncRemoteObject
 
-    async def _start(self, nursery: trio.Nursery, timeout: float | None) -> None:
-        nursery.start_soon(self._reader)
-        await self._send(self._hello_out)
-        with trio.fail_after(math.inf if timeout is None else timeout):
-            await self._hello.event.wait()
-        reply = self._hello.reply
-        if isinstance(reply, GoAway):
-            raise error_from_goaway(reply, during_handshake=True)
-        if not isinstance(reply, Hello):
-            raise self._lost or ConnectionLost("no handshake answer")
-        self.server_hello = reply
-
-    @property
-    def connected(self) -> bool:
-        """False once the connection is closed or lost."""
-        return self._lost is None
-
-    @property
-    def module(self) -> str:
-        return self.server_hello.module if self.server_hello else ""
-
-    @property
-    def version(self) -> str:
-        return self.server_hello.version if self.server_hello else ""
-
-    @property
-    def schema_hash(self) -> str:
-        return self.server_hello.schema if self.server_hello else ""
-
-    @property
-    def service(self) -> str:
-        return self.module.rpartition(".")[2]
-
-    async def _send(self, ev: Any) -> None:
-        async with self._send_lock:
-            if self._lost is not None:
-                raise self._lost
-            data = self._conn.send(ev)
-            try:
-                await self._wire.send(data)
-            except _GONE:
-                self._fail(ConnectionLost("the connection to the gateway was lost"))
-                raise self._lost from None  # type: ignore[misc]
-
-    async def _reader(self) -> None:
-        conn = self._conn
-        try:
-            while True:
-                while (ev := conn.next_event()) is not NEED_DATA:
-                    if isinstance(ev, ConnectionClosed):
-                        self._fail(ConnectionLost("the gateway closed the connection"))
-                        return
-                    await self._route(ev)
-                data = await self._wire.receive()
-                conn.receive_data(data or b"")
-        except RemoteProtocolError as e:
-            try:
-                await self._wire.send(conn.send(conn.goaway_for(e)))
-            except (*_GONE, LocalProtocolError):
-                pass
-            self._fail(ProtocolError(f"the gateway broke the protocol: {e.message}", code=e.code))
-
-    async def _route(self, ev: Any) -> None:
-        t = type(ev)
-        if t is Result or t is Error:
-            slot = self._slots.pop(ev.id, None)
-            if slot is not None:
-                slot.reply = ev
-                slot.event.set()
-        elif t is Pong:
-            slot = self._pongs.pop(ev.opaque, None)
-            if slot is not None:
-                slot.reply = ev
-                slot.event.set()
-        elif t is Ping:
-            await self._send(Pong(ev.opaque))
-        elif t is Hello:
-            self._hello.reply = ev
-            self._hello.event.set()
-        elif t is GoAway:
-            self._goaway(ev)
-
-    def _goaway(self, g: GoAway) -> None:
-        self.goaway = g
-        if not self._hello.event.is_set():
-            self._hello.reply = g
-            self._hello.event.set()
-            return
-        err = error_from_goaway(g)
-        for cid in list(self._slots):
-            if cid > g.last_id or g.code is not StatusCode.OK:
-                slot = self._slots.pop(cid)
-                slot.reply = err
-                slot.event.set()
-        if g.code is not StatusCode.OK:
-            self._fail(err)
-
-    def _fail(self, err: GraftError) -> None:
-        if self._lost is None:
-            self._lost = err
-        self._hello.event.set()
-        for slots in (self._slots, self._pongs):
-            for slot in slots.values():
-                slot.event.set()
-            slots.clear()
+    def __init__(self, opener: Opener, nursery: trio.Nursery, **settings: Any) -> None:
+        super().__init__(**settings)
+        self._open_wire = opener
+        self._nursery = nursery
+        self._connect_lock = trio.Lock()
+        self._answered: CallTable | None = None
 
     async def invoke(
         self,
@@ -200,72 +58,153 @@ class AsyncClient:
     ) -> object:
         """Run one remote operation; wire values in, wire values out. Cancelling the calling
         task sends CANCEL to the gateway."""
-        if timeout is None:
-            timeout = self.default_timeout
-        md = {**self.default_metadata, **metadata} if metadata else self.default_metadata
-        slot = _Slot()
-        async with self._send_lock:
-            if self._lost is not None:
-                raise self._lost
-            if self.goaway is not None:
-                raise error_from_goaway(self.goaway)
-            dropped = self.proxies.take_dropped()
-            if dropped:  # proxies the garbage collector took, released before the next call
-                await self._wire.send(self._conn.send(Release(dropped)))
-            call_id = self._conn.next_call_id()
-            data = self._conn.send(to_call(call_id, spec, timeout, md))
-            self._slots[call_id] = slot
-            try:
-                await self._wire.send(data)
-            except _GONE:
-                self._fail(ConnectionLost("the connection to the gateway was lost"))
-        answered = False
+        deadline = self._deadline(timeout, trio.current_time())
+        link = self._link
+        if link is None or not link.table.open:
+            link = await self._relink(deadline, spec.instance, spec.target)
+        async with link.send_lock:
+            key, data = link.table.start_call(
+                spec.kind, spec.target, spec.member, spec.args, spec.kwargs, spec.instance,
+                deadline, self.default_metadata, metadata, trio.current_time(),
+            )  # fmt: skip
+            await self._send(link, key, data)
+        return await self._answer(link, key, deadline)
+
+    async def _answer(self, link: _Link, key: int, deadline: float | None) -> Any:
+        table = link.table
+        event = link.events.get(key)
         try:
-            if timeout is None:  # no cancel scope to register and tear down on every call
-                await slot.event.wait()
-            else:
-                with trio.move_on_after(timeout):
-                    await slot.event.wait()
-            answered = slot.reply is not None
+            if event is not None:
+                if deadline is None:  # no cancel scope to set up and tear down per call
+                    await event.wait()
+                else:
+                    with trio.move_on_at(deadline):
+                        await event.wait()
         finally:
-            if not answered:
-                self._slots.pop(call_id, None)
-                if self.connected and call_id in self._conn.calls_in_flight:
-                    with trio.CancelScope(shield=True), trio.move_on_after(1):
-                        try:
-                            await self._send(Cancel(call_id))
-                        except GraftError:
-                            pass
-        reply = slot.reply
-        if reply is None:
-            if self._lost is not None:
-                raise self._lost
-            raise DeadlineExceeded("the call did not finish before its deadline")
-        if type(reply) is Result:
-            return reply.value
-        if isinstance(reply, Error):
-            if reply.code is StatusCode.CANCELLED:
-                raise Cancelled(reply.message)
-            raise error_from_event(reply)
-        raise reply
+            if key not in table.answers:  # our deadline, or the task was cancelled
+                await self._give_up(link, key)
+        if key not in table.answers:
+            raise expired()
+        self._answered = table  # read by instance_id() before this task's next checkpoint
+        return table.take(key, trio.current_time())
+
+    async def _send(self, link: _Link, key: int | None, data: bytes) -> None:
+        """Send what the table has waiting, then `data`, under `link.send_lock`; `key`'s event
+        is registered first, so that an answer read while the send is under way finds it. A
+        failure fails the connection's waiters."""
+        if key is not None:
+            link.events[key] = trio.Event()
+        wire = link.wire
+        try:
+            if link.table.outgoing:
+                for chunk in link.table.take_outgoing():
+                    await wire.send(chunk)
+            if data:
+                await wire.send(data)
+        except _GONE:
+            self._wake(link, link.table.fail(ConnectionLost("the connection was lost")))
+
+    async def _give_up(self, link: _Link, key: int) -> None:
+        link.events.pop(key, None)
+        data = link.table.give_up(key)
+        if data:
+            with trio.CancelScope(shield=True), trio.move_on_after(1):
+                async with link.send_lock:
+                    await self._send(link, None, data)
+
+    def _wake(self, link: _Link, keys: list[int]) -> None:
+        events = link.events
+        for key in keys:
+            event = events.pop(key, None)
+            if event is not None:
+                event.set()
+
+    async def _reader(self, link: _Link) -> None:
+        table = link.table
+        try:
+            while table.lost is None:
+                try:
+                    data = await link.wire.receive()
+                except _GONE:  # closed under it (aclose, a failed send)
+                    data = None
+                answered = table.receive(data or b"")
+                if table.outgoing:
+                    async with link.send_lock:
+                        await self._send(link, None, b"")
+                self._wake(link, answered)
+        finally:
+            if table.lost is None:  # cancelled: the context that runs the readers is closing
+                self._wake(link, table.fail(ConnectionLost("the client's context was left")))
+            with trio.CancelScope(shield=True):
+                await link.wire.aclose()
+
+    async def ping(self) -> float:
+        """Round-trip time to the gateway, in seconds."""
+        start = trio.current_time()
+        link = self._link
+        if link is None or not link.table.open:
+            link = await self._relink(None, None, "")
+        async with link.send_lock:
+            key, data = link.table.start_ping()
+            await self._send(link, key, data)
+        await self._answer(link, key, None)
+        return trio.current_time() - start
 
     async def release(self, instance_id: int) -> None:
         await self.release_many((instance_id,))
 
     async def release_many(self, instance_ids: tuple[int, ...] | list[int]) -> None:
-        if instance_ids and self._lost is None:
-            await self._send(Release(tuple(instance_ids)))
+        link = self._link
+        if instance_ids and link is not None:
+            async with link.send_lock:
+                data = link.table.release_now(instance_ids)
+                if data:
+                    await self._send(link, None, data)
 
-    async def ping(self) -> float:
-        """Round-trip time to the gateway, in seconds."""
-        self._pings += 1
-        slot = self._pongs[self._pings] = _Slot()
-        start = trio.current_time()
-        await self._send(Ping(self._pings))
-        await slot.event.wait()
-        if slot.reply is None:
-            raise self._lost or ConnectionLost("no answer to ping")
-        return trio.current_time() - start
+    # ---------------------------------------------------------------- connections
+
+    async def _relink(self, deadline: float | None, instance: object, target: str) -> _Link:
+        """The open connection for a call, opening one within the call's deadline."""
+        self._refuse(instance, target)
+        with trio.move_on_at(math.inf if deadline is None else deadline):
+            async with self._connect_lock:  # one task connects; the others wait for it
+                link: _Link | None = self._link
+                if link is not None and link.table.open:
+                    return link  # another task connected meanwhile
+                link = await self._connect(deadline)
+                if self._closed:
+                    await link.wire.aclose()
+                    raise ConnectionLost("the client was closed")
+                for idle in self._publish(link):
+                    await idle.wire.aclose()
+                return link
+        raise expired()
+
+    async def _connect(self, deadline: float | None) -> _Link:
+        budget, by_call = self._budget(deadline, trio.current_time())
+        with trio.move_on_after(math.inf if budget is None else budget):
+            wire = await self._open_wire()
+            link = _Link(self._new_table(wire.message_mode), wire)
+            try:
+                self._nursery.start_soon(self._reader, link)
+                async with link.send_lock:
+                    await self._send(link, HELLO, link.table.start_handshake())
+                await self._answer(link, HELLO, None)
+            except BaseException:
+                with trio.CancelScope(shield=True):
+                    await wire.aclose()
+                raise
+            return link
+        raise self._timed_out(by_call)
+
+    async def _start(self) -> None:
+        """The first connection, when `connect_async` opens its context."""
+        await self._relink(None, None, "")
+
+    def _answered_table(self) -> CallTable:
+        return self._answered if self._answered is not None else super()._answered_table()
+
+    # ---------------------------------------------------------------- dynamic API
 
     async def call(
         self,
@@ -276,32 +215,24 @@ class AsyncClient:
         _metadata: Mapping[str, str] | None = None,
         **kwargs: Any,
     ) -> Any:
-        target, _, member = name.rpartition(".")
-        a, k = unwrap_args(args, kwargs)
-        spec = CallSpec("call", target or self.service, member, a, k)
-        return wrap_result_async(
-            self, await self.invoke(spec, timeout=_timeout, metadata=_metadata)
-        )
+        spec = self._call_spec(name, args, kwargs)
+        return self._wrap(await self.invoke(spec, timeout=_timeout, metadata=_metadata))
 
     async def new(self, class_name: str, /, *args: Any, **kwargs: Any) -> AsyncRemoteObject:
-        a, k = unwrap_args(args, kwargs)
-        ref = await self.invoke(CallSpec("new", class_name, "", a, k))
-        obj = wrap_result_async(self, ref)
-        if not isinstance(obj, AsyncRemoteObject):
-            raise ProtocolError(f"'new {class_name}' returned {ref!r}, not an instance")
+        ref = await self.invoke(self._new_spec(class_name, args, kwargs))
+        obj: AsyncRemoteObject = self._wrap_new(class_name, ref)
         return obj
 
     async def aclose(self) -> None:
-        if self._lost is None and self._conn.state is State.OPEN:
-            with trio.move_on_after(1):
-                try:
-                    await self._send(
-                        GoAway(self._conn.last_call_id, StatusCode.OK, "client closing")
-                    )
-                except (GraftError, LocalProtocolError):
-                    pass
-        self._fail(ConnectionLost("the client was closed"))
-        await self._wire.aclose()
-
-    def __repr__(self) -> str:
-        return f"<graftcode AsyncClient {self.url or self.module}>"
+        """Close every connection (the gateway releases their instances); no reconnecting."""
+        self._closed = True
+        for link in self._links():
+            data, failed = link.table.close()
+            self._wake(link, failed)
+            if data:
+                with trio.move_on_after(1):
+                    try:
+                        await link.wire.send(data)
+                    except (*_GONE, LocalProtocolError):
+                        pass
+            await link.wire.aclose()

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import socket
 import ssl
+import time
 from collections import deque
 from typing import Protocol
 
@@ -48,20 +49,62 @@ def open_socket(
     ssl_context: ssl.SSLContext | None,
     server_hostname: str | None,
 ) -> socket.socket:
+    """A connected (and TLS-wrapped) blocking socket; ConnectionLost if that fails or takes
+    longer than `connect_timeout`."""
     try:
-        sock = socket.create_connection((host, port), timeout=connect_timeout)
+        return connect_socket(
+            host, port, timeout=connect_timeout, ssl_context=ssl_context,
+            server_hostname=server_hostname,
+        )[0]  # fmt: skip
+    except TimeoutError:
+        raise ConnectionLost(f"cannot connect to {host}:{port}: timed out") from None
+
+
+def connect_socket(
+    host: str,
+    port: int,
+    *,
+    timeout: float | None,
+    ssl_context: ssl.SSLContext | None,
+    server_hostname: str | None,
+) -> tuple[socket.socket, float | None]:
+    """A connected (and TLS-wrapped) blocking socket, and what is left of `timeout` after the
+    connect and the TLS handshake. Raises TimeoutError when `timeout` runs out, ConnectionLost
+    when the peer cannot be reached or the TLS handshake fails."""
+    deadline = None if timeout is None else time.monotonic() + timeout
+    try:
+        sock = socket.create_connection((host, port), timeout=timeout)
+    except TimeoutError:
+        raise
     except OSError as e:
         raise ConnectionLost(f"cannot connect to {host}:{port}: {e.strerror or e}") from None
     # small request/response messages: never wait for Nagle
     sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
     if ssl_context is not None:
         try:
+            sock.settimeout(_left(deadline))  # the whole handshake, not each of its reads
             sock = ssl_context.wrap_socket(sock, server_hostname=server_hostname or host)
+        except TimeoutError:
+            sock.close()
+            raise
         except (OSError, ssl.SSLError) as e:
             sock.close()
             raise ConnectionLost(f"TLS handshake with {host}:{port} failed: {e}") from None
     sock.settimeout(None)
-    return sock
+    try:
+        return sock, _left(deadline)
+    except TimeoutError:
+        sock.close()
+        raise
+
+
+def _left(deadline: float | None) -> float | None:
+    if deadline is None:
+        return None
+    left = deadline - time.monotonic()
+    if left <= 0:
+        raise TimeoutError
+    return left
 
 
 class SocketTransport:
@@ -124,8 +167,10 @@ class WebSocketTransport:
                 Request(host=host, target=path, extra_headers=extra, subprotocols=[SUBPROTOCOL])
             )
         )
+        # `timeout` bounds the whole upgrade (TimeoutError), however the answer is split
+        deadline = None if timeout is None else time.monotonic() + timeout
         while True:
-            data = self.raw.recv(timeout)
+            data = self.raw.recv(_left(deadline))
             if not data:
                 raise ConnectionLost("connection closed during the WebSocket handshake")
             self.ws.receive_data(data)

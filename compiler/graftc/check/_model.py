@@ -1,16 +1,17 @@
 """The checker's vocabulary: categories, rules, findings and where a finding points.
 
-A `Rule` is a small named object (like buf's breaking rules): an id, a one-line purpose, the
-categories it can break and a default severity. The engine emits `Finding`s that name a rule; a
-finding may narrow the rule's categories (a field removed from a record that callers only send is
-not a wire break) but never widens them.
+A `Rule` is one object (like buf's breaking rules): an id, a one-line purpose, the categories it
+can break, a default severity, and the check function that finds it (`_binding.rule` builds
+them). A check reports `Finding`s through an `Emit`; a finding may narrow the rule's categories
+(a field removed from a record that callers only send is not a wire break) but never widens them.
 """
 
 from __future__ import annotations
 
 import enum
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Any, Literal
 
 from graftcode_runtime.ugm import Span
 
@@ -45,6 +46,9 @@ class Rule:
     categories: frozenset[Category]
     severity: Severity
     bump: Bump  # the smallest semver bump a change this rule reports needs
+    # check(pair, emit) runs on every pair whose class is one of `levels` (see _pairs.py).
+    check: Callable[[Any, Emit], None] = field(compare=False, repr=False)
+    levels: tuple[type, ...] = field(compare=False, repr=False)
 
     @property
     def additive(self) -> bool:
@@ -81,6 +85,33 @@ class Finding:
     @property
     def breaking(self) -> bool:
         return self.severity == "error"
+
+
+class Emit:
+    """What a check calls to report a finding; it files the finding under the check's own rule,
+    so a check cannot speak for another rule."""
+
+    def __init__(self, rule: Rule, into: list[Finding]) -> None:
+        self.rule = rule
+        self._into = into
+
+    def __call__(
+        self,
+        message: str,
+        path: str,
+        old: object = None,
+        new: object = None,
+        *,
+        categories: frozenset[Category] | None = None,
+        severity: Severity | None = None,
+    ) -> None:
+        """`old` and `new` are the nodes to point at (their spans); `categories` narrows the
+        rule's to what this change breaks (a rule without categories takes them as given)."""
+        rule = self.rule
+        if categories is not None and rule.categories:
+            categories &= rule.categories
+        spans = getattr(old, "span", None), getattr(new, "span", None)
+        self._into.append(Finding(rule, message, path, *spans, categories, severity))
 
 
 @dataclass(frozen=True)

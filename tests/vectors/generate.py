@@ -355,6 +355,13 @@ BAD: list[tuple[str, str, bytes, str, str]] = [
         "server_handshake",
     ),
     (
+        "bad_goaway_before_hello",
+        "A GOAWAY as a client's first message (only a gateway may answer a HELLO with GOAWAY)",
+        _frame(msgpack.packb([8, 0, 0, "bye"])),
+        "FAILED_PRECONDITION",
+        "server_handshake",
+    ),
+    (
         "bad_call_id_zero",
         "Call ids start at 1",
         _frame(msgpack.packb([1, 0, 0, "calculator", "add", None, [1, 2], {}, None, None])),

@@ -417,7 +417,8 @@ export class ProtocolState {
   received(m: Message): void {
     const name = m.type.toUpperCase();
     if (this.phase === "handshake") {
-      if (m.type === "goaway") return;
+      // a gateway may refuse the handshake with a GOAWAY; a client must open with its HELLO
+      if (m.type === "goaway" && this.role === "client") return;
       if (m.type !== "hello")
         throw bad(`expected HELLO, got ${name}`, StatusCode.FAILED_PRECONDITION);
       if (m.major !== PROTOCOL_MAJOR) {

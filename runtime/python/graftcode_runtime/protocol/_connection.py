@@ -188,7 +188,7 @@ class Connection:
                 f"{message_kind(msg)} is not allowed from a {'server' if self._is_client else 'client'}"
             )
         if state is State.HANDSHAKE:
-            if t is GoAway:
+            if t is GoAway and self._is_client:  # a gateway may refuse the handshake this way
                 return self._received_goaway(msg)  # type: ignore[arg-type]
             if self._is_client and self.our_hello is None:
                 raise RemoteProtocolError(

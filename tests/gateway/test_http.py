@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import base64
 import http.client
 import json
 import socket
+import time
 from collections.abc import Iterator
 
 import pytest
@@ -38,10 +40,12 @@ def gw() -> Iterator[GatewayThread]:
         yield g
 
 
-def _get(gw: GatewayThread, path: str, method: str = "GET") -> tuple[int, dict[str, str], bytes]:
+def _get(
+    gw: GatewayThread, path: str, method: str = "GET", headers: dict[str, str] | None = None
+) -> tuple[int, dict[str, str], bytes]:
     host, port = gw.urls["http"].removeprefix("http://").rstrip("/").rsplit(":", 1)
     conn = http.client.HTTPConnection(host, int(port), timeout=10)
-    conn.request(method, path)
+    conn.request(method, path, headers=headers or {})
     resp = conn.getresponse()
     body = resp.read()
     headers = {k.lower(): v for k, v in resp.getheaders()}
@@ -139,11 +143,8 @@ def test_request_bodies_are_refused_and_the_connection_closed(
     assert out.count(b"HTTP/1.1") == 1
 
 
-def test_slowloris_head_is_cut_off(monkeypatch: pytest.MonkeyPatch) -> None:
-    from graftcode_runtime.gateway import _http
-
-    monkeypatch.setattr(_http, "_IDLE_TIMEOUT", 0.5)
-    with GatewayThread(["calculator"]) as g:
+def test_slowloris_head_is_cut_off() -> None:
+    with GatewayThread(["calculator"], GatewayConfig(handshake_timeout=0.5)) as g:
         host, port = g.urls["http"].removeprefix("http://").rstrip("/").rsplit(":", 1)
         head = b"GET /status HTTP/1.1\r\nHost: x\r\n" + b"X-Slow: a\r\n" * 100
         closed = False
@@ -164,4 +165,58 @@ def test_slowloris_head_is_cut_off(monkeypatch: pytest.MonkeyPatch) -> None:
                 except TimeoutError:
                     pass
         assert closed
+        assert _get(g, "/status")[0] == 200
+
+
+def test_auth_covers_every_route() -> None:
+    """With a token set, the model, the IDL and every registered route answer 401 without it
+    (GET /ugm and /idl once answered anyone); /status tells a load balancer the state only."""
+    config = GatewayConfig(auth_tokens=("s3cret",))
+    with GatewayThread(["calculator"], config, [HttpRoute("/hello", _hello)]) as g:
+        for path in ("/ugm", "/ugm/calculator", "/idl", "/hello", "/nothing-here"):
+            status, headers, body = _get(g, path)
+            assert status == 401, path
+            assert "Bearer" in headers["www-authenticate"] and b"calculator" not in body
+        for wrong in ("Bearer nope", "Basic " + base64.b64encode(b"u:nope").decode(), "s3cret"):
+            assert _get(g, "/ugm", headers={"Authorization": wrong})[0] == 401
+        status, _, body = _get(g, "/status")
+        assert status == 200 and json.loads(body) == {"status": "serving", "ready": True}
+        basic = "Basic " + base64.b64encode(b"pip:s3cret").decode()  # how pip and npm send it
+        for good in ("Bearer s3cret", basic):
+            assert _get(g, "/ugm", headers={"Authorization": good})[0] == 200
+            assert _get(g, "/hello", headers={"Authorization": good})[0] == 200
+            status, _, body = _get(g, "/status", headers={"Authorization": good})
+            assert [m["name"] for m in json.loads(body)["modules"]] == ["calculator"]
+
+
+def _closed(s: socket.socket) -> bool:
+    """True once the gateway closed `s` (after an answer such as 408 or 503, or at once)."""
+    try:
+        while s.recv(4096):
+            pass
+        return True
+    except TimeoutError:
+        return False
+    except OSError:
+        return True  # reset
+
+
+def test_hundreds_of_idle_connections_are_all_closed() -> None:
+    """300 connections that send half a request head and then nothing: each is closed once the
+    head has taken longer than the handshake timeout (once they all stayed open for good)."""
+    with GatewayThread(["calculator"], GatewayConfig(handshake_timeout=0.5)) as g:
+        host, port = g.urls["http"].removeprefix("http://").rstrip("/").rsplit(":", 1)
+        idle = []
+        try:
+            for _ in range(300):
+                s = socket.create_connection((host, int(port)), timeout=10)
+                s.sendall(b"GET /status HTTP/1.1\r\nHost: x\r\n")
+                idle.append(s)
+            time.sleep(1.5)
+            for s in idle:
+                s.settimeout(5)
+            assert all(_closed(s) for s in idle)
+        finally:
+            for s in idle:
+                s.close()
         assert _get(g, "/status")[0] == 200

@@ -5,7 +5,7 @@ from __future__ import annotations
 import threading
 
 import pytest
-from graftcode_runtime.gateway._sync_dispatch import LazyCancelFlag
+from graftcode_runtime.gateway._cancel_flag import LazyCancelFlag
 from graftcode_runtime.gateway._timers import TimerThread
 from graftcode_runtime.transport import _malloc
 
@@ -71,3 +71,17 @@ def test_malloc_tuning_is_idempotent_and_can_be_switched_off(
     assert _malloc.keep_large_allocations() is first
     monkeypatch.setenv(_malloc.ENV, "0")
     assert _malloc._apply() is False
+
+
+def test_a_timer_far_in_the_future_does_not_stop_the_others() -> None:
+    """A deadline decades away (a CALL's timeout_ms of 2**64-1) once raised OverflowError in
+    the timer thread and killed it: no deadline fired again on any connection."""
+    import time
+
+    timers = TimerThread()
+    done = threading.Event()
+    timers.schedule(time.monotonic() + 2.0**64 / 1000, lambda: None)
+    timers.schedule(float("inf"), lambda: None)
+    timers.schedule(time.monotonic() + 0.02, done.set)
+    assert done.wait(5)
+    timers.close()

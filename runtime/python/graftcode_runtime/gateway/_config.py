@@ -7,6 +7,8 @@ from dataclasses import dataclass
 from ..protocol._limits import DEFAULT_MAX_MESSAGE_SIZE
 from ..transport._url import DEFAULT_HTTP_PORT, DEFAULT_TCP_PORT, DEFAULT_WS_PORT
 
+DEFAULT_MAX_PENDING_OUTPUT = 8 * 1024 * 1024
+
 __all__ = [
     "DEFAULT_HTTP_PORT",
     "DEFAULT_TCP_PORT",
@@ -22,7 +24,13 @@ class GatewayConfig:
     holds one thread, never the loop); `grace_period` is how long calls in flight may run after
     a shutdown request; `allow_origins` lists the browser origins allowed to open WebSocket
     connections (empty: only same-host origins and clients that send no Origin); with
-    `auth_tokens`, a client's HELLO must carry one of them (else UNAUTHENTICATED)."""
+    `auth_tokens`, a client's HELLO must carry one of them (else UNAUTHENTICATED), and so must
+    every HTTP request but a bare health check. `tcp_engine` serves plain TCP with "threads"
+    (the default) or "trio" (None: $GRAFTCODE_TCP_ENGINE). `max_pending_output` bounds the
+    bytes of answers a connection may have waiting to be written: beyond it the gateway stops
+    reading from that peer until it reads again (docs/gateway.md, "Memory per connection").
+    `handshake_timeout` also bounds TLS and WebSocket handshakes and every HTTP request head;
+    `max_http_connections` caps the HTTP listener's open connections."""
 
     debug: bool = False
     max_message_size: int = DEFAULT_MAX_MESSAGE_SIZE
@@ -36,6 +44,9 @@ class GatewayConfig:
     handshake_timeout: float = 10.0
     ws_path: str = "/"
     auth_tokens: tuple[str, ...] = ()
+    tcp_engine: str | None = None
+    max_pending_output: int = DEFAULT_MAX_PENDING_OUTPUT
+    max_http_connections: int = 256
 
 
 def parse_listen_address(text: str, default_port: int) -> tuple[str, int]:

@@ -1,12 +1,22 @@
 """The `--http` listener: a small HTTP/1.1 server (h11 over trio) for status pages and the
 routes registered through the hook. Request bodies are refused (413): the route hook carries no
-body, and the listener must not become a way to push data into the gateway."""
+body, and the listener must not become a way to push data into the gateway.
+
+Hostile peers: a whole request head (not each read) must arrive within the gateway's
+`handshake_timeout`, and so must the next request on a kept-alive connection, so slowloris
+peers are cut off. When the gateway requires auth tokens, every route answers 401 without one
+(`Authorization: Bearer TOKEN`, or Basic with the token as password, which is how pip and npm
+send credentials); only `/status` still answers, with nothing but the serving state, because
+load balancers probe it without credentials."""
 
 from __future__ import annotations
 
+import base64
+import binascii
+import hmac
 import inspect
 import logging
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from typing import cast
 from urllib.parse import parse_qsl, urlsplit
 
@@ -18,9 +28,7 @@ from ._routes import HttpRequest, HttpResponse, HttpRoute
 log = logging.getLogger("graftcode.gateway")
 
 _MAX_HEAD = 16 * 1024
-# A whole request head (not each read) must arrive within this time: a per-read timeout lets a
-# slowloris peer hold its connection forever by sending one byte just before each timeout.
-_IDLE_TIMEOUT = 30.0
+_CHALLENGE = 'Bearer realm="graftcode", Basic realm="graftcode"'
 
 
 def find_route(routes: Sequence[HttpRoute], path: str) -> HttpRoute | None:
@@ -41,16 +49,42 @@ async def call_handler(route: HttpRoute, request: HttpRequest) -> HttpResponse:
     return result
 
 
-async def serve_http(stream: trio.abc.Stream, routes: Sequence[HttpRoute], peer: str) -> None:
+def authorized(headers: Mapping[str, str], tokens: tuple[str, ...]) -> bool:
+    """True when no token is required, or the Authorization header carries one of them."""
+    if not tokens:
+        return True
+    scheme, _, value = headers.get("authorization", "").strip().partition(" ")
+    given = value.strip()
+    if scheme.lower() == "basic":
+        try:
+            given = base64.b64decode(given, validate=True).decode("utf-8").partition(":")[2]
+        except (binascii.Error, UnicodeDecodeError):
+            return False
+    elif scheme.lower() != "bearer":
+        return False
+    raw = given.encode()
+    return any([hmac.compare_digest(raw, t.encode()) for t in tokens])
+
+
+async def serve_http(
+    stream: trio.abc.Stream,
+    routes: Sequence[HttpRoute],
+    peer: str,
+    *,
+    timeout: float = 10.0,
+    tokens: tuple[str, ...] = (),
+) -> None:
+    """Serve one HTTP connection. `timeout` bounds each request head (and the wait for it);
+    with `tokens`, requests must carry one of them."""
     conn = h11.Connection(h11.SERVER, max_incomplete_event_size=_MAX_HEAD)
     try:
         while True:
-            with trio.fail_after(_IDLE_TIMEOUT):
+            with trio.fail_after(timeout):
                 event = await _next_event(conn, stream)
             if event is None:
                 return
             if isinstance(event, h11.Request):
-                response = await _respond(event, routes, peer)
+                response = await _respond(event, routes, peer, tokens)
                 await _send_response(conn, stream, response, head=event.method == b"HEAD")
             if conn.our_state is h11.MUST_CLOSE or conn.their_state is h11.MUST_CLOSE:
                 return
@@ -82,7 +116,9 @@ async def _next_event(conn: h11.Connection, stream: trio.abc.Stream) -> h11.Even
         return cast(h11.Event, event)
 
 
-async def _respond(req: h11.Request, routes: Sequence[HttpRoute], peer: str) -> HttpResponse:
+async def _respond(
+    req: h11.Request, routes: Sequence[HttpRoute], peer: str, tokens: tuple[str, ...]
+) -> HttpResponse:
     target = req.target.decode("latin-1")
     parts = urlsplit(target)
     headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in req.headers}
@@ -100,7 +136,14 @@ async def _respond(req: h11.Request, routes: Sequence[HttpRoute], peer: str) -> 
         path=parts.path or "/",
         query=dict(parse_qsl(parts.query)),
         headers=headers,
+        authorized=authorized(headers, tokens),
     )
+    if not request.authorized and request.path.rstrip("/") != "/status":
+        return HttpResponse(
+            401,
+            {"content-type": "text/plain; charset=utf-8", "www-authenticate": _CHALLENGE},
+            b"this gateway requires an auth token\n",
+        )
     route = find_route(routes, request.path)
     if route is None:
         return HttpResponse.text(f"not found: {request.path}\n", status=404)

@@ -17,12 +17,15 @@ from typing import Any, TypeAlias
 @dataclass(frozen=True)
 class HttpRequest:
     """`path` has no query string; `query` maps each parameter to its last value;
-    header names are lower-case."""
+    header names are lower-case. `authorized` is False only for the health check
+    (`/status`) of a gateway that requires a token, when the request carries none: every other
+    route is answered 401 before its handler runs."""
 
     method: str
     path: str
     query: Mapping[str, str] = field(default_factory=dict)
     headers: Mapping[str, str] = field(default_factory=dict)
+    authorized: bool = True
 
 
 @dataclass(frozen=True)

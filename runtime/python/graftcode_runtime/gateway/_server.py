@@ -10,6 +10,7 @@ import sys
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import Protocol
 from urllib.parse import urlsplit
 
 import trio
@@ -18,16 +19,33 @@ from .. import ugm
 from ..transport._trio import StreamWire, WebSocketRefused, Wire, accept_websocket
 from ._asyncio_bridge import AsyncioBridge
 from ._config import GatewayConfig
+from ._dispatch import Dispatcher
 from ._hosting import HostedModule
 from ._http import serve_http
 from ._log import event
 from ._routes import HttpRequest, HttpResponse, HttpRoute
-from ._session import Session
-from ._threaded import close_engine, engine_for, threaded_tcp_enabled
+from ._thread_engine import close_engine, engine_for, threaded_tcp_enabled
+from ._trio_driver import TrioSession
 from ._workers import WorkerPool
 
 Address = tuple[str, int]
+_BUSY = (
+    b"HTTP/1.1 503 Service Unavailable\r\ncontent-type: text/plain\r\ncontent-length: 32\r\n"
+    b"connection: close\r\n\r\ntoo many connections, try again\n"
+)
 log = logging.getLogger("graftcode.gateway")
+
+
+class SessionDriver(Protocol):
+    """What the gateway asks of every connection's driver (trio, threads): its load, and the
+    two steps of a drain."""
+
+    @property
+    def calls_in_flight(self) -> int: ...
+
+    async def go_away(self) -> None: ...
+
+    async def close(self) -> None: ...
 
 
 @dataclass(frozen=True)
@@ -40,7 +58,8 @@ class Listener:
 
 class Gateway:
     """Hosts modules; serve it on listeners with `serve()`, or hand it streams directly
-    (`handle_wire`) as the in-memory transport does."""
+    (`handle_wire`) as the in-memory transport does. It is the host every session policy asks
+    for its configuration, its modules and whether it is draining (`_policy.Host`)."""
 
     def __init__(
         self,
@@ -60,7 +79,9 @@ class Gateway:
         ]
         self.workers = WorkerPool(self.config.max_workers)
         self.bridge = AsyncioBridge()
-        self.sessions: set[Session] = set()
+        self.sessions: set[SessionDriver] = set()
+        self._dispatchers: dict[str, Dispatcher] = {}
+        self._http_open = 0
         self.listeners: list[Listener] = []
         self.started = time.time()
         self.draining = False
@@ -73,8 +94,15 @@ class Gateway:
 
     # ---------------------------------------------------------------- sessions
 
+    def dispatcher(self, hosted: HostedModule) -> Dispatcher:
+        """One per module, shared by every connection (resolved members are cached)."""
+        d = self._dispatchers.get(hosted.name)
+        if d is None:
+            d = self._dispatchers[hosted.name] = Dispatcher(hosted, debug=self.config.debug)
+        return d
+
     async def handle_wire(self, wire: Wire, transport: str) -> None:
-        session = Session(self, wire, transport)
+        session = TrioSession(self, wire, transport)
         self.sessions.add(session)
         try:
             await session.run()
@@ -96,8 +124,8 @@ class Gateway:
                 event("tls_failed", logging.WARNING, peer=peer, error=repr(e))
                 await trio.aclose_forcefully(stream)
                 return
-        elif threaded_tcp_enabled():
-            # plain TCP: served by threads with no hop per call (_threaded.py)
+        elif threaded_tcp_enabled(self.config.tcp_engine):
+            # plain TCP: served by threads with no hop per call (_thread_engine.py)
             await engine_for(self).serve_stream(stream, peer)
             return
         await self.handle_wire(StreamWire(stream, peer), "tcp")
@@ -123,7 +151,28 @@ class Gateway:
     async def _handle_http(
         self, stream: trio.SocketStream | trio.SSLStream[trio.SocketStream]
     ) -> None:
-        await serve_http(stream, self.routes, _peer(stream, "http"))
+        cfg = self.config
+        if self._http_open >= cfg.max_http_connections:
+            # too many open (maybe idle or slow) connections: refuse this one at once
+            event("http_refused", logging.WARNING, peer=_peer(stream, "http"))
+            with trio.move_on_after(1):
+                try:
+                    await stream.send_all(_BUSY)
+                except (trio.BrokenResourceError, trio.ClosedResourceError):
+                    pass
+            await trio.aclose_forcefully(stream)
+            return
+        self._http_open += 1
+        try:
+            await serve_http(
+                stream,
+                self.routes,
+                _peer(stream, "http"),
+                timeout=cfg.handshake_timeout,
+                tokens=cfg.auth_tokens,
+            )
+        finally:
+            self._http_open -= 1
 
     def origin_allowed(self, origin: str | None, host: str) -> bool:
         """No Origin header (not a browser): allowed. Otherwise the origin must be listed with
@@ -142,6 +191,9 @@ class Gateway:
 
     def _status(self, request: HttpRequest) -> HttpResponse:
         status = "draining" if self.draining else "serving"
+        code = 503 if self.draining else 200
+        if not request.authorized:  # a health check without the token: the state, no more
+            return HttpResponse.json({"status": status, "ready": not self.draining}, code)
         return HttpResponse.json(
             {
                 "status": status,

@@ -1,30 +1,44 @@
-"""One thread that fires callbacks at monotonic instants: call deadlines and handshake timeouts
-of the threaded TCP engine. Calls without a deadline never touch it."""
+"""One thread that fires callbacks at monotonic instants: the deadlines of the threaded TCP
+engine's sessions (call deadlines, handshake timeouts, the bound on a closing flush).
+
+It must never die: a dead timer thread means no deadline fires on any connection again. So an
+instant far in the future only makes it wait in bounded steps (a wait of 2**64 ms overflows
+the platform's clock types), and a failing callback is logged, never raised.
+"""
 
 from __future__ import annotations
 
 import heapq
 import itertools
+import logging
 import threading
 import time
 from collections.abc import Callable
 
+_MAX_WAIT = 3600.0  # seconds; far instants are reached in steps
+log = logging.getLogger("graftcode.gateway")
+
 
 class Timer:
-    __slots__ = ("cancelled", "fn", "when")
+    __slots__ = ("fn", "when")
 
     def __init__(self, when: float, fn: Callable[[], None]) -> None:
         self.when = when
-        self.fn = fn
-        self.cancelled = False
+        self.fn: Callable[[], None] | None = fn
 
     def cancel(self) -> None:
-        self.cancelled = True
+        """Drop the callback at once (and what it holds): a cancelled timer may stay in the heap
+        until its instant, and must not keep a closed connection's memory alive until then."""
+        self.fn = None
+
+    @property
+    def cancelled(self) -> bool:
+        return self.fn is None
 
 
 class TimerThread:
     """Started on the first `schedule`; `close` stops it. Callbacks run on the timer thread
-    and must not block for long (they send one small message at most)."""
+    and must not block for long."""
 
     def __init__(self, name: str = "graftcode-timers") -> None:
         self._name = name
@@ -38,7 +52,7 @@ class TimerThread:
         timer = Timer(when, fn)
         with self._cond:
             if self._closed:
-                timer.cancelled = True
+                timer.cancel()
                 return timer
             heapq.heappush(self._heap, (when, next(self._seq), timer))
             if self._thread is None:
@@ -48,29 +62,37 @@ class TimerThread:
                 self._cond.notify()
         return timer
 
+    def _next(self) -> Timer | None:
+        """Wait for the next due timer; None once closed."""
+        with self._cond:
+            while True:
+                if self._closed:
+                    return None
+                heap = self._heap
+                while heap and heap[0][2].fn is None:
+                    heapq.heappop(heap)
+                if not heap:
+                    self._cond.wait()
+                    continue
+                left = heap[0][0] - time.monotonic()
+                if left <= 0:
+                    return heapq.heappop(heap)[2]
+                self._cond.wait(min(left, _MAX_WAIT))
+
     def _run(self) -> None:
         while True:
-            with self._cond:
-                while True:
-                    if self._closed:
-                        return
-                    while self._heap and self._heap[0][2].cancelled:
-                        heapq.heappop(self._heap)
-                    if not self._heap:
-                        self._cond.wait()
-                        continue
-                    left = self._heap[0][0] - time.monotonic()
-                    if left <= 0:
-                        timer = heapq.heappop(self._heap)[2]
-                        break
-                    self._cond.wait(left)
-            if not timer.cancelled:
-                try:
-                    timer.fn()
-                except Exception:  # a failing callback must not stop the other timers
-                    import logging
+            try:
+                timer = self._next()
+                if timer is None:
+                    return
+                fn = timer.fn
+                if fn is not None:
+                    fn()
+            except Exception:  # a failing callback must not stop the other timers
+                log.exception("timer callback failed")
 
-                    logging.getLogger("graftcode.gateway").exception("timer callback failed")
+    def __len__(self) -> int:
+        return len(self._heap)
 
     def close(self) -> None:
         with self._cond:

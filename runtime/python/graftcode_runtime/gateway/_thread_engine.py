@@ -1,19 +1,19 @@
 """The threaded TCP engine: plain TCP connections served by a pool of threads sharing one epoll.
 
-Why: on this class of machine a call that crosses threads pays a wake-up on the other CPU each
-way (~65 µs), and a trio task switch costs tens of µs more (docs/performance.md). The trio
-session reads a call on the trio thread, runs a sync member in a worker thread and answers
+Why (measured, docs/performance.md): on this class of machine a call that crosses threads pays
+a wake-up on the other CPU each way (~65 µs), and a trio task switch costs tens of µs more. The
+trio driver reads a call on the trio thread, runs a sync member in a worker thread and answers
 from the trio thread: two hops per call. Here the thread that reads a call runs it and writes
-its answer: no hop at all, like a blocking-socket server.
+its answer: no hop at all, like a blocking-socket server. The session rules are the same
+policy's (`_policy.py`); `_thread_driver.py` drives it for one connection.
 
 Connections stay concurrent: each socket is registered with EPOLLONESHOT and re-armed as soon
-as its bytes are parsed, *before* the call runs, so while one thread runs a slow call another
-idle thread, already waiting in `epoll_wait`, reads the next message of the same connection
-(cancel, ping, more calls). There is no leader hand-off to pay for: idle threads are all
-waiting in the kernel, which wakes exactly one per event. Calls parsed together beyond the
-first go to a backlog that idle threads (woken through an eventfd) and the reading thread
-itself drain. At most `max_workers` threads run user code at once; the pool keeps one more so a
-connection can always be read.
+as its bytes are parsed, *before* the calls run, so while one thread runs a slow call another
+idle thread, already waiting in `epoll_wait`, reads the next message of the same connection.
+Idle threads all wait in the kernel, which wakes exactly one per event. Calls parsed together
+beyond the first go to a backlog that idle threads (woken through an eventfd) and the reading
+thread itself drain. At most `max_workers` threads run user code at once; the pool keeps one
+more so a connection can always be read.
 
 Accepting, TLS, WebSocket, HTTP and the in-memory transport stay on trio. The trio accept loop
 hands each plain TCP socket over here (`serve_stream`), and the session joins
@@ -29,28 +29,31 @@ import socket
 import threading
 import time
 from collections import deque
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any
 
 import trio
 
 from ..transport._malloc import keep_large_allocations
+from ._dispatch import Job
 from ._log import event
-from ._threaded_session import Job, ThreadedSession
+from ._thread_driver import ThreadedSession
 from ._timers import TimerThread
 
 if TYPE_CHECKING:
     from ._server import Gateway
-    from ._session import Session
 
 ENV = "GRAFTCODE_TCP_ENGINE"  # "threads" (default) or "trio"
-_IN = select.EPOLLIN
-_ARM = select.EPOLLIN | select.EPOLLONESHOT
+RECV_SIZE = 64 * 1024  # larger reads cost page faults per call here (docs/performance.md)
+_WAKE = select.EPOLLIN
+_ONESHOT = select.EPOLLONESHOT
+_DONTWAIT = socket.MSG_DONTWAIT
 log = logging.getLogger("graftcode.gateway")
 
 
-def threaded_tcp_enabled() -> bool:
-    """Plain TCP goes to the threaded engine unless GRAFTCODE_TCP_ENGINE=trio."""
-    return os.environ.get(ENV, "threads").strip().lower() != "trio"
+def threaded_tcp_enabled(choice: str | None = None) -> bool:
+    """Plain TCP goes to the threaded engine unless the config (`tcp_engine`) or
+    GRAFTCODE_TCP_ENGINE says trio."""
+    return (choice or os.environ.get(ENV, "threads")).strip().lower() != "trio"
 
 
 class ThreadedEngine:
@@ -60,9 +63,10 @@ class ThreadedEngine:
         self.timers = TimerThread()
         self._ep = select.epoll()
         self._wake = os.eventfd(0, os.EFD_NONBLOCK | os.EFD_SEMAPHORE | os.EFD_CLOEXEC)
-        self._ep.register(self._wake, _IN)
+        self._ep.register(self._wake, _WAKE)
         self._sessions: dict[int, ThreadedSession] = {}
         self._lock = threading.Lock()
+        self._local = threading.local()  # one receive buffer per pool thread, not per connection
         self._backlog: deque[tuple[ThreadedSession, Job]] = deque()
         self._max_busy = max(1, gateway.config.max_workers)
         self._cap = self._max_busy + 1
@@ -93,7 +97,7 @@ class ThreadedEngine:
 
         session = ThreadedSession(self, sock, peer, closed)
         sessions = self.gateway.sessions
-        sessions.add(cast("Session", session))
+        sessions.add(session)
         try:
             session.open()
             await done.wait()
@@ -102,18 +106,18 @@ class ThreadedEngine:
             log.debug("session failure", exc_info=True)
         finally:
             session.end("the gateway stopped")
-            sessions.discard(cast("Session", session))
+            sessions.discard(session)
 
     # ---------------------------------------------------------------- epoll
 
-    def register(self, session: ThreadedSession) -> None:
+    def register(self, session: ThreadedSession, mask: int) -> None:
         with self._lock:
             self._sessions[session.fd] = session
-        self._ep.register(session.fd, _ARM)
+        self._ep.register(session.fd, mask | _ONESHOT)
 
-    def rearm(self, session: ThreadedSession) -> None:
+    def rearm(self, session: ThreadedSession, mask: int) -> None:
         try:
-            self._ep.modify(session.fd, _ARM)
+            self._ep.modify(session.fd, mask | _ONESHOT)
         except (OSError, ValueError):
             pass  # closed meanwhile
 
@@ -125,6 +129,28 @@ class ThreadedEngine:
             self._ep.unregister(session.fd)
         except (OSError, ValueError):
             pass
+
+    def receive(self, sock: socket.socket) -> tuple[list[bytes], bool]:
+        """Everything the socket holds now, without blocking; True at the end of the stream."""
+        local = self._local
+        buf = getattr(local, "buf", None)
+        if buf is None:
+            buf = local.buf = bytearray(RECV_SIZE)
+            local.view = memoryview(buf)
+        view = local.view
+        chunks: list[bytes] = []
+        while True:
+            try:
+                n = sock.recv_into(buf, RECV_SIZE, _DONTWAIT)
+            except (BlockingIOError, InterruptedError):
+                return chunks, False
+            except OSError:
+                return chunks, True
+            if n == 0:
+                return chunks, True
+            chunks.append(bytes(view[:n]))
+            if n < RECV_SIZE or len(chunks) >= 16:
+                return chunks, False  # more than 1 MiB at once: let the policy judge it first
 
     # ---------------------------------------------------------------- the pool
 
@@ -155,7 +181,7 @@ class ThreadedEngine:
                     return
                 if self._idle == 0 and len(self._threads) < self._cap:
                     self._spawn()  # keep one thread waiting while this one works
-            for fd, _ in events:
+            for fd, mask in events:
                 if fd == wake:
                     try:
                         os.eventfd_read(wake)
@@ -165,7 +191,7 @@ class ThreadedEngine:
                     continue
                 session = sessions.get(fd)
                 if session is not None:
-                    session.on_readable()
+                    session.on_event(mask)
 
     def run_jobs(self, session: ThreadedSession, jobs: list[Job]) -> None:
         """Run the calls one read produced: the first here, the rest by whichever thread is
@@ -239,6 +265,7 @@ class ThreadedEngine:
                 "busy": self._busy,
                 "backlog": len(self._backlog),
                 "connections": len(self._sessions),
+                "timers": len(self.timers),
             }
 
 

@@ -1,0 +1,451 @@
+"""The session policy: every rule of one gateway connection in one sans-IO place, in h11's
+style. Drivers (trio, threads, in memory, the ones to come) only move bytes, keep timers and run
+user code; they feed the policy what happened and carry out what it decided.
+
+Events in:  `receive(data, now)` (bytes, or one message in message framing; `b""` = end of the
+            transport), `returned(job, value)` / `raised(job, exc)` (user code finished),
+            `expire(now)` (a deadline may have passed), `sent(n)` (n bytes were written),
+            `go_away()` (drain starts), `shut_down()` (the grace period ended),
+            `connection_lost(reason)`, `finished(now)` (the transport is closed).
+Actions out: the jobs `receive` returns (run them), `take_output()` (bytes to write, in
+            order), `take_abandoned()` (jobs to stop: they were answered already),
+            `wants_read` (false: stop reading from this peer), `next_deadline` (when to call
+            `expire`), `closing` (a reason: write what is left, then close).
+
+What it decides: the handshake (auth, module choice, limits, features), admission (the
+concurrency limit, counting answers not yet written; draining), deadlines as data, answers
+and refusals (an answer larger than the peer accepts becomes RESOURCE_EXHAUSTED), CANCEL,
+GOAWAY both ways, and back-pressure: once `max_pending_output` bytes of output are unwritten,
+`wants_read` turns false, so a peer that never reads costs bounded memory (docs/gateway.md).
+It imports no socket, thread, trio or clock: time comes in as `now` (`time.monotonic()`).
+"""
+
+from __future__ import annotations
+
+import heapq
+import hmac
+import logging
+from collections import deque
+from collections.abc import Mapping
+from typing import Any, Protocol
+
+from ..protocol import (
+    NEED_DATA,
+    SERVER,
+    Call,
+    Cancel,
+    Connection,
+    ConnectionClosed,
+    Error,
+    Framing,
+    GoAway,
+    Hello,
+    Limits,
+    LocalProtocolError,
+    Ping,
+    Pong,
+    RemoteError,
+    RemoteProtocolError,
+    Result,
+    State,
+    StatusCode,
+)
+from ._config import GatewayConfig
+from ._dispatch import Dispatcher, Job
+from ._hosting import HostedModule
+from ._log import event
+
+AGENT = "graftcode-python-gateway/0.1.0"
+SUPPORTED_FEATURES: frozenset[str] = frozenset()  # protocol 1.0 defines none
+# A longer timeout is no deadline at all: it outlives any process, and timers cannot wait that
+# long anyway (2**64-1 ms overflows every clock API).
+MAX_TIMEOUT_MS = 366 * 24 * 3600 * 1000
+
+
+class Host(Protocol):
+    """What a session needs from its gateway."""
+
+    @property
+    def config(self) -> GatewayConfig: ...
+
+    @property
+    def hosted(self) -> Mapping[str, HostedModule]: ...
+
+    @property
+    def draining(self) -> bool: ...
+
+    def dispatcher(self, hosted: HostedModule) -> Dispatcher: ...
+
+
+def _token_ok(given: str | bytes | None, tokens: tuple[str, ...]) -> bool:
+    if given is None:
+        return False
+    raw = given.encode() if isinstance(given, str) else given
+    # compare against every token in constant time, so timing does not reveal a prefix
+    return any([hmac.compare_digest(raw, t.encode()) for t in tokens])
+
+
+class Session:
+    def __init__(
+        self, host: Host, *, transport: str, peer: str, framing: Framing, now: float
+    ) -> None:
+        cfg = host.config
+        self.host = host
+        self.transport = transport
+        self.peer = peer
+        self.limits = Limits(
+            max_message_size=cfg.max_message_size,
+            max_instances=cfg.max_instances,
+            max_concurrent_calls=cfg.max_calls_in_flight,
+        )
+        self.conn = Connection(SERVER, self.limits, framing=framing)
+        self.dispatcher: Dispatcher | None = None
+        self.jobs: dict[int, Job] = {}  # running: accepted and not answered yet
+        self.closing: str | None = None
+        self.failed = False  # closing after a protocol error or a refused handshake
+        self._deadlines: list[tuple[float, int, Job]] = []  # a heap; answered jobs linger
+        self._handshake_by = now + cfg.handshake_timeout
+        self._write_limit = cfg.max_pending_output
+        self._out: list[bytes] = []
+        self._out_queued = 0  # bytes ever queued, and ever confirmed written
+        self._out_sent = 0
+        self._answers: deque[int] = deque()  # where each unwritten answer ends in the output
+        self._abandoned: list[Job] = []
+        self._shutting_down = False
+        self._opened = now
+        self._calls_total = 0
+        self._failed_calls = 0
+        event("conn_open", peer=peer, transport=transport)
+
+    # ---------------------------------------------------------------- queries
+
+    @property
+    def calls_in_flight(self) -> int:
+        """Calls accepted and not answered, plus answers not yet written."""
+        return len(self.jobs) + len(self._answers)
+
+    @property
+    def pending_output(self) -> int:
+        return self._out_queued - self._out_sent
+
+    @property
+    def wants_read(self) -> bool:
+        return self.closing is None and self._out_queued - self._out_sent < self._write_limit
+
+    @property
+    def next_deadline(self) -> float | None:
+        if self.closing is not None:
+            return None
+        if self.dispatcher is None:
+            return self._handshake_by
+        heap = self._deadlines
+        while heap and heap[0][2].done:
+            heapq.heappop(heap)
+        return heap[0][0] if heap else None
+
+    def take_output(self) -> list[bytes]:
+        out = self._out
+        if out:
+            self._out = []
+        return out
+
+    def take_abandoned(self) -> list[Job]:
+        out = self._abandoned
+        if out:
+            self._abandoned = []
+        return out
+
+    # ---------------------------------------------------------------- events in
+
+    def receive(self, data: bytes, now: float) -> list[Job]:
+        """Bytes from the peer; returns the calls to run now."""
+        if self.closing is not None:
+            return []
+        conn = self.conn
+        conn.receive_data(data)
+        jobs: list[Job] = []
+        try:
+            while True:
+                ev = conn.next_event()
+                if ev is NEED_DATA:
+                    break
+                t = type(ev)
+                if t is Call:
+                    job = self._call(ev, now)  # type: ignore[arg-type]
+                    if job is not None:
+                        jobs.append(job)
+                elif t is Cancel:
+                    running = self.jobs.get(ev.id)  # type: ignore[union-attr]
+                    if running is not None:
+                        self._abort(running, StatusCode.CANCELLED, "cancelled by the caller")
+                elif t is Ping:
+                    self._queue(Pong(ev.opaque))  # type: ignore[union-attr]
+                elif t is Hello:
+                    self._hello(ev)  # type: ignore[arg-type]
+                elif t is GoAway:
+                    event("client_goaway", logging.DEBUG, peer=self.peer, last_id=ev.last_id)  # type: ignore[union-attr]
+                elif t is ConnectionClosed:
+                    truncated = ev.truncated  # type: ignore[union-attr]
+                    self._close("connection lost mid-frame" if truncated else "closed by peer")
+                # RELEASE (the core applied it to conn.instances) and PONG need nothing more
+                if self.closing is not None:
+                    break
+                if conn.state is State.CLOSED:
+                    self._close("goaway")
+                    break
+        except RemoteProtocolError as e:
+            self._refuse(e.code, e.message, protocol_error=True)
+        self._maybe_done()
+        if self.closing is not None:
+            return [j for j in jobs if not j.done]
+        return jobs
+
+    def returned(self, job: Job, value: Any) -> bool:
+        """User code returned `value`; False when the call was answered already."""
+        if job.done:
+            return False
+        try:
+            wire = job.to_wire(value, self.conn.instances)
+        except RemoteError as e:
+            return self._finish(job, None, e)
+        return self._finish(job, wire, None)
+
+    def raised(self, job: Job, exc: BaseException) -> bool:
+        """User code raised `exc`; False when the call was answered already."""
+        if job.done:
+            return False
+        return self._finish(job, None, job.failure(exc, self.conn.instances))
+
+    def expire(self, now: float) -> None:
+        """Answer every call whose deadline passed (its work is abandoned); refuse a peer that
+        sent no HELLO within the handshake timeout."""
+        if self.closing is not None:
+            return
+        if self.dispatcher is None:
+            if now >= self._handshake_by:
+                self._refuse(
+                    StatusCode.DEADLINE_EXCEEDED,
+                    "no HELLO within the handshake timeout",
+                    protocol_error=True,
+                    reason="handshake timeout",
+                )
+            return
+        heap = self._deadlines
+        while heap and heap[0][0] <= now:
+            job = heapq.heappop(heap)[2]
+            if not job.done:
+                message = f"{job.where} did not finish before its deadline"
+                self._abort(job, StatusCode.DEADLINE_EXCEEDED, message)
+
+    def sent(self, n: int) -> None:
+        """`n` more bytes of the output were written to the peer."""
+        self._out_sent += n
+        answers, done = self._answers, self._out_sent
+        while answers and answers[0] <= done:
+            answers.popleft()
+        self._maybe_done()
+
+    def go_away(self) -> None:
+        """Graceful drain: no new calls; those accepted so far are still answered."""
+        if self.closing is None and self.conn.state is State.OPEN:
+            message = "the gateway is shutting down"
+            self._queue(GoAway(self.conn.last_call_id, StatusCode.OK, message))
+
+    def shut_down(self) -> None:
+        """End of the grace period: what still runs is answered CANCELLED and abandoned."""
+        self._shutting_down = True
+        for job in list(self.jobs.values()):
+            self._abort(job, StatusCode.CANCELLED, "the gateway is shutting down")
+        self._close("goaway")
+
+    def connection_lost(self, reason: str) -> None:
+        """The transport failed or the driver is closing it: stop everything."""
+        self._close(reason)
+
+    def finished(self, now: float) -> None:
+        """The transport is closed: release the connection's instances, log the summary."""
+        self._close("closed")
+        released = len(self.conn.instances.release_all())
+        event(
+            "conn_close",
+            peer=self.peer,
+            transport=self.transport,
+            module=self.dispatcher.module.name if self.dispatcher else None,
+            reason=self.closing,
+            calls=self._calls_total,
+            failed=self._failed_calls,
+            released_instances=released,
+            seconds=round(now - self._opened, 3),
+        )
+
+    # ---------------------------------------------------------------- the rules
+
+    def _hello(self, hello: Hello) -> None:
+        host = self.host
+        tokens = host.config.auth_tokens
+        if tokens and not _token_ok(hello.auth, tokens):
+            message = (
+                "this gateway requires an auth token" if hello.auth is None else "wrong auth token"
+            )
+            self._refuse(StatusCode.UNAUTHENTICATED, message, protocol_error=False)
+            return
+        hosted = host.hosted
+        h = hosted.get(hello.module) if hello.module else next(iter(hosted.values()))
+        if h is None:
+            names = ", ".join(hosted)
+            message = f"this gateway does not host module {hello.module!r}; it hosts: {names}"
+            self._refuse(StatusCode.NOT_FOUND, message, protocol_error=False)
+            return
+        self.dispatcher = host.dispatcher(h)
+        self._queue(
+            Hello(
+                module=h.name,
+                version=h.module.version,
+                schema=h.schema_hash,
+                limits=self.limits,
+                features=tuple(f for f in hello.features if f in SUPPORTED_FEATURES),
+                agent=AGENT,
+                modules=tuple(hosted),
+                debug=host.config.debug,
+                minor=min(hello.minor, 0),
+            )
+        )
+        if hello.schema and hello.schema != h.schema_hash:
+            event(
+                "schema_mismatch",
+                logging.INFO,
+                peer=self.peer,
+                module=h.name,
+                client_version=hello.version or None,
+                gateway_version=h.module.version,
+            )
+
+    def _call(self, call: Call, now: float) -> Job | None:
+        self._calls_total += 1
+        conn = self.conn
+        # judged on arrival, before others finish; answers not yet written count too, so a
+        # peer that pipelines calls and never reads cannot make the gateway hold more
+        if len(conn.calls_in_flight) + len(self._answers) > self.limits.max_concurrent_calls:
+            limit = self.limits.max_concurrent_calls
+            message = f"more than {limit} calls in flight on this connection"
+            self._refuse_call(call, RemoteError(StatusCode.RESOURCE_EXHAUSTED, message))
+            return None
+        if self.host.draining and conn.goaway_sent is None:
+            self._refuse_call(
+                call, RemoteError(StatusCode.UNAVAILABLE, "the gateway is shutting down")
+            )
+            return None
+        ms = call.timeout_ms
+        deadline = None if ms is None or ms > MAX_TIMEOUT_MS else now + ms / 1000
+        assert self.dispatcher is not None  # the core accepts no CALL before the handshake
+        try:
+            job = self.dispatcher.prepare(call, conn.instances, self.peer, deadline, now)
+        except RemoteError as e:
+            self._refuse_call(call, e)
+            return None
+        self.jobs[call.id] = job
+        if deadline is not None:
+            heapq.heappush(self._deadlines, (deadline, call.id, job))
+        return job
+
+    def _abort(self, job: Job, code: StatusCode, message: str) -> None:
+        """Answer a running call now (cancel, deadline, shutdown) and abandon its work."""
+        if self._finish(job, None, RemoteError(code, message)):
+            job.abandon()
+            self._abandoned.append(job)
+
+    def _finish(self, job: Job, value: Any, error: RemoteError | None) -> bool:
+        job.done = True
+        if self.jobs.pop(job.call_id, None) is None:
+            return False
+        request = job.request
+        if error is None:
+            self._answer(Result(job.call_id, value), request.target, request.member)
+        else:
+            self._answer_error(job.call_id, request.target, request.member, error)
+        self._maybe_done()
+        return True
+
+    def _refuse_call(self, call: Call, error: RemoteError) -> None:
+        self._answer_error(call.id, call.target, call.member, error)
+
+    def _answer(self, answer: Result | Error, target: str, member: str) -> None:
+        try:
+            self._queue(answer, True)
+        except LocalProtocolError as e:
+            if e.code is StatusCode.RESOURCE_EXHAUSTED and type(answer) is Result:
+                # the answer is larger than the client accepts: tell it so instead
+                error = RemoteError(StatusCode.RESOURCE_EXHAUSTED, e.message)
+                self._answer_error(answer.id, target, member, error)
+            # else the connection is closing or failed: nobody reads the answer any more
+
+    def _answer_error(self, call_id: int, target: str, member: str, e: RemoteError) -> None:
+        self._failed_calls += 1
+        if e.code is StatusCode.CANCELLED and self._shutting_down:
+            e = RemoteError(StatusCode.CANCELLED, "the gateway is shutting down")
+        bug = e.code in (StatusCode.INTERNAL, StatusCode.UNKNOWN) and not e.type_name
+        event(
+            "call_failed",
+            logging.WARNING if bug else logging.INFO,
+            peer=self.peer,
+            call_id=call_id,
+            target=target,
+            member=member or None,
+            code=e.code.name,
+            type=e.type_name,
+            message=e.message,
+        )
+        fields = dict(e.fields) if e.type_name is not None else None
+        answer = Error(call_id, e.code, e.message, e.type_name, fields, e.remote_traceback)
+        try:
+            self._queue(answer, True)
+        except LocalProtocolError:
+            pass  # closing, or even the error does not fit: the peer's limits are absurd
+
+    def _refuse(
+        self, code: StatusCode, message: str, *, protocol_error: bool, reason: str = ""
+    ) -> None:
+        """Send a failing GOAWAY, then close."""
+        event(
+            "protocol_error" if protocol_error else "handshake_refused",
+            logging.WARNING,
+            peer=self.peer,
+            code=code.name,
+            error=message,
+        )
+        self.failed = True
+        try:
+            self._queue(GoAway(self.conn.last_call_id, code, message))
+        except LocalProtocolError:
+            pass
+        kind = "protocol error" if protocol_error else "refused"
+        self._close(reason or f"{kind}: {message}")
+
+    def _maybe_done(self) -> None:
+        # after the client's graceful GOAWAY, the connection ends with its last answer
+        conn = self.conn
+        if (
+            self.closing is None
+            and conn.state is State.CLOSING
+            and conn.goaway_received is not None
+            and not self.jobs
+            and not self._answers
+        ):
+            self._close("goaway")
+
+    def _close(self, reason: str) -> None:
+        if self.closing is not None:
+            return
+        self.closing = reason
+        for job in self.jobs.values():  # nobody will read their answers
+            job.done = True
+            job.abandon()
+            self._abandoned.append(job)
+        self.jobs.clear()
+
+    def _queue(self, ev: Any, answer: bool = False) -> None:
+        data = self.conn.send(ev)
+        self._out.append(data)
+        self._out_queued += len(data)
+        if answer:
+            self._answers.append(self._out_queued)

@@ -1,0 +1,326 @@
+"""The threaded driver: one plain TCP connection served by the pool threads of the engine
+(`_thread_engine.py`), with no thread hop between reading a call and answering it.
+
+Every rule is the session policy's (`_policy.py`); this module only reads when an epoll event
+says so, writes without ever blocking (what the socket does not take waits for EPOLLOUT), keeps
+the policy's next deadline on the engine's timer thread, and runs user code: the pool thread
+that reads a call runs a synchronous member itself and writes its answer; async members go to
+the asyncio bridge's loop, whose done-callback answers. A call the policy abandons (cancel,
+deadline, shutdown: answered already) keeps running if it is synchronous, since Python cannot
+stop a thread; its result is dropped and its request context says it was cancelled.
+
+Locking: `lock` guards the policy and this session's epoll registration, and is held only to
+feed the policy or take its output, never across I/O or user code. The socket is registered
+EPOLLONESHOT; the thread handling an event re-arms it when done, *before* running the calls it
+parsed, so another idle thread reads the next message of the same connection meanwhile.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import select
+import socket
+import threading
+import time
+from collections.abc import Callable
+from types import CoroutineType
+from typing import TYPE_CHECKING, Any
+
+from ..protocol import Framing
+from ._dispatch import Job
+from ._log import event
+from ._policy import Session
+from ._timers import Timer
+
+if TYPE_CHECKING:
+    from ._thread_engine import ThreadedEngine
+
+_IN = select.EPOLLIN | select.EPOLLHUP | select.EPOLLERR
+_OUT = select.EPOLLOUT
+_DONTWAIT = socket.MSG_DONTWAIT
+_FINAL_FLUSH = 1.0  # seconds to write a GOAWAY and the last answers before closing anyway
+log = logging.getLogger("graftcode.gateway")
+
+
+class ThreadedSession:
+    transport = "tcp"
+
+    def __init__(
+        self,
+        engine: ThreadedEngine,
+        sock: socket.socket,
+        peer: str,
+        on_closed: Callable[[], None],
+    ) -> None:
+        self.engine = engine
+        self.sock = sock
+        self.fd = sock.fileno()
+        self.peer = peer
+        self.policy = Session(
+            engine.gateway,
+            transport="tcp",
+            peer=peer,
+            framing=Framing.STREAM,
+            now=time.monotonic(),
+        )
+        self.lock = threading.Lock()
+        self.ended = False
+        self._on_closed = on_closed
+        self._in_event = False  # a pool thread is handling an epoll event (the fd is disarmed)
+        self._armed = 0  # the events the fd is armed for, when no event is being handled
+        self._writing = False
+        self._want_out = False  # the socket took only part of the output: wait for EPOLLOUT
+        self._leftover: memoryview | None = None
+        self._timer: Timer | None = None
+        self._closing_by: float | None = None
+        self._broken = False  # a write failed: the peer is gone
+
+    @property
+    def calls_in_flight(self) -> int:
+        return self.policy.calls_in_flight
+
+    # ---------------------------------------------------------------- life cycle
+
+    def open(self) -> None:
+        with self.lock:
+            self._armed = _IN
+            self.engine.register(self, _IN)
+        self._after()  # the handshake deadline
+
+    def end(self, reason: str) -> None:
+        """Close the connection: calls still running are abandoned (their answers dropped),
+        its instances released. Safe from any thread, more than once."""
+        policy = self.policy
+        with self.lock:
+            if self.ended:
+                return
+            self.ended = True
+            policy.connection_lost(reason)
+            abandoned = policy.take_abandoned()
+            timer, self._timer = self._timer, None
+        self.engine.unregister(self)
+        if timer is not None:
+            timer.cancel()
+        self._stop(abandoned)
+        try:
+            self.sock.shutdown(socket.SHUT_RDWR)
+        except OSError:
+            pass
+        self.sock.close()
+        with self.lock:
+            policy.finished(time.monotonic())
+        self._on_closed()
+
+    # the trio gateway's drain calls these on every session (Gateway._drain)
+
+    async def go_away(self) -> None:
+        with self.lock:
+            self.policy.go_away()
+        self._after()
+
+    async def close(self) -> None:
+        import trio
+
+        with self.lock:
+            self.policy.shut_down()
+        self._after()
+        with trio.move_on_after(2 * _FINAL_FLUSH):
+            while not self.ended:
+                await trio.sleep(0.01)
+        self.end("goaway")
+
+    # ---------------------------------------------------------------- epoll events
+
+    def on_event(self, mask: int) -> None:
+        """Called by one pool thread per event (EPOLLONESHOT)."""
+        with self.lock:
+            if self._in_event or self.ended:
+                return  # another thread handles this fd; it re-arms when done
+            self._in_event = True
+            self._armed = 0
+        jobs: list[Job] = []
+        try:
+            if mask & _OUT:
+                with self.lock:
+                    self._want_out = False
+            if mask & _IN:
+                jobs = self._read()
+        except Exception as e:  # one broken connection must never take a pool thread down
+            event("session_crashed", logging.ERROR, peer=self.peer, error=repr(e))
+            log.debug("session failure", exc_info=True)
+            with self.lock:
+                self._in_event = False
+            self.end("internal error")
+            return
+        with self.lock:
+            self._in_event = False
+            self._rearm()
+        self._after()
+        if jobs:
+            self.engine.run_jobs(self, jobs)
+
+    def _read(self) -> list[Job]:
+        chunks, eof = self.engine.receive(self.sock)
+        now = time.monotonic()
+        policy = self.policy
+        jobs: list[Job] = []
+        with self.lock:
+            if self.ended:
+                return []
+            for chunk in chunks:
+                jobs += policy.receive(chunk, now)
+            if eof:
+                jobs += policy.receive(b"", now)
+        return jobs
+
+    def _rearm(self) -> None:
+        """Arm the fd for what is wanted now (the caller holds `lock`)."""
+        if self._in_event or self.ended:
+            return  # the thread handling the event re-arms when it is done
+        mask = (_IN if self.policy.wants_read else 0) | (_OUT if self._want_out else 0)
+        if mask != self._armed:
+            self._armed = mask
+            self.engine.rearm(self, mask)
+
+    # ---------------------------------------------------------------- calls
+
+    def run(self, job: Job) -> None:
+        """Run one call on this thread (sync members) or hand it to asyncio (async ones)."""
+        if job.done:
+            return
+        try:
+            result = job.start()
+            if type(result) is CoroutineType:  # async members, or a sync one returning one
+                self._start_async(job, result)
+                return
+        except Exception as e:  # whatever user code raises, graftcode errors included
+            with self.lock:
+                if not self.ended:
+                    self.policy.raised(job, e)
+        else:
+            with self.lock:
+                if not self.ended:
+                    self.policy.returned(job, result)
+        self._after()
+
+    def _start_async(self, job: Job, coro: Any) -> None:
+        loop = self.engine.gateway.bridge._ensure_loop()
+
+        def start() -> None:
+            if job.done:
+                coro.close()
+                return
+            task = loop.create_task(coro, context=job.ctx)
+            job.handle = task
+            task.add_done_callback(lambda t: self._async_done(job, t))
+            if job.done:  # abandoned while we were starting it
+                task.cancel()
+
+        loop.call_soon_threadsafe(start)
+
+    def _async_done(self, job: Job, task: asyncio.Task[Any]) -> None:
+        if task.cancelled():
+            return
+        exc = task.exception()
+        with self.lock:
+            if self.ended:
+                return
+            if exc is not None:
+                self.policy.raised(job, exc)
+            else:
+                self.policy.returned(job, task.result())
+        self._after()
+
+    def _stop(self, jobs: list[Job]) -> None:
+        for job in jobs:
+            task = job.handle
+            if task is not None:
+                try:
+                    task.get_loop().call_soon_threadsafe(task.cancel)
+                except RuntimeError:
+                    pass  # the loop is closed: nothing runs any more
+
+    # ---------------------------------------------------------------- carrying out
+
+    def _after(self) -> None:
+        """Carry out what the policy decided: stop abandoned calls, write the output, keep the
+        timer at the next deadline, close once a closing session's output is written."""
+        policy = self.policy
+        with self.lock:
+            if self.ended:
+                return
+            abandoned = policy.take_abandoned()
+        if abandoned:
+            self._stop(abandoned)
+        self._write()
+        with self.lock:
+            if self.ended:
+                return
+            closing = policy.closing
+            if closing is not None:
+                if self._closing_by is None:
+                    self._closing_by = time.monotonic() + _FINAL_FLUSH
+                done = self._broken or policy.pending_output == 0
+                when: float | None = self._closing_by
+            else:
+                done = False
+                when = policy.next_deadline
+            if not done and when is not None:
+                timer = self._timer
+                if timer is None or timer.cancelled or when < timer.when:
+                    if timer is not None:
+                        timer.cancel()
+                    self._timer = self.engine.timers.schedule(when, self._on_timer)
+        if done:
+            self.end(closing or "closed")
+
+    def _on_timer(self) -> None:
+        with self.lock:
+            if self.ended:
+                return
+            self._timer = None
+            self.policy.expire(time.monotonic())
+            give_up = self._closing_by is not None and time.monotonic() >= self._closing_by
+        if give_up:
+            self.end(self.policy.closing or "closed")
+            return
+        self._after()
+
+    def _write(self) -> None:
+        """Write the output without blocking; the first thread here writes what others queue
+        meanwhile too. What the socket does not take waits for EPOLLOUT."""
+        policy, sock, lock = self.policy, self.sock, self.lock
+        while True:
+            with lock:
+                if self._writing or self._want_out or self.ended:
+                    return
+                data: bytes | memoryview | None = self._leftover
+                if data is None:
+                    out = policy.take_output()
+                    if not out:
+                        return
+                    data = out[0] if len(out) == 1 else b"".join(out)
+                self._leftover = None
+                self._writing = True
+            try:
+                n = sock.send(data, _DONTWAIT)
+            except (BlockingIOError, InterruptedError):
+                n = 0
+            except OSError:
+                n = -1
+            with lock:
+                self._writing = False
+                if n < 0:
+                    self._broken = True
+                    policy.connection_lost("connection lost while answering")
+                    return
+                paused = not policy.wants_read
+                policy.sent(n)
+                if n < len(data):
+                    self._leftover = memoryview(data)[n:]
+                    self._want_out = True
+                    self._rearm()
+                    return
+                if paused and policy.wants_read:
+                    self._rearm()  # back-pressure released: read from this peer again

@@ -1,0 +1,197 @@
+"""The trio driver: one connection over a trio `Wire` (TCP, TLS, WebSocket, in memory).
+
+Every rule is the session policy's (`_policy.py`); this module only reads when the policy wants
+to read, writes what it queued, sleeps until its next deadline, and runs user code: synchronous
+members in the worker pool, coroutines on the asyncio bridge. A call that the policy abandons
+(cancel, deadline, shutdown: it was answered already) has its task cancelled here.
+"""
+
+from __future__ import annotations
+
+import inspect
+import math
+import time
+from typing import TYPE_CHECKING
+
+import trio
+
+from ..protocol import Framing
+from ._dispatch import Job
+from ._policy import Session
+
+if TYPE_CHECKING:
+    from ..transport._trio import Wire
+    from ._server import Gateway
+
+_GONE = (trio.BrokenResourceError, trio.ClosedResourceError)
+_FINAL_FLUSH = 1.0  # seconds to write a GOAWAY and the last answers before closing anyway
+
+
+class TrioSession:
+    def __init__(self, gateway: Gateway, wire: Wire, transport: str) -> None:
+        self.gateway = gateway
+        self.wire = wire
+        framing = Framing.MESSAGE if wire.message_mode else Framing.STREAM
+        self.policy = Session(
+            gateway, transport=transport, peer=wire.peer, framing=framing, now=time.monotonic()
+        )
+        self._nursery: trio.Nursery | None = None
+        self._read_scope: trio.CancelScope | None = None
+        self._resume = trio.Event()  # reading was paused (back-pressure) and may go on
+        self._writing = False
+        self._written = trio.Event()
+        self._timer_at = math.inf
+        self._timer_changed = trio.Event()
+        self._ended = trio.Event()
+
+    @property
+    def calls_in_flight(self) -> int:
+        return self.policy.calls_in_flight
+
+    # ---------------------------------------------------------------- life cycle
+
+    async def run(self) -> None:
+        policy = self.policy
+        try:
+            async with trio.open_nursery() as nursery:
+                self._nursery = nursery
+                nursery.start_soon(self._timer)
+                await self._read_loop()
+                with trio.move_on_after(_FINAL_FLUSH):
+                    await self._drain_output()
+                nursery.cancel_scope.cancel()
+        finally:
+            policy.connection_lost("the gateway stopped")
+            self._stop_abandoned()
+            if policy.failed and hasattr(self.wire, "close_code"):
+                self.wire.close_code = 1008  # WebSocket "policy violation"
+            with trio.CancelScope(shield=True):
+                await self.wire.aclose()
+            policy.finished(time.monotonic())
+            self._ended.set()
+
+    async def go_away(self) -> None:
+        """Graceful drain: no new calls; those accepted so far are still answered."""
+        self.policy.go_away()
+        await self._after()
+
+    async def close(self) -> None:
+        """End of the grace period: what still runs is answered CANCELLED, then we close."""
+        self.policy.shut_down()
+        await self._after()
+        with trio.move_on_after(2 * _FINAL_FLUSH):
+            await self._ended.wait()
+
+    # ---------------------------------------------------------------- reading
+
+    async def _read_loop(self) -> None:
+        policy, wire = self.policy, self.wire
+        assert self._nursery is not None
+        start = self._nursery.start_soon
+        while policy.closing is None:
+            if not policy.wants_read:
+                self._resume = trio.Event()
+                await self._resume.wait()
+                continue
+            with trio.CancelScope() as scope:
+                self._read_scope = scope
+                data = await wire.receive()
+            self._read_scope = None
+            if scope.cancelled_caught:
+                continue
+            for job in policy.receive(data or b"", time.monotonic()):
+                start(self._run, job)
+            await self._after()
+
+    def _stop_reading(self) -> None:
+        if self._read_scope is not None:
+            self._read_scope.cancel()
+        self._resume.set()
+
+    # ---------------------------------------------------------------- calls
+
+    async def _run(self, job: Job) -> None:
+        if job.done:
+            return  # abandoned before it started
+        policy, gateway = self.policy, self.gateway
+        with trio.CancelScope() as scope:
+            job.handle = scope
+            try:
+                if job.is_async:
+                    value = await gateway.bridge.run(job.start(), job.ctx)
+                else:
+                    value = await gateway.workers.run(job.start)
+                    if inspect.iscoroutine(value):
+                        value = await gateway.bridge.run(value, job.ctx)
+            except Exception as e:  # whatever user code raises, graftcode errors included
+                policy.raised(job, e)
+            else:
+                policy.returned(job, value)
+        if not scope.cancelled_caught:
+            await self._after()
+
+    def _stop_abandoned(self) -> None:
+        for job in self.policy.take_abandoned():
+            if job.handle is not None:
+                job.handle.cancel()
+
+    async def _after(self) -> None:
+        """Carry out what the policy decided: stop abandoned calls, move the timer earlier,
+        write the output, stop reading when it is closing."""
+        policy = self.policy
+        self._stop_abandoned()
+        deadline = policy.next_deadline
+        if deadline is not None and deadline < self._timer_at:
+            self._timer_changed.set()
+        if policy.closing is not None:
+            self._stop_reading()
+        await self._flush()
+
+    async def _timer(self) -> None:
+        policy = self.policy
+        while True:
+            deadline = policy.next_deadline
+            self._timer_at = math.inf if deadline is None else deadline
+            self._timer_changed = trio.Event()
+            with trio.move_on_after(max(0.0, self._timer_at - time.monotonic())):
+                await self._timer_changed.wait()
+                continue
+            policy.expire(time.monotonic())
+            await self._after()
+
+    # ---------------------------------------------------------------- writing
+
+    async def _flush(self) -> None:
+        """Write what the policy queued. The first task to get here becomes the writer and also
+        writes what others queue meanwhile (joined into one write on stream transports)."""
+        if self._writing:
+            return
+        policy, wire = self.policy, self.wire
+        self._writing = True
+        self._written = trio.Event()
+        try:
+            while out := policy.take_output():
+                if wire.message_mode:
+                    for message in out:
+                        await wire.send(message)
+                        policy.sent(len(message))
+                else:
+                    data = out[0] if len(out) == 1 else b"".join(out)
+                    await wire.send(data)
+                    policy.sent(len(data))
+                if policy.wants_read:
+                    self._resume.set()
+        except _GONE:
+            policy.connection_lost("connection lost while answering")
+            self._stop_reading()
+        finally:
+            self._writing = False
+            self._written.set()
+
+    async def _drain_output(self) -> None:
+        """Wait until everything queued so far is written (or the writer failed)."""
+        while True:
+            await self._flush()
+            if not self._writing:
+                return
+            await self._written.wait()

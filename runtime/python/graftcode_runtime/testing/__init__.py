@@ -1,0 +1,23 @@
+"""Test helpers for programs that host or call graftcode modules, in the spirit of
+`trio.testing`: a gateway in a thread or in its own process, and a raw peer that speaks
+Hypertube frames by hand.
+
+    from graftcode_runtime.testing import GatewayThread, RawPeer
+
+    with GatewayThread(["calculator"]) as gw, RawPeer(gw.url("tcp")) as peer:
+        assert peer.hello("calculator")[0] == 0
+"""
+
+from ._peer import RawPeer, frame, hello
+from ._process import GatewayProcess, rss_bytes
+from ._thread import GatewayThread, inmemory_gateway_config
+
+__all__ = [
+    "GatewayProcess",
+    "GatewayThread",
+    "RawPeer",
+    "frame",
+    "hello",
+    "inmemory_gateway_config",
+    "rss_bytes",
+]

@@ -231,7 +231,7 @@ def test_keywords_are_names_where_no_keyword_fits() -> None:
     assert [(p.name, p.readonly) for p in cls.properties] == [("mut", True), ("mut2", False)]
 
 
-def test_grammar_is_found_in_the_repository() -> None:
+def test_grammar_is_package_data_linked_from_the_repository() -> None:
     text = _parser.grammar_text()
     assert "start: header decl*" in text
     assert text == (ROOT / "grammar" / "graft.lark").read_text(encoding="utf-8")

@@ -6,7 +6,7 @@
     problems = graftc.idl.check(module)             # semantic checks of any UGM
     text = graftc.idl.format_source(text)           # `graftc fmt`: keeps comments too
 
-The grammar is `grammar/graft.lark` (shipped in the wheel as `graftc/graft.lark`); the
+The grammar is `graftc/graft.lark`, package data (`grammar/graft.lark` links to it); the
 language is specified in `docs/idl.md`.
 """
 

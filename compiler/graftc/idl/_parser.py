@@ -7,7 +7,6 @@ from __future__ import annotations
 import functools
 import re
 from importlib import resources
-from pathlib import Path
 
 from graftcode_runtime import ugm
 from lark import Lark, Token, UnexpectedCharacters, UnexpectedInput, UnexpectedToken
@@ -16,8 +15,6 @@ from lark.utils import TextSlice
 
 from graftc.idl._lexer import MAX_NESTING, GraftLexer, TooDeep
 from graftc.idl._transform import ToUGM
-
-_REPO_GRAMMAR = Path(__file__).resolve().parents[3] / "grammar" / "graft.lark"
 
 # Descriptions of the regex terminals in messages; string terminals show as themselves.
 _TERMINAL_NAMES = {
@@ -37,11 +34,8 @@ _RESYNC_RE = re.compile(r"^(record|enum|error|service|class)\b", re.MULTILINE)
 
 
 def grammar_text() -> str:
-    """The grammar: from the installed package data first, else from the repository."""
-    try:
-        return resources.files("graftc").joinpath("graft.lark").read_text(encoding="utf-8")
-    except (FileNotFoundError, OSError):
-        return _REPO_GRAMMAR.read_text(encoding="utf-8")
+    """The grammar, package data of graftc (`grammar/graft.lark` in the repository links to it)."""
+    return resources.files("graftc").joinpath("graft.lark").read_text(encoding="utf-8")
 
 
 @functools.cache

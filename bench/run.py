@@ -17,7 +17,7 @@ import statistics
 import subprocess
 import sys
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -32,6 +32,7 @@ class System:
     server: list[str]
     ready: str  # regex with the port as group 1, matched against the server's output lines
     client: str  # script under bench/systems
+    tree: Path | None = None  # another checkout whose graftcode runs instead (--before)
 
 
 GRAFT_SERVER = [
@@ -85,17 +86,26 @@ METRICS = [
 ]
 
 
+def before_systems(tree: Path) -> list[System]:
+    """graftcode from another checkout (the same clients and service, its runtime and graftc
+    first on the path), so one run compares a change with what came before it."""
+    return [replace(s, name=f"{s.name}@before", tree=tree) for s in SYSTEMS if s.name in GRAFTS]
+
+
 def run_system(system: System, quick: bool) -> dict[str, Any]:
-    env = dict(
-        os.environ, PYTHONUNBUFFERED="1", PYTHONPATH=f"{BENCH}{os.pathsep}{BENCH / 'systems'}"
-    )
+    # a tree from --before runs its own bench folder (service, clients, generated package)
+    bench = BENCH if system.tree is None else system.tree / "bench"
+    path = [bench, bench / "systems"]
+    if system.tree is not None:
+        path[:0] = [system.tree / "runtime/python", system.tree / "compiler"]
+    env = dict(os.environ, PYTHONUNBUFFERED="1", PYTHONPATH=os.pathsep.join(map(str, path)))
     server = subprocess.Popen(
-        system.server,
+        [a.replace(str(BENCH), str(bench)) for a in system.server],
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,
         env=env,
-        cwd=BENCH,
+        cwd=bench,
     )
     try:
         port = None
@@ -111,10 +121,10 @@ def run_system(system: System, quick: bool) -> dict[str, Any]:
                 break
         if port is None:
             raise RuntimeError(f"{system.name}: server did not start")
-        cmd = [PY, str(BENCH / "systems" / system.client), "client", port]
+        cmd = [PY, str(bench / "systems" / system.client), "client", port]
         if quick:
             cmd.append("--quick")
-        out = subprocess.run(cmd, capture_output=True, text=True, env=env, cwd=BENCH, timeout=600)
+        out = subprocess.run(cmd, capture_output=True, text=True, env=env, cwd=bench, timeout=600)
         if out.returncode != 0:
             raise RuntimeError(f"{system.name}: client failed:\n{out.stderr[-2000:]}")
         result: dict[str, Any] = json.loads(out.stdout.strip().splitlines()[-1])
@@ -144,7 +154,7 @@ def ratio(graft: float | None, peer: float | None, higher_better: bool) -> str:
 
 
 def report(results: dict[str, dict[str, float]], runs: int, quick: bool) -> str:
-    names = [s.name for s in SYSTEMS if s.name in results]
+    names = list(results)
     lines = [
         f"Runs: {runs} (median shown){' — QUICK settings, not for the record' if quick else ''}; "
         f"machine: {os.cpu_count()} cores; Python {sys.version.split()[0]}.",
@@ -173,6 +183,19 @@ def report(results: dict[str, dict[str, float]], runs: int, quick: bool) -> str:
                     )
                     + " |"
                 )
+    befores = [g for g in GRAFTS if f"{g}@before" in results and g in results]
+    if befores:
+        lines += [
+            "",
+            "This tree relative to the one before (>1× means this one is better):",
+            "",
+            "| system | " + " | ".join(label for _, label, _ in METRICS) + " |",
+            "|---|" + "---|" * len(METRICS),
+        ]
+        for g in befores:
+            old, new = results[f"{g}@before"], results[g]
+            cells = [ratio(new.get(k), old.get(k), hb) for k, _, hb in METRICS]
+            lines.append(f"| {g} | " + " | ".join(cells) + " |")
     lines += ["", "Targets:", ""]
     lines += targets(results)
     return "\n".join(lines)
@@ -221,14 +244,19 @@ def main() -> int:
     ap.add_argument("--repeat", type=int, default=1, help="full runs; the median is reported")
     ap.add_argument("--systems", default=",".join(s.name for s in SYSTEMS))
     ap.add_argument("--out", type=Path, help="also write the markdown report to this file")
+    ap.add_argument(
+        "--before", type=Path, help="another checkout: its graftcode runs too, for a before/after"
+    )
     args = ap.parse_args()
+    systems = SYSTEMS + (before_systems(args.before.resolve()) if args.before else [])
     wanted = set(args.systems.split(","))
-    unknown = wanted - {s.name for s in SYSTEMS}
+    wanted |= {f"{w}@before" for w in wanted & set(GRAFTS) if args.before}
+    unknown = wanted - {s.name for s in systems}
     if unknown:
         ap.error(f"unknown systems: {', '.join(sorted(unknown))}")
     runs: dict[str, list[dict[str, Any]]] = {}
     for i in range(args.repeat):
-        for system in SYSTEMS:
+        for system in systems:
             if system.name in wanted:
                 print(f"[run {i + 1}/{args.repeat}] {system.name} ...", file=sys.stderr, flush=True)
                 runs.setdefault(system.name, []).append(run_system(system, args.quick))

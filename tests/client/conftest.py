@@ -1,5 +1,10 @@
 """Client test fixtures: gateways that can be restarted on the same ports, a server that accepts
-connections and never answers, and a scripted Hypertube server for GOAWAY and timing cases."""
+connections and never answers, a relay whose connections can be cut, and a scripted Hypertube
+server for GOAWAY and timing cases.
+
+The driver tests (test_reconnect.py, test_deadlines.py) also run against the runtime before the
+client redesign, to show what they catch; that runtime has its protocol core in flat private
+modules, hence the fallback imports."""
 
 from __future__ import annotations
 
@@ -19,10 +24,25 @@ for extra in (ROOT / "tests" / "gateway", ROOT / "generated_examples/python/graf
         sys.path.insert(0, str(extra))
 
 from graftcode_runtime.gateway import GatewayConfig  # noqa: E402
-from graftcode_runtime.protocol import SERVER, Connection, Hello  # noqa: E402
 from harness import GatewayThread  # noqa: E402
 
+try:
+    from graftcode_runtime.protocol import NEED_DATA, SERVER, Connection, Hello
+except ImportError:  # the runtime before the client redesign
+    from graftcode_runtime._connection import SERVER, Connection  # type: ignore[no-redef]
+    from graftcode_runtime._events import NEED_DATA, Hello  # type: ignore[no-redef]
+
 MODULES = ["gwfixture", "calculator"]
+
+
+def close_listener(sock: socket.socket) -> None:
+    """Close a listening socket and wake the thread blocked in its accept() (on Linux, close()
+    alone leaves that thread blocked)."""
+    try:
+        sock.shutdown(socket.SHUT_RDWR)
+    except OSError:
+        pass
+    sock.close()
 
 
 class PortGateway(GatewayThread):
@@ -98,7 +118,7 @@ class SilentServer:
             self.accepted.append(conn)
 
     def close(self) -> None:
-        self.sock.close()
+        close_listener(self.sock)
         for conn in self.accepted:
             conn.close()
         self._thread.join(5)
@@ -111,6 +131,102 @@ def silent_server() -> Iterator[SilentServer]:
     server.close()
 
 
+class Relay:
+    """A TCP relay on a port of its own to `target` (a gateway's TCP or WebSocket port).
+    `cut()` drops every relayed connection at once, as a network failure would, with the
+    gateway still up; `cut_on_next_send()` does it just after relaying the next bytes a client
+    sends (its CALL). `accepted` counts the connections clients opened through the relay."""
+
+    def __init__(self, target: int) -> None:
+        self.target = target
+        self.sock = socket.create_server(("127.0.0.1", 0))
+        self.port = self.sock.getsockname()[1]
+        self.accepted = 0
+        self._cut_next = False
+        self._lock = threading.Lock()
+        self._pairs: list[tuple[socket.socket, socket.socket]] = []
+        self._threads = [threading.Thread(target=self._accept, daemon=True)]
+        self._threads[0].start()
+
+    def url(self, transport: str) -> str:
+        return (
+            f"tcp://127.0.0.1:{self.port}" if transport == "tcp" else f"ws://127.0.0.1:{self.port}/"
+        )
+
+    def _accept(self) -> None:
+        while True:
+            try:
+                client, _ = self.sock.accept()
+            except OSError:
+                return
+            try:
+                upstream = socket.create_connection(("127.0.0.1", self.target), timeout=5)
+                upstream.settimeout(None)
+            except OSError:
+                client.close()
+                continue
+            with self._lock:
+                self.accepted += 1
+                self._pairs.append((client, upstream))
+            for src, dst, outbound in ((client, upstream, True), (upstream, client, False)):
+                t = threading.Thread(target=self._pump, args=(src, dst, outbound), daemon=True)
+                self._threads.append(t)
+                t.start()
+
+    def _pump(self, src: socket.socket, dst: socket.socket, outbound: bool) -> None:
+        try:
+            while data := src.recv(65536):
+                dst.sendall(data)
+                if outbound and self._cut_next:
+                    self._cut_next = False
+                    self.cut()
+        except OSError:
+            pass
+        finally:  # either side gone: drop the pair (a half-open relay helps no test)
+            for s in (src, dst):
+                try:
+                    s.shutdown(socket.SHUT_RDWR)
+                except OSError:
+                    pass
+
+    def cut_on_next_send(self) -> None:
+        self._cut_next = True
+
+    def cut(self) -> None:
+        with self._lock:
+            pairs = list(self._pairs)
+        for pair in pairs:
+            for s in pair:
+                try:
+                    s.shutdown(socket.SHUT_RDWR)
+                except OSError:
+                    pass
+
+    def close(self) -> None:
+        close_listener(self.sock)
+        self.cut()
+        for t in self._threads:
+            t.join(5)
+        with self._lock:
+            for pair in self._pairs:
+                for s in pair:
+                    s.close()
+
+
+@pytest.fixture
+def relay(restartable: Restartable) -> Iterator[Callable[[str], Relay]]:
+    """`relay(transport)`: a relay to the restartable gateway's port for that transport."""
+    relays: list[Relay] = []
+
+    def start(transport: str) -> Relay:
+        relays.append(Relay(restartable.ports[0 if transport == "tcp" else 1]))
+        return relays[-1]
+
+    yield start
+    for r in relays:
+        r.close()
+
+
 class ScriptedPeer:
     """The gateway's side of one connection, driven by a test script with the sans-IO core."""
 
@@ -119,8 +235,6 @@ class ScriptedPeer:
         self.conn = Connection(SERVER)
 
     def next_event(self) -> Any:
-        from graftcode_runtime.protocol import NEED_DATA
-
         while (ev := self.conn.next_event()) is NEED_DATA:
             self.conn.receive_data(self.sock.recv(65536))
         return ev
@@ -166,7 +280,7 @@ class ScriptedServer:
                 self.errors.append(e)
 
     def close(self) -> None:
-        self.sock.close()
+        close_listener(self.sock)
         for t in self._threads:
             t.join(5)
 

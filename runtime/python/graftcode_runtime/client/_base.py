@@ -5,7 +5,9 @@ Nothing here does I/O or waits; `_sync.Client` and `_trio.AsyncClient` add exact
 Reconnecting (docs/python-client.md, "Lost connections"): a call sees that the current
 connection is not open (never opened, lost, or told to go away) and opens a new one, redoing
 the HELLO with the same module, auth and limits, within the call's own deadline. A call in
-flight when a connection dies is never retried; instances stay with the connection that made
+flight when a connection dies is never retried; one that never went out (the connection closed
+as it was being sent) or that the gateway refused unrun (a graceful GOAWAY below its id) goes
+once more to a new connection (`_may_resend`). Instances stay with the connection that made
 them, so their ids are bound to it (`InstanceId`) and refused on any other.
 """
 
@@ -13,6 +15,8 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from typing import Any
+
+from wsproto.utilities import LocalProtocolError as WebSocketClosed
 
 from ..protocol._errors import ConnectionLost, GraftError, ProtocolError
 from ..protocol._events import GoAway, Hello, InstanceRef
@@ -30,6 +34,11 @@ from ._callspec import CallSpec
 from ._remote import ProxyTable, unwrap_args
 
 OnConnect = Callable[[Any], object]
+
+# `WebSocketClosed`: what the WebSocket transports raise (wsproto's refusal, let through) when
+# asked to send once the WebSocket is closing, e.g. after reading the gateway's close frame
+# before its GOAWAY was routed. Nothing of that message went out.
+__all__ = ["ClientBase", "Link", "OnConnect", "WebSocketClosed"]
 
 
 class Link:
@@ -149,6 +158,17 @@ class ClientBase:
 
     def _timed_out(self, by_call: bool) -> GraftError:
         return connect_timed_out(self.url, by_call, self.connect_timeout)
+
+    def _may_resend(self, error: GraftError, table: CallTable, sent: bool) -> bool:
+        """Whether a call that failed with `error` on `table` goes once more to a new
+        connection: it was not sent (the connection was lost or told to go away just before),
+        or the gateway said with GOAWAY that it never ran it (docs/protocol.md 5.4: safe to
+        retry). A call that may have run is never sent again."""
+        if self._closed:
+            return False
+        if not sent:
+            return not table.open
+        return isinstance(error, ConnectionLost) and error.retry_safe
 
     def _publish(self, link: Any) -> list[Any]:
         """Make `link` the connection calls go through; returns the replaced connections that

@@ -18,7 +18,7 @@ from typing import Any
 
 from ..protocol._errors import ConnectionLost, GraftError
 from ..transport._blocking import SyncTransport
-from ._base import ClientBase, Link
+from ._base import ClientBase, Link, WebSocketClosed
 from ._call_table import HELLO, CallTable, deadline_after, expired
 from ._callspec import CallSpec
 from ._remote import RemoteObject
@@ -96,22 +96,61 @@ class Client(ClientBase):
         if link is None or not link.table.open:
             link = self._relink(deadline, instance, target)
         table = link.table
+        call_id = 0
+        try:
+            with link.send_lock:
+                call_id, data = table.start_call(
+                    kind, target, member, args, kwargs, instance,
+                    deadline, self.default_metadata, metadata, now,
+                )  # fmt: skip
+                self._send(link, data)
+            try:
+                self._wait(call_id, deadline)
+            except BaseException as e:
+                raise self._abandon(link, call_id, e) from None
+            value = table.take(call_id, 0.0 if deadline is None else monotonic())
+        except GraftError as e:
+            if not self._may_resend(e, table, sent=call_id != 0):
+                raise
+            link, value = self._again(
+                kind, target, member, args, kwargs, instance, deadline, metadata
+            )  # fmt: skip
+            table = link.table
+        if self._relinked:  # until the first reconnect, every answer came on the first table
+            self._answered_by.table = table
+            if link is not self._link:
+                self._close_idle()
+        return value
+
+    def _again(
+        self,
+        kind: str,
+        target: str,
+        member: str,
+        args: Sequence[Any],
+        kwargs: Mapping[str, Any],
+        instance: int | None,
+        deadline: float | None,
+        metadata: Mapping[str, str] | None,
+    ) -> tuple[_Link, object]:
+        """Send a call once more, on a new connection, within its deadline (see
+        `_may_resend`). This is how the first call after a gateway restart goes through:
+        nothing reads an idle connection, so that call is what finds the old gateway's GOAWAY.
+        An instance id of the old connection is refused (NOT_FOUND) instead; a second refusal
+        is raised."""
+        link = self._relink(deadline, instance, target)
+        table = link.table
         with link.send_lock:
             call_id, data = table.start_call(
                 kind, target, member, args, kwargs, instance,
-                deadline, self.default_metadata, metadata, now,
+                deadline, self.default_metadata, metadata, monotonic(),
             )  # fmt: skip
             self._send(link, data)
         try:
             self._wait(call_id, deadline)
         except BaseException as e:
             raise self._abandon(link, call_id, e) from None
-        value = table.take(call_id, 0.0 if deadline is None else monotonic())
-        if self._relinked:  # until the first reconnect, every answer came on the first table
-            self._answered_by.table = table
-            if link is not self._link:
-                self._close_idle()
-        return value
+        return link, table.take(call_id, 0.0 if deadline is None else monotonic())
 
     def _abandon(self, link: _Link, key: int, error: BaseException) -> BaseException:
         """The caller stops waiting (its deadline, a KeyboardInterrupt): stop the gateway's
@@ -187,6 +226,9 @@ class Client(ClientBase):
                 transport.send(data)
         except ConnectionLost as e:
             link.table.fail(e)
+            self._close(link)
+        except WebSocketClosed:  # read a close frame: the reading thread routes what came first
+            link.table.fail(ConnectionLost("the gateway closed the WebSocket"))
             self._close(link)
 
     def ping(self, timeout: float | None = 10.0) -> float:
@@ -322,7 +364,7 @@ class Client(ClientBase):
                 if data and not link.closed:
                     try:
                         link.transport.send(data)
-                    except (GraftError, OSError):
+                    except (GraftError, OSError, WebSocketClosed):  # a broken connection
                         pass
             self._close(link)
 

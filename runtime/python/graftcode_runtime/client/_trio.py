@@ -14,9 +14,9 @@ from typing import Any
 
 import trio
 
-from ..protocol._errors import ConnectionLost, LocalProtocolError
+from ..protocol._errors import ConnectionLost, GraftError, LocalProtocolError
 from ..transport._trio import Wire
-from ._base import ClientBase, Link
+from ._base import ClientBase, Link, WebSocketClosed
 from ._call_table import HELLO, CallTable, expired
 from ._callspec import CallSpec
 from ._remote import AsyncRemoteObject
@@ -62,13 +62,43 @@ class AsyncClient(ClientBase):
         link = self._link
         if link is None or not link.table.open:
             link = await self._relink(deadline, spec.instance, spec.target)
+        key = await self._send_call(link, spec, deadline, metadata, first=True)
+        if key:
+            try:
+                return await self._answer(link, key, deadline)
+            except GraftError as e:
+                if not self._may_resend(e, link.table, sent=True):
+                    raise
+        # not sent, or refused unrun: once more on a new connection, within the same deadline
+        link = await self._relink(deadline, spec.instance, spec.target)
+        key = await self._send_call(link, spec, deadline, metadata, first=False)
+        return await self._answer(link, key, deadline)
+
+    async def _send_call(
+        self,
+        link: _Link,
+        spec: CallSpec,
+        deadline: float | None,
+        metadata: Mapping[str, str] | None,
+        *,
+        first: bool,
+    ) -> int:
+        """Send the CALL; returns its key. A first attempt returns 0 instead if the connection
+        was lost or told to go away while this task waited for the send lock (the call did not
+        go out: `invoke` sends it on a new connection); a second one raises that refusal."""
         async with link.send_lock:
+            if first and not link.table.open:
+                return 0
             key, data = link.table.start_call(
                 spec.kind, spec.target, spec.member, spec.args, spec.kwargs, spec.instance,
                 deadline, self.default_metadata, metadata, trio.current_time(),
             )  # fmt: skip
-            await self._send(link, key, data)
-        return await self._answer(link, key, deadline)
+            if not await self._send(link, key, data):  # the WebSocket had closed: not sent
+                link.table.give_up(key)
+                if first:
+                    return 0
+                raise ConnectionLost("the gateway closed the WebSocket")
+        return key
 
     async def _answer(self, link: _Link, key: int, deadline: float | None) -> Any:
         table = link.table
@@ -88,10 +118,11 @@ class AsyncClient(ClientBase):
         self._answered = table  # read by instance_id() before this task's next checkpoint
         return table.take(key, trio.current_time())
 
-    async def _send(self, link: _Link, key: int | None, data: bytes) -> None:
+    async def _send(self, link: _Link, key: int | None, data: bytes) -> bool:
         """Send what the table has waiting, then `data`, under `link.send_lock`; `key`'s event
         is registered first, so that an answer read while the send is under way finds it. A
-        failure fails the connection's waiters."""
+        failure fails the connection's waiters; False if `data` surely did not go out (the
+        WebSocket was closing: the reader has yet to route what came before the close)."""
         if key is not None:
             link.events[key] = trio.Event()
         wire = link.wire
@@ -103,6 +134,10 @@ class AsyncClient(ClientBase):
                 await wire.send(data)
         except _GONE:
             self._wake(link, link.table.fail(ConnectionLost("the connection was lost")))
+        except WebSocketClosed:
+            self._wake(link, link.table.fail(ConnectionLost("the gateway closed the WebSocket")))
+            return False
+        return True
 
     async def _give_up(self, link: _Link, key: int) -> None:
         link.events.pop(key, None)
@@ -233,6 +268,6 @@ class AsyncClient(ClientBase):
                 with trio.move_on_after(1):
                     try:
                         await link.wire.send(data)
-                    except (*_GONE, LocalProtocolError):
+                    except (*_GONE, LocalProtocolError, WebSocketClosed):
                         pass
             await link.wire.aclose()

@@ -1,10 +1,10 @@
 """Executes one call against a hosted module, and only what its UGM declares: the one dispatch
 path every gateway driver uses.
 
-`Dispatcher.prepare` resolves the call against the UGM (unknown target or member: NOT_FOUND),
-binds its arguments to the declared parameters by Python's rules and converts them with the
-value codec (wrong count, wrong type, unknown keyword: INVALID_ARGUMENT) and builds the request
-context, all before any user code runs. The `Job` it returns runs the user code (`start`: a
+`Dispatcher.prepare` resolves the call against the UGM (unknown target or member: NOT_FOUND)
+and builds the request context. The `Job` it returns binds the arguments to the declared
+parameters by Python's rules and converts them with the value codec (wrong count, wrong type,
+unknown keyword: INVALID_ARGUMENT) before any user code runs, then runs the user code (`start`: a
 value, or a coroutine for async members, which drivers run on the asyncio bridge), converts
 the result to the wire (`to_wire`) and turns whatever user code raised into the answer
 (`failure`): declared errors with their fields, anything else INTERNAL, with details and
@@ -12,7 +12,8 @@ traceback only in debug mode (docs/protocol.md 7).
 
 Nothing here waits, locks or schedules: the session policy calls `prepare`, `to_wire` and
 `failure`; a driver only decides where `start` runs (a worker thread, the reading thread,
-the asyncio loop).
+the asyncio loop). Binding is in `start`, not in `prepare`, because it is the costly part and a
+driver that guards its policy with a lock runs `start` outside it.
 """
 
 from __future__ import annotations
@@ -59,12 +60,16 @@ def _argument_message(where: str, e: InvalidValue) -> str:
     return f"{where}: argument {e.segments[0]!r}: {inner}"
 
 
+class ArgumentError(RemoteError):
+    """The arguments do not fit the declared parameters: the answer, before user code ran."""
+
+
 class Job:
     """One call, bound and ready to run. The session policy owns its life cycle (`done` once
     answered); `handle` is the driver's own (a cancel scope, an asyncio task) to stop it."""
 
     __slots__ = (
-        "args",
+        "call",
         "call_id",
         "ctx",
         "deadline",
@@ -72,7 +77,7 @@ class Job:
         "done",
         "func",
         "handle",
-        "kwargs",
+        "instances",
         "plan",
         "request",
     )
@@ -80,21 +85,20 @@ class Job:
     def __init__(
         self,
         dispatcher: Dispatcher,
-        call_id: int,
+        call: Call,
         plan: _Plan,
         func: Callable[..., Any],
-        args: list[Any],
-        kwargs: dict[str, Any],
+        instances: InstanceTable,
         ctx: contextvars.Context,
         request: context.RequestContext,
         deadline: float | None,
     ) -> None:
         self.dispatcher = dispatcher
-        self.call_id = call_id
+        self.call = call
+        self.call_id = call.id
         self.plan = plan
         self.func = func
-        self.args = args
-        self.kwargs = kwargs
+        self.instances = instances
         self.ctx = ctx
         self.request = request
         self.deadline = deadline
@@ -116,9 +120,19 @@ class Job:
         return known
 
     def start(self) -> Any:
-        """Run the user code in the call's request context: its value, or a coroutine for async
-        members (and for sync functions that return one). Raises what the user code raised."""
-        return self.ctx.run(self.func, *self.args, **self.kwargs)
+        """Bind the arguments (ArgumentError when they do not fit), then run the user code in
+        the call's request context: its value, or a coroutine for async members (and for sync
+        functions that return one). Raises what the user code raised."""
+        plan, call = self.plan, self.call
+        try:
+            args, kwargs = self.dispatcher.codec.args_from_wire(
+                plan.params, call.args, call.kwargs, instances=self.instances
+            )
+        except InvalidValue as e:
+            raise ArgumentError(
+                StatusCode.INVALID_ARGUMENT, _argument_message(plan.where, e)
+            ) from None
+        return self.ctx.run(self.func, *args, **kwargs)
 
     def abandon(self) -> None:
         """Tell code that is still running that nobody waits for it any more."""
@@ -141,7 +155,9 @@ class Job:
             ) from None
 
     def failure(self, exc: BaseException, instances: InstanceTable) -> RemoteError:
-        """What the caller gets for an exception of the user code."""
+        """What the caller gets for an exception of the user code (or of binding)."""
+        if type(exc) is ArgumentError:
+            return exc
         d = self.dispatcher
         tb = "".join(traceback.format_exception(exc)) if d.debug else None
         try:
@@ -186,21 +202,13 @@ class Dispatcher:
         deadline: float | None,
         now: float,
     ) -> Job:
-        """Resolve and bind `call` before any user code runs; raises RemoteError (NOT_FOUND,
-        INVALID_ARGUMENT, PERMISSION_DENIED, DEADLINE_EXCEEDED...)."""
+        """Resolve `call`; raises RemoteError (NOT_FOUND, PERMISSION_DENIED,
+        DEADLINE_EXCEEDED...). Its arguments are bound when the job starts."""
         key = (call.op, call.target, call.member)
         plan = self._plans.get(key)
         if plan is None:
             plan = self._plans[key] = self._resolve(*key)
         func = self._callable(plan, call, instances)
-        try:
-            args, kwargs = self.codec.args_from_wire(
-                plan.params, call.args, call.kwargs, instances=instances
-            )
-        except InvalidValue as e:
-            raise RemoteError(
-                StatusCode.INVALID_ARGUMENT, _argument_message(plan.where, e)
-            ) from None
         if deadline is not None and deadline <= now:
             raise RemoteError(
                 StatusCode.DEADLINE_EXCEEDED, f"{plan.where}: the deadline had passed"
@@ -217,7 +225,7 @@ class Dispatcher:
             _cancelled=LazyCancelFlag(),
         )
         ctx.run(_CURRENT.set, request)  # what context.use does, one Python frame less
-        return Job(self, call.id, plan, func, args, kwargs, ctx, request, deadline)
+        return Job(self, call, plan, func, instances, ctx, request, deadline)
 
     # ---------------------------------------------------------------- resolution
 

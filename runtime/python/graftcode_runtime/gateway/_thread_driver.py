@@ -39,6 +39,7 @@ if TYPE_CHECKING:
 _IN = select.EPOLLIN | select.EPOLLHUP | select.EPOLLERR
 _OUT = select.EPOLLOUT
 _DONTWAIT = socket.MSG_DONTWAIT
+_ROOM_WAIT_MS = 20  # how long a writer waits for a full socket before handing over to EPOLLOUT
 _FINAL_FLUSH = 1.0  # seconds to write a GOAWAY and the last answers before closing anyway
 log = logging.getLogger("graftcode.gateway")
 
@@ -195,14 +196,9 @@ class ThreadedSession:
                 self._start_async(job, result)
                 return
         except Exception as e:  # whatever user code raises, graftcode errors included
-            with self.lock:
-                if not self.ended:
-                    self.policy.raised(job, e)
+            self._answered(job, None, e)
         else:
-            with self.lock:
-                if not self.ended:
-                    self.policy.returned(job, result)
-        self._after()
+            self._answered(job, result, None)
 
     def _start_async(self, job: Job, coro: Any) -> None:
         loop = self.engine.gateway.bridge._ensure_loop()
@@ -220,17 +216,9 @@ class ThreadedSession:
         loop.call_soon_threadsafe(start)
 
     def _async_done(self, job: Job, task: asyncio.Task[Any]) -> None:
-        if task.cancelled():
-            return
-        exc = task.exception()
-        with self.lock:
-            if self.ended:
-                return
-            if exc is not None:
-                self.policy.raised(job, exc)
-            else:
-                self.policy.returned(job, task.result())
-        self._after()
+        if not task.cancelled():
+            exc = task.exception()
+            self._answered(job, None if exc is not None else task.result(), exc)
 
     def _stop(self, jobs: list[Job]) -> None:
         for job in jobs:
@@ -243,6 +231,23 @@ class ThreadedSession:
 
     # ---------------------------------------------------------------- carrying out
 
+    def _answered(self, job: Job, value: Any, exc: BaseException | None) -> None:
+        """User code finished: the answer and its write in as few lock round trips as the hot
+        path allows (an answer never brings a deadline closer, so the timer stays as it is)."""
+        policy = self.policy
+        with self.lock:
+            if self.ended:
+                return
+            if exc is None:
+                policy.returned(job, value)
+            else:
+                policy.raised(job, exc)
+            data = self._claim_output()
+        if data is not None:
+            self._write(data)
+        if policy.closing is not None:
+            self._after()
+
     def _after(self) -> None:
         """Carry out what the policy decided: stop abandoned calls, write the output, keep the
         timer at the next deadline, close once a closing session's output is written."""
@@ -251,29 +256,39 @@ class ThreadedSession:
             if self.ended:
                 return
             abandoned = policy.take_abandoned()
+            data = self._claim_output()
+            if data is None:
+                done = self._plan()
         if abandoned:
             self._stop(abandoned)
-        self._write()
-        with self.lock:
-            if self.ended:
-                return
-            closing = policy.closing
-            if closing is not None:
-                if self._closing_by is None:
-                    self._closing_by = time.monotonic() + _FINAL_FLUSH
-                done = self._broken or policy.pending_output == 0
-                when: float | None = self._closing_by
-            else:
-                done = False
-                when = policy.next_deadline
-            if not done and when is not None:
-                timer = self._timer
-                if timer is None or timer.cancelled or when < timer.when:
-                    if timer is not None:
-                        timer.cancel()
-                    self._timer = self.engine.timers.schedule(when, self._on_timer)
+        if data is not None:
+            self._write(data)
+            with self.lock:
+                if self.ended:
+                    return
+                done = self._plan()
         if done:
-            self.end(closing or "closed")
+            self.end(policy.closing or "closed")
+
+    def _plan(self) -> bool:
+        """Keep the timer at the next deadline; True when a closing session is done (the caller
+        holds `lock`)."""
+        policy = self.policy
+        if policy.closing is not None:
+            if self._closing_by is None:
+                self._closing_by = time.monotonic() + _FINAL_FLUSH
+            if self._broken or policy.pending_output == 0:
+                return True
+            when: float | None = self._closing_by
+        else:
+            when = policy.next_deadline
+        if when is not None:
+            timer = self._timer
+            if timer is None or timer.cancelled or when < timer.when:
+                if timer is not None:
+                    timer.cancel()
+                self._timer = self.engine.timers.schedule(when, self._on_timer)
+        return False
 
     def _on_timer(self) -> None:
         with self.lock:
@@ -287,22 +302,28 @@ class ThreadedSession:
             return
         self._after()
 
-    def _write(self) -> None:
-        """Write the output without blocking; the first thread here writes what others queue
-        meanwhile too. What the socket does not take waits for EPOLLOUT."""
+    def _claim_output(self) -> bytes | memoryview | None:
+        """The output to write, if this thread is to write it: nobody else is writing and the
+        socket is not waiting for EPOLLOUT (the caller holds `lock`)."""
+        if self._writing or self._want_out:
+            return None
+        data: bytes | memoryview | None = self._leftover
+        if data is None:
+            out = self.policy.take_output()
+            if not out:
+                return None
+            data = out[0] if len(out) == 1 else b"".join(out)
+        self._leftover = None
+        self._writing = True
+        return data
+
+    def _write(self, data: bytes | memoryview) -> None:
+        """Write claimed output without blocking for long, then whatever other threads queued
+        meanwhile. When the socket is full, wait up to _ROOM_WAIT_MS for room (a reading peer
+        makes it at once, as sendall would), then leave the rest to EPOLLOUT, so a peer that
+        does not read never holds a pool thread."""
         policy, sock, lock = self.policy, self.sock, self.lock
         while True:
-            with lock:
-                if self._writing or self._want_out or self.ended:
-                    return
-                data: bytes | memoryview | None = self._leftover
-                if data is None:
-                    out = policy.take_output()
-                    if not out:
-                        return
-                    data = out[0] if len(out) == 1 else b"".join(out)
-                self._leftover = None
-                self._writing = True
             try:
                 n = sock.send(data, _DONTWAIT)
             except (BlockingIOError, InterruptedError):
@@ -310,17 +331,35 @@ class ThreadedSession:
             except OSError:
                 n = -1
             with lock:
-                self._writing = False
-                if n < 0:
-                    self._broken = True
-                    policy.connection_lost("connection lost while answering")
+                if n < 0 or self.ended:
+                    self._writing = False
+                    if n < 0 and not self.ended:
+                        self._broken = True
+                        policy.connection_lost("connection lost while answering")
                     return
                 paused = not policy.wants_read
                 policy.sent(n)
-                if n < len(data):
-                    self._leftover = memoryview(data)[n:]
-                    self._want_out = True
-                    self._rearm()
-                    return
                 if paused and policy.wants_read:
                     self._rearm()  # back-pressure released: read from this peer again
+                if n == len(data):
+                    self._writing = False
+                    more = self._claim_output()
+                    if more is None:
+                        return
+                    data = more
+                    continue
+                data = memoryview(data)[n:]
+            if not _room(self.fd):
+                with lock:
+                    self._writing = False
+                    self._leftover = data
+                    self._want_out = True
+                    self._rearm()
+                return
+
+
+def _room(fd: int) -> bool:
+    """Whether the socket has room to write within _ROOM_WAIT_MS."""
+    poller = select.poll()
+    poller.register(fd, select.POLLOUT)
+    return bool(poller.poll(_ROOM_WAIT_MS))

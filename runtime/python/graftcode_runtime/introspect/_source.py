@@ -42,6 +42,17 @@ class InitAttribute:
     location: Location
 
 
+@dataclass(frozen=True)
+class InitAssignment:
+    """`self.name = value` or `self.name: annotation = value` inside `__init__`."""
+
+    name: str
+    annotation: str | None  # the text of `T` in `self.name: T = ...`
+    parameter: str | None  # `self.name = p`: the `__init__` parameter assigned unchanged
+    unconditional: bool  # a statement of the body itself (not under if/for/try/with): always runs
+    location: Location
+
+
 def node_location(file: str, node: ast.AST | None) -> Location:
     if node is None:
         return Location(file)
@@ -172,6 +183,85 @@ class SourceIndex:
                                 node_location(file, sub.target),
                             )
                         )
+        return found
+
+    def init_assignments(self, cls: type) -> list[InitAssignment]:
+        """Every `self.name = ...` (and `self.name: T = ...`) in `cls.__init__`, in source order;
+        nested functions and classes are not looked into."""
+        node = self.definition(cls)
+        if not isinstance(node, ast.ClassDef):
+            return []
+        inits = [s for s in node.body if isinstance(s, ast.FunctionDef) and s.name == "__init__"]
+        if not inits:
+            return []
+        init = inits[-1]  # a later definition wins, as at run time
+        positional = [*init.args.posonlyargs, *init.args.args]
+        if not positional:
+            return []
+        self_name = positional[0].arg
+        params = {a.arg for a in [*positional[1:], *init.args.kwonlyargs]}
+        file = self.file_of(cls)
+        found: list[InitAssignment] = []
+
+        def target(t: ast.expr) -> str | None:
+            if (
+                isinstance(t, ast.Attribute)
+                and isinstance(t.value, ast.Name)
+                and t.value.id == self_name
+            ):
+                return t.attr
+            return None
+
+        def parameter(value: ast.expr | None) -> str | None:
+            return value.id if isinstance(value, ast.Name) and value.id in params else None
+
+        def visit(stmt: ast.stmt, unconditional: bool) -> None:
+            if isinstance(stmt, ast.AnnAssign):
+                name = target(stmt.target)
+                if name is not None:
+                    found.append(
+                        InitAssignment(
+                            name,
+                            ast.unparse(stmt.annotation),
+                            parameter(stmt.value),
+                            unconditional and stmt.value is not None,
+                            node_location(file, stmt.target),
+                        )
+                    )
+            elif isinstance(stmt, ast.Assign):
+                for t in stmt.targets:
+                    pairs: list[tuple[ast.expr, ast.expr | None]] = [(t, stmt.value)]
+                    if isinstance(t, ast.Tuple | ast.List):
+                        # `self.a, self.b = a, b` pairs up; unpacking anything else is untyped.
+                        values: list[ast.expr | None] = [None] * len(t.elts)
+                        if isinstance(stmt.value, ast.Tuple | ast.List) and len(
+                            stmt.value.elts
+                        ) == len(t.elts):
+                            values = list(stmt.value.elts)
+                        pairs = list(zip(t.elts, values, strict=True))
+                    for element, value in pairs:
+                        name = target(element)
+                        if name is not None:
+                            found.append(
+                                InitAssignment(
+                                    name,
+                                    None,
+                                    parameter(value),
+                                    unconditional,
+                                    node_location(file, element),
+                                )
+                            )
+            if isinstance(stmt, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
+                return
+            for child in ast.iter_child_nodes(stmt):
+                if isinstance(child, ast.stmt):
+                    visit(child, False)
+                elif isinstance(child, ast.ExceptHandler | ast.match_case):
+                    for sub in child.body:
+                        visit(sub, False)
+
+        for stmt in init.body:
+            visit(stmt, True)
         return found
 
 

@@ -22,6 +22,10 @@ class Diagnostic:
     severity: Severity = "error"
     source_line: str | None = None  # the offending line's text, for the caret display
     end_column: int | None = None  # exclusive; draws ^~~~ under a range when known
+    # Notes that belong to this diagnostic (`note: to match this '{'`), printed right after it.
+    # They travel with it rather than as diagnostics of their own, so sorting keeps them in
+    # place and counts of errors stay counts of errors.
+    notes: tuple[Diagnostic, ...] = ()
 
     def header(self) -> str:
         if self.line <= 0:
@@ -41,6 +45,7 @@ class Diagnostic:
             if self.end_column is not None and self.end_column > self.column:
                 width = self.end_column - self.column
             out.append("    " + " " * (self.column - 1) + "^" + "~" * (width - 1))
+        out.extend(note.render() for note in self.notes)
         return "\n".join(out)
 
 

@@ -38,7 +38,9 @@ def test_diagnostics_are_sorted_and_carry_source(path: Path) -> None:
         idl.parse(path.read_text(encoding="utf-8"), path.name)
     found = info.value.diagnostics
     assert [(d.line, d.column) for d in found] == sorted((d.line, d.column) for d in found)
-    for d in found:
+    # Notes (`note: to match this '{'`) travel inside their error, so they may point earlier.
+    for d in [*found, *(note for error in found for note in error.notes)]:
         assert d.file == path.name
         assert d.line > 0 and d.column > 0
         assert d.source_line is not None
+    assert all(n.severity == "note" and not n.notes for d in found for n in d.notes)

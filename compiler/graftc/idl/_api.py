@@ -5,6 +5,7 @@ from __future__ import annotations
 import gc
 import sys
 from collections.abc import Iterable
+from dataclasses import replace
 from pathlib import Path
 
 from graftcode_runtime import ugm
@@ -12,6 +13,7 @@ from lark import Token
 
 from graftc.diagnostics import Diagnostic, DiagnosticError, Severity, at, sort_key
 from graftc.idl import _parser
+from graftc.idl._brackets import Explained
 from graftc.idl._check import check_module
 from graftc.idl._layout import Layout, build_layout
 from graftc.idl._lexer import COMMENT_SINK
@@ -123,9 +125,7 @@ def _parse(text: str, file: str, keep_comments: bool) -> tuple[ugm.Module, Layou
         CURRENT.reset(current)
         COMMENT_SINK.reset(sink)
     if module is None:
-        raise DiagnosticError(
-            [at(file, text, line, col, msg, end_column=end) for line, col, end, msg in syntax]
-        )
+        raise DiagnosticError([_syntax_error(file, text, e) for e in syntax])
     # Split once: a file with thousands of errors must not split the text for each of them.
     lines = text.split("\n")
     problems = [_at(file, lines, s.line, s.column, msg, _end(s)) for s, msg in positions.problems]
@@ -134,6 +134,13 @@ def _parse(text: str, file: str, keep_comments: bool) -> tuple[ugm.Module, Layou
         raise DiagnosticError(sorted(set(problems), key=sort_key))
     layout = build_layout(module, positions.extents, comments, text) if keep_comments else None
     return module, layout
+
+
+def _syntax_error(file: str, text: str, e: Explained) -> Diagnostic:
+    """A syntax error with its notes (`note: to match this '{'`) attached."""
+    notes = tuple(at(file, text, line, col, msg, "note", end) for line, col, end, msg in e.notes)
+    error = at(file, text, e.line, e.column, e.message, end_column=e.end_column)
+    return replace(error, notes=notes)
 
 
 def _end(s: ugm.Span) -> int | None:

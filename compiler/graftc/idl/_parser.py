@@ -13,6 +13,7 @@ from lark import Lark, Token, UnexpectedCharacters, UnexpectedInput, UnexpectedT
 from lark.lexer import PatternStr
 from lark.utils import TextSlice
 
+from graftc.idl._brackets import Explained, explain
 from graftc.idl._lexer import MAX_NESTING, GraftLexer, TooDeep
 from graftc.idl._transform import ToUGM
 
@@ -51,30 +52,41 @@ def lark_parser() -> Lark:
     )
 
 
-def parse_text(text: str) -> tuple[ugm.Module | None, list[tuple[int, int, int, str]]]:
-    """The module (None after a syntax error) and the syntax errors as
-    (line, column, end_column, message). Run with `_transform.CURRENT` set."""
+def parse_text(text: str) -> tuple[ugm.Module | None, list[Explained]]:
+    """The module (None after a syntax error) and the syntax errors, each with its notes.
+    Run with `_transform.CURRENT` set."""
     parser = lark_parser()
     try:
         module = parser.parse(text, start="start")
         assert isinstance(module, ugm.Module)
         return module, []
     except UnexpectedInput as e:
-        errors = [_describe(e, text)]
+        errors = [_explain(e, text)]
         offset = _error_offset(e, text)
-    # Resume at each later declaration, lexing from there (positions stay those of the file).
+    start = 0
+    # Resume at each later declaration, lexing from there (positions stay those of the file):
+    # the one the error found inside an unclosed `{`, else the next starting a line.
     while len(errors) < MAX_SYNTAX_ERRORS:
-        m = _RESYNC_RE.search(text, _next_line(text, offset))
-        if m is None:
-            return None, errors
+        resume = errors[-1].resume
+        if resume is None or resume <= start:
+            m = _RESYNC_RE.search(text, _next_line(text, offset))
+            if m is None:
+                return None, errors
+            resume = m.start()
+        start = resume
         try:
-            parser.parse(TextSlice(text, m.start(), len(text)), start="decls")
+            parser.parse(TextSlice(text, start, len(text)), start="decls")
             return None, errors
         except UnexpectedInput as e2:
-            errors.append(_describe(e2, text))
-            offset = max(_error_offset(e2, text), m.start())
-    errors.append((0, 0, 0, f"too many syntax errors; stopped after {MAX_SYNTAX_ERRORS}"))
+            errors.append(_explain(e2, text))
+            offset = max(_error_offset(e2, text), start)
+    errors.append(Explained(0, 0, 0, f"too many syntax errors; stopped after {MAX_SYNTAX_ERRORS}"))
     return None, errors
+
+
+def _explain(e: UnexpectedInput, text: str) -> Explained:
+    accepted = _accepted(e) if isinstance(e, UnexpectedToken) else set()
+    return explain(e, text, accepted, _describe(e, text))
 
 
 def _next_line(text: str, offset: int) -> int:

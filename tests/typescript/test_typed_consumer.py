@@ -118,3 +118,119 @@ def test_additive_change_still_compiles(runtime: Path, tmp_path: Path) -> None:
     )
     proc = _typecheck(tmp_path, v2)
     assert proc.returncode == 0, proc.stdout + proc.stderr
+
+
+# ----------------------------------------------------------------------------------------------
+# The published declarations under the tsconfig setups people have (issue 19): the runtime and
+# generated packages installed by npm from their tarballs, checked without skipLibCheck
+# ----------------------------------------------------------------------------------------------
+
+PUBLISHED = (HERE / "published.ts").read_text("utf-8")
+NODE_TYPES = Path(__file__).resolve().parent / "node_modules" / "@types" / "node"
+
+# name: (compilerOptions beyond strict/noEmit/skipLibCheck false, package.json "type")
+SETUPS: dict[str, tuple[dict[str, object], str]] = {
+    # a Node service: no DOM, no ESNext; @types/node gives console, AbortSignal, ...
+    "node-commonjs": (
+        {"target": "ES2022", "module": "commonjs", "lib": ["ES2022"], "types": ["node"]},
+        "commonjs",
+    ),
+    "node16": (
+        {
+            "target": "ES2022",
+            "module": "node16",
+            "moduleResolution": "node16",
+            "lib": ["ES2022"],
+            "types": ["node"],
+        },
+        "module",
+    ),
+    "nodenext": (
+        {
+            "target": "ES2022",
+            "module": "NodeNext",
+            "moduleResolution": "NodeNext",
+            "lib": ["ES2022"],
+            "types": ["node"],
+        },
+        "module",
+    ),
+    # a browser app built by a bundler (Vite's template): DOM, no Node types
+    "bundler-dom": (
+        {
+            "target": "ES2022",
+            "module": "ESNext",
+            "moduleResolution": "bundler",
+            "lib": ["ES2022", "DOM", "DOM.Iterable"],
+            "types": [],
+        },
+        "module",
+    ),
+    # code for both (NodeNext modules, DOM globals instead of Node's), with the strictest flags
+    "nodenext-dom-strictest": (
+        {
+            "target": "ES2022",
+            "module": "NodeNext",
+            "moduleResolution": "NodeNext",
+            "lib": ["ES2022", "DOM"],
+            "types": [],
+            "exactOptionalPropertyTypes": True,
+            "noUncheckedIndexedAccess": True,
+            "noImplicitOverride": True,
+            "noPropertyAccessFromIndexSignature": True,
+        },
+        "module",
+    ),
+    # what the runtime and the generated packages are built with: lib declarations that also
+    # declare the runtime's globals (AsyncDisposable) merge with the runtime's own
+    "disposable-dom-node": (
+        {
+            "target": "ES2022",
+            "module": "NodeNext",
+            "moduleResolution": "NodeNext",
+            "lib": ["ES2022", "ESNext.Disposable", "DOM"],
+            "types": ["node"],
+        },
+        "module",
+    ),
+}
+
+
+def _published_project(consumer: tsharness.Consumer, work: Path, setup: str) -> Path:
+    """An application directory whose node_modules holds the npm-installed packages (and
+    @types/node), with `setup`'s tsconfig."""
+    options, package_type = SETUPS[setup]
+    modules = work / "node_modules"
+    modules.mkdir(parents=True)
+    for entry in (consumer.dir / "node_modules").iterdir():
+        if not entry.name.startswith("."):
+            (modules / entry.name).symlink_to(entry, target_is_directory=entry.is_dir())
+    (modules / "@types").mkdir(exist_ok=True)
+    (modules / "@types" / "node").symlink_to(NODE_TYPES, target_is_directory=True)
+    (work / "package.json").write_text(
+        json.dumps({"name": "app", "private": True, "type": package_type})
+    )
+    (work / "app.ts").write_text(PUBLISHED)
+    compiler = {"strict": True, "noEmit": True, "skipLibCheck": False, **options}
+    (work / "tsconfig.json").write_text(
+        json.dumps({"compilerOptions": compiler, "files": ["app.ts"]}, indent=2)
+    )
+    return work
+
+
+@pytest.mark.parametrize("setup", sorted(SETUPS))
+def test_published_declarations_compile(
+    consumer: tsharness.Consumer, tmp_path: Path, setup: str
+) -> None:
+    """The .d.ts of graftcode-runtime and of graft-* packages compile under `setup` with
+    skipLibCheck off: no error in any declaration file (theirs or their dependencies'), and
+    none in the application."""
+    work = _published_project(consumer, tmp_path / setup, setup)
+    proc = subprocess.run(
+        [str(tsharness.TSC), "-p", "tsconfig.json", "--pretty", "false"],
+        cwd=work,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert proc.returncode == 0, f"tsc under {setup}:\n{proc.stdout}{proc.stderr}"

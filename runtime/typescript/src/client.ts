@@ -77,6 +77,24 @@ const CALL_OPTION_KEYS = new Set(["timeoutMs", "signal", "metadata"]);
 
 // Proxies dropped without close() are released when collected (best effort: the gateway also
 // frees every instance of a connection when it closes).
+/*
+ * The globals the public declarations name (`Client implements AsyncDisposable`,
+ * `[Symbol.asyncDispose]`), declared here so that the .d.ts compile in applications whose lib
+ * has neither ESNext.Disposable nor @types/node's copy, e.g. a browser app with lib ES2022 +
+ * DOM. Each member is the same as in TypeScript's lib.esnext.disposable (and @types/node), and
+ * identical declarations merge, so where those are present nothing changes. Only the types:
+ * the runtime objects are the platform's (Node 20, current browsers); where
+ * `Symbol.asyncDispose` does not exist, `close()` is the way to release.
+ */
+declare global {
+  interface SymbolConstructor {
+    readonly asyncDispose: unique symbol;
+  }
+  interface AsyncDisposable {
+    [Symbol.asyncDispose](): PromiseLike<void>;
+  }
+}
+
 const finalizer =
   typeof FinalizationRegistry === "function"
     ? new FinalizationRegistry<InstanceHandle>((h) => {

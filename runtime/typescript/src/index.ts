@@ -48,6 +48,7 @@ export {
   WireMap,
   DEFAULT_DECODE_LIMITS,
   type DecodeLimits,
+  type ExtensionReaders,
 } from "./msgpack.js";
 export * as protocol from "./protocol.js";
 export { FrameReader, frame } from "./framing.js";

@@ -6,7 +6,7 @@
  * value must still go out as float64 when its declared type is `float` ({@link Float64}), and maps
  * with integer keys ({@link WireMap}) cannot be written from plain objects.
  */
-import { Decoder, ExtData, type ExtensionCodec } from "@msgpack/msgpack";
+import { Decoder, ExtData, ExtensionCodec } from "@msgpack/msgpack";
 import { GraftError, StatusCode } from "./errors.js";
 
 /** A number to be written as msgpack float64 even if it is whole (e.g. `1.0`). */
@@ -224,14 +224,39 @@ function mapKeyConverter(key: unknown): string | number {
 }
 
 /**
+ * Readers of msgpack extension types, by type number: each turns an extension's data into a
+ * value (read once, on first use). This is our own type, not `@msgpack/msgpack`'s
+ * `ExtensionCodec`, so that no public declaration of the runtime imports that package's
+ * declarations: they name DOM globals (`BufferSource`, `ReadableStream`) and fail `tsc` in Node
+ * applications that check libraries (no `skipLibCheck`) and have no DOM lib.
+ */
+export type ExtensionReaders = Readonly<Record<number, (data: Uint8Array) => unknown>>;
+
+const codecs = new WeakMap<ExtensionReaders, ExtensionCodec>();
+
+function codecFor(readers: ExtensionReaders): ExtensionCodec {
+  let codec = codecs.get(readers);
+  if (codec === undefined) {
+    codec = new ExtensionCodec();
+    for (const [type, read] of Object.entries(readers)) {
+      codec.register({ type: Number(type), encode: () => null, decode: (data) => read(data) });
+    }
+    codecs.set(readers, codec);
+  }
+  return codec;
+}
+
+/**
  * Decode one msgpack value. Integers beyond 2^53 come back as `bigint` (never rounded); others
- * as `number`. Throws on malformed input, trailing bytes, or input beyond `limits`.
+ * as `number`. Throws on malformed input, trailing bytes, input beyond `limits`, or an
+ * extension type without a reader in `extensions`.
  */
 export function decode(
   bytes: Uint8Array,
   limits: DecodeLimits = DEFAULT_DECODE_LIMITS,
-  extensionCodec?: ExtensionCodec,
+  extensions?: ExtensionReaders,
 ): unknown {
+  const extensionCodec = extensions === undefined ? undefined : codecFor(extensions);
   const decoder = new Decoder({
     useBigInt64: true,
     maxStrLength: limits.maxMessageSize,

@@ -3,9 +3,15 @@
  * events in, bytes out. Nothing here touches a socket or a timer, so the test vectors exercise
  * exactly the code the client runs.
  */
-import { ExtensionCodec } from "@msgpack/msgpack";
 import { GraftError, ProtocolError, StatusCode } from "./errors.js";
-import { decode, encode, DEFAULT_DECODE_LIMITS, WireExt, type DecodeLimits } from "./msgpack.js";
+import {
+  decode,
+  encode,
+  DEFAULT_DECODE_LIMITS,
+  WireExt,
+  type DecodeLimits,
+  type ExtensionReaders,
+} from "./msgpack.js";
 
 export const MAGIC = "hypertube";
 export const PROTOCOL_MAJOR = 1;
@@ -135,12 +141,8 @@ export function decodeInstanceRef(data: Uint8Array): InstanceRef {
   return new InstanceRef(name, Number(id));
 }
 
-export const extensionCodec = new ExtensionCodec();
-extensionCodec.register({
-  type: INSTANCE_EXT,
-  encode: () => null,
-  decode: (data: Uint8Array) => decodeInstanceRef(data),
-});
+/** The protocol's only extension type (ext 1, instance references), for `decode`. */
+export const extensionCodec: ExtensionReaders = { [INSTANCE_EXT]: decodeInstanceRef };
 
 /** A value with every InstanceRef in it (at any depth) turned into its ext-1 form. */
 function wireValue(v: unknown): unknown {

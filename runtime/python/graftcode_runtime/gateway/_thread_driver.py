@@ -140,13 +140,24 @@ class ThreadedSession:
                 return  # another thread handles this fd; it re-arms when done
             self._in_event = True
             self._armed = 0
+            if mask & _OUT:
+                self._want_out = False
+        policy = self.policy
         jobs: list[Job] = []
         try:
-            if mask & _OUT:
-                with self.lock:
-                    self._want_out = False
-            if mask & _IN:
-                jobs = self._read()
+            chunks, eof = self.engine.receive(self.sock) if mask & _IN else ([], False)
+            now = time.monotonic()
+            with self.lock:  # feed the policy and carry out its first decisions in one go
+                if not self.ended:
+                    for chunk in chunks:
+                        jobs += policy.receive(chunk, now)
+                    if eof:
+                        jobs += policy.receive(b"", now)
+                self._in_event = False
+                self._rearm()
+                if self.ended:
+                    return
+                decided = self._decide()
         except Exception as e:  # one broken connection must never take a pool thread down
             event("session_crashed", logging.ERROR, peer=self.peer, error=repr(e))
             log.debug("session failure", exc_info=True)
@@ -154,26 +165,9 @@ class ThreadedSession:
                 self._in_event = False
             self.end("internal error")
             return
-        with self.lock:
-            self._in_event = False
-            self._rearm()
-        self._after()
+        self._carry_out(*decided)
         if jobs:
             self.engine.run_jobs(self, jobs)
-
-    def _read(self) -> list[Job]:
-        chunks, eof = self.engine.receive(self.sock)
-        now = time.monotonic()
-        policy = self.policy
-        jobs: list[Job] = []
-        with self.lock:
-            if self.ended:
-                return []
-            for chunk in chunks:
-                jobs += policy.receive(chunk, now)
-            if eof:
-                jobs += policy.receive(b"", now)
-        return jobs
 
     def _rearm(self) -> None:
         """Arm the fd for what is wanted now (the caller holds `lock`)."""
@@ -251,14 +245,20 @@ class ThreadedSession:
     def _after(self) -> None:
         """Carry out what the policy decided: stop abandoned calls, write the output, keep the
         timer at the next deadline, close once a closing session's output is written."""
-        policy = self.policy
         with self.lock:
             if self.ended:
                 return
-            abandoned = policy.take_abandoned()
-            data = self._claim_output()
-            if data is None:
-                done = self._plan()
+            decided = self._decide()
+        self._carry_out(*decided)
+
+    def _decide(self) -> tuple[list[Job], bytes | memoryview | None, bool]:
+        """Calls to stop, output this thread is to write, and whether a closing session is done
+        (the caller holds `lock`)."""
+        abandoned = self.policy.take_abandoned()
+        data = self._claim_output()
+        return abandoned, data, (self._plan() if data is None else False)
+
+    def _carry_out(self, abandoned: list[Job], data: bytes | memoryview | None, done: bool) -> None:
         if abandoned:
             self._stop(abandoned)
         if data is not None:
@@ -268,7 +268,7 @@ class ThreadedSession:
                     return
                 done = self._plan()
         if done:
-            self.end(policy.closing or "closed")
+            self.end(self.policy.closing or "closed")
 
     def _plan(self) -> bool:
         """Keep the timer at the next deadline; True when a closing session is done (the caller

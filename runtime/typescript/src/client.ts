@@ -5,7 +5,13 @@
  * how its values cross the wire) and get typed values back; {@link Client.invoke} is the
  * low-level call with wire values, for tools and dynamic callers.
  */
-import { DEFAULTS, resolveOptions, type ClientOptions, type ResolvedOptions } from "./config.js";
+import {
+  DEFAULTS,
+  lowercaseMetadata,
+  resolveOptions,
+  type ClientOptions,
+  type ResolvedOptions,
+} from "./config.js";
 import { Connection, type CallSpec, type InvokeOptions } from "./connection.js";
 import { parseEndpoint } from "./endpoint.js";
 import {
@@ -26,7 +32,7 @@ export interface CallOptions {
   timeoutMs?: number;
   /** Cancels the call: the promise rejects with `Cancelled` and the gateway is told to stop. */
   signal?: AbortSignal;
-  /** Metadata (string headers) for this call, merged over the client's. */
+  /** Metadata (string headers) for this call, merged over the client's; keys are sent lowercase. */
   metadata?: Record<string, string>;
 }
 
@@ -209,7 +215,10 @@ export class Client implements AsyncDisposable {
     const conn = connection ?? (await this.ensureConnected(options.signal));
     const invokeOptions: InvokeOptions = {
       timeoutMs: options.timeoutMs ?? this.options.timeoutMs,
-      metadata: { ...this.options.metadata, ...(options.metadata ?? {}) },
+      metadata: {
+        ...this.options.metadata,
+        ...(options.metadata === undefined ? {} : lowercaseMetadata(options.metadata)),
+      },
       ...(options.signal === undefined ? {} : { signal: options.signal }),
     };
     return conn.invoke(spec, invokeOptions);

@@ -12,6 +12,7 @@
  *   GRAFT_<MODULE>_TIMEOUT / GRAFT_TIMEOUT          default per-call deadline, in seconds
  *   GRAFT_<MODULE>_CONNECT_TIMEOUT / GRAFT_CONNECT_TIMEOUT   connect timeout, in seconds
  *   GRAFT_<MODULE>_METADATA / GRAFT_METADATA        metadata sent with every call: `k=v,k2=v2`
+ *                                                   (keys lowercased, as in code)
  *   GRAFT_<MODULE>_TLS_CA, _TLS_CERT, _TLS_KEY      PEM files for tls:// and wss:// (Node)
  */
 import { GraftError, StatusCode } from "./errors.js";
@@ -46,7 +47,10 @@ export interface ClientOptions {
   timeoutMs?: number;
   /** How long opening the connection (and the handshake) may take, in milliseconds. */
   connectTimeoutMs?: number;
-  /** Metadata (string headers) sent with every call; per-call metadata is merged over it. */
+  /**
+   * Metadata (string headers) sent with every call; per-call metadata is merged over it. Keys
+   * are sent lowercase (`X-Tenant` goes as `x-tenant`).
+   */
   metadata?: Record<string, string>;
   /** The largest message accepted from the gateway, in bytes. */
   maxMessageBytes?: number;
@@ -108,7 +112,7 @@ function seconds(name: string, text: string): number {
 }
 
 export function parseMetadata(name: string, text: string): Record<string, string> {
-  const out: Record<string, string> = {};
+  const pairs: [string, string][] = [];
   for (const part of text.split(",")) {
     if (part.trim() === "") continue;
     const eq = part.indexOf("=");
@@ -117,9 +121,41 @@ export function parseMetadata(name: string, text: string): Record<string, string
         `${name}: expected k=v pairs separated by commas, got ${JSON.stringify(part)}`,
         StatusCode.INVALID_ARGUMENT,
       );
-    out[part.slice(0, eq).trim()] = part.slice(eq + 1).trim();
+    pairs.push([part.slice(0, eq).trim(), part.slice(eq + 1).trim()]);
   }
-  return out;
+  return lowercaseMetadata(Object.fromEntries(pairs), name);
+}
+
+/**
+ * Metadata with its keys' ASCII letters lowercased, as HTTP/2 and gRPC treat header names: the
+ * protocol sends lowercase keys (docs/protocol.md 5.3), and `X-User` is the habit. Other
+ * characters are kept, for the check before sending to refuse. Two keys of one object that
+ * differ only in case are an INVALID_ARGUMENT naming both (which one was meant is not for the
+ * client to guess); between layers (environment, client, call) the later one still wins.
+ */
+export function lowercaseMetadata<V>(
+  metadata: Readonly<Record<string, V>>,
+  where = "metadata",
+): Record<string, V> {
+  let changed = false;
+  const seen = new Map<string, string>();
+  const entries: [string, V][] = [];
+  for (const [key, value] of Object.entries(metadata)) {
+    const lower = /[A-Z]/.test(key) ? key.replace(/[A-Z]+/g, (s) => s.toLowerCase()) : key;
+    changed ||= lower !== key;
+    const other = seen.get(lower);
+    if (other !== undefined) {
+      throw new GraftError(
+        `${where}: keys ${JSON.stringify(other)} and ${JSON.stringify(key)} differ only in case ` +
+          `(metadata keys are sent lowercase): give one of them`,
+        StatusCode.INVALID_ARGUMENT,
+      );
+    }
+    seen.set(lower, key);
+    entries.push([lower, value]);
+  }
+  // fromEntries, not assignment: a "__proto__" key stays an ordinary key
+  return changed ? Object.fromEntries(entries) : { ...metadata };
 }
 
 /** Resolve the settings for module `module`: `options` (code) over the environment over `defaults`. */
@@ -167,7 +203,7 @@ export function resolveOptions(
       options.connectTimeoutMs ?? (connectEnv ? seconds(...connectEnv) : DEFAULTS.connectTimeoutMs),
     metadata: {
       ...(metadataEnv ? parseMetadata(...metadataEnv) : {}),
-      ...(options.metadata ?? {}),
+      ...lowercaseMetadata(options.metadata ?? {}, "ClientOptions.metadata"),
     },
     maxMessageBytes: options.maxMessageBytes ?? DEFAULTS.maxMessageBytes,
     headers: options.headers ?? {},

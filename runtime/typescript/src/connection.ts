@@ -13,7 +13,7 @@ import {
   StatusCode,
   statusName,
 } from "./errors.js";
-import type { TlsOptions } from "./config.js";
+import { lowercaseMetadata, type TlsOptions } from "./config.js";
 import type { Endpoint } from "./endpoint.js";
 import { DEFAULT_DECODE_LIMITS, type DecodeLimits } from "./msgpack.js";
 import {
@@ -537,15 +537,17 @@ export class Connection {
   }
 }
 
+/** The call's metadata as it goes out: keys lowercased, then checked (docs/protocol.md 5.3). */
 function checkMetadata(
-  md: Readonly<Record<string, string | Uint8Array>>,
+  given: Readonly<Record<string, string | Uint8Array>>,
 ): Record<string, string | Uint8Array> | null {
+  const md = lowercaseMetadata(given);
   const keys = Object.keys(md);
   if (keys.length === 0) return null;
   for (const k of keys) {
     if (!METADATA_KEY.test(k)) {
       throw new GraftError(
-        `metadata key ${JSON.stringify(k)}: use lowercase ASCII letters, digits, '-', '_' and '.'`,
+        `metadata key ${JSON.stringify(k)}: use ASCII letters (sent lowercase), digits, '-', '_' and '.'`,
         StatusCode.INVALID_ARGUMENT,
       );
     }
@@ -562,5 +564,5 @@ function checkMetadata(
       );
     }
   }
-  return { ...md };
+  return md;
 }

@@ -122,6 +122,11 @@ test("config: code beats environment beats generated default; no global URL", ()
   assert.deepEqual(r.metadata, { a: "1", b: "2" });
   assert.equal(resolveOptions("shop", { url: "tcp://code:1", metadata: { b: "3" } }, {}, env).url, "tcp://code:1");
   assert.deepEqual(resolveOptions("shop", { metadata: { b: "3" } }, {}, env).metadata, { a: "1", b: "3" });
+  // keys are lowercased in each layer before the code's override the environment's
+  const upper = { GRAFT_SHOP_METADATA: "X-A=1, X-B=2" };
+  assert.deepEqual(resolveOptions("shop", { metadata: { "x-b": "3" } }, {}, upper).metadata, { "x-a": "1", "x-b": "3" });
+  assert.deepEqual(resolveOptions("shop", { metadata: { "X-A": "4" } }, {}, upper).metadata, { "x-a": "4", "x-b": "2" });
+  assert.throws(() => resolveOptions("shop", {}, {}, { GRAFT_METADATA: "k=1,K=2" }), /GRAFT_METADATA: keys "k" and "K" differ only in case/);
   assert.equal(resolveOptions("calc", {}, { url: "tcp://gen:1" }, env).url, "tcp://gen:1");
   assert.equal(resolveOptions("calc", { url: "h:5", transport: "ws" }, {}, {}).url, "ws://h:5");
   assert.throws(() => resolveOptions("calc", { url: "tcp://h:5", transport: "ws" }, {}, {}), /contradicts/);
@@ -284,13 +289,50 @@ test("client: remote errors, lost connection, message size limit, protocol error
 });
 
 test("client: metadata keys are checked before sending", async () => {
-  const { factory } = fakeGateway((m, gw) => {
+  const { gw, factory } = fakeGateway((m, gw) => {
     if (m.type === "hello") gw.reply(hello);
   });
   const client = await Client.connect(binding, { url: "tcp://x:1", transportFactory: factory });
-  await assert.rejects(client.call(add, [1], { metadata: { "X-Upper": "1" } }), /lowercase/);
+  await assert.rejects(client.call(add, [1], { metadata: { "x user": "1" } }), /ASCII letters/);
+  await assert.rejects(client.call(add, [1], { metadata: { "\u212Aey": "1" } }), /ASCII letters/); // Kelvin sign: not lowercased to "k"
   await assert.rejects(client.call(add, [1], { metadata: { "graft-x": "1" } }), /reserved/);
+  await assert.rejects(client.call(add, [1], { metadata: { "Graft-X": "1" } }), /reserved/);
+  assert.equal(gw.sent.filter((m) => m.type === "call").length, 0, "nothing was sent");
   await client.close();
+});
+
+test("client: metadata keys are sent lowercase; the later layer wins whatever the case", async () => {
+  const { gw, factory } = fakeGateway((m, gw) => {
+    if (m.type === "hello") gw.reply(hello);
+    if (m.type === "call") gw.reply({ type: "result", id: m.id, value: m.id });
+  });
+  const client = await Client.connect(binding, {
+    url: "tcp://x:1", transportFactory: factory, metadata: { "X-Tenant": "acme", "X-Region": "eu" },
+  });
+  await client.call(add, [1], { metadata: { "X-User": "ann", "x-region": "us" } });
+  await client.call(add, [1]);
+  const calls = gw.sent.filter((m) => m.type === "call");
+  assert.deepEqual(calls[0].metadata, { "x-tenant": "acme", "x-region": "us", "x-user": "ann" });
+  assert.deepEqual(calls[1].metadata, { "x-tenant": "acme", "x-region": "eu" });
+  await client.close();
+});
+
+test("client: two metadata keys differing only in case are refused, naming both", async () => {
+  const { gw, factory } = fakeGateway((m, gw) => {
+    if (m.type === "hello") gw.reply(hello);
+  });
+  const client = await Client.connect(binding, { url: "tcp://x:1", transportFactory: factory });
+  await assert.rejects(
+    client.call(add, [1], { metadata: { "X-User": "ann", "x-user": "bob" } }),
+    (e) => e instanceof GraftError && e.code === StatusCode.INVALID_ARGUMENT &&
+      e.message.includes('"X-User" and "x-user" differ only in case'),
+  );
+  assert.equal(gw.sent.filter((m) => m.type === "call").length, 0, "nothing was sent");
+  await client.close();
+  await assert.rejects(
+    Client.connect(binding, { url: "tcp://x:1", transportFactory: factory, metadata: { "A-B": "1", "a-b": "2" } }),
+    /ClientOptions.metadata: keys "A-B" and "a-b" differ only in case/,
+  );
 });
 
 test("client: calls beyond the gateway's max_concurrent_calls wait for a slot", async () => {

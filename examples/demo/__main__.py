@@ -2,7 +2,8 @@
 
 Parse and print the example IDL, then one step per registered target that has one here
 (`targets/<name>.py`: export the example shop, build its client, start the gateway, call it),
-and with `--serve` leave a gateway running with Vision.
+and with `--serve` leave a gateway running with Vision (`--serve --port-base N`: on ports N, N+1,
+N+2, beside another gateway).
 """
 
 from __future__ import annotations
@@ -30,6 +31,13 @@ def steps() -> list[ModuleType]:
 
 
 def main(argv: list[str] | None = None) -> int:
+    from .serve import port_base, serve_examples
+
+    try:
+        ports = port_base(argv or [])  # checked first: the steps take a while
+    except ValueError as e:
+        print(f"graftc demo: {e}", file=sys.stderr)
+        return 2
     print("graftcode demo")
     print(f"  repository: {ROOT}")
     for step in steps():
@@ -37,9 +45,9 @@ def main(argv: list[str] | None = None) -> int:
         if step.run(ROOT) != 0:
             return 1
     if "--serve" in (argv or []):  # last step: leave the gateway running with Vision
-        from .serve import serve_examples
-
-        return serve_examples(ROOT / "examples")
+        if ports is None:
+            return serve_examples(ROOT / "examples")
+        return serve_examples(ROOT / "examples", ports=ports)
     return 0
 
 

@@ -1,5 +1,6 @@
 """`make demo DEMO_ARGS=--serve`: leave a gateway running on the examples with Vision, and print
-the page's URL and the install commands a new user copies."""
+the page's URL and the install commands a new user copies. `DEMO_ARGS="--serve --port-base N"`
+runs it on ports N, N+1, N+2, beside a gateway that already has the default ones."""
 
 from __future__ import annotations
 
@@ -50,6 +51,23 @@ def _ports_in_use(host: str, ports: Sequence[int]) -> list[int]:
     return busy
 
 
+def port_base(argv: Sequence[str]) -> tuple[int, int, int] | None:
+    """The ports `--port-base N` (or `--port-base=N`) asks for: N, N+1, N+2; None without it.
+    Raises ValueError for a value that is not a port number leaving room for three."""
+    for i, arg in enumerate(argv):
+        text = None
+        if arg == "--port-base":
+            text = argv[i + 1] if i + 1 < len(argv) else ""
+        elif arg.startswith("--port-base="):
+            text = arg.split("=", 1)[1]
+        if text is not None:
+            if not text.isdigit() or not 1 <= int(text) <= 65533:
+                raise ValueError(f"--port-base {text!r}: a port number from 1 to 65533")
+            base = int(text)
+            return base, base + 1, base + 2
+    return None
+
+
 def serve_examples(
     examples: Path,
     host: str = "127.0.0.1",
@@ -61,9 +79,12 @@ def serve_examples(
     # below would print the other gateway's Vision URL and packages as if they were ours.
     busy = _ports_in_use(host, ports)
     if busy:
+        other = ports[0] + 10
         print(
             f"graftc demo: port {', '.join(map(str, busy))} on {host} is in use (another "
-            "`graftc serve`?); stop it, then run `make demo DEMO_ARGS=--serve` again",
+            "`graftc serve`?); stop it, or run this one beside it on other ports: "
+            f'`make demo DEMO_ARGS="--serve --port-base {other}"` (TCP {other}, WebSocket '
+            f"{other + 1}, HTTP {other + 2})",
             file=sys.stderr,
         )
         return 1

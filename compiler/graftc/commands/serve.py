@@ -6,16 +6,20 @@ compiler. This command adds the HTTP routes that need the compiler: they are lis
 
 Listeners: with no --tcp/--ws/--http option all three start on their default ports
 (TCP 7470, WebSocket 7471, HTTP 7472, on 127.0.0.1). Naming any of them starts only those named.
-Port 0 picks a free port; each listener prints `graftc: listening URL` on stdout at start-up.
+`--port-base N` moves the default ports to N, N+1, N+2 (0: free ports), so several gateways run
+side by side. Port 0 picks a free port; each listener prints `graftc: listening URL` on stdout at
+start-up, and `--ports-file PATH` writes them all as JSON once every listener is up.
 """
 
 from __future__ import annotations
 
 import argparse
 import errno
+import json
 import os
 import socket
 import sys
+import tempfile
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
@@ -44,12 +48,26 @@ def register(sub: Any) -> None:
         help="host Python modules behind the gateway (TCP, WebSocket, HTTP)",
         description="Host Python modules and execute calls that arrive over TCP, WebSocket or "
         "HTTP status pages. Without --tcp/--ws/--http all three listen on 127.0.0.1 "
-        f"(TCP {DEFAULT_TCP_PORT}, WebSocket {DEFAULT_WS_PORT}, HTTP {DEFAULT_HTTP_PORT}).",
+        f"(TCP {DEFAULT_TCP_PORT}, WebSocket {DEFAULT_WS_PORT}, HTTP {DEFAULT_HTTP_PORT}); "
+        "run a second gateway beside the first with --port-base N or --port-base 0.",
     )
     p.add_argument("modules", nargs="+", metavar="MODULE", help="module name or path to a .py file")
     p.add_argument("--tcp", metavar="HOST:PORT", help="listen for TCP clients here")
     p.add_argument("--ws", metavar="HOST:PORT", help="listen for WebSocket clients here")
     p.add_argument("--http", metavar="HOST:PORT", help="serve /status, /ugm and /idl here")
+    p.add_argument(
+        "--port-base",
+        type=int,
+        metavar="N",
+        help=f"default ports N (TCP), N+1 (WebSocket), N+2 (HTTP) instead of {DEFAULT_TCP_PORT}-"
+        f"{DEFAULT_HTTP_PORT}, to run several gateways side by side; 0 picks free ports",
+    )
+    p.add_argument(
+        "--ports-file",
+        metavar="PATH",
+        help='once every listener is up, write their URLs to PATH as JSON ({"tcp": URL, "ws": '
+        'URL, "http": URL, "pid": N}); removed on exit',
+    )
     p.add_argument(
         "--max-message-size",
         type=int,
@@ -137,18 +155,48 @@ def _pick(hosted: Sequence[HostedModule], request: HttpRequest) -> ugm.Module | 
     return None
 
 
+Address = tuple[str, int]
+
+
+def listen_addresses(
+    tcp: str | None, ws: str | None, http: str | None, port_base: int | None
+) -> tuple[Address | None, Address | None, Address | None]:
+    """The listeners to start. `port_base` N replaces the default ports with N, N+1, N+2 (all
+    0 when N is 0), for the three listeners started when none is named and for a named one
+    given without a port (`--tcp 0.0.0.0`). Raises ValueError naming what is wrong."""
+    if port_base is not None and not (port_base == 0 or 1 <= port_base <= 65535 - 2):
+        raise ValueError(
+            f"--port-base {port_base}: must be 0 (free ports) or 1 to 65533 (it uses N, N+1, N+2)"
+        )
+    if port_base is None:
+        defaults = (DEFAULT_TCP_PORT, DEFAULT_WS_PORT, DEFAULT_HTTP_PORT)
+    else:
+        defaults = (port_base, port_base + 1 if port_base else 0, port_base + 2 if port_base else 0)
+    named = [
+        parse_listen_address(text, port) if text else None
+        for text, port in zip((tcp, ws, http), defaults, strict=True)
+    ]
+    if named == [None, None, None]:
+        named = [("127.0.0.1", port) for port in defaults]
+    return named[0], named[1], named[2]
+
+
 def run(args: argparse.Namespace) -> int:
     try:
-        tcp = parse_listen_address(args.tcp, DEFAULT_TCP_PORT) if args.tcp else None
-        ws = parse_listen_address(args.ws, DEFAULT_WS_PORT) if args.ws else None
-        http = parse_listen_address(args.http, DEFAULT_HTTP_PORT) if args.http else None
+        tcp, ws, http = listen_addresses(args.tcp, args.ws, args.http, args.port_base)
     except ValueError as e:
         print(f"graftc serve: error: {e}", file=sys.stderr)
         return 2
-    if tcp is None and ws is None and http is None:
-        tcp = ("127.0.0.1", DEFAULT_TCP_PORT)
-        ws = ("127.0.0.1", DEFAULT_WS_PORT)
-        http = ("127.0.0.1", DEFAULT_HTTP_PORT)
+    ports_file: _PortsFile | None = None
+    if args.ports_file:
+        problem = _ports_file_problem(args.ports_file)
+        if problem:
+            print(
+                f"graftc serve: error: --ports-file {args.ports_file}: {problem}", file=sys.stderr
+            )
+            return 2
+        kinds = [k for k, a in (("tcp", tcp), ("ws", ws), ("http", http)) if a is not None]
+        ports_file = _PortsFile(Path(args.ports_file), kinds)
     if bool(args.tls_cert) != bool(args.tls_key):
         print("graftc serve: error: --tls-cert and --tls-key go together", file=sys.stderr)
         return 2
@@ -189,6 +237,8 @@ def run(args: argparse.Namespace) -> int:
     def announce(url: str) -> None:
         endpoints.append(url)
         print(f"graftc: listening {url}", flush=True)
+        if ports_file is not None:
+            ports_file.add(url)  # written once the last listener is up
 
     config = GatewayConfig(
         debug=args.debug,
@@ -202,6 +252,8 @@ def run(args: argparse.Namespace) -> int:
         **({"max_message_size": args.max_message_size} if args.max_message_size else {}),
     )
     try:
+        if ports_file is not None:
+            ports_file.discard_leftover()  # a script waiting for the file must not read an old one
         run_gateway(
             hosted,
             config,
@@ -211,6 +263,9 @@ def run(args: argparse.Namespace) -> int:
             routes=http_routes(hosted, endpoints),
             on_listen=announce,
         )
+    except _PortsFileError as e:
+        print(f"graftc serve: error: --ports-file {e.filename}: {e.strerror}", file=sys.stderr)
+        return 1
     except OSError as e:
         listeners = {"--tcp": tcp, "--ws": ws, "--http": http}
         taken = [
@@ -222,8 +277,92 @@ def run(args: argparse.Namespace) -> int:
         ]
         where = f" ({', '.join(taken)}: is another gateway running?)" if taken else ""
         print(f"graftc serve: error: {e.strerror or e}{where}", file=sys.stderr)
+        if e.errno == errno.EADDRINUSE:
+            print(f"graftc serve: hint: {_side_by_side_hint(args.port_base)}", file=sys.stderr)
         return 1
+    finally:
+        if ports_file is not None:
+            ports_file.remove()
     return 0
+
+
+def _side_by_side_hint(port_base: int | None) -> str:
+    base = (port_base or DEFAULT_TCP_PORT) + 10
+    return (
+        f"to run a second gateway beside it, give it other ports: --port-base {base} (TCP {base}, "
+        f"WebSocket {base + 1}, HTTP {base + 2}), or free ones with --port-base 0 (or HOST:0); "
+        "the ports are printed as `graftc: listening` lines, and --ports-file PATH writes them "
+        "as JSON"
+    )
+
+
+class _PortsFileError(OSError):
+    """Writing --ports-file failed (told apart from a listener that cannot bind)."""
+
+
+class _PortsFile:
+    """`--ports-file`: the listener URLs as JSON, written atomically (a temporary file in the
+    same directory, then renamed) once every listener is up, and removed on exit."""
+
+    def __init__(self, path: Path, kinds: Sequence[str]) -> None:
+        self.path = path
+        self.kinds = tuple(kinds)
+        self.urls: dict[str, str] = {}
+        self.written: str | None = None
+
+    def discard_leftover(self) -> None:
+        try:
+            self.path.unlink()
+        except FileNotFoundError:
+            pass
+        except OSError as e:
+            raise _PortsFileError(e.errno, e.strerror, str(self.path)) from None
+
+    def add(self, url: str) -> None:
+        scheme = url.split(":", 1)[0]
+        kind = {"tls": "tcp", "wss": "ws", "https": "http"}.get(scheme, scheme)
+        self.urls[kind] = url
+        if all(k in self.urls for k in self.kinds) and self.written is None:
+            text = json.dumps({**{k: self.urls[k] for k in self.kinds}, "pid": os.getpid()})
+            self._write(text + "\n")
+
+    def _write(self, text: str) -> None:
+        directory = self.path.parent
+        try:
+            fd, temp = tempfile.mkstemp(prefix=f".{self.path.name}.", suffix=".tmp", dir=directory)
+            try:
+                with os.fdopen(fd, "w", encoding="utf-8") as f:
+                    f.write(text)
+                os.chmod(temp, 0o644)  # ports are not secret; mkstemp makes it owner-only
+                os.replace(temp, self.path)
+            except BaseException:
+                Path(temp).unlink(missing_ok=True)
+                raise
+        except OSError as e:
+            raise _PortsFileError(e.errno, e.strerror, str(self.path)) from None
+        self.written = text
+
+    def remove(self) -> None:
+        """Remove the file if it is still the one this gateway wrote."""
+        if self.written is None:
+            return
+        try:
+            if self.path.read_text(encoding="utf-8") == self.written:
+                self.path.unlink()
+        except OSError:
+            pass
+
+
+def _ports_file_problem(path: str) -> str:
+    target = Path(path)
+    if target.is_dir():
+        return "is a directory"
+    parent = target.parent
+    if not parent.is_dir():
+        return f"the directory {str(parent)!r} does not exist"
+    if not os.access(parent, os.W_OK | os.X_OK):
+        return f"the directory {str(parent)!r} is not writable"
+    return ""
 
 
 def _in_use(host: str, port: int) -> bool:

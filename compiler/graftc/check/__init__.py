@@ -11,6 +11,7 @@ from graftc.check._compare import UnknownRuleError, compare, compare_added, comp
 from graftc.check._engine import find_changes
 from graftc.check._format import FORMATS, format_report, format_rules, report_json
 from graftc.check._git import GitError, read_at_ref
+from graftc.check._match import Counterpart, counterparts
 from graftc.check._model import (
     BOTH,
     SOURCE,
@@ -37,6 +38,7 @@ __all__ = [
     "Assignability",
     "Bump",
     "Category",
+    "Counterpart",
     "Finding",
     "Flow",
     "GitError",
@@ -48,6 +50,7 @@ __all__ = [
     "compare",
     "compare_added",
     "compare_removed",
+    "counterparts",
     "find_changes",
     "flows",
     "format_report",

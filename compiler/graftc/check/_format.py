@@ -78,8 +78,15 @@ def summary_line(report: Report) -> str:
     return head + ", ".join(parts)
 
 
+def origin_lines(report: Report) -> list[str]:
+    """Which old file the new one was compared with, when it is not the same path at the ref."""
+    if report.matched_by != "module":
+        return []
+    return [f"{report.new_file}: compared with {report.old_file}, which declared the same module"]
+
+
 def format_text(report: Report, sources: Sources) -> str:
-    out: list[str] = []
+    out = origin_lines(report)
     for f in report.findings:
         primary, other, label = (f.new, f.old, "old") if f.new else (f.old, None, "")
         where = _loc(primary, report.old_file if f.old and not f.new else report.new_file)
@@ -111,6 +118,7 @@ def report_json(report: Report) -> dict[str, Any]:
         "ruleset": RULESET_VERSION,
         "old": {
             "file": report.old_file,
+            "matched_by": report.matched_by or None,
             "version": report.old_version,
             "schema_hash": report.old_hash,
         },
@@ -166,7 +174,7 @@ _GH_LEVEL = {"error": "error", "warning": "warning", "note": "notice"}
 
 def format_github(report: Report, sources: Sources) -> str:
     """GitHub Actions workflow commands: each finding becomes an annotation on the new file."""
-    out: list[str] = []
+    out = origin_lines(report)
     for f in report.findings:
         span = f.new or f.old
         props = [f"title={_gh_prop(f.rule.id)}"]

@@ -137,6 +137,9 @@ class Report:
     findings: tuple[Finding, ...]
     semver: SemverVerdict
     categories: frozenset[Category] = field(default=BOTH)
+    # With --against, how the old file was found: "path" (the new file's path at the ref) or
+    # "module" (the file that declared the same module there: the file moved). "" otherwise.
+    matched_by: Literal["path", "module", ""] = ""
 
     @property
     def breaking(self) -> tuple[Finding, ...]:

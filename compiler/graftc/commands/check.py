@@ -1,7 +1,7 @@
 """`graftc check`: review an IDL change for breaking changes, like `buf breaking`.
 
     graftc check OLD.graft NEW.graft
-    graftc check NEW.graft --against main       # the same path at a git revision
+    graftc check NEW.graft --against main       # its module at a git revision (moves followed)
     graftc check api/*.graft --against main     # every file, each against its own past
 
 Exit codes: 0 nothing breaks, 1 something breaks (or an input does not parse), 2 usage errors.
@@ -22,14 +22,15 @@ from graftc.check import (
     FORMATS,
     RULES,
     Category,
+    Counterpart,
     GitError,
     Report,
     compare,
     compare_added,
     compare_removed,
+    counterparts,
     format_report,
     format_rules,
-    read_at_ref,
     report_json,
 )
 from graftc.diagnostics import Diagnostic, DiagnosticError, render_all
@@ -52,7 +53,8 @@ def register(sub: Any) -> None:
     p.add_argument(
         "--against",
         metavar="GIT_REF",
-        help="compare NEW.graft with the same path at this git revision",
+        help="compare each NEW.graft with the file that declared the same module at this git "
+        "revision (the same path when none did)",
     )
     p.add_argument(
         "--format", choices=sorted(FORMATS), default="text", help="output format (default: text)"
@@ -139,12 +141,21 @@ def _run(args: argparse.Namespace) -> int:
     if args.against is not None:
         if not args.files:
             return _usage("with --against, give the files to check: NEW.graft ...")
-        for new_file in args.files:
-            try:
-                old_text, old_file = read_at_ref(Path(new_file), args.against)
-            except GitError as e:
-                return _usage(str(e))
-            outcomes.append(_against(old_text, old_file, new_file, options))
+        try:
+            matches = counterparts(args.files, args.against)
+        except GitError as e:
+            return _usage(str(e))
+        for match in matches:
+            if match.moved_to is not None:
+                continue  # the report of the file it moved to covers it
+            if match.duplicates:
+                _duplicate(match)
+                outcomes.append(None)
+                continue
+            outcome = _against(match.old_text, match.old_file, match.new_file, options)
+            if outcome is not None:
+                outcome = dataclasses.replace(outcome[0], matched_by=match.matched_by), outcome[1]
+            outcomes.append(outcome)
     else:
         if len(args.files) != 2:
             return _usage("give two files, OLD.graft NEW.graft (or NEW.graft --against GIT_REF)")
@@ -160,6 +171,15 @@ def _run(args: argparse.Namespace) -> int:
             sys.stdout.write(format_report(report, args.format, sources))
     worst = max((r.exit_code for r, _ in reports), default=0)
     return 1 if None in outcomes else worst
+
+
+def _duplicate(match: Counterpart) -> None:
+    others = ", ".join(match.duplicates)
+    message = (
+        f"declares the same module as {others}: a module lives in one file, so its past at the"
+        " ref cannot be matched (rename one module, or compare OLD NEW explicitly)"
+    )
+    print(render_all([Diagnostic(match.new_file, 0, 0, message)]), file=sys.stderr)
 
 
 def _pair(

@@ -5,6 +5,7 @@
     text = graftc.idl.print_module(module)          # parse(print_module(m)) == m
     problems = graftc.idl.check(module)             # semantic checks of any UGM
     text = graftc.idl.format_source(text)           # `graftc fmt`: keeps comments too
+    name = graftc.idl.module_name(text)             # the header's module name (or None)
 
 The grammar is `graftc/graft.lark`, package data (`grammar/graft.lark` links to it); the
 language is specified in `docs/idl.md`.
@@ -16,6 +17,7 @@ from graftc.idl._api import (
     check,
     format_source,
     load,
+    module_name,
     parse,
     print_module,
     read_source,
@@ -29,6 +31,7 @@ __all__ = [
     "check",
     "format_source",
     "load",
+    "module_name",
     "params_text",
     "parse",
     "print_module",

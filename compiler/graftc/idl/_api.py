@@ -9,7 +9,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from graftcode_runtime import ugm
-from lark import Token
+from lark import Token, UnexpectedInput
 
 from graftc.diagnostics import Diagnostic, DiagnosticError, Severity, at, sort_key
 from graftc.idl import _parser
@@ -88,6 +88,28 @@ def source_files(paths: Iterable[str]) -> list[str]:
         else:
             out.append(path)
     return out
+
+
+def module_name(text: str) -> str | None:
+    """The name in the text's `module NAME version ...` header, or None when the header does not
+    parse. Only the header is read, so the rest of the file may have errors."""
+    current = CURRENT.set(Positions())
+    try:
+        interactive = _parser.lark_parser().parse_interactive(text, start="start")
+        parts: list[str] = []
+        in_name = False
+        for token in interactive.iter_parse():
+            if token.type == "MODULE":
+                in_name = True
+            elif token.type == "VERSION":
+                return "".join(parts) if in_name else None
+            elif in_name:
+                parts.append(str(token))
+    except UnexpectedInput:
+        return None
+    finally:
+        CURRENT.reset(current)
+    return None
 
 
 def print_module(module: ugm.Module) -> str:

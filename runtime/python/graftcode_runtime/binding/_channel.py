@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any, NoReturn, Protocol, TypeAlias, cast
 
 from ..client._call_table import InstanceId
 from ..client._callspec import CallSpec
+from ..client._metadata import checked
 from ..config import Resolved, Settings, generation
 from ..interceptors import CallContext
 
@@ -85,6 +86,8 @@ class _Base:
         self._pending_lock = threading.Lock()
         self._call_metadata: Mapping[str, str] = {}
         self._call_timeout: float | None = None
+        # the settings' metadata and its lowercased form (kept on the root, see `_metadata`)
+        self._lowered: tuple[Mapping[str, str], Mapping[str, str]] | None = None
 
     @property
     def settings(self) -> Resolved:
@@ -97,6 +100,17 @@ class _Base:
 
     def _current_client(self) -> object:
         raise NotImplementedError
+
+    def _metadata(self, r: Resolved) -> Mapping[str, str]:
+        """The settings' metadata with its keys lowercased and checked, once per resolution: a
+        `with_options` key then overrides it whatever the case of either (docs/python-client.md,
+        "Metadata")."""
+        root = self._root
+        lowered = root._lowered
+        if lowered is None or lowered[0] is not r.metadata:
+            where = f"metadata from {r.sources.get('metadata', 'the settings')}"
+            lowered = root._lowered = (r.metadata, checked(r.metadata, where))
+        return lowered[1]
 
     def instance_id(self, ref: object) -> int:
         """The id inside an instance reference the gateway sent, bound to its connection when
@@ -139,7 +153,7 @@ class _Base:
         instance: object | None,
     ) -> CallContext:
         r = self.settings
-        metadata = {**r.metadata, **self._call_metadata}
+        metadata = {**self._metadata(r), **self._call_metadata}
         timeout = self._call_timeout if self._call_timeout is not None else r.timeout
         ctx = CallContext(
             r.module, kind, target, member, tuple(args), dict(kwargs or {}), instance, metadata,
@@ -170,7 +184,10 @@ class _Base:
     ) -> None:
         other._root = self._root
         other._call_timeout = timeout if timeout is not None else self._call_timeout
-        other._call_metadata = {**self._call_metadata, **(metadata or {})}
+        other._call_metadata = {
+            **self._call_metadata,
+            **checked(metadata or {}, "with_options(metadata=...)"),
+        }
 
 
 class Channel(_Base):
@@ -259,7 +276,8 @@ class Channel(_Base):
         # client (~25 % of a generated call's Python time, docs/performance.md)
         timeout = self._call_timeout if self._call_timeout is not None else r.timeout
         extra = self._call_metadata
-        metadata = {**r.metadata, **extra} if extra else r.metadata
+        base = self._metadata(r)
+        metadata = {**base, **extra} if extra else base
         client = self._connection(r)
         if self._root._pending:
             self._flush(client)

@@ -31,6 +31,7 @@ from ._call_table import (
     new_hello,
 )
 from ._callspec import CallSpec
+from ._metadata import checked
 from ._remote import ProxyTable, unwrap_args
 
 OnConnect = Callable[[Any], object]
@@ -72,7 +73,7 @@ class ClientBase:
     ) -> None:
         self.url = url
         self.default_timeout = timeout
-        self.default_metadata = dict(metadata or {})
+        self.default_metadata = dict(checked(metadata or {}, "the client's metadata"))
         self.connect_timeout = connect_timeout
         self._hello = new_hello(module, schema, auth, limits)
         self._on_connect = on_connect

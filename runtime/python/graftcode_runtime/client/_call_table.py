@@ -36,6 +36,7 @@ from ..protocol._errors import (
 from ..protocol._events import InstanceRef, Message, Ping, Pong, Release, Result
 from ..protocol._limits import Limits
 from ..protocol._remote_errors import error_from_event, error_from_goaway
+from ._metadata import checked
 
 AGENT = f"graftcode-python/{__version__}"
 OPS = {"call": Op.CALL, "new": Op.NEW, "get": Op.GET, "set": Op.SET}
@@ -153,7 +154,9 @@ class CallTable:
     ) -> tuple[int, bytes]:  # fmt: skip
         """Register a call and return its id and the bytes of its CALL. The instances whose
         proxies were collected since the previous call are released first: their RELEASE goes
-        to `outgoing`. `metadata` overrides the client's `defaults` key by key."""
+        to `outgoing`. `metadata` overrides the client's `defaults` key by key, its keys
+        lowercased first (`_metadata.checked`: an invalid key raises `InvalidValue`, nothing
+        sent)."""
         if not self.open:
             raise self._refusal()
         op = OPS.get(kind)
@@ -176,8 +179,8 @@ class CallTable:
             args = list(args)
         if type(kwargs) is not dict:
             kwargs = dict(kwargs)
-        if metadata:
-            metadata = {**defaults, **metadata}
+        if metadata:  # keys lowercased and checked (the defaults were when the client was made)
+            metadata = {**defaults, **checked(metadata)}
         elif type(defaults) is dict:
             metadata = defaults
         else:

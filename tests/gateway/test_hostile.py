@@ -16,7 +16,6 @@ import shutil
 import socket
 import ssl
 import struct
-import subprocess
 import threading
 import time
 from collections.abc import Iterator
@@ -33,6 +32,7 @@ from graftcode_runtime.testing import (
     RawPeer,
     inmemory_gateway_config,
     rss_bytes,
+    self_signed_cert,
 )
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -47,17 +47,7 @@ MiB = 1024 * 1024
 def cert(tmp_path_factory: pytest.TempPathFactory) -> tuple[str, str]:
     if shutil.which("openssl") is None:
         pytest.skip("needs the openssl tool")
-    d = tmp_path_factory.mktemp("tls")
-    key, crt = d / "key.pem", d / "cert.pem"
-    subprocess.run(
-        [
-            "openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
-            "-keyout", str(key), "-out", str(crt), "-subj", "/CN=localhost",
-            "-addext", "subjectAltName=DNS:localhost,IP:127.0.0.1",
-        ],
-        check=True,
-        capture_output=True,
-    )  # fmt: skip
+    crt, key = self_signed_cert(tmp_path_factory.mktemp("tls"))
     return str(crt), str(key)
 
 
@@ -265,9 +255,7 @@ def test_a_peer_that_never_reads_is_paused_not_buffered(path: str, cert: tuple[s
 
 
 @pytest.mark.slow
-def test_thousands_of_short_connections_leave_memory_flat(
-    path: str, cert: tuple[str, str]
-) -> None:
+def test_thousands_of_short_connections_leave_memory_flat(path: str, cert: tuple[str, str]) -> None:
     hello = msgpack.packb([0, "hypertube", 1, 0, {"module": MODULE}])
     framed = struct.pack(">I", len(hello)) + hello
     n = 600 if path == "tls" else 2000

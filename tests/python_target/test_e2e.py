@@ -5,10 +5,10 @@ sync and async) over TCP, WebSocket and in memory; only configuration changes be
 from __future__ import annotations
 
 import shutil
-import subprocess
 from pathlib import Path
 
 import pytest
+from graftcode_runtime.testing import self_signed_cert
 
 from .support import (
     CONSUMERS,
@@ -98,16 +98,7 @@ def test_consumer_type_checks_against_the_installed_package(
 
 @pytest.mark.skipif(shutil.which("openssl") is None, reason="needs the openssl tool")
 def test_tls_configured_from_the_environment(venv: Venv, tmp_path: Path) -> None:
-    key, crt = tmp_path / "key.pem", tmp_path / "cert.pem"
-    subprocess.run(
-        [
-            "openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
-            "-keyout", str(key), "-out", str(crt), "-subj", "/CN=localhost",
-            "-addext", "subjectAltName=DNS:localhost,IP:127.0.0.1",
-        ],
-        check=True,
-        capture_output=True,
-    )  # fmt: skip
+    crt, key = self_signed_cert(tmp_path)
     listeners = ("--tcp", "127.0.0.1:0", "--ws", "127.0.0.1:0")
     with serve(*listeners, "--tls-cert", str(crt), "--tls-key", str(key)) as gateway:
         for scheme in ("tls", "wss"):

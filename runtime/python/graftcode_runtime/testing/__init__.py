@@ -11,6 +11,7 @@ Hypertube frames by hand.
 from ._peer import RawPeer, frame, hello
 from ._process import GatewayProcess, rss_bytes
 from ._thread import GatewayThread, inmemory_gateway_config
+from ._tls import self_signed_cert
 
 __all__ = [
     "GatewayProcess",
@@ -20,4 +21,5 @@ __all__ = [
     "hello",
     "inmemory_gateway_config",
     "rss_bytes",
+    "self_signed_cert",
 ]

@@ -25,12 +25,13 @@ from ._classes import build_class
 from ._closure import prune, reachable
 from ._context import Context
 from ._docstrings import class_doc, clean
-from ._hints import HintError, class_hints, function_hints, is_classvar, resolve
+from ._errors import error_decl, field_type_problem, is_stdlib, kind_of
+from ._hints import HintError
 from ._loader import describe_exception
 from ._names import MODULE_NAME_RE, check_decl
 from ._problems import ExportError, Problem
 from ._records import NO_DEFAULT, flavour, raw_fields
-from ._source import InitAssignment, Location
+from ._source import Location
 from ._surface import Filters, is_function, is_own, public_names
 from ._types import TypeProblem, describe, map_type
 from ._values import literal
@@ -98,10 +99,6 @@ def _user_frame(exc: BaseException) -> tuple[str, int, int] | None:
         return None  # the standard library or a dependency, called by the exporter
     text = linecache.getline(last.filename, last.lineno or 0).rstrip()  # .line is stripped
     return last.filename, last.lineno or 0, len(text) - len(text.lstrip()) + 1 if text else 0
-
-
-def _is_stdlib(cls: type) -> bool:
-    return cls.__module__.split(".")[0] in sys.stdlib_module_names
 
 
 class _Exporter:
@@ -221,7 +218,7 @@ class _Exporter:
             return f.type_named(name)
         if f.methods:
             # Only classes with a selected member; data types come in when something uses them.
-            kind = _kind(cls)
+            kind = kind_of(cls)
             return kind == "class" and any(
                 f.method_selected(name, m) for m in vars(cls) if not m.startswith("_")
             )
@@ -269,7 +266,7 @@ class _Exporter:
                 f"`{describe(cls)}` is private (leading underscore) but used by the public "
                 "surface; make it public"
             )
-        kind = _kind(cls)
+        kind = kind_of(cls)
         if kind == "class" and not (is_own(self.module, cls) or cls in self.surface):
             raise TypeProblem(
                 f"`{describe(cls)}` is not a record, enum or class this module exports, so its "
@@ -285,7 +282,7 @@ class _Exporter:
     def _error_name(self, exc: type) -> str | None:
         """The error declaration for an exception named in a Raises section; None for built-in
         and standard-library exceptions, which reach callers as generic remote errors."""
-        if exc.__module__ == "builtins" or _is_stdlib(exc):
+        if exc.__module__ == "builtins" or is_stdlib(exc):
             return None
         if exc.__name__.startswith("_"):
             raise_problem = f"`{describe(exc)}` is private; make it public to document it"
@@ -300,11 +297,11 @@ class _Exporter:
     # ---------------------------------------------------------------- declarations
 
     def _decl(self, cls: type, name: str) -> ugm.Decl | None:
-        kind = _kind(cls)
+        kind = kind_of(cls)
         if kind == "enum":
             return self._enum(cls, name)
         if kind == "error":
-            return self._error(cls, name)
+            return error_decl(self, cls, name)
         if kind == "record":
             return self._record(cls, name)
         return build_class(self.ctx, self.filters, cls, name)
@@ -428,7 +425,7 @@ class _Exporter:
         except TypeProblem as e:
             ctx.problem(member, f"field `{name}`: {e}", where)
             return None
-        problem = _field_type_problem(t, self.by_name)
+        problem = field_type_problem(t, self.by_name)
         if problem is not None:
             ctx.problem(member, f"field `{name}`: {problem}", where)
             return None
@@ -442,145 +439,6 @@ class _Exporter:
             ctx.problem(member, f"field `{name}`: {e}", where)
             return None
         return ugm.Field(name, t, value, doc)
-
-    def _error(self, cls: type, name: str) -> ugm.Error | None:
-        if not issubclass(cls, Exception):
-            self.ctx.problem(
-                name,
-                "it derives from BaseException but not Exception, so it is not an application "
-                "error; derive it from Exception",
-                self.ctx.source.locate(cls),
-            )
-            return None
-        base: str | None = None
-        stop: type = Exception
-        for b in cls.__mro__[1:]:
-            if b.__module__ == "builtins" or _is_stdlib(b):
-                stop = b
-                break
-            if b.__name__.startswith("_") or not issubclass(b, Exception):
-                continue  # a private base's or a mixin's fields are inlined; the base is an error
-            try:
-                base = self._register(b, self.names.get(b, b.__name__))
-            except TypeProblem as e:
-                self.ctx.problem(name, str(e), self.ctx.source.locate(cls))
-            stop = b
-            break
-        own = cls.__mro__[: cls.__mro__.index(stop)]
-        bases = cls.__mro__[len(own) :]
-        inherited = {n for k in bases for n in inspect.get_annotations(k)}
-        inherited |= {
-            a.name
-            for k in bases
-            if k.__module__ != "builtins" and not _is_stdlib(k)
-            for a in self.ctx.source.init_assignments(k)
-        }
-        docs = self.ctx.source.attribute_docs(cls)
-        fields: list[ugm.Field] = []
-        for field_name, (declared_in, hint) in class_hints(cls).items():
-            if declared_in not in own or field_name in inherited or is_classvar(hint):
-                continue
-            default = declared_in.__dict__.get(field_name, NO_DEFAULT)
-            where = self.ctx.source.class_member(declared_in, field_name)
-            field = self._field(
-                field_name,
-                hint,
-                default,
-                None,
-                None,
-                f"{name}.{field_name}",
-                cls,
-                where,
-                docs.get(field_name),
-            )
-            # A bad field does not stop the error from being raised; it is left out (or fails).
-            if field is not None:
-                fields.append(field)
-        known = inherited | set(class_hints(cls))
-        fields += self._init_fields(cls, name, own, known)
-        return ugm.Error(name, tuple(fields), base, class_doc(cls), _callables.annotations_of(cls))
-
-    def _init_fields(
-        self, cls: type, name: str, own: Sequence[type], known: set[str]
-    ) -> list[ugm.Field]:
-        """Attributes an error sets only in `__init__` (no class-level annotation). Each is a
-        field when its type is known: `self.x: T = ...`, or `self.x = p` where the parameter `p`
-        is annotated (its default is the field's). The others are named in one warning."""
-        fields: list[ugm.Field] = []
-        left_out: list[tuple[str, str, Location]] = []
-        for klass in reversed(own):
-            init = vars(klass).get("__init__")
-            if init is None:
-                continue
-            groups: dict[str, list[InitAssignment]] = {}
-            for a in self.ctx.source.init_assignments(klass):
-                if not a.name.startswith("_") and a.name not in known:
-                    groups.setdefault(a.name, []).append(a)
-            for attr, group in groups.items():
-                known.add(attr)
-                if _is_descriptor(cls, attr):
-                    continue  # a property's setter or BaseException's `args`: not a new attribute
-                field, why, where = self._init_field(cls, klass, init, attr, group)
-                if field is not None:
-                    fields.append(field)
-                else:
-                    left_out.append((attr, why, where))
-        if left_out:
-            listed = "; ".join(f"`{attr}` ({why})" for attr, why, _ in left_out)
-            self.ctx.note(
-                name,
-                f"attributes set only in `__init__` are not sent to callers: {listed}. Declare "
-                f"each one at class level with its type (e.g. `{left_out[0][0]}: str` in the "
-                "class body) to make it a field of the error",
-                left_out[0][2],
-            )
-        return fields
-
-    def _init_field(
-        self, cls: type, klass: type, init: Any, attr: str, group: Sequence[InitAssignment]
-    ) -> tuple[ugm.Field | None, str, Location]:
-        """The field for `self.attr = ...` in `klass.__init__`, or None and why not."""
-        annotated = next((a for a in group if a.annotation is not None), None)
-        where = (annotated or group[0]).location
-        first = next((a for a in group if a.unconditional), None)
-        if first is None:
-            return (
-                None,
-                "set only on some paths through `__init__`: it needs a class-level default",
-                where,
-            )
-        hint: Any
-        if annotated is not None and annotated.annotation is not None:
-            module = sys.modules.get(klass.__module__)
-            try:
-                hint = resolve(
-                    annotated.annotation, getattr(module, "__dict__", {}), dict(vars(klass))
-                )
-            except HintError as e:
-                return None, str(e), where
-        elif first.parameter is not None:
-            hint = function_hints(init).get(first.parameter)
-            if hint is None:
-                return None, f"the parameter `{first.parameter}` has no annotation", where
-            if isinstance(hint, HintError):
-                return None, str(hint), where
-        else:
-            return None, "it is assigned a computed value, whose type is unknown", where
-        try:
-            t = map_type(hint, owner=cls, named=self._named)
-        except TypeProblem as e:
-            return None, str(e), where
-        problem = _field_type_problem(t, self.by_name)
-        if problem is not None:
-            return None, problem, where
-        value: ugm.Value | None = None
-        default = _parameter_default(init, first.parameter)
-        if default is not NO_DEFAULT:
-            try:
-                value = literal(default, t, self._enum_name)
-            except TypeProblem:
-                value = None  # the attribute is always set, so the field can do without one
-        return ugm.Field(attr, t, value, None), "", where
 
     def _service(self, functions: list[tuple[str, Any]]) -> ugm.Service | None:
         methods = []
@@ -609,59 +467,8 @@ class _Exporter:
 # -------------------------------------------------------------------- helpers
 
 
-def _field_type_problem(t: ugm.TypeRef, by_name: Mapping[str, object]) -> str | None:
-    for x in ugm.walk_types(t):
-        if isinstance(x, ugm.Primitive) and x.name == "none":
-            return "`None` carries nothing; remove the field"
-        if not isinstance(x, ugm.Named):
-            continue
-        target = by_name.get(x.name)
-        if isinstance(target, type) and _kind(target) == "class":
-            return (
-                f"`{x.name}` is a class whose instances live in the gateway, while records and "
-                "errors are plain values; pass or return the instance directly, or hold a record"
-            )
-    return None
-
-
-def _is_descriptor(cls: type, attr: str) -> bool:
-    """Whether `self.attr = ...` goes through the class (a property with a setter, a method,
-    BaseException's `args`) rather than making an instance attribute."""
-    for klass in cls.__mro__:
-        if attr in vars(klass):
-            static = vars(klass)[attr]
-            if isinstance(static, types.MemberDescriptorType) and not (
-                klass.__module__ == "builtins" or _is_stdlib(klass)
-            ):
-                return False  # the user's own `__slots__` entry holds a plain value
-            return inspect.isroutine(static) or hasattr(type(static), "__set__")
-    return False
-
-
-def _parameter_default(fn: Any, name: str | None) -> object:
-    if name is None:
-        return NO_DEFAULT
-    try:
-        param = inspect.signature(fn).parameters.get(name)
-    except (TypeError, ValueError):
-        return NO_DEFAULT
-    if param is None or param.default is inspect.Parameter.empty:
-        return NO_DEFAULT
-    return param.default
-
-
 def _problem_order(p: Problem) -> tuple[str, int, int, str]:
     return (p.file, p.line, p.column, p.member)
-
-
-def _kind(cls: type) -> str:
-    if issubclass(cls, enum.Enum):
-        return "enum"
-    if issubclass(cls, BaseException):
-        return "error"
-    if flavour(cls) is not None:
-        return "record"
-    return "class"
 
 
 def _spell(obj: object) -> str:

@@ -66,13 +66,14 @@ class ThreadedSession:
             now=time.monotonic(),
         )
         self.lock = threading.Lock()
+        self._arm_lock = threading.Lock()  # orders epoll_ctl calls, outside `lock`
         self.ended = False
         self._on_closed = on_closed
         self._in_event = False  # a pool thread is handling an epoll event (the fd is disarmed)
         self._armed = 0  # the events the fd is armed for, when no event is being handled
         self._writing = False
         self._want_out = False  # the socket took only part of the output: wait for EPOLLOUT
-        self._leftover: memoryview | None = None
+        self._leftover: bytes | memoryview | None = None
         self._timer: Timer | None = None
         self._closing_by: float | None = None
         self._broken = False  # a write failed: the peer is gone
@@ -154,7 +155,7 @@ class ThreadedSession:
                     if eof:
                         jobs += policy.receive(b"", now)
                 self._in_event = False
-                self._rearm()
+                arm = self._rearm()
                 if self.ended:
                     return
                 decided = self._decide()
@@ -165,18 +166,31 @@ class ThreadedSession:
                 self._in_event = False
             self.end("internal error")
             return
+        if arm:
+            self._apply_arm()
         self._carry_out(*decided)
         if jobs:
             self.engine.run_jobs(self, jobs)
 
-    def _rearm(self) -> None:
-        """Arm the fd for what is wanted now (the caller holds `lock`)."""
+    def _rearm(self) -> bool:
+        """Decide what the fd is to be armed for now (the caller holds `lock`); True when that
+        changed, and the caller then calls `_apply_arm` once it has let go of `lock`."""
         if self._in_event or self.ended:
-            return  # the thread handling the event re-arms when it is done
+            return False  # the thread handling the event re-arms when it is done
         mask = (_IN if self.policy.wants_read else 0) | (_OUT if self._want_out else 0)
-        if mask != self._armed:
-            self._armed = mask
-            self.engine.rearm(self, mask)
+        if mask == self._armed:
+            return False
+        self._armed = mask
+        return True
+
+    def _apply_arm(self) -> None:
+        """Arm the fd as last decided. Outside `lock` because epoll_ctl lets go of the GIL: a
+        thread holding the session lock there made every answering thread queue behind it (more
+        context switches, more pool threads, calls read in batches). Whoever applies last
+        applies the latest decision, so the order of concurrent calls does not matter."""
+        with self._arm_lock:
+            if not self.ended:
+                self.engine.rearm(self, self._armed)
 
     # ---------------------------------------------------------------- calls
 
@@ -330,6 +344,7 @@ class ThreadedSession:
                 n = 0
             except OSError:
                 n = -1
+            arm = False
             with lock:
                 if n < 0 or self.ended:
                     self._writing = False
@@ -340,21 +355,29 @@ class ThreadedSession:
                 paused = not policy.wants_read
                 policy.sent(n)
                 if paused and policy.wants_read:
-                    self._rearm()  # back-pressure released: read from this peer again
-                if n == len(data):
+                    arm = self._rearm()  # back-pressure released: read from this peer again
+                more: bytes | memoryview | None = None
+                finished = n == len(data)
+                if finished:
                     self._writing = False
                     more = self._claim_output()
-                    if more is None:
-                        return
-                    data = more
-                    continue
-                data = memoryview(data)[n:]
+                else:
+                    data = memoryview(data)[n:]
+            if arm:
+                self._apply_arm()
+            if finished:
+                if more is None:
+                    return
+                data = more
+                continue
             if not _room(self.fd):
                 with lock:
                     self._writing = False
                     self._leftover = data
                     self._want_out = True
-                    self._rearm()
+                    arm = self._rearm()
+                if arm:
+                    self._apply_arm()
                 return
 
 

@@ -2,15 +2,16 @@
 (`_thread_engine.py`), with no thread hop between reading a call and answering it.
 
 Every rule is the session policy's (`_policy.py`); this module only reads when an epoll event
-says so, writes without ever blocking (what the socket does not take waits for EPOLLOUT), keeps
+says so, writes with a short send timeout (what the socket does not take by then waits for
+EPOLLOUT), keeps
 the policy's next deadline on the engine's timer thread, and runs user code: the pool thread
 that reads a call runs a synchronous member itself and writes its answer; async members go to
 the asyncio bridge's loop, whose done-callback answers. A call the policy abandons (cancel,
 deadline, shutdown: answered already) keeps running if it is synchronous, since Python cannot
 stop a thread; its result is dropped and its request context says it was cancelled.
 
-Locking: `lock` guards the policy and this session's epoll registration, and is held only to
-feed the policy or take its output, never across I/O or user code. The socket is registered
+Locking: `lock` guards the policy and what this session wants of epoll, and is held only to
+feed the policy or take its output, never across I/O (epoll_ctl included) or user code. The socket is registered
 EPOLLONESHOT; the thread handling an event re-arms it when done, *before* running the calls it
 parsed, so another idle thread reads the next message of the same connection meanwhile.
 """
@@ -21,6 +22,7 @@ import asyncio
 import logging
 import select
 import socket
+import struct
 import threading
 import time
 from collections.abc import Callable
@@ -38,8 +40,7 @@ if TYPE_CHECKING:
 
 _IN = select.EPOLLIN | select.EPOLLHUP | select.EPOLLERR
 _OUT = select.EPOLLOUT
-_DONTWAIT = socket.MSG_DONTWAIT
-_ROOM_WAIT_MS = 20  # how long a writer waits for a full socket before handing over to EPOLLOUT
+_SEND_WAIT = struct.pack("ll", 0, 20_000)  # SO_SNDTIMEO: 20 ms for a full socket to take more
 _FINAL_FLUSH = 1.0  # seconds to write a GOAWAY and the last answers before closing anyway
 log = logging.getLogger("graftcode.gateway")
 
@@ -57,6 +58,7 @@ class ThreadedSession:
         self.engine = engine
         self.sock = sock
         self.fd = sock.fileno()
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_SNDTIMEO, _SEND_WAIT)
         self.peer = peer
         self.policy = Session(
             engine.gateway,
@@ -332,16 +334,17 @@ class ThreadedSession:
         return data
 
     def _write(self, data: bytes | memoryview) -> None:
-        """Write claimed output without blocking for long, then whatever other threads queued
-        meanwhile. When the socket is full, wait up to _ROOM_WAIT_MS for room (a reading peer
-        makes it at once, as sendall would), then leave the rest to EPOLLOUT, so a peer that
-        does not read never holds a pool thread."""
+        """Write claimed output, then whatever other threads queued meanwhile. The socket is
+        blocking with a send timeout (SO_SNDTIMEO, _SEND_WAIT): a reading peer takes a large
+        answer in one call, as sendall would, with no Python between the kernel's waits for
+        room; what a peer that does not read leaves after the timeout waits for EPOLLOUT, so it
+        never holds a pool thread for longer."""
         policy, sock, lock = self.policy, self.sock, self.lock
         while True:
             try:
-                n = sock.send(data, _DONTWAIT)
+                n = sock.send(data)
             except (BlockingIOError, InterruptedError):
-                n = 0
+                n = 0  # the timeout passed with nothing written
             except OSError:
                 n = -1
             arm = False
@@ -356,33 +359,17 @@ class ThreadedSession:
                 policy.sent(n)
                 if paused and policy.wants_read:
                     arm = self._rearm()  # back-pressure released: read from this peer again
-                more: bytes | memoryview | None = None
-                finished = n == len(data)
-                if finished:
+                if n == len(data):
                     self._writing = False
                     more = self._claim_output()
                 else:
-                    data = memoryview(data)[n:]
-            if arm:
-                self._apply_arm()
-            if finished:
-                if more is None:
-                    return
-                data = more
-                continue
-            if not _room(self.fd):
-                with lock:
                     self._writing = False
-                    self._leftover = data
+                    self._leftover = memoryview(data)[n:]
                     self._want_out = True
                     arm = self._rearm()
-                if arm:
-                    self._apply_arm()
+                    more = None
+            if arm:
+                self._apply_arm()
+            if more is None:
                 return
-
-
-def _room(fd: int) -> bool:
-    """Whether the socket has room to write within _ROOM_WAIT_MS."""
-    poller = select.poll()
-    poller.register(fd, select.POLLOUT)
-    return bool(poller.poll(_ROOM_WAIT_MS))
+            data = more

@@ -20,7 +20,6 @@ from wsproto.events import (
     Request,
     TextMessage,
 )
-from wsproto.utilities import LocalProtocolError as WsLocalProtocolError
 
 from ..protocol._errors import ConnectionLost
 
@@ -185,13 +184,7 @@ class WebSocketTransport:
                     )
 
     def send(self, data: bytes) -> None:
-        try:
-            frame = self.ws.send(Message(data=data))
-        except WsLocalProtocolError:  # wsproto refuses: a close frame came or went already
-            raise ConnectionLost(
-                "connection lost while sending: the WebSocket is closing"
-            ) from None
-        self.raw.send(frame)
+        self.raw.send(self.ws.send(Message(data=data)))
 
     def recv(self, timeout: float | None) -> bytes:
         while not self._ready:

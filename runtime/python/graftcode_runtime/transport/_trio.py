@@ -152,11 +152,7 @@ class WsWire:
         return True
 
     async def send(self, data: bytes) -> None:
-        try:
-            frame = self.ws.send(Message(data=data))
-        except LocalProtocolError:  # wsproto refuses: a close frame came or went already
-            raise trio.ClosedResourceError("the WebSocket is closing") from None
-        await self._write(frame)
+        await self._write(self.ws.send(Message(data=data)))
 
     async def _write(self, data: bytes) -> None:
         async with self._write_lock:

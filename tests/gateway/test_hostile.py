@@ -289,3 +289,38 @@ def test_thousands_of_short_connections_leave_memory_flat(path: str, cert: tuple
             f"({per_connection / 1024:.1f} KiB each)"
         )
         _still_serving(gw, path, cert)
+
+
+# --------------------------------------------------------------- in memory, from trio callers
+
+
+def test_a_trio_caller_in_memory_that_never_reads_is_paused_not_buffered() -> None:
+    """`connect_async("inmemory:...")` runs the gateway session in the caller's own nursery over
+    bounded memory streams: a caller that pipelines calls and never reads their answers must
+    find its sends blocking once the gateway stops reading, not the gateway buffering it all."""
+    import trio
+    from graftcode_runtime.testing import frame, hello
+    from graftcode_runtime.transport._inmemory import open_inmemory_wire
+
+    payload = b"x" * (64 * 1024)
+
+    async def main() -> tuple[int, bool]:
+        sent, stalled = 0, False
+        async with trio.open_nursery() as nursery:
+            wire = await open_inmemory_wire(MODULE, nursery)
+            await wire.send(frame(hello(MODULE)))
+            assert (await wire.receive()) is not None  # the gateway's HELLO
+            for cid in range(1, 4096):
+                with trio.move_on_after(1) as scope:
+                    await wire.send(frame(_call(cid, "echo_bytes", [payload])))
+                if scope.cancelled_caught:
+                    stalled = True  # back-pressure reached the caller
+                    break
+                sent += len(payload)
+            await wire.aclose()
+            nursery.cancel_scope.cancel()
+        return sent, stalled
+
+    sent, stalled = trio.run(main)
+    assert stalled, f"the gateway read {sent / MiB:.0f} MiB it could not answer"
+    assert sent < 64 * MiB

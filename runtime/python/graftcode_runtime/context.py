@@ -23,7 +23,16 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
 
-__all__ = ["RequestContext", "current", "use"]
+__all__ = ["Identity", "RequestContext", "current", "use"]
+
+
+@dataclass(frozen=True)
+class Identity:
+    """Who the caller is, as the gateway established it (docs/gateway.md, "Auth"): `name` (a
+    named token's name, or what the auth hook returned) and whatever else the hook attached."""
+
+    name: str
+    attributes: Mapping[str, object] = field(default_factory=lambda: MappingProxyType({}))
 
 
 @dataclass(frozen=True)
@@ -43,6 +52,7 @@ class RequestContext:
     peer: str
     metadata: Mapping[str, str | bytes] = field(default_factory=lambda: MappingProxyType({}))
     deadline: float | None = None
+    identity: Identity | None = None
     _cancelled: threading.Event = field(default_factory=threading.Event, repr=False, compare=False)
 
     @property

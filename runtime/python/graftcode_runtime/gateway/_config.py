@@ -3,9 +3,14 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from ..protocol._limits import DEFAULT_MAX_MESSAGE_SIZE
 from ..transport._url import DEFAULT_HTTP_PORT, DEFAULT_TCP_PORT, DEFAULT_WS_PORT
+
+if TYPE_CHECKING:
+    from ._auth import AuthHook
+    from ._interceptors import ServerInterceptor
 
 DEFAULT_MAX_PENDING_OUTPUT = 8 * 1024 * 1024
 
@@ -30,7 +35,10 @@ class GatewayConfig:
     bytes of answers a connection may have waiting to be written: beyond it the gateway stops
     reading from that peer until it reads again (docs/gateway.md, "Memory per connection").
     `handshake_timeout` also bounds TLS and WebSocket handshakes and every HTTP request head;
-    `max_http_connections` caps the HTTP listener's open connections."""
+    `max_http_connections` caps the HTTP listener's open connections. `auth_tokens_file` names
+    tokens (`name: token` lines, reloaded on SIGHUP by `run_gateway`), `auth` is a hook that
+    decides who may call, `interceptors` run around every call (docs/gateway.md, "Auth" and
+    "Server interceptors")."""
 
     debug: bool = False
     max_message_size: int = DEFAULT_MAX_MESSAGE_SIZE
@@ -47,6 +55,9 @@ class GatewayConfig:
     tcp_engine: str | None = None
     max_pending_output: int = DEFAULT_MAX_PENDING_OUTPUT
     max_http_connections: int = 256
+    auth_tokens_file: str | None = None
+    auth: AuthHook | None = None
+    interceptors: tuple[ServerInterceptor, ...] = ()
 
 
 def parse_listen_address(text: str, default_port: int) -> tuple[str, int]:

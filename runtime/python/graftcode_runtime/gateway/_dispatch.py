@@ -28,8 +28,10 @@ from typing import Any
 
 from .. import context, ugm
 from ..protocol import Call, GraftError, InstanceTable, InvalidValue, Op, RemoteError, StatusCode
+from ._auth import Refuse
 from ._cancel_flag import LazyCancelFlag
 from ._hosting import HostedModule
+from ._interceptors import ServerCall, ServerInterceptor, intercept
 
 _NONE = ugm.Primitive("none")
 _CURRENT = context._current
@@ -132,7 +134,13 @@ class Job:
             raise ArgumentError(
                 StatusCode.INVALID_ARGUMENT, _argument_message(plan.where, e)
             ) from None
-        return self.ctx.run(self.func, *args, **kwargs)
+        d = self.dispatcher
+        if not d.interceptors:
+            return self.ctx.run(self.func, *args, **kwargs)
+        seen = ServerCall(
+            d.module.name, plan_kind(call.op), call.target, call.member, args, kwargs, self.request
+        )
+        return self.ctx.run(intercept, d.interceptors, seen, self.func, d.declared)
 
     def abandon(self) -> None:
         """Tell code that is still running that nobody waits for it any more."""
@@ -156,7 +164,7 @@ class Job:
 
     def failure(self, exc: BaseException, instances: InstanceTable) -> RemoteError:
         """What the caller gets for an exception of the user code (or of binding)."""
-        if type(exc) is ArgumentError:
+        if type(exc) is ArgumentError or isinstance(exc, Refuse):
             return exc
         d = self.dispatcher
         tb = "".join(traceback.format_exception(exc)) if d.debug else None
@@ -185,11 +193,18 @@ class Job:
 class Dispatcher:
     """One per hosted module and gateway: resolved members are cached across connections."""
 
-    def __init__(self, hosted: HostedModule, *, debug: bool = False) -> None:
+    def __init__(
+        self,
+        hosted: HostedModule,
+        *,
+        debug: bool = False,
+        interceptors: tuple[ServerInterceptor, ...] = (),
+    ) -> None:
         self.hosted = hosted
         self.module = hosted.module
         self.codec = hosted.codec
         self.debug = debug
+        self.interceptors = interceptors
         self._decls = {d.name: d for d in self.module.decls}
         self._service = next(iter(self.module.services), None)
         self._plans: dict[tuple[Op, str, str], _Plan] = {}
@@ -201,6 +216,7 @@ class Dispatcher:
         peer: str,
         deadline: float | None,
         now: float,
+        identity: context.Identity | None = None,
     ) -> Job:
         """Resolve `call`; raises RemoteError (NOT_FOUND, PERMISSION_DENIED,
         DEADLINE_EXCEEDED...). Its arguments are bound when the job starts."""
@@ -222,10 +238,16 @@ class Dispatcher:
             peer=peer,
             metadata=call.metadata or {},
             deadline=deadline,
+            identity=identity,
             _cancelled=LazyCancelFlag(),
         )
         ctx.run(_CURRENT.set, request)  # what context.use does, one Python frame less
         return Job(self, call, plan, func, instances, ctx, request, deadline)
+
+    def declared(self, error: BaseException) -> bool:
+        """Whether `error` is a declared error of the module (answered UNKNOWN with fields)."""
+        known = self.codec._error_of_class
+        return any(cls in known for cls in type(error).__mro__)
 
     # ---------------------------------------------------------------- resolution
 
@@ -300,8 +322,14 @@ assert {f.name for f in dataclasses.fields(context.RequestContext)} == {
     "peer",
     "metadata",
     "deadline",
+    "identity",
     "_cancelled",
 } and "__post_init__" not in vars(context.RequestContext)
+
+
+def plan_kind(op: Op) -> str:
+    """`call`, `new`, `get` or `set`: the operation as interceptors see it."""
+    return op.name.lower()
 
 
 def _new_request_context(**values: Any) -> context.RequestContext:

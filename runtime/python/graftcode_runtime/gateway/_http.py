@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import base64
 import binascii
-import hmac
 import inspect
 import logging
 from collections.abc import Awaitable, Callable, Mapping, Sequence
@@ -23,6 +22,9 @@ from urllib.parse import parse_qsl, urlsplit
 import h11
 import trio
 
+from ..context import Identity
+from ..protocol import StatusCode
+from ._auth import Authenticator, Peer, Refuse
 from ._routes import HttpRequest, HttpResponse, HttpRoute
 
 log = logging.getLogger("graftcode.gateway")
@@ -49,21 +51,33 @@ async def call_handler(route: HttpRoute, request: HttpRequest) -> HttpResponse:
     return result
 
 
-def authorized(headers: Mapping[str, str], tokens: tuple[str, ...]) -> bool:
-    """True when no token is required, or the Authorization header carries one of them."""
-    if not tokens:
-        return True
+def credentials(headers: Mapping[str, str]) -> tuple[str | None, str | None]:
+    """`(token, username)` from the Authorization header: a Bearer token, or a Basic password
+    (with its user name); `(None, None)` without a usable header."""
     scheme, _, value = headers.get("authorization", "").strip().partition(" ")
     given = value.strip()
     if scheme.lower() == "basic":
         try:
-            given = base64.b64decode(given, validate=True).decode("utf-8").partition(":")[2]
+            user, _, password = base64.b64decode(given, validate=True).decode("utf-8").partition(":")
         except (binascii.Error, UnicodeDecodeError):
-            return False
-    elif scheme.lower() != "bearer":
-        return False
-    raw = given.encode()
-    return any([hmac.compare_digest(raw, t.encode()) for t in tokens])
+            return None, None
+        return password, user
+    if scheme.lower() == "bearer" and given:
+        return given, None
+    return None, None
+
+
+def authenticate(
+    headers: Mapping[str, str], auth: Authenticator | None, peer: str, path: str
+) -> Identity | Refuse | None:
+    """The caller's identity, the refusal, or None when auth is off."""
+    if auth is None or not auth.enabled:
+        return None
+    token, user = credentials(headers)
+    try:
+        return auth.authenticate(token, Peer(peer, "http"), username=user, path=path)
+    except Refuse as e:
+        return e
 
 
 async def serve_http(
@@ -72,10 +86,10 @@ async def serve_http(
     peer: str,
     *,
     timeout: float = 10.0,
-    tokens: tuple[str, ...] = (),
+    auth: Authenticator | None = None,
 ) -> None:
     """Serve one HTTP connection. `timeout` bounds each request head (and the wait for it);
-    with `tokens`, requests must carry one of them."""
+    with `auth` enabled, requests must pass it."""
     conn = h11.Connection(h11.SERVER, max_incomplete_event_size=_MAX_HEAD)
     try:
         while True:
@@ -84,7 +98,7 @@ async def serve_http(
             if event is None:
                 return
             if isinstance(event, h11.Request):
-                response = await _respond(event, routes, peer, tokens)
+                response = await _respond(event, routes, peer, auth)
                 await _send_response(conn, stream, response, head=event.method == b"HEAD")
             if conn.our_state is h11.MUST_CLOSE or conn.their_state is h11.MUST_CLOSE:
                 return
@@ -117,7 +131,7 @@ async def _next_event(conn: h11.Connection, stream: trio.abc.Stream) -> h11.Even
 
 
 async def _respond(
-    req: h11.Request, routes: Sequence[HttpRoute], peer: str, tokens: tuple[str, ...]
+    req: h11.Request, routes: Sequence[HttpRoute], peer: str, auth: Authenticator | None
 ) -> HttpResponse:
     target = req.target.decode("latin-1")
     parts = urlsplit(target)
@@ -131,18 +145,22 @@ async def _respond(
             {"content-type": "text/plain; charset=utf-8", "connection": "close"},
             b"request bodies are not accepted\n",
         )
+    path = parts.path or "/"
+    who = authenticate(headers, auth, peer, path)
     request = HttpRequest(
         method=req.method.decode(),
-        path=parts.path or "/",
+        path=path,
         query=dict(parse_qsl(parts.query)),
         headers=headers,
-        authorized=authorized(headers, tokens),
+        authorized=not isinstance(who, Refuse),
+        identity=who if isinstance(who, Identity) else None,
     )
-    if not request.authorized and request.path.rstrip("/") != "/status":
+    if isinstance(who, Refuse) and request.path.rstrip("/") != "/status":
+        denied = who.code is StatusCode.PERMISSION_DENIED
         return HttpResponse(
-            401,
+            403 if denied else 401,
             {"content-type": "text/plain; charset=utf-8", "www-authenticate": _CHALLENGE},
-            b"this gateway requires an auth token\n",
+            f"{who.message}\n".encode(),
         )
     route = find_route(routes, request.path)
     if route is None:

@@ -23,12 +23,12 @@ It imports no socket, thread, trio or clock: time comes in as `now` (`time.monot
 from __future__ import annotations
 
 import heapq
-import hmac
 import logging
 from collections import deque
 from collections.abc import Mapping
 from typing import Any, Protocol
 
+from ..context import Identity
 from ..protocol import (
     NEED_DATA,
     SERVER,
@@ -50,6 +50,7 @@ from ..protocol import (
     State,
     StatusCode,
 )
+from ._auth import Authenticator, Peer, Refuse
 from ._config import GatewayConfig
 from ._dispatch import Dispatcher, Job
 from ._hosting import HostedModule
@@ -74,15 +75,10 @@ class Host(Protocol):
     @property
     def draining(self) -> bool: ...
 
+    @property
+    def auth(self) -> Authenticator: ...
+
     def dispatcher(self, hosted: HostedModule) -> Dispatcher: ...
-
-
-def _token_ok(given: str | bytes | None, tokens: tuple[str, ...]) -> bool:
-    if given is None:
-        return False
-    raw = given.encode() if isinstance(given, str) else given
-    # compare against every token in constant time, so timing does not reveal a prefix
-    return any([hmac.compare_digest(raw, t.encode()) for t in tokens])
 
 
 class Session:
@@ -100,6 +96,7 @@ class Session:
         )
         self.conn = Connection(SERVER, self.limits, framing=framing)
         self.dispatcher: Dispatcher | None = None
+        self.identity: Identity | None = None
         self.jobs: dict[int, Job] = {}  # running: accepted and not answered yet
         self.closing: str | None = None
         self.failed = False  # closing after a protocol error or a refused handshake
@@ -284,13 +281,16 @@ class Session:
 
     def _hello(self, hello: Hello) -> None:
         host = self.host
-        tokens = host.config.auth_tokens
-        if tokens and not _token_ok(hello.auth, tokens):
-            message = (
-                "this gateway requires an auth token" if hello.auth is None else "wrong auth token"
-            )
-            self._refuse(StatusCode.UNAUTHENTICATED, message, protocol_error=False)
-            return
+        auth = host.auth
+        if auth.enabled:
+            token = hello.auth
+            if isinstance(token, bytes):
+                token = token.decode("utf-8", "replace")
+            try:
+                self.identity = auth.authenticate(token, Peer(self.peer, self.transport))
+            except Refuse as e:
+                self._refuse(e.code, e.message, protocol_error=False)
+                return
         hosted = host.hosted
         h = hosted.get(hello.module) if hello.module else next(iter(hosted.values()))
         if h is None:
@@ -341,7 +341,9 @@ class Session:
         deadline = None if ms is None or ms > MAX_TIMEOUT_MS else now + ms / 1000
         assert self.dispatcher is not None  # the core accepts no CALL before the handshake
         try:
-            job = self.dispatcher.prepare(call, conn.instances, self.peer, deadline, now)
+            job = self.dispatcher.prepare(
+                call, conn.instances, self.peer, deadline, now, self.identity
+            )
         except RemoteError as e:
             self._refuse_call(call, e)
             return None

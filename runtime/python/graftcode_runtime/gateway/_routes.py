@@ -13,19 +13,23 @@ from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, TypeAlias
 
+from ..context import Identity
+
 
 @dataclass(frozen=True)
 class HttpRequest:
     """`path` has no query string; `query` maps each parameter to its last value;
     header names are lower-case. `authorized` is False only for the health check
     (`/status`) of a gateway that requires a token, when the request carries none: every other
-    route is answered 401 before its handler runs."""
+    route is answered 401 before its handler runs. `identity` is who the gateway's auth
+    established the caller to be (None when auth is off)."""
 
     method: str
     path: str
     query: Mapping[str, str] = field(default_factory=dict)
     headers: Mapping[str, str] = field(default_factory=dict)
     authorized: bool = True
+    identity: Identity | None = None
 
 
 @dataclass(frozen=True)

@@ -18,6 +18,7 @@ import trio
 from .. import ugm
 from ..transport._trio import StreamWire, WebSocketRefused, Wire, accept_websocket
 from ._asyncio_bridge import AsyncioBridge
+from ._auth import Authenticator
 from ._config import GatewayConfig
 from ._dispatch import Dispatcher
 from ._hosting import HostedModule
@@ -72,6 +73,7 @@ class Gateway:
             raise ValueError("a gateway hosts at least one module")
         self.hosted = {h.name: h for h in hosted}
         self.config = config or GatewayConfig()
+        self.auth = Authenticator(self.config)
         self.routes: list[HttpRoute] = [
             HttpRoute("/status", self._status),
             HttpRoute("/ugm", self._ugm),
@@ -98,7 +100,9 @@ class Gateway:
         """One per module, shared by every connection (resolved members are cached)."""
         d = self._dispatchers.get(hosted.name)
         if d is None:
-            d = self._dispatchers[hosted.name] = Dispatcher(hosted, debug=self.config.debug)
+            d = self._dispatchers[hosted.name] = Dispatcher(
+                hosted, debug=self.config.debug, interceptors=self.config.interceptors
+            )
         return d
 
     async def handle_wire(self, wire: Wire, transport: str) -> None:
@@ -169,7 +173,7 @@ class Gateway:
                 self.routes,
                 _peer(stream, "http"),
                 timeout=cfg.handshake_timeout,
-                tokens=cfg.auth_tokens,
+                auth=self.auth,
             )
         finally:
             self._http_open -= 1
@@ -335,7 +339,8 @@ def run_gateway(
     routes: Sequence[HttpRoute] = (),
     on_listen: Callable[[str], None] | None = None,
 ) -> None:
-    """Run a gateway in this thread until SIGTERM or SIGINT, then shut down gracefully."""
+    """Run a gateway in this thread until SIGTERM or SIGINT, then shut down gracefully; SIGHUP
+    reloads `config.auth_tokens_file`."""
     logging.basicConfig(
         level=logging.DEBUG if config.debug else logging.INFO,
         stream=sys.stderr,
@@ -345,11 +350,15 @@ def run_gateway(
 
     async def main() -> None:
         async with trio.open_nursery() as nursery:
-            with trio.open_signal_receiver(signal.SIGTERM, signal.SIGINT) as signals:
+            with trio.open_signal_receiver(signal.SIGTERM, signal.SIGINT, signal.SIGHUP) as signals:
 
                 async def watch() -> None:
                     async for signum in signals:
                         event("signal", name=signal.Signals(signum).name)
+                        if signum == signal.SIGHUP:  # reload the token file, keep serving
+                            if gateway.auth.path is not None:
+                                gateway.auth.reload()
+                            continue
                         gateway.shutdown()
                         return
 

@@ -41,6 +41,8 @@ from graftcode_runtime.gateway import (
 )
 from graftcode_runtime.protocol._limits import MIN_MAX_MESSAGE_SIZE
 
+from . import _serve_auth
+
 
 def register(sub: Any) -> None:
     p: argparse.ArgumentParser = sub.add_parser(
@@ -118,6 +120,7 @@ def register(sub: Any) -> None:
         metavar="N",
         help="worker threads for synchronous hosted functions (default 64)",
     )
+    _serve_auth.add_arguments(p)
     p.set_defaults(func=run)
 
 
@@ -231,6 +234,11 @@ def run(args: argparse.Namespace) -> int:
     for h in hosted:
         for warning in h.warnings:
             print(f"graftc serve: warning: {warning}", file=sys.stderr)
+    try:
+        extra = _serve_auth.gateway_options(args)
+    except ValueError as e:
+        print(f"graftc serve: error: {e}", file=sys.stderr)
+        return 2
 
     endpoints: list[str] = []
 
@@ -250,6 +258,7 @@ def run(args: argparse.Namespace) -> int:
         tls_cert=args.tls_cert,
         tls_key=args.tls_key,
         **({"max_message_size": args.max_message_size} if args.max_message_size else {}),
+        **extra,
     )
     try:
         if ports_file is not None:

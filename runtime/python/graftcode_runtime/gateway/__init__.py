@@ -8,6 +8,8 @@ WebSocket or in memory, plus an HTTP listener for status pages and registered ro
 It never imports the compiler; `graftc serve` adds compiler-backed pages with `HttpRoute`.
 """
 
+from ..context import Identity
+from ._auth import AuthHook, Credentials, Peer, Refuse, TokenFileError, parse_token_file
 from ._config import (
     DEFAULT_HTTP_PORT,
     DEFAULT_TCP_PORT,
@@ -15,11 +17,22 @@ from ._config import (
     GatewayConfig,
     parse_listen_address,
 )
+from ._interceptors import ServerCall, ServerInterceptor, load_interceptor
 from ._hosting import HostedModule, LoadError, host_module, load_modules
 from ._routes import HttpHandler, HttpRequest, HttpResponse, HttpRoute
 from ._server import Gateway, Listener, run_gateway
 
 __all__ = [
+    "AuthHook",
+    "Credentials",
+    "Identity",
+    "Peer",
+    "Refuse",
+    "ServerCall",
+    "ServerInterceptor",
+    "TokenFileError",
+    "load_interceptor",
+    "parse_token_file",
     "DEFAULT_HTTP_PORT",
     "DEFAULT_TCP_PORT",
     "DEFAULT_WS_PORT",

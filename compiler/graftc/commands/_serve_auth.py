@@ -1,0 +1,88 @@
+"""`graftc serve` options for who may call and what runs around each call: `--auth-tokens`,
+`--auth-hook`, `--interceptor`, `--otel`. Kept apart from `serve.py` so each stays short."""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+from pathlib import Path
+from typing import Any
+
+from graftcode_runtime.gateway import (
+    ServerInterceptor,
+    TokenFileError,
+    load_interceptor,
+    parse_token_file,
+)
+
+OTEL_INTERCEPTOR = "graftcode_runtime.otel:ServerTracing"
+
+
+def add_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--auth-tokens",
+        metavar="FILE",
+        help="named tokens, one `name: token` per line (# comments); a client's token names "
+        "its identity; reloaded on SIGHUP (a bad file keeps the tokens in use)",
+    )
+    p.add_argument(
+        "--auth-hook",
+        metavar="MODULE:FUNCTION",
+        help="a function given the credentials and peer of every HELLO and HTTP request; it "
+        "returns an identity (a name) or refuses",
+    )
+    p.add_argument(
+        "--interceptor",
+        action="append",
+        default=[],
+        metavar="MODULE:NAME",
+        help="a ServerInterceptor run around every call (repeatable; the first given is the "
+        "outermost)",
+    )
+    p.add_argument(
+        "--otel",
+        action="store_true",
+        help=f"a server span per call with OpenTelemetry (the same as --interceptor "
+        f"{OTEL_INTERCEPTOR}; needs the graftcode-runtime[otel] extra)",
+    )
+
+
+def gateway_options(args: argparse.Namespace) -> dict[str, Any]:
+    """GatewayConfig fields from the options; raises ValueError naming the option at fault.
+    Call it after the hosted modules are loaded (their --path entries are then importable)."""
+    for entry in (*args.path, "."):
+        if str(Path(entry).resolve()) not in sys.path:
+            sys.path.insert(0, str(Path(entry).resolve()))
+    options: dict[str, Any] = {}
+    if args.auth_tokens:
+        try:
+            parse_token_file(args.auth_tokens)
+        except TokenFileError as e:
+            raise ValueError(f"--auth-tokens {e}") from None
+        options["auth_tokens_file"] = args.auth_tokens
+    if args.auth_hook:
+        options["auth"] = _load_function(args.auth_hook)
+    specs = [*args.interceptor, *([OTEL_INTERCEPTOR] if args.otel else [])]
+    interceptors: list[ServerInterceptor] = []
+    for spec in specs:
+        try:
+            interceptors.append(load_interceptor(spec))
+        except ValueError as e:
+            raise ValueError(f"--interceptor {e}") from None
+    if interceptors:
+        options["interceptors"] = tuple(interceptors)
+    return options
+
+
+def _load_function(spec: str) -> Any:
+    mod, sep, attr = spec.partition(":")
+    if not sep or not mod or not attr:
+        raise ValueError(f"--auth-hook {spec!r}: expected 'package.module:function'")
+    try:
+        func = getattr(importlib.import_module(mod), attr)
+    except (ImportError, AttributeError) as e:
+        raise ValueError(f"--auth-hook cannot load {spec!r}: {e}") from None
+    if not callable(func):
+        raise ValueError(f"--auth-hook {spec!r} is not a function")
+    return func

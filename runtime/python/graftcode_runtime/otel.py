@@ -119,4 +119,4 @@ class ServerTracing(ServerInterceptor):
             otel_context.detach(token)
         except ValueError:
             pass  # not the context it was attached in: nothing to restore
-        _end(span, call.code or StatusCode.UNKNOWN, error)
+        _end(span, StatusCode.UNKNOWN if call.code is None else call.code, error)

@@ -43,6 +43,7 @@ def node_bin() -> str:
 def ensure_node_deps() -> None:
     """npm packages for the runtime and the tests (scripts/setup-node.sh is idempotent)."""
     need = [RUNTIME / "node_modules" / "@msgpack", HERE / "node_modules" / "esbuild"]
+    need += [RUNTIME / "node_modules" / "@opentelemetry", HERE / "node_modules" / "@opentelemetry"]
     if all(p.exists() for p in need):
         return
     with locked("node-deps"):

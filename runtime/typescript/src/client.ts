@@ -21,6 +21,7 @@ import {
   StatusCode,
   type RemoteErrorInfo,
 } from "./errors.js";
+import { intercept, type CallContext } from "./interceptors.js";
 import { DEFAULT_DECODE_LIMITS } from "./msgpack.js";
 import { encodeInstanceRef, InstanceRef } from "./protocol.js";
 import { transportFor } from "./transport.js";
@@ -212,16 +213,37 @@ export class Client implements AsyncDisposable {
     options: CallOptions = {},
     connection?: Connection,
   ): Promise<unknown> {
-    const conn = connection ?? (await this.ensureConnected(options.signal));
-    const invokeOptions: InvokeOptions = {
-      timeoutMs: options.timeoutMs ?? this.options.timeoutMs,
-      metadata: {
-        ...this.options.metadata,
-        ...(options.metadata === undefined ? {} : lowercaseMetadata(options.metadata)),
-      },
-      ...(options.signal === undefined ? {} : { signal: options.signal }),
+    const timeoutMs = options.timeoutMs ?? this.options.timeoutMs;
+    const metadata = {
+      ...this.options.metadata,
+      ...(options.metadata === undefined ? {} : lowercaseMetadata(options.metadata)),
     };
-    return conn.invoke(spec, invokeOptions);
+    const signal = options.signal === undefined ? {} : { signal: options.signal };
+    const interceptors = this.options.interceptors;
+    if (interceptors.length === 0) {
+      const conn = connection ?? (await this.ensureConnected(options.signal));
+      return conn.invoke(spec, { timeoutMs, metadata, ...signal });
+    }
+    const ctx: CallContext = {
+      module: this.binding.module,
+      kind: spec.kind,
+      target: spec.target,
+      member: spec.member,
+      args: spec.args,
+      kwargs: spec.kwargs,
+      metadata,
+      timeoutMs,
+      state: new Map(),
+    };
+    return intercept(interceptors, ctx, async (c) => {
+      const conn = connection ?? (await this.ensureConnected(options.signal));
+      const invokeOptions: InvokeOptions = {
+        timeoutMs: c.timeoutMs,
+        metadata: lowercaseMetadata(c.metadata),
+        ...signal,
+      };
+      return conn.invoke(spec, invokeOptions);
+    });
   }
 
   /**

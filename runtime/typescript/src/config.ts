@@ -16,6 +16,7 @@
  *   GRAFT_<MODULE>_TLS_CA, _TLS_CERT, _TLS_KEY      PEM files for tls:// and wss:// (Node)
  */
 import { GraftError, StatusCode } from "./errors.js";
+import type { ClientInterceptor } from "./interceptors.js";
 import type { TransportFactory } from "./transport.js";
 
 export type TransportName = "tcp" | "tls" | "ws" | "wss";
@@ -66,6 +67,8 @@ export interface ClientOptions {
   tls?: TlsOptions;
   /** Where warnings go (a schema mismatch with the gateway); default console.warn. */
   onWarning?: (message: string) => void;
+  /** Run around every call, in this order (see interceptors.ts). */
+  interceptors?: readonly ClientInterceptor[];
 }
 
 export interface ResolvedOptions {
@@ -80,6 +83,7 @@ export interface ResolvedOptions {
   auth: string | Uint8Array | undefined;
   tls: TlsOptions;
   onWarning: (message: string) => void;
+  interceptors: readonly ClientInterceptor[];
 }
 
 export const DEFAULTS = {
@@ -225,5 +229,6 @@ export function resolveOptions(
       ...(options.tls ?? {}),
     },
     onWarning: options.onWarning ?? ((m: string) => console.warn(m)),
+    interceptors: options.interceptors ?? [],
   };
 }

@@ -50,6 +50,7 @@ export {
   type DecodeLimits,
   type ExtensionReaders,
 } from "./msgpack.js";
+export { intercept, type CallContext, type ClientInterceptor } from "./interceptors.js";
 export * as protocol from "./protocol.js";
 export { FrameReader, frame } from "./framing.js";
 export { InstanceRef } from "./protocol.js";

@@ -23,6 +23,8 @@ import {
   toWire,
 } from "graftcode-runtime";
 
+import { fakeGateway } from "./fake_gateway.mjs";
+
 const hex = (b) => Buffer.from(b).toString("hex");
 const noInstances = { toWire: () => { throw new Error("no"); }, fromWire: () => { throw new Error("no"); } };
 
@@ -165,28 +167,6 @@ test("values: ints, floats, enums, maps, bytes, dates", () => {
 });
 
 // ---- the client against a scripted gateway (a fake transport) -------------------------------
-
-function fakeGateway(script) {
-  const sent = [];
-  let handlers;
-  const gw = {
-    sent,
-    reply: (m) => handlers.onMessage(protocol.encodeMessage(m)),
-    drop: () => handlers.onClose(new ConnectionLost("dropped")),
-  };
-  const factory = async (_endpoint, h) => {
-    handlers = h;
-    return {
-      send(bytes) {
-        const m = protocol.decodeMessage(bytes);
-        sent.push(m);
-        queueMicrotask(() => script(m, gw));
-      },
-      close() {},
-    };
-  };
-  return { gw, factory };
-}
 
 const hello = { type: "hello", major: 1, minor: 0, info: { module: "calc", schema: "x", limits: { max_message_size: 4096 } } };
 const binding = { module: "calc", version: "1.0.0", schemaHash: "x", errors: {}, classes: {} };

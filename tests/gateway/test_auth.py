@@ -13,7 +13,12 @@ from pathlib import Path
 import pytest
 from authplugins import HOOK_TOKEN, READONLY_TOKEN, hook
 from graftcode_runtime import RemoteError, StatusCode, connect
-from graftcode_runtime.gateway import GatewayConfig, TokenFileError, parse_token_file
+from graftcode_runtime.gateway import (
+    Credentials,
+    GatewayConfig,
+    TokenFileError,
+    parse_token_file,
+)
 from graftcode_runtime.testing import GatewayThread, RawPeer
 from graftcode_runtime.testing._peer import hello
 
@@ -88,8 +93,8 @@ def test_auth_hook_decides_and_its_identity_reaches_hosted_code(tmp_path: Path) 
 def test_a_failing_hook_refuses_without_the_secret(
     tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
-    def broken(c: object) -> str:
-        raise RuntimeError(f"db down while checking {getattr(c, 'token')}")
+    def broken(c: Credentials) -> str:
+        raise RuntimeError(f"db down while checking {c.token}")
 
     with GatewayThread([PROBE], GatewayConfig(auth=broken)) as g:
         with pytest.raises(RemoteError) as info:

@@ -110,9 +110,9 @@ def test_sighup_reload_hook_interceptor_and_no_secret_in_logs(tmp_path: Path) ->
 def test_a_bad_token_file_stops_start_up_naming_the_line(tmp_path: Path) -> None:
     tokens = tmp_path / "tokens"
     tokens.write_text(f"alice {ALICE}\n", encoding="utf-8")
+    serve = [sys.executable, "-m", "graftc.cli", "serve", "calculator", "--path", "examples"]
     done = subprocess.run(
-        [sys.executable, "-m", "graftc.cli", "serve", "calculator", "--path", "examples"]
-        + ["--tcp", "127.0.0.1:0", "--auth-tokens", str(tokens)],
+        [*serve, "--tcp", "127.0.0.1:0", "--auth-tokens", str(tokens)],
         capture_output=True,
         text=True,
         timeout=60,

@@ -25,7 +25,8 @@ from typing import Any
 
 from opentelemetry import context as otel_context
 from opentelemetry import propagate, trace
-from opentelemetry.trace import SpanKind, Status, StatusCode as SpanStatus
+from opentelemetry.trace import SpanKind, Status
+from opentelemetry.trace import StatusCode as SpanStatus
 
 from .gateway import ServerCall, ServerInterceptor
 from .interceptors import CallContext, ClientInterceptor

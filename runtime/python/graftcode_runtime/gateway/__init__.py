@@ -17,25 +17,17 @@ from ._config import (
     GatewayConfig,
     parse_listen_address,
 )
-from ._interceptors import ServerCall, ServerInterceptor, load_interceptor
 from ._hosting import HostedModule, LoadError, host_module, load_modules
+from ._interceptors import ServerCall, ServerInterceptor, load_interceptor
 from ._routes import HttpHandler, HttpRequest, HttpResponse, HttpRoute
 from ._server import Gateway, Listener, run_gateway
 
 __all__ = [
-    "AuthHook",
-    "Credentials",
-    "Identity",
-    "Peer",
-    "Refuse",
-    "ServerCall",
-    "ServerInterceptor",
-    "TokenFileError",
-    "load_interceptor",
-    "parse_token_file",
     "DEFAULT_HTTP_PORT",
     "DEFAULT_TCP_PORT",
     "DEFAULT_WS_PORT",
+    "AuthHook",
+    "Credentials",
     "Gateway",
     "GatewayConfig",
     "HostedModule",
@@ -43,10 +35,18 @@ __all__ = [
     "HttpRequest",
     "HttpResponse",
     "HttpRoute",
+    "Identity",
     "Listener",
     "LoadError",
+    "Peer",
+    "Refuse",
+    "ServerCall",
+    "ServerInterceptor",
+    "TokenFileError",
     "host_module",
+    "load_interceptor",
     "load_modules",
     "parse_listen_address",
+    "parse_token_file",
     "run_gateway",
 ]

@@ -138,7 +138,13 @@ class Job:
         if not d.interceptors:
             return self.ctx.run(self.func, *args, **kwargs)
         seen = ServerCall(
-            d.module.name, plan_kind(call.op), call.target, call.member, tuple(args), kwargs, self.request
+            d.module.name,
+            plan_kind(call.op),
+            call.target,
+            call.member,
+            tuple(args),
+            kwargs,
+            self.request,
         )
         return self.ctx.run(intercept, d.interceptors, seen, self.func, d.declared)
 

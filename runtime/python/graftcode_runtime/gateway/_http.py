@@ -58,7 +58,9 @@ def credentials(headers: Mapping[str, str]) -> tuple[str | None, str | None]:
     given = value.strip()
     if scheme.lower() == "basic":
         try:
-            user, _, password = base64.b64decode(given, validate=True).decode("utf-8").partition(":")
+            user, _, password = (
+                base64.b64decode(given, validate=True).decode("utf-8").partition(":")
+            )
         except (binascii.Error, UnicodeDecodeError):
             return None, None
         return password, user

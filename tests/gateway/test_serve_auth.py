@@ -1,7 +1,8 @@
 """`graftc serve` with named tokens, an auth hook and an interceptor given on the command line:
 SIGHUP reloads the token file (a bad file keeps the old tokens), every HTTP route (the model,
-the IDL, Vision, the package indexes) answers 401 without credentials, and no token ever
-appears in the gateway's output."""
+the IDL, Vision, the package indexes) answers 401 without credentials while `--vision-http`
+serves the Vision page alone without them, and no token ever appears in the gateway's
+output."""
 
 from __future__ import annotations
 
@@ -64,7 +65,10 @@ def test_sighup_reload_hook_interceptor_and_no_secret_in_logs(tmp_path: Path) ->
         *("authprobe", "--path", "tests/gateway", "--tcp", "127.0.0.1:0", "--http", "127.0.0.1:0"),
         *("--auth-tokens", str(tokens), "--auth-token", LEGACY),
         *("--auth-hook", "authplugins:hook", "--interceptor", "authplugins:Deny"),
+        *("--vision-http", "127.0.0.1:0"),
     )
+    assert proc.stdout is not None
+    vision = proc.stdout.readline().split()[-1]  # announced after the listeners named above
     err: list[str] = []
     assert proc.stderr is not None
     reader = threading.Thread(target=lambda: err.extend(proc.stderr or ()), daemon=True)
@@ -97,6 +101,12 @@ def test_sighup_reload_hook_interceptor_and_no_secret_in_logs(tmp_path: Path) ->
             assert _status(web, path) == 401, path
         assert _status(web, "/idl", f"Bearer {BOB}") == 200
         assert _status(web, "/ugm", f"Bearer {HOOK_TOKEN}") == 200
+        # --vision-http: the page alone, without credentials; nothing else there
+        assert vision.endswith("/vision")
+        vision = vision.removesuffix("vision")
+        assert _status(vision, "/vision") == 200 and _status(vision, "/") == 200
+        for path in ("/ugm", "/idl", "/pypi/", "/npm/", "/status"):
+            assert _status(vision, path) == 404, path
     finally:
         proc.send_signal(signal.SIGTERM)
         out, _ = proc.communicate(timeout=30)

@@ -1,5 +1,6 @@
 """`graftc serve` options for who may call and what runs around each call: `--auth-tokens`,
-`--auth-hook`, `--interceptor`, `--otel`. Kept apart from `serve.py` so each stays short."""
+`--auth-hook`, `--interceptor`, `--otel`, and `--vision-http` (Vision alone, without auth, for
+development). Kept apart from `serve.py` so each stays short."""
 
 from __future__ import annotations
 
@@ -10,9 +11,14 @@ from pathlib import Path
 from typing import Any
 
 from graftcode_runtime.gateway import (
+    DEFAULT_HTTP_PORT,
+    HttpRequest,
+    HttpResponse,
+    HttpRoute,
     ServerInterceptor,
     TokenFileError,
     load_interceptor,
+    parse_listen_address,
     parse_token_file,
 )
 
@@ -46,6 +52,30 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
         help=f"a server span per call with OpenTelemetry (the same as --interceptor "
         f"{OTEL_INTERCEPTOR}; needs the graftcode-runtime[otel] extra)",
     )
+    p.add_argument(
+        "--vision-http",
+        metavar="HOST:PORT",
+        help="DEVELOPMENT ONLY: serve the Vision page alone here without auth, while the "
+        "--http listener keeps requiring it",
+    )
+
+
+def vision_listener(
+    args: argparse.Namespace, routes: list[HttpRoute]
+) -> tuple[tuple[str, int] | None, list[HttpRoute]]:
+    """The `--vision-http` address (ValueError when malformed) and the one route it serves:
+    the Vision page, and nothing else (no model, no packages)."""
+    if not args.vision_http:
+        return None, []
+    address = parse_listen_address(args.vision_http, DEFAULT_HTTP_PORT + 1)
+    page = next(r for r in routes if r.matches("/vision"))
+
+    def vision_only(request: HttpRequest) -> HttpResponse:
+        if request.path.rstrip("/") not in ("", "/vision"):
+            return HttpResponse.text("only Vision is served here\n", status=404)
+        return page.handler(request)  # type: ignore[return-value]
+
+    return address, [HttpRoute("/", vision_only)]
 
 
 def gateway_options(args: argparse.Namespace) -> dict[str, Any]:

@@ -199,6 +199,7 @@ def run(args: argparse.Namespace) -> int:
             )
             return 2
         kinds = [k for k, a in (("tcp", tcp), ("ws", ws), ("http", http)) if a is not None]
+        kinds += ["vision"] if args.vision_http else []
         ports_file = _PortsFile(Path(args.ports_file), kinds)
     if bool(args.tls_cert) != bool(args.tls_key):
         print("graftc serve: error: --tls-cert and --tls-key go together", file=sys.stderr)
@@ -234,13 +235,14 @@ def run(args: argparse.Namespace) -> int:
     for h in hosted:
         for warning in h.warnings:
             print(f"graftc serve: warning: {warning}", file=sys.stderr)
+    endpoints: list[str] = []
     try:
         extra = _serve_auth.gateway_options(args)
+        routes = http_routes(hosted, endpoints)
+        vision, open_routes = _serve_auth.vision_listener(args, routes)
     except ValueError as e:
         print(f"graftc serve: error: {e}", file=sys.stderr)
         return 2
-
-    endpoints: list[str] = []
 
     def announce(url: str) -> None:
         endpoints.append(url)
@@ -269,7 +271,9 @@ def run(args: argparse.Namespace) -> int:
             tcp=tcp,
             ws=ws,
             http=http,
-            routes=http_routes(hosted, endpoints),
+            vision=vision,
+            routes=routes,
+            open_routes=open_routes,
             on_listen=announce,
         )
     except _PortsFileError as e:
@@ -330,6 +334,7 @@ class _PortsFile:
     def add(self, url: str) -> None:
         scheme = url.split(":", 1)[0]
         kind = {"tls": "tcp", "wss": "ws", "https": "http"}.get(scheme, scheme)
+        kind = "vision" if url.endswith("/vision") else kind
         self.urls[kind] = url
         if all(k in self.urls for k in self.kinds) and self.written is None:
             text = json.dumps({**{k: self.urls[k] for k in self.kinds}, "pid": os.getpid()})

@@ -51,7 +51,7 @@ class SessionDriver(Protocol):
 
 @dataclass(frozen=True)
 class Listener:
-    kind: str  # "tcp", "ws" or "http"
+    kind: str  # "tcp", "ws", "http" or "vision"
     url: str
     host: str
     port: int
@@ -68,7 +68,9 @@ class Gateway:
         config: GatewayConfig | None = None,
         *,
         routes: Sequence[HttpRoute] = (),
+        open_routes: Sequence[HttpRoute] = (),
     ) -> None:
+        """`open_routes` are served without auth on the `vision` listener (development only)."""
         if not hosted:
             raise ValueError("a gateway hosts at least one module")
         self.hosted = {h.name: h for h in hosted}
@@ -79,6 +81,7 @@ class Gateway:
             HttpRoute("/ugm", self._ugm),
             *routes,
         ]
+        self.open_routes = list(open_routes)
         self.workers = WorkerPool(self.config.max_workers)
         self.bridge = AsyncioBridge()
         self.sessions: set[SessionDriver] = set()
@@ -155,6 +158,19 @@ class Gateway:
     async def _handle_http(
         self, stream: trio.SocketStream | trio.SSLStream[trio.SocketStream]
     ) -> None:
+        await self._serve_http(stream, self.routes, self.auth)
+
+    async def _handle_open_http(
+        self, stream: trio.SocketStream | trio.SSLStream[trio.SocketStream]
+    ) -> None:
+        await self._serve_http(stream, self.open_routes, None)
+
+    async def _serve_http(
+        self,
+        stream: trio.SocketStream | trio.SSLStream[trio.SocketStream],
+        routes: Sequence[HttpRoute],
+        auth: Authenticator | None,
+    ) -> None:
         cfg = self.config
         if self._http_open >= cfg.max_http_connections:
             # too many open (maybe idle or slow) connections: refuse this one at once
@@ -169,11 +185,7 @@ class Gateway:
         self._http_open += 1
         try:
             await serve_http(
-                stream,
-                self.routes,
-                _peer(stream, "http"),
-                timeout=cfg.handshake_timeout,
-                auth=self.auth,
+                stream, routes, _peer(stream, "http"), timeout=cfg.handshake_timeout, auth=auth
             )
         finally:
             self._http_open -= 1
@@ -231,11 +243,13 @@ class Gateway:
         tcp: Address | None = None,
         ws: Address | None = None,
         http: Address | None = None,
+        vision: Address | None = None,
         on_listen: Callable[[str], None] | None = None,
         task_status: trio.TaskStatus[list[Listener]] = trio.TASK_STATUS_IGNORED,
     ) -> None:
         """Listen until `shutdown()` is called, then drain. Reports the bound listeners (with
-        their real ports when port 0 was asked for) through `task_status` and `on_listen`."""
+        their real ports when port 0 was asked for) through `task_status` and `on_listen`.
+        `vision` serves `open_routes` without auth, as `http://HOST:PORT/vision`."""
         try:
             async with trio.open_nursery() as nursery:
                 specs: list[tuple[str, Address, Callable[..., object]]] = []
@@ -245,6 +259,8 @@ class Gateway:
                     specs.append(("ws", ws, self._handle_ws))
                 if http is not None:
                     specs.append(("http", http, self._handle_http))
+                if vision is not None:
+                    specs.append(("vision", vision, self._handle_open_http))
                 accept_scopes: list[trio.CancelScope] = []
                 bound: list[tuple[str, list[trio.SocketListener]]] = []
                 for kind, (host, port), _ in specs:
@@ -255,7 +271,7 @@ class Gateway:
                     url = self._url(kind, host, port)
                     self.listeners.append(Listener(kind, url, host, port))
                     serving: Sequence[trio.abc.Listener[trio.abc.Stream]] = listeners
-                    if self._ssl is not None and kind != "http":
+                    if self._ssl is not None and kind in ("tcp", "ws"):
                         serving = [
                             trio.SSLListener(x, self._ssl, https_compatible=True) for x in listeners
                         ]
@@ -296,7 +312,7 @@ class Gateway:
             return f"{'tls' if self._ssl else 'tcp'}://{shown}:{port}"
         if kind == "ws":
             return f"{'wss' if self._ssl else 'ws'}://{shown}:{port}/"
-        return f"http://{shown}:{port}/"
+        return f"http://{shown}:{port}/" + ("vision" if kind == "vision" else "")
 
     def shutdown(self) -> None:
         """Stop accepting and drain (safe to call more than once, from the trio thread)."""
@@ -336,7 +352,9 @@ def run_gateway(
     tcp: Address | None = None,
     ws: Address | None = None,
     http: Address | None = None,
+    vision: Address | None = None,
     routes: Sequence[HttpRoute] = (),
+    open_routes: Sequence[HttpRoute] = (),
     on_listen: Callable[[str], None] | None = None,
 ) -> None:
     """Run a gateway in this thread until SIGTERM or SIGINT, then shut down gracefully; SIGHUP
@@ -346,7 +364,7 @@ def run_gateway(
         stream=sys.stderr,
         format="%(asctime)s %(levelname)s graftcode %(message)s",
     )
-    gateway = Gateway(hosted, config, routes=routes)
+    gateway = Gateway(hosted, config, routes=routes, open_routes=open_routes)
 
     async def main() -> None:
         async with trio.open_nursery() as nursery:
@@ -363,7 +381,7 @@ def run_gateway(
                         return
 
                 nursery.start_soon(watch)
-                await gateway.serve(tcp=tcp, ws=ws, http=http, on_listen=on_listen)
+                await gateway.serve(tcp=tcp, ws=ws, http=http, vision=vision, on_listen=on_listen)
                 nursery.cancel_scope.cancel()
 
     try:

@@ -7,6 +7,8 @@ from __future__ import annotations
 import base64
 import http.client
 import json
+import shutil
+import ssl
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -19,7 +21,7 @@ from graftcode_runtime.gateway import (
     TokenFileError,
     parse_token_file,
 )
-from graftcode_runtime.testing import GatewayThread, RawPeer
+from graftcode_runtime.testing import GatewayThread, RawPeer, self_signed_cert
 from graftcode_runtime.testing._peer import hello
 
 HERE = Path(__file__).resolve().parent
@@ -141,3 +143,37 @@ def test_token_file_format_errors_name_the_line_never_the_token(tmp_path: Path) 
     assert parse_token_file(_tokens(tmp_path, f"a:{ALICE}\n")) == {"a": ALICE}
     with pytest.raises(TokenFileError, match="cannot read"):
         parse_token_file(str(tmp_path / "missing"))
+
+
+def _cn(c: Credentials) -> str | None:
+    cert = c.peer.tls_cert
+    if cert is None:
+        return None
+    subject = cert["subject"]
+    assert isinstance(subject, tuple)
+    return "cert:" + dict(pair for rdn in subject for pair in rdn)["commonName"]
+
+
+@pytest.mark.parametrize("transport", ["tls", "wss"])
+def test_the_hook_sees_a_verified_client_certificate(tmp_path: Path, transport: str) -> None:
+    if shutil.which("openssl") is None:
+        pytest.skip("needs the openssl tool")
+    (tmp_path / "server").mkdir()
+    (tmp_path / "client").mkdir()
+    server_crt, server_key = self_signed_cert(tmp_path / "server")
+    client_crt, client_key = self_signed_cert(tmp_path / "client")
+    config = GatewayConfig(
+        tls_cert=str(server_crt),
+        tls_key=str(server_key),
+        tls_client_ca=str(client_crt),
+        auth=_cn,
+    )
+    with GatewayThread([PROBE], config) as g:
+        ctx = ssl.create_default_context(cafile=str(server_crt))
+        ctx.load_cert_chain(str(client_crt), str(client_key))
+        with connect(g.url(transport), ssl_context=ctx) as c:
+            assert c.call("whoami") == "cert:localhost"
+        anonymous = ssl.create_default_context(cafile=str(server_crt))
+        with pytest.raises(RemoteError) as info:
+            connect(g.url(transport), ssl_context=anonymous)
+        assert info.value.code is StatusCode.UNAUTHENTICATED

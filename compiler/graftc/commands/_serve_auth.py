@@ -53,6 +53,12 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
         f"{OTEL_INTERCEPTOR}; needs the graftcode-runtime[otel] extra)",
     )
     p.add_argument(
+        "--tls-client-ca",
+        metavar="FILE",
+        help="with --tls-cert: ask clients for a certificate signed by these CAs (PEM); the "
+        "--auth-hook sees it as credentials.peer.tls_cert",
+    )
+    p.add_argument(
         "--vision-http",
         metavar="HOST:PORT",
         help="DEVELOPMENT ONLY: serve the Vision page alone here without auth, while the "
@@ -85,6 +91,12 @@ def gateway_options(args: argparse.Namespace) -> dict[str, Any]:
         if str(Path(entry).resolve()) not in sys.path:
             sys.path.insert(0, str(Path(entry).resolve()))
     options: dict[str, Any] = {}
+    if args.tls_client_ca:
+        if not args.tls_cert:
+            raise ValueError("--tls-client-ca needs --tls-cert and --tls-key")
+        if not Path(args.tls_client_ca).is_file():
+            raise ValueError(f"--tls-client-ca {args.tls_client_ca}: no such file")
+        options["tls_client_ca"] = args.tls_client_ca
     if args.auth_tokens:
         try:
             parse_token_file(args.auth_tokens)

@@ -31,7 +31,9 @@ __all__ = ["AuthHook", "Credentials", "Identity", "Peer", "Refuse", "TokenFileEr
 @dataclass(frozen=True)
 class Peer:
     """The remote end: `address` as in the logs (`tcp://1.2.3.4:5678`), `transport` (`tcp`,
-    `ws`, `inmemory`, `http`), and the TLS client certificate when the peer sent one."""
+    `ws`, `inmemory`, `http`), and the TLS client certificate (as `ssl.getpeercert()` gives it)
+    when the gateway asks for one (`GatewayConfig.tls_client_ca`) and the client sent one that
+    verified; None otherwise (always for HTTP)."""
 
     address: str
     transport: str

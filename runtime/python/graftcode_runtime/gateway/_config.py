@@ -38,7 +38,8 @@ class GatewayConfig:
     `max_http_connections` caps the HTTP listener's open connections. `auth_tokens_file` names
     tokens (`name: token` lines, reloaded on SIGHUP by `run_gateway`), `auth` is a hook that
     decides who may call, `interceptors` run around every call (docs/gateway.md, "Auth" and
-    "Server interceptors")."""
+    "Server interceptors"). `tls_client_ca` asks TLS clients for a certificate signed by these
+    CAs (optional for the client; the auth hook sees it as `Credentials.peer.tls_cert`)."""
 
     debug: bool = False
     max_message_size: int = DEFAULT_MAX_MESSAGE_SIZE
@@ -58,6 +59,7 @@ class GatewayConfig:
     auth_tokens_file: str | None = None
     auth: AuthHook | None = None
     interceptors: tuple[ServerInterceptor, ...] = ()
+    tls_client_ca: str | None = None
 
 
 def parse_listen_address(text: str, default_port: int) -> tuple[str, int]:

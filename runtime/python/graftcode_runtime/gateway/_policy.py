@@ -83,12 +83,20 @@ class Host(Protocol):
 
 class Session:
     def __init__(
-        self, host: Host, *, transport: str, peer: str, framing: Framing, now: float
+        self,
+        host: Host,
+        *,
+        transport: str,
+        peer: str,
+        framing: Framing,
+        now: float,
+        tls_cert: Mapping[str, object] | None = None,
     ) -> None:
         cfg = host.config
         self.host = host
         self.transport = transport
         self.peer = peer
+        self.tls_cert = tls_cert
         self.limits = Limits(
             max_message_size=cfg.max_message_size,
             max_instances=cfg.max_instances,
@@ -287,7 +295,9 @@ class Session:
             if isinstance(token, bytes):
                 token = token.decode("utf-8", "replace")
             try:
-                self.identity = auth.authenticate(token, Peer(self.peer, self.transport))
+                self.identity = auth.authenticate(
+                    token, Peer(self.peer, self.transport, self.tls_cert)
+                )
             except Refuse as e:
                 self._refuse(e.code, e.message, protocol_error=False)
                 return

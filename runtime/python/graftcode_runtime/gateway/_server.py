@@ -8,7 +8,7 @@ import signal
 import ssl
 import sys
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 from urllib.parse import urlsplit
@@ -95,6 +95,9 @@ class Gateway:
         if self.config.tls_cert and self.config.tls_key:
             ctx = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
             ctx.load_cert_chain(self.config.tls_cert, self.config.tls_key)
+            if self.config.tls_client_ca:
+                ctx.verify_mode = ssl.CERT_OPTIONAL  # a client without one may still use a token
+                ctx.load_verify_locations(self.config.tls_client_ca)
             self._ssl = ctx
 
     # ---------------------------------------------------------------- sessions
@@ -108,8 +111,10 @@ class Gateway:
             )
         return d
 
-    async def handle_wire(self, wire: Wire, transport: str) -> None:
-        session = TrioSession(self, wire, transport)
+    async def handle_wire(
+        self, wire: Wire, transport: str, tls_cert: Mapping[str, object] | None = None
+    ) -> None:
+        session = TrioSession(self, wire, transport, tls_cert)
         self.sessions.add(session)
         try:
             await session.run()
@@ -135,7 +140,7 @@ class Gateway:
             # plain TCP: served by threads with no hop per call (_thread_engine.py)
             await engine_for(self).serve_stream(stream, peer)
             return
-        await self.handle_wire(StreamWire(stream, peer), "tcp")
+        await self.handle_wire(StreamWire(stream, peer), "tcp", _client_cert(stream))
 
     async def _handle_ws(
         self, stream: trio.SocketStream | trio.SSLStream[trio.SocketStream]
@@ -153,7 +158,7 @@ class Gateway:
             event("ws_refused", logging.WARNING, peer=peer, reason=str(e))
             await trio.aclose_forcefully(stream)
             return
-        await self.handle_wire(wire, "ws")
+        await self.handle_wire(wire, "ws", _client_cert(stream))
 
     async def _handle_http(
         self, stream: trio.SocketStream | trio.SSLStream[trio.SocketStream]
@@ -333,6 +338,16 @@ class Gateway:
             for session in list(self.sessions):
                 nursery.start_soon(session.close)
         event("stopped")
+
+
+def _client_cert(stream: trio.abc.Stream) -> Mapping[str, object] | None:
+    """The certificate a TLS client presented and the gateway verified (`tls_client_ca`)."""
+    if not isinstance(stream, trio.SSLStream):
+        return None
+    try:
+        return stream.getpeercert() or None
+    except (ValueError, trio.BrokenResourceError):  # no handshake (yet): no certificate
+        return None
 
 
 def _peer(stream: trio.abc.Stream, scheme: str) -> str:

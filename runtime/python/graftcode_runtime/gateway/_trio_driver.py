@@ -11,6 +11,7 @@ from __future__ import annotations
 import inspect
 import math
 import time
+from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
 import trio
@@ -28,12 +29,23 @@ _FINAL_FLUSH = 1.0  # seconds to write a GOAWAY and the last answers before clos
 
 
 class TrioSession:
-    def __init__(self, gateway: Gateway, wire: Wire, transport: str) -> None:
+    def __init__(
+        self,
+        gateway: Gateway,
+        wire: Wire,
+        transport: str,
+        tls_cert: Mapping[str, object] | None = None,
+    ) -> None:
         self.gateway = gateway
         self.wire = wire
         framing = Framing.MESSAGE if wire.message_mode else Framing.STREAM
         self.policy = Session(
-            gateway, transport=transport, peer=wire.peer, framing=framing, now=time.monotonic()
+            gateway,
+            transport=transport,
+            peer=wire.peer,
+            framing=framing,
+            now=time.monotonic(),
+            tls_cert=tls_cert,
         )
         self._nursery: trio.Nursery | None = None
         self._read_scope: trio.CancelScope | None = None

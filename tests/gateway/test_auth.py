@@ -177,3 +177,16 @@ def test_the_hook_sees_a_verified_client_certificate(tmp_path: Path, transport: 
         with pytest.raises(RemoteError) as info:
             connect(g.url(transport), ssl_context=anonymous)
         assert info.value.code is StatusCode.UNAUTHENTICATED
+
+
+def test_a_world_readable_token_file_is_logged(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    from graftcode_runtime.gateway._auth import Authenticator
+
+    path = _tokens(tmp_path, f"alice: {ALICE}\n")
+    Path(path).chmod(0o644)
+    with caplog.at_level("INFO", logger="graftcode.gateway"):
+        auth = Authenticator(GatewayConfig(auth_tokens_file=path))
+    assert "auth_tokens_world_readable" in caplog.text and ALICE not in caplog.text
+    assert auth.match(ALICE) == "alice" and auth.match(BOB) is None

@@ -6,8 +6,10 @@ output."""
 
 from __future__ import annotations
 
+import argparse
 import http.client
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -131,3 +133,28 @@ def test_a_bad_token_file_stops_start_up_naming_the_line(tmp_path: Path) -> None
     assert done.returncode == 2
     assert f"{tokens}:1: expected `name: token`" in done.stderr
     assert ALICE not in done.stderr + done.stdout
+
+
+def test_option_errors_name_the_option(tmp_path: Path) -> None:
+    from graftc.commands._serve_auth import gateway_options
+    from graftcode_runtime.otel import ServerTracing
+
+    def options(**given: object) -> dict[str, object]:
+        defaults: dict[str, object] = {
+            "path": ["tests/gateway"], "auth_tokens": None, "auth_hook": None,
+            "interceptor": [], "otel": False, "tls_client_ca": None, "tls_cert": None,
+        }  # fmt: skip
+        return gateway_options(argparse.Namespace(**{**defaults, **given}))
+
+    (interceptor,) = options(otel=True)["interceptors"]  # type: ignore[misc]
+    assert isinstance(interceptor, ServerTracing)
+    assert options(auth_hook="authplugins:hook")["auth"].__name__ == "hook"  # type: ignore[attr-defined]
+    for given, message in (
+        ({"auth_hook": "authplugins"}, "--auth-hook 'authplugins': expected"),
+        ({"auth_hook": "authplugins:nothing"}, "--auth-hook cannot load"),
+        ({"auth_hook": "authplugins:HOOK_TOKEN"}, "is not a function"),
+        ({"interceptor": ["authplugins:hook"]}, "--interceptor 'authplugins:hook'"),
+        ({"tls_client_ca": str(tmp_path / "ca.pem")}, "--tls-client-ca needs --tls-cert"),
+    ):
+        with pytest.raises(ValueError, match=re.escape(message)):
+            options(**given)

@@ -116,7 +116,10 @@ def load_interceptor(spec: str) -> ServerInterceptor:
     except (ImportError, AttributeError) as e:
         raise ValueError(f"cannot load {spec!r}: {e}") from None
     if callable(obj) and not isinstance(obj, ServerInterceptor):
-        obj = obj()
+        try:
+            obj = obj()
+        except Exception as e:  # a factory that needs arguments, or fails
+            raise ValueError(f"{spec!r}: calling it failed ({type(e).__name__}: {e})") from None
     if not isinstance(obj, ServerInterceptor):
         raise ValueError(f"{spec!r} is not a ServerInterceptor")
     return obj

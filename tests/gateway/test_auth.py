@@ -98,11 +98,15 @@ def test_a_failing_hook_refuses_without_the_secret(
     def broken(c: Credentials) -> str:
         raise RuntimeError(f"db down while checking {c.token}")
 
-    with GatewayThread([PROBE], GatewayConfig(auth=broken)) as g:
-        with pytest.raises(RemoteError) as info:
-            connect(g.url("tcp"), auth=HOOK_TOKEN)
-    assert info.value.code is StatusCode.UNAUTHENTICATED
-    assert HOOK_TOKEN not in info.value.message and HOOK_TOKEN not in caplog.text
+    def confused(c: Credentials) -> object:
+        return {"name": "alice"}  # not an Identity: refused rather than guessed at
+
+    for hook in (broken, confused):
+        with GatewayThread([PROBE], GatewayConfig(auth=hook)) as g:  # type: ignore[arg-type]
+            with pytest.raises(RemoteError) as info:
+                connect(g.url("tcp"), auth=HOOK_TOKEN)
+        assert info.value.code is StatusCode.UNAUTHENTICATED
+        assert HOOK_TOKEN not in info.value.message and HOOK_TOKEN not in caplog.text
 
 
 def _get(g: GatewayThread, path: str, auth: str | None = None) -> tuple[int, bytes]:

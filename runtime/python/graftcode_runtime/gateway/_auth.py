@@ -173,4 +173,9 @@ class Authenticator:
             raise Refuse(StatusCode.UNAUTHENTICATED, "authentication failed") from None
         if result is None:
             raise Refuse(StatusCode.UNAUTHENTICATED, "authentication failed")
-        return Identity(result) if isinstance(result, str) else result
+        if isinstance(result, str):
+            return Identity(result)
+        if not isinstance(result, Identity):  # a bug in the hook: refuse rather than guess
+            event("auth_hook_failed", logging.ERROR, returned=type(result).__name__)
+            raise Refuse(StatusCode.UNAUTHENTICATED, "authentication failed")
+        return result

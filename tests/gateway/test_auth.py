@@ -101,8 +101,8 @@ def test_a_failing_hook_refuses_without_the_secret(
     def confused(c: Credentials) -> object:
         return {"name": "alice"}  # not an Identity: refused rather than guessed at
 
-    for hook in (broken, confused):
-        with GatewayThread([PROBE], GatewayConfig(auth=hook)) as g:  # type: ignore[arg-type]
+    for bad_hook in (broken, confused):
+        with GatewayThread([PROBE], GatewayConfig(auth=bad_hook)) as g:  # type: ignore[arg-type]
             with pytest.raises(RemoteError) as info:
                 connect(g.url("tcp"), auth=HOOK_TOKEN)
         assert info.value.code is StatusCode.UNAUTHENTICATED

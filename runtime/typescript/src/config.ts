@@ -14,6 +14,12 @@
  *   GRAFT_<MODULE>_METADATA / GRAFT_METADATA        metadata sent with every call: `k=v,k2=v2`
  *                                                   (keys lowercased, as in code)
  *   GRAFT_<MODULE>_TLS_CA, _TLS_CERT, _TLS_KEY      PEM files for tls:// and wss:// (Node)
+ *   GRAFT_<MODULE>_TLS_VERIFY                       false accepts any certificate (tests only)
+ *   GRAFT_<MODULE>_TOKEN                            the token sent in the handshake
+ *   GRAFT_<MODULE>_TOKEN_FILE                       a file holding it, read at each connect (Node)
+ *
+ * The token is per module only, like the URL: a global one would reach every module's gateway.
+ * The highest level giving either `token` or `tokenFile` wins; one level giving both is an error.
  */
 import { GraftError, StatusCode } from "./errors.js";
 import type { TransportFactory } from "./transport.js";
@@ -60,8 +66,15 @@ export interface ClientOptions {
   transportFactory?: TransportFactory;
   /** Reconnect on the next call after the connection was lost (default true). */
   reconnect?: boolean;
-  /** An authentication token sent in the handshake. */
+  /** An authentication token sent in the handshake (`token` is the same setting). */
   auth?: string | Uint8Array;
+  /** The token sent in the handshake; never printed in errors or logs. */
+  token?: string;
+  /**
+   * A file holding the token (Node): read at every connect, so a rotated secret (a mounted
+   * Kubernetes or Docker secret) is picked up on reconnect; a trailing newline is dropped.
+   */
+  tokenFile?: string;
   /** TLS settings for tls:// and wss:// (Node). */
   tls?: TlsOptions;
   /** Where warnings go (a schema mismatch with the gateway); default console.warn. */
@@ -78,6 +91,8 @@ export interface ResolvedOptions {
   transportFactory: TransportFactory | undefined;
   reconnect: boolean;
   auth: string | Uint8Array | undefined;
+  /** When set, the token is read from this file at each connect instead of `auth`. */
+  tokenFile: string | undefined;
   tls: TlsOptions;
   onWarning: (message: string) => void;
 }
@@ -167,7 +182,7 @@ export function resolveOptions(
 ): ResolvedOptions {
   const prefix = envPrefix(module);
   const pick = (key: string): [string, string] | undefined => {
-    const names = key === "URL" ? [prefix + key] : [prefix + key, `GRAFT_${key}`];
+    const names = PER_MODULE.includes(key) ? [prefix + key] : [prefix + key, `GRAFT_${key}`];
     for (const name of names) {
       const v = env[name];
       if (v !== undefined && v !== "") return [name, v];
@@ -209,7 +224,7 @@ export function resolveOptions(
     headers: options.headers ?? {},
     transportFactory: options.transportFactory,
     reconnect: options.reconnect ?? true,
-    auth: options.auth,
+    ...credential(options, pick("TOKEN"), pick("TOKEN_FILE"), prefix),
     tls: {
       ...Object.fromEntries(
         (
@@ -222,8 +237,76 @@ export function resolveOptions(
           .map(([key, name]) => [name, env[prefix + key]])
           .filter(([, v]) => v !== undefined && v !== ""),
       ),
+      ...(env[prefix + "TLS_VERIFY"]
+        ? { rejectUnauthorized: !/^(0|false|no|off)$/i.test(env[prefix + "TLS_VERIFY"] ?? "") }
+        : {}),
       ...(options.tls ?? {}),
     },
     onWarning: options.onWarning ?? ((m: string) => console.warn(m)),
   };
+}
+
+/** Settings only a module's own variable may give (a global one would reach every gateway). */
+const PER_MODULE: readonly string[] = ["URL", "TOKEN", "TOKEN_FILE"];
+
+function credential(
+  options: ClientOptions,
+  tokenEnv: [string, string] | undefined,
+  fileEnv: [string, string] | undefined,
+  prefix: string,
+): { auth: string | Uint8Array | undefined; tokenFile: string | undefined } {
+  const code = [options.auth, options.token, options.tokenFile].filter((v) => v !== undefined);
+  if (code.length > 1) {
+    throw new GraftError(
+      "ClientOptions: give one of auth, token and tokenFile",
+      StatusCode.INVALID_ARGUMENT,
+    );
+  }
+  if (code.length === 1) {
+    return { auth: options.auth ?? options.token, tokenFile: options.tokenFile };
+  }
+  if (tokenEnv !== undefined && fileEnv !== undefined) {
+    throw new GraftError(
+      `${prefix}TOKEN and ${prefix}TOKEN_FILE are both set: give one`,
+      StatusCode.INVALID_ARGUMENT,
+    );
+  }
+  return { auth: tokenEnv?.[1], tokenFile: fileEnv?.[1] };
+}
+
+type FileReader = (path: string) => string;
+let readFile: FileReader | undefined;
+
+/** The platform entry point (Node) gives the runtime a way to read files; browsers have none. */
+export function registerFileReader(reader: FileReader): void {
+  readFile = reader;
+}
+
+/** The token to send now: a token file is read at each connect; errors name the file only. */
+export function currentAuth(options: ResolvedOptions): string | Uint8Array | undefined {
+  if (options.tokenFile === undefined) return options.auth;
+  if (readFile === undefined) {
+    throw new GraftError(
+      "tokenFile needs a platform that can read files (Node); give token instead",
+      StatusCode.INVALID_ARGUMENT,
+    );
+  }
+  let text: string;
+  try {
+    text = readFile(options.tokenFile);
+  } catch (e) {
+    const code = (e as { code?: string }).code ?? "unreadable";
+    throw new GraftError(
+      `cannot read the token file ${options.tokenFile}: ${code}`,
+      StatusCode.INVALID_ARGUMENT,
+    );
+  }
+  const token = text.replace(/[\r\n]+$/, "");
+  if (token === "") {
+    throw new GraftError(
+      `the token file ${options.tokenFile} is empty`,
+      StatusCode.INVALID_ARGUMENT,
+    );
+  }
+  return token;
 }

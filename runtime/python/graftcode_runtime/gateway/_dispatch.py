@@ -80,6 +80,7 @@ class Job:
         "instances",
         "plan",
         "request",
+        "started",
     )
 
     def __init__(
@@ -104,6 +105,7 @@ class Job:
         self.deadline = deadline
         self.done = False
         self.handle: Any = None
+        self.started = 0.0  # when the session accepted it (its `now`), for the metrics
 
     @property
     def where(self) -> str:

@@ -17,7 +17,7 @@ from collections.abc import Callable, Sequence
 from graftc import __version__
 from graftc.diagnostics import DiagnosticError, render_all
 
-COMMANDS = ("parse", "fmt", "export", "build", "check", "serve")
+COMMANDS = ("parse", "fmt", "export", "build", "check", "serve", "call")
 
 Handler = Callable[[argparse.Namespace], int]
 

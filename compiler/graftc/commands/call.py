@@ -59,22 +59,26 @@ def register(sub: Any) -> None:
         help="metadata sent with the call (repeatable)",
     )  # fmt: skip
     p.add_argument("--timeout", type=float, metavar="SECONDS", help="the call's deadline")
+    add_token_options(p)
+    p.add_argument("--insecure", action="store_true", help="tls/wss: accept any certificate")
+    p.add_argument("--ca-file", metavar="FILE", help="tls/wss: trust this CA (PEM)")
+    p.set_defaults(func=run)
+
+
+def add_token_options(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--token",
         help="the gateway's auth token (better: $GRAFT_TOKEN or --token-file, which stay out of "
         "the process list and the shell history)",
     )
     p.add_argument("--token-file", metavar="FILE", help="a file holding the token")
-    p.add_argument("--insecure", action="store_true", help="tls/wss: accept any certificate")
-    p.add_argument("--ca-file", metavar="FILE", help="tls/wss: trust this CA (PEM)")
-    p.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
     try:
-        token = _token(args)
+        token = token_from(args)
         if args.list:
-            print(list_members(_surface(args.url, token)))
+            print(list_members(surface(args.url, token)))
             return 0
         if not args.member:
             raise UsageError("give MEMBER (or --list)")
@@ -155,7 +159,9 @@ def _pair(text: str) -> tuple[str, str]:
     return key.strip().lower(), value
 
 
-def _token(args: argparse.Namespace) -> str | None:
+def token_from(args: argparse.Namespace) -> str | None:
+    """--token, else --token-file or $GRAFT_TOKEN_FILE, else $GRAFT_TOKEN: one gateway is
+    named on the command line, so a global variable is safe here (unlike in a client)."""
     if args.token:
         return str(args.token)
     path = args.token_file or os.environ.get("GRAFT_TOKEN_FILE")
@@ -241,7 +247,8 @@ def _report(e: GraftError) -> None:
 # ------------------------------------------------------------------------------ --list
 
 
-def _surface(source: str, token: str | None) -> list[ugm.Module]:
+def surface(source: str, token: str | None) -> list[ugm.Module]:
+    """The modules of a gateway's HTTP listener (`/status`, then `/ugm/NAME`), or a .graft."""
     if source.endswith(".graft"):
         from graftc.idl import load
 
@@ -252,7 +259,7 @@ def _surface(source: str, token: str | None) -> list[ugm.Module]:
             "a .graft file: the call protocol does not describe it"
         )
     base = source.rstrip("/")
-    status = _get_json(f"{base}/status", token)
+    status = get_json(f"{base}/status", token)
     if "modules" not in status:  # a gateway that requires a token tells its state only
         raise GraftError(
             f"{base} describes its modules only with a token "
@@ -260,10 +267,10 @@ def _surface(source: str, token: str | None) -> list[ugm.Module]:
             code=StatusCode.UNAUTHENTICATED,
         )
     names = [m["name"] for m in status["modules"]]
-    return [ugm.from_json(_get_json(f"{base}/ugm/{name}", token)) for name in names]
+    return [ugm.from_json(get_json(f"{base}/ugm/{name}", token)) for name in names]
 
 
-def _get_json(url: str, token: str | None) -> Any:
+def get_json(url: str, token: str | None) -> Any:
     request = urllib.request.Request(url)
     if token:
         request.add_header("Authorization", f"Bearer {token}")

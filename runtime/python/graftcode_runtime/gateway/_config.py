@@ -47,6 +47,7 @@ class GatewayConfig:
     tcp_engine: str | None = None
     max_pending_output: int = DEFAULT_MAX_PENDING_OUTPUT
     max_http_connections: int = 256
+    expose_ugm: bool = True  # GET /ugm; `graftc serve --mode production` turns it off
 
 
 def parse_listen_address(text: str, default_port: int) -> tuple[str, int]:

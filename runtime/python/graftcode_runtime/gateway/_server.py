@@ -75,7 +75,7 @@ class Gateway:
         self.config = config or GatewayConfig()
         self.routes: list[HttpRoute] = [
             HttpRoute("/status", self._status),
-            HttpRoute("/ugm", self._ugm),
+            *([HttpRoute("/ugm", self._ugm)] if self.config.expose_ugm else []),
             HttpRoute("/metrics", self._metrics),
             *routes,
         ]

@@ -1,6 +1,7 @@
 """Credentials as configuration in the generated TypeScript client (Node): against a real
 `graftc serve --auth-token` gateway, a token from code (`token`), `GRAFT_<MODULE>_TOKEN`, a
-token file from code (`tokenFile`) and from `GRAFT_<MODULE>_TOKEN_FILE` authenticates; no token
+token file from code (`tokenFile`) and from `GRAFT_<MODULE>_TOKEN_FILE`, and `token` or
+`token_file` in graftcode.toml (./graftcode.toml or $GRAFT_CONFIG) authenticates; no token
 or a wrong one is refused before the hosted function runs (it would leave a file behind), and
 the token never appears in what the client prints, errors included."""
 
@@ -21,13 +22,14 @@ SCRIPT = """
 import { writeFileSync } from "node:fs";
 import { connect } from "graft-tsfixture";
 const [url, name, mode, arg] = process.argv.slice(2);
+if (process.env.CHDIR) process.chdir(process.env.CHDIR);
 const attempt = async (options) => {
   try {
     const c = await connect(options);
     try { return `result ${await c.tsfixture.touch(name)}`; } finally { await c.close(); }
   } catch (e) { return `error ${e.code} ${e.name}: ${e.message}`; }
 };
-const options = { url };
+const options = url === "-" ? {} : { url };
 if (mode === "token") options.token = arg;
 if (mode === "tokenFile") options.tokenFile = arg;
 const out = [];
@@ -116,3 +118,32 @@ def test_a_token_file_is_read_at_each_connect(
         consumer, guarded.url("tcp"), "rotated", "rotate", str(tmp_path / "t"), ROTATED=TOKEN
     )
     assert out[0].startswith("error 16 ") and out[1] == "result rotated", out
+
+
+def test_graftcode_toml(
+    consumer: tsharness.Consumer, guarded: tsharness.Gateway, traces: Path, tmp_path: Path
+) -> None:
+    url = guarded.url("tcp")
+    (tmp_path / "secret").write_text(TOKEN + "\n")
+    (tmp_path / "graftcode.toml").write_text(
+        f'[defaults]\ntimeout = 30\n\n[modules.tsfixture]\nurl = "{url}"\ntoken_file = "secret"\n'
+    )
+    # ./graftcode.toml, the URL and a token file (relative to the file) from it alone
+    assert attempt(consumer, "-", "toml-file", CHDIR=str(tmp_path)) == ["result toml-file"]
+    named = tmp_path / "elsewhere.toml"
+    named.write_text(f'[modules.tsfixture]\nurl = "{url}"\ntoken = "{TOKEN}"\n')
+    assert attempt(consumer, "-", "toml-token", GRAFT_CONFIG=str(named)) == ["result toml-token"]
+    # the environment beats the file
+    (out,) = attempt(
+        consumer, "-", "toml-beaten", GRAFT_CONFIG=str(named), GRAFT_TSFIXTURE_TOKEN="wrong"
+    )
+    assert out.startswith("error 16 "), out
+    # a token in [defaults] would go to every module's gateway: refused, without quoting it
+    named.write_text(f'[defaults]\ntoken = "{TOKEN}"\n')
+    (out,) = attempt(consumer, url, "toml-defaults", GRAFT_CONFIG=str(named))
+    assert "token belongs in [modules.<name>]" in out, out
+    named.write_text(f'[modules.tsfixture]\ntoken = "{TOKEN}\n')  # unterminated string
+    (out,) = attempt(consumer, url, "toml-broken", GRAFT_CONFIG=str(named))
+    assert "not valid TOML at line 2" in out, out
+    assert (traces / "toml-file").exists() and (traces / "toml-token").exists()
+    assert not (traces / "toml-beaten").exists()

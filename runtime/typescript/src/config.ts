@@ -20,7 +20,12 @@
  *
  * The token is per module only, like the URL: a global one would reach every module's gateway.
  * The highest level giving either `token` or `tokenFile` wins; one level giving both is an error.
+ *
+ * Below the environment, in Node, comes the config file the Python runtime reads too
+ * (`$GRAFT_CONFIG`, else `./graftcode.toml`): `[modules.<name>]`, then `[defaults]`, with the
+ * same keys in snake case (config-file.ts).
  */
+import { fileLevel, type FileValue } from "./config-file.js";
 import { GraftError, StatusCode } from "./errors.js";
 import type { TransportFactory } from "./transport.js";
 
@@ -181,13 +186,19 @@ export function resolveOptions(
   env: Env = environment(),
 ): ResolvedOptions {
   const prefix = envPrefix(module);
-  const pick = (key: string): [string, string] | undefined => {
+  const file = fileLevel(module, env);
+  // the environment (the module's variable, then the global one), then the config file
+  const source = (key: string): [string, FileValue] | undefined => {
     const names = PER_MODULE.includes(key) ? [prefix + key] : [prefix + key, `GRAFT_${key}`];
     for (const name of names) {
       const v = env[name];
       if (v !== undefined && v !== "") return [name, v];
     }
-    return undefined;
+    return file(key);
+  };
+  const pick = (key: string): [string, string] | undefined => {
+    const found = source(key);
+    return found && typeof found[1] === "string" ? [found[0], found[1]] : undefined;
   };
   let url = options.url ?? pick("URL")?.[1] ?? defaults.url ?? DEFAULTS.url;
   const transportEnv = pick("TRANSPORT");
@@ -210,21 +221,28 @@ export function resolveOptions(
   } else if (!/^[a-z][a-z0-9+.-]*:\/\//i.test(url)) url = `tcp://${url}`;
   const timeoutEnv = pick("TIMEOUT");
   const connectEnv = pick("CONNECT_TIMEOUT");
-  const metadataEnv = pick("METADATA");
+  const metadataEnv = source("METADATA");
   return {
     url,
     timeoutMs: options.timeoutMs ?? (timeoutEnv ? seconds(...timeoutEnv) : DEFAULTS.timeoutMs),
     connectTimeoutMs:
       options.connectTimeoutMs ?? (connectEnv ? seconds(...connectEnv) : DEFAULTS.connectTimeoutMs),
     metadata: {
-      ...(metadataEnv ? parseMetadata(...metadataEnv) : {}),
+      ...(metadataEnv === undefined
+        ? {}
+        : typeof metadataEnv[1] === "string"
+          ? parseMetadata(metadataEnv[0], metadataEnv[1])
+          : lowercaseMetadata(metadataEnv[1], metadataEnv[0])),
       ...lowercaseMetadata(options.metadata ?? {}, "ClientOptions.metadata"),
     },
     maxMessageBytes: options.maxMessageBytes ?? DEFAULTS.maxMessageBytes,
     headers: options.headers ?? {},
     transportFactory: options.transportFactory,
     reconnect: options.reconnect ?? true,
-    ...credential(options, pick("TOKEN"), pick("TOKEN_FILE"), prefix),
+    ...credential(options, [
+      [env[prefix + "TOKEN"] || undefined, env[prefix + "TOKEN_FILE"] || undefined, prefix + "*"],
+      [file("TOKEN")?.[1], file("TOKEN_FILE")?.[1], file("TOKEN")?.[0] ?? file("TOKEN_FILE")?.[0]],
+    ]),
     tls: {
       ...Object.fromEntries(
         (
@@ -234,12 +252,13 @@ export function resolveOptions(
             ["TLS_KEY", "keyFile"],
           ] as const
         )
-          .map(([key, name]) => [name, env[prefix + key]])
-          .filter(([, v]) => v !== undefined && v !== ""),
+          .map(([key, name]) => [name, pick(key)?.[1]])
+          .filter(([, v]) => v !== undefined),
       ),
-      ...(env[prefix + "TLS_VERIFY"]
-        ? { rejectUnauthorized: !/^(0|false|no|off)$/i.test(env[prefix + "TLS_VERIFY"] ?? "") }
+      ...(pick("TLS_VERIFY")
+        ? { rejectUnauthorized: !/^(0|false|no|off)$/i.test(pick("TLS_VERIFY")?.[1] ?? "") }
         : {}),
+      ...(pick("TLS_SERVER_NAME") ? { servername: pick("TLS_SERVER_NAME")?.[1] } : {}),
       ...(options.tls ?? {}),
     },
     onWarning: options.onWarning ?? ((m: string) => console.warn(m)),
@@ -247,13 +266,22 @@ export function resolveOptions(
 }
 
 /** Settings only a module's own variable may give (a global one would reach every gateway). */
-const PER_MODULE: readonly string[] = ["URL", "TOKEN", "TOKEN_FILE"];
+const PER_MODULE: readonly string[] = [
+  "URL",
+  "TOKEN",
+  "TOKEN_FILE",
+  "TLS_CA",
+  "TLS_CERT",
+  "TLS_KEY",
+  "TLS_VERIFY",
+  "TLS_SERVER_NAME",
+];
 
+/** `token` and `tokenFile` are one setting in two spellings: the highest level giving either
+ * wins (code, then the environment, then the config file); one level giving both is an error. */
 function credential(
   options: ClientOptions,
-  tokenEnv: [string, string] | undefined,
-  fileEnv: [string, string] | undefined,
-  prefix: string,
+  levels: [FileValue | undefined, FileValue | undefined, string | undefined][],
 ): { auth: string | Uint8Array | undefined; tokenFile: string | undefined } {
   const code = [options.auth, options.token, options.tokenFile].filter((v) => v !== undefined);
   if (code.length > 1) {
@@ -265,13 +293,17 @@ function credential(
   if (code.length === 1) {
     return { auth: options.auth ?? options.token, tokenFile: options.tokenFile };
   }
-  if (tokenEnv !== undefined && fileEnv !== undefined) {
-    throw new GraftError(
-      `${prefix}TOKEN and ${prefix}TOKEN_FILE are both set: give one`,
-      StatusCode.INVALID_ARGUMENT,
-    );
+  for (const [token, tokenFile, where] of levels) {
+    if (token !== undefined && tokenFile !== undefined) {
+      throw new GraftError(
+        `${where}: give token or token_file, not both`,
+        StatusCode.INVALID_ARGUMENT,
+      );
+    }
+    if (typeof token === "string") return { auth: token, tokenFile: undefined };
+    if (typeof tokenFile === "string") return { auth: undefined, tokenFile };
   }
-  return { auth: tokenEnv?.[1], tokenFile: fileEnv?.[1] };
+  return { auth: undefined, tokenFile: undefined };
 }
 
 type FileReader = (path: string) => string;

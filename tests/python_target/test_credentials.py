@@ -187,3 +187,15 @@ def test_the_token_is_never_in_repr(clean: None) -> None:
     with pytest.raises(ConfigError) as e:
         configure("m", token=12345)
     assert "12345" not in str(e.value)
+
+
+def test_tls_settings_from_the_environment(clean: None) -> None:
+    env = {
+        "GRAFT_M_URL": "tls://h:1",
+        "GRAFT_M_TLS_CA": "/ca.pem",
+        "GRAFT_M_TLS_VERIFY": "false",
+        "GRAFT_M_TLS_SERVER_NAME": "gw.internal",
+    }
+    tls = resolve("m", environ=env).tls
+    assert tls is not None
+    assert (tls.ca_file, tls.verify, tls.server_hostname) == ("/ca.pem", False, "gw.internal")

@@ -404,7 +404,12 @@ _ENV_KEYS: dict[str, str] = {
 # Per module only, like the URL: one global token would go to every module's gateway, so a
 # program calling two gateways would hand each the other's credential.
 _PER_MODULE = ("url", "inmemory_module", "token", "token_file")
-_ENV_TLS = {"TLS_CA": "ca_file", "TLS_CERT": "cert_file", "TLS_KEY": "key_file"}
+_ENV_TLS = {
+    "TLS_CA": "ca_file",
+    "TLS_CERT": "cert_file",
+    "TLS_KEY": "key_file",
+    "TLS_SERVER_NAME": "server_hostname",
+}
 
 
 def _env_level(env: Mapping[str, str], prefix: str) -> Settings:

@@ -6,8 +6,10 @@ reports the connections, instances and calls in flight of the moment."""
 from __future__ import annotations
 
 import http.client
+import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from typing import Any
 
 import pytest
 from graftcode_runtime import RemoteError, connect
@@ -22,7 +24,10 @@ def gw() -> Iterator[GatewayThread]:
         yield g
 
 
-def scrape(gw: GatewayThread) -> dict[str, dict[tuple[tuple[str, str], ...], float]]:
+Metrics = dict[str, dict[tuple[tuple[str, str], ...], float]]
+
+
+def scrape(gw: GatewayThread) -> Metrics:
     host, port = gw.urls["http"].removeprefix("http://").rstrip("/").rsplit(":", 1)
     conn = http.client.HTTPConnection(host, int(port), timeout=10)
     conn.request("GET", "/metrics")
@@ -31,7 +36,7 @@ def scrape(gw: GatewayThread) -> dict[str, dict[tuple[tuple[str, str], ...], flo
     conn.close()
     assert resp.status == 200
     assert resp.getheader("content-type", "").startswith("text/plain; version=0.0.4")
-    out: dict[str, dict[tuple[tuple[str, str], ...], float]] = {}
+    out: Metrics = {}
     for family in text_string_to_metric_families(body):
         for sample in family.samples:
             out.setdefault(sample.name, {})[tuple(sorted(sample.labels.items()))] = sample.value
@@ -62,7 +67,8 @@ def test_counts_match_the_calls_made_over_both_drivers(gw: GatewayThread) -> Non
     counter = ws.new("Counter", 5)
     assert counter.call("increment") == 6
 
-    m = scrape(gw)
+    # an answer counts as in flight until the gateway has seen its write complete
+    m = until(gw, lambda m: m["graftcode_calls_in_flight"][()] == 0)
     total = m["graftcode_calls_total"]
     declared = next(k for k in total if k[1] == ("member", "gwfixture.withdraw"))[0][1]
     assert total == {
@@ -86,7 +92,6 @@ def test_counts_match_the_calls_made_over_both_drivers(gw: GatewayThread) -> Non
     assert m["graftcode_connections"][()] == 3
     assert m["graftcode_connections_total"][()] == 3
     assert m["graftcode_instances"][()] == 1
-    assert m["graftcode_calls_in_flight"][()] == 0
     received = m["graftcode_received_bytes_total"][()]
     sent = m["graftcode_sent_bytes_total"][()]
     assert received > 0 and sent > 0
@@ -94,12 +99,7 @@ def test_counts_match_the_calls_made_over_both_drivers(gw: GatewayThread) -> Non
     for client in (tcp, ws, calc):
         client.close()
     # the connections end on the gateway's side a moment later; their counts stay
-    for _ in range(500):
-        m = scrape(gw)
-        if m["graftcode_connections"][()] == 0:
-            break
-        time.sleep(0.01)
-    assert m["graftcode_connections"][()] == 0
+    m = until(gw, lambda m: m["graftcode_connections"][()] == 0)
     assert m["graftcode_instances"][()] == 0
     assert m["graftcode_calls_total"] == total
     assert m["graftcode_received_bytes_total"][()] >= received
@@ -107,23 +107,38 @@ def test_counts_match_the_calls_made_over_both_drivers(gw: GatewayThread) -> Non
 
 
 def test_in_flight_calls_are_counted(gw: GatewayThread) -> None:
-    ws = connect(gw.url("ws"), module="gwfixture")
-    tcp = connect(gw.url("tcp"), module="gwfixture")
-    try:
-        import threading
+    """Two calls that only end when their connections do, one per driver: in flight while they
+    run, none once the connections are gone."""
+    clients = [
+        connect(gw.url("ws"), module="gwfixture"),
+        connect(gw.url("tcp"), module="gwfixture"),
+    ]
+    errors: list[BaseException] = []
 
-        t1 = threading.Thread(target=ws.call, args=("delayed", 1, 1.0))
-        t2 = threading.Thread(target=tcp.call, args=("delayed", 2, 1.0))
-        t1.start()
-        t2.start()
-        for _ in range(500):
-            if scrape(gw)["graftcode_calls_in_flight"][()] == 2:
-                break
-            time.sleep(0.01)
-        assert scrape(gw)["graftcode_calls_in_flight"][()] == 2
-        t1.join()
-        t2.join()
-        assert scrape(gw)["graftcode_calls_in_flight"][()] == 0
-    finally:
-        ws.close()
-        tcp.close()
+    def wait(client: Any) -> None:
+        try:
+            client.call("wait_forever")
+        except Exception as e:  # ConnectionLost once the test closes the client
+            errors.append(e)
+
+    threads = [threading.Thread(target=wait, args=(c,)) for c in clients]
+    for t in threads:
+        t.start()
+    until(gw, lambda m: m["graftcode_calls_in_flight"][()] == 2)
+    for c in clients:
+        c.close()
+    for t in threads:
+        t.join(30)
+    m = until(gw, lambda m: m["graftcode_connections"][()] == 0)
+    assert m["graftcode_calls_in_flight"][()] == 0
+    assert len(errors) == 2
+
+
+def until(gw: GatewayThread, ok: Callable[[Metrics], bool]) -> Metrics:
+    """Scrape until `ok` holds (the gateway's threads catch up), or fail after many tries."""
+    for _ in range(1000):
+        m = scrape(gw)
+        if ok(m):
+            return m
+        time.sleep(0.01)
+    raise AssertionError(m)

@@ -13,6 +13,7 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -92,6 +93,7 @@ def serve(tmp_path: Path) -> Iterator[Callable[..., Served]]:
         while not ports.exists():
             assert proc.poll() is None, err + proc.stderr.read()
             time.sleep(0.02)
+        threading.Thread(target=proc.stderr.read, daemon=True).start()  # a full pipe would block
         urls = json.loads(ports.read_text())
         return Served(proc, urls, err)
 

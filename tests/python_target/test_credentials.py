@@ -199,3 +199,15 @@ def test_tls_settings_from_the_environment(clean: None) -> None:
     tls = resolve("m", environ=env).tls
     assert tls is not None
     assert (tls.ca_file, tls.verify, tls.server_hostname) == ("/ca.pem", False, "gw.internal")
+
+
+def test_configure_replaces_one_spelling_with_the_other(clean: None) -> None:
+    configure("m", url="tcp://h:1", token_file="/run/secrets/t")
+    configure("m", token=TOKEN)
+    r = resolve("m", environ={})
+    assert (r.token, r.token_file) == (TOKEN, None)
+    configure("m", token_file="/run/secrets/t")
+    assert resolve("m", environ={}).token is None
+    configure("m", token=TOKEN, token_file="/run/secrets/t")
+    with pytest.raises(ConfigError, match="not both"):
+        resolve("m", environ={})

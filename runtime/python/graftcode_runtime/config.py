@@ -154,6 +154,9 @@ def configure(module: str, **settings: Any) -> None:
     with _lock:
         current = _code.get(module, Settings())
         cleared = {k for k, v in settings.items() if v is None}
+        # one credential: giving one spelling replaces the other one set earlier
+        if (given.token is None) != (given.token_file is None):
+            cleared.add("token_file" if given.token is not None else "token")
         merged = given.over(current)
         if cleared:
             merged = replace(merged, **dict.fromkeys(cleared))

@@ -18,6 +18,8 @@ and refusals (an answer larger than the peer accepts becomes RESOURCE_EXHAUSTED)
 GOAWAY both ways, and back-pressure: once `max_pending_output` bytes of output are unwritten,
 `wants_read` turns false, so a peer that never reads costs bounded memory (docs/gateway.md).
 It imports no socket, thread, trio or clock: time comes in as `now` (`time.monotonic()`).
+It counts what it decides in `stats` (`_metrics.SessionStats`, for `GET /metrics`), whose
+latency histogram reads the same clock when an answer is queued.
 """
 
 from __future__ import annotations

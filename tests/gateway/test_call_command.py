@@ -155,3 +155,21 @@ def test_a_refused_connection_and_no_traceback_in_a_real_process(gw: GatewayThre
         capture_output=True, text=True, env=env, timeout=60,
     )  # fmt: skip
     assert p.returncode == 2 and "Traceback" not in p.stderr and "not JSON" in p.stderr
+
+
+def test_tls_with_a_private_ca(
+    capsys: pytest.CaptureFixture[str], tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    from graftcode_runtime.testing import self_signed_cert
+
+    cert, key = self_signed_cert(tmp_path_factory.mktemp("tls"))
+    config = GatewayConfig(tls_cert=str(cert), tls_key=str(key))
+    with GatewayThread(["gwfixture"], config) as g:
+        url = g.urls["tls"]
+        assert graftc(capsys, url, "gwfixture.echo", '"t"', "--ca-file", str(cert))[:2] == (
+            0,
+            '"t"\n',
+        )
+        assert graftc(capsys, url, "gwfixture.echo", '"t"', "--insecure")[0] == 0
+        code, _, err = graftc(capsys, url, "gwfixture.echo", '"t"')  # the system CAs only
+        assert code == 64 + 14 and err.startswith("UNAVAILABLE: "), err

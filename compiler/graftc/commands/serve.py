@@ -54,7 +54,9 @@ def register(sub: Any) -> None:
     p.add_argument("modules", nargs="+", metavar="MODULE", help="module name or path to a .py file")
     p.add_argument("--tcp", metavar="HOST:PORT", help="listen for TCP clients here")
     p.add_argument("--ws", metavar="HOST:PORT", help="listen for WebSocket clients here")
-    p.add_argument("--http", metavar="HOST:PORT", help="serve /status, /ugm and /idl here")
+    p.add_argument(
+        "--http", metavar="HOST:PORT", help="serve /status, /metrics, /ugm and /idl here"
+    )
     p.add_argument(
         "--port-base",
         type=int,

@@ -26,6 +26,7 @@ from graftcode_runtime.gateway import load_modules
 HERE = Path(__file__).resolve().parent
 FIXTURE = str(HERE / "gwfixture.py")
 TOKEN = "prod-" + "Wv3" * 5
+pytestmark = pytest.mark.slow  # gateway processes
 COMPILER_ONLY = ("graftc.targets", "graftc.devserver", "graftc.idl", "graftc.check")
 LIBRARIES = ("jinja2", "black", "lark")
 

@@ -17,27 +17,31 @@ from collections.abc import Callable, Sequence
 from graftc import __version__
 from graftc.diagnostics import DiagnosticError, render_all
 
-COMMANDS = ("parse", "fmt", "export", "build", "check", "serve")
+COMMANDS = ("parse", "fmt", "export", "build", "check", "serve", "call", "dev")
 
 Handler = Callable[[argparse.Namespace], int]
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(only: str | None = None) -> argparse.ArgumentParser:
+    """Every command's parser, or with `only` that command's alone: a production gateway
+    (`graftc serve --mode production`) then never imports the parser, checker or generators
+    that the other commands pull in."""
     parser = argparse.ArgumentParser(
         prog="graftc",
         description="graftcode: call a Python module from other languages and processes, typed.",
     )
     parser.add_argument("--version", action="version", version=f"graftc {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
-    for name in COMMANDS:
+    for name in COMMANDS if only is None else (only,):
         module = importlib.import_module(f"graftc.commands.{name}")
         module.register(sub)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = build_parser()
-    args = parser.parse_args(argv)
+    given = list(sys.argv[1:] if argv is None else argv)
+    parser = build_parser(given[0] if given and given[0] in COMMANDS else None)
+    args = parser.parse_args(given)
     func: Handler = args.func
     try:
         return func(args)

@@ -243,7 +243,10 @@ class Gateway:
 
 
 def start_gateway(
-    *modules: str, allow_origins: tuple[str, ...] = (), extra: tuple[str, ...] = ()
+    *modules: str,
+    allow_origins: tuple[str, ...] = (),
+    extra: tuple[str, ...] = (),
+    env: dict[str, str] | None = None,
 ) -> Gateway:
     cmd = [PYTHON, "-m", "graftc.cli", "serve", *modules, "--path", str(ROOT / "examples")]
     cmd += ["--path", str(HERE / "fixtures")]
@@ -252,7 +255,12 @@ def start_gateway(
         cmd += ["--allow-origin", o]
     cmd += extra
     proc = subprocess.Popen(
-        cmd, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True
+        cmd,
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+        env={**os.environ, **(env or {})},
     )
     urls: dict[str, str] = {}
     deadline = time.monotonic() + 30

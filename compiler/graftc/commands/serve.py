@@ -56,7 +56,9 @@ def register(sub: Any) -> None:
     p.add_argument("modules", nargs="+", metavar="MODULE", help="module name or path to a .py file")
     p.add_argument("--tcp", metavar="HOST:PORT", help="listen for TCP clients here")
     p.add_argument("--ws", metavar="HOST:PORT", help="listen for WebSocket clients here")
-    p.add_argument("--http", metavar="HOST:PORT", help="serve /status, /ugm and /idl here")
+    p.add_argument(
+        "--http", metavar="HOST:PORT", help="serve /status, /metrics, /ugm and /idl here"
+    )
     p.add_argument(
         "--port-base",
         type=int,
@@ -114,6 +116,18 @@ def register(sub: Any) -> None:
         help="on SIGTERM/SIGINT, how long calls in flight may take to finish (default 10)",
     )
     p.add_argument(
+        "--mode",
+        choices=MODES,
+        default="development",
+        help="development (the default): also Vision, package indexes, /ugm and /idl; "
+        "production: the call listeners, /status and /metrics only (see `graftc dev`)",
+    )
+    p.add_argument(
+        "--expose-ugm",
+        action="store_true",
+        help="production mode: also serve /ugm and /idl (requires --auth-token)",
+    )
+    p.add_argument(
         "--max-workers",
         type=int,
         default=64,
@@ -124,37 +138,51 @@ def register(sub: Any) -> None:
     p.set_defaults(func=run)
 
 
+MODES = ("development", "production")
+_MODE_LINE = {
+    "development": "development (Vision, package indexes, /ugm, /idl; --mode production serves "
+    "calls, /status and /metrics only)",
+    "production": "production (calls, /status and /metrics only)",
+}
+
+
+def production_routes(hosted: Sequence[HostedModule], expose_ugm: bool) -> list[HttpRoute]:
+    """A production gateway's compiler-side routes: /idl when asked for, nothing else (the
+    gateway itself serves /status, /metrics and, with `expose_ugm`, /ugm)."""
+    return [HttpRoute("/idl", idl_handler([h.module for h in hosted]))] if expose_ugm else []
+
+
 def http_routes(hosted: Sequence[HostedModule], endpoints: Sequence[str]) -> list[HttpRoute]:
     """The compiler-side HTTP routes. Extend this list to add pages. `endpoints` fills with the
     listener URLs as they come up (ports chosen with 0 are known only then)."""
     from graftc.devserver import make_routes  # Vision (/, /vision) and /pypi, /npm indexes
 
     return [
-        HttpRoute("/idl", _idl_handler(hosted)),
+        HttpRoute("/idl", idl_handler([h.module for h in hosted])),
         *make_routes([h.module for h in hosted], endpoints=endpoints),
     ]
 
 
-def _idl_handler(hosted: Sequence[HostedModule]) -> Callable[[HttpRequest], HttpResponse]:
+def idl_handler(modules: Sequence[ugm.Module]) -> Callable[[HttpRequest], HttpResponse]:
     def handler(request: HttpRequest) -> HttpResponse:
         from graftc.idl import print_module  # imported late: only when someone asks for /idl
 
-        module = _pick(hosted, request)
+        module = _pick(modules, request)
         if module is None:
-            names = ", ".join(h.name for h in hosted)
+            names = ", ".join(m.name for m in modules)
             return HttpResponse.text(f"no such module; hosted: {names}\n", status=404)
         return HttpResponse.text(print_module(module), content_type="text/plain")
 
     return handler
 
 
-def _pick(hosted: Sequence[HostedModule], request: HttpRequest) -> ugm.Module | None:
+def _pick(modules: Sequence[ugm.Module], request: HttpRequest) -> ugm.Module | None:
     """`/idl` gives the only (or first) module; `/idl/NAME` or `/idl?module=NAME` picks one."""
     rest = request.path.split("/", 2)[2] if request.path.count("/") >= 2 else ""
     name = rest or request.query.get("module", "")
-    for h in hosted:
-        if not name or h.name == name:
-            return h.module
+    for m in modules:
+        if not name or m.name == name:
+            return m
     return None
 
 
@@ -207,6 +235,24 @@ def run(args: argparse.Namespace) -> int:
     if not args.grace >= 0:  # also refuses nan
         print("graftc serve: error: --grace must be 0 seconds or more", file=sys.stderr)
         return 2
+    production = args.mode == "production"
+    if production and args.debug:
+        print("graftc serve: error: --debug sends tracebacks to callers: not in production",
+              file=sys.stderr)  # fmt: skip
+        return 2
+    if (
+        args.expose_ugm
+        and production
+        and not (
+            args.auth_token
+            or os.environ.get("GRAFTC_AUTH_TOKEN")
+            or args.auth_tokens
+            or args.auth_hook
+        )
+    ):
+        print("graftc serve: error: --expose-ugm needs auth in production (--auth-token, --auth-tokens or --auth-hook)",
+              file=sys.stderr)  # fmt: skip
+        return 2
     if args.max_workers < 1:
         print("graftc serve: error: --max-workers must be at least 1", file=sys.stderr)
         return 2
@@ -238,7 +284,13 @@ def run(args: argparse.Namespace) -> int:
     endpoints: list[str] = []
     try:
         extra = _serve_auth.gateway_options(args)
-        routes = http_routes(hosted, endpoints)
+        if production and args.vision_http:
+            raise ValueError("--vision-http serves Vision: not in production (see graftc dev)")
+        routes = (
+            production_routes(hosted, args.expose_ugm)
+            if production
+            else http_routes(hosted, endpoints)
+        )
         vision, open_routes = _serve_auth.vision_listener(args, routes)
     except ValueError as e:
         print(f"graftc serve: error: {e}", file=sys.stderr)
@@ -259,12 +311,14 @@ def run(args: argparse.Namespace) -> int:
         max_workers=args.max_workers,
         tls_cert=args.tls_cert,
         tls_key=args.tls_key,
+        expose_ugm=not production or args.expose_ugm,
         **({"max_message_size": args.max_message_size} if args.max_message_size else {}),
         **extra,
     )
     try:
         if ports_file is not None:
             ports_file.discard_leftover()  # a script waiting for the file must not read an old one
+        print(f"graftc: mode {_MODE_LINE[args.mode]}", file=sys.stderr, flush=True)
         run_gateway(
             hosted,
             config,

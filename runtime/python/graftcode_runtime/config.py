@@ -93,6 +93,9 @@ class Settings:
     metadata: Mapping[str, str] | None = None
     tls: TLSSettings | None = None
     interceptors: tuple[ClientInterceptor, ...] | None = None
+    # the credential: one of the two per level (see _credential); a token never in repr
+    token: str | None = field(default=None, repr=False)
+    token_file: str | None = None
 
     def over(self, lower: Settings) -> Settings:
         """These settings where set, `lower` elsewhere."""
@@ -119,6 +122,15 @@ class Resolved:
     tls: TLSSettings | None
     interceptors: tuple[ClientInterceptor, ...]
     sources: Mapping[str, str] = field(default_factory=dict)
+    token: str | None = field(default=None, repr=False)
+    token_file: str | None = None
+
+    def auth(self) -> str | None:
+        """The token to send in HELLO now: `token_file` is read on every call of this (each
+        connect and reconnect), so a rotated secret is picked up without a restart."""
+        if self.token_file is None:
+            return self.token
+        return read_token_file(self.token_file, self.sources.get("token_file", "token_file"))
 
     @property
     def transport(self) -> str:
@@ -142,6 +154,9 @@ def configure(module: str, **settings: Any) -> None:
     with _lock:
         current = _code.get(module, Settings())
         cleared = {k for k, v in settings.items() if v is None}
+        # one credential: giving one spelling replaces the other one set earlier
+        if (given.token is None) != (given.token_file is None):
+            cleared.add("token_file" if given.token is not None else "token")
         merged = given.over(current)
         if cleared:
             merged = replace(merged, **dict.fromkeys(cleared))
@@ -195,6 +210,7 @@ def resolve(
     final = Settings()
     sources: dict[str, str] = {}
     for name, level in levels:
+        level = _credential(final, level, name)
         for key in _KEYS:
             if getattr(final, key) is None and getattr(level, key) is not None:
                 sources[key] = name
@@ -208,7 +224,34 @@ def resolve(
         tls=final.tls,
         interceptors=final.interceptors or (),
         sources=sources,
+        token=final.token,
+        token_file=final.token_file,
     )
+
+
+def _credential(final: Settings, level: Settings, name: str) -> Settings:
+    """`token` and `token_file` are one setting in two spellings: the highest level that
+    gives either wins, as for the URL (a token in code beats a token file from the
+    environment), and one level giving both is ambiguous."""
+    if level.token is not None and level.token_file is not None:
+        raise ConfigError(f"{name}: give token or token_file, not both")
+    if final.token is not None or final.token_file is not None:
+        return replace(level, token=None, token_file=None)
+    return level
+
+
+def read_token_file(path: str, where: str) -> str:
+    """The token in `path`, without its trailing newline (what `echo` and most secret
+    stores leave). Errors name the file, never its content."""
+    try:
+        with open(path, encoding="utf-8") as f:
+            token = f.read().rstrip("\r\n")
+    except (OSError, UnicodeDecodeError) as e:
+        reason = e.strerror if isinstance(e, OSError) else "not UTF-8 text"
+        raise ConfigError(f"{where}: cannot read token file {path}: {reason}") from None
+    if not token:
+        raise ConfigError(f"{where}: token file {path} is empty")
+    return token
 
 
 def _effective_url(module: str, s: Settings) -> str:
@@ -249,10 +292,14 @@ def _coerce(raw: Mapping[str, object], where: str, base: Path | None = None) -> 
 
 
 def _coerce_one(key: str, value: object, where: str, base: Path | None) -> object:
-    if key in ("url", "inmemory_module"):
+    if key in ("url", "inmemory_module", "token"):
         if not isinstance(value, str) or not value:
             raise ConfigError(f"{where}: {key} must be a non-empty string")
         return value
+    if key == "token_file":
+        if not isinstance(value, str) or not value:
+            raise ConfigError(f"{where}: token_file must be a path")
+        return str(base / value) if base is not None else value
     if key == "transport":
         if value not in TRANSPORTS:
             raise ConfigError(f"{where}: transport must be one of {', '.join(TRANSPORTS)}")
@@ -354,16 +401,26 @@ _ENV_KEYS: dict[str, str] = {
     "CONNECT_TIMEOUT": "connect_timeout",
     "METADATA": "metadata",
     "INTERCEPTORS": "interceptors",
+    "TOKEN": "token",
+    "TOKEN_FILE": "token_file",
 }
-_ENV_TLS = {"TLS_CA": "ca_file", "TLS_CERT": "cert_file", "TLS_KEY": "key_file"}
+# Per module only, like the URL: one global token would go to every module's gateway, so a
+# program calling two gateways would hand each the other's credential.
+_PER_MODULE = ("url", "inmemory_module", "token", "token_file")
+_ENV_TLS = {
+    "TLS_CA": "ca_file",
+    "TLS_CERT": "cert_file",
+    "TLS_KEY": "key_file",
+    "TLS_SERVER_NAME": "server_hostname",
+}
 
 
 def _env_level(env: Mapping[str, str], prefix: str) -> Settings:
     # each value is checked under its own variable's name, so an error names what to fix
     out: dict[str, Any] = {}
     for suffix, key in _ENV_KEYS.items():
-        if prefix == "GRAFT_" and key in ("url", "inmemory_module"):
-            continue  # a URL is always per module; one global URL would send every graft there
+        if prefix == "GRAFT_" and key in _PER_MODULE:
+            continue  # one global URL would send every graft there
         value = env.get(prefix + suffix)
         if value:
             out[key] = _coerce_one(key, value, f"${prefix}{suffix}", None)
@@ -400,8 +457,9 @@ def _file_levels(
     if not isinstance(mine, dict):
         raise ConfigError(f"{path}: [modules.{module}] must be a table")
     base = path.parent
-    if "url" in defaults:
-        raise ConfigError(f"{path}: url belongs in [modules.<name>], not [defaults]")
+    for key in ("url", "token", "token_file"):
+        if key in defaults:
+            raise ConfigError(f"{path}: {key} belongs in [modules.<name>], not [defaults]")
     return (
         [(f"{path} [modules.{module}]", _coerce(mine, f"{path} [modules.{module}]", base))],
         [(f"{path} [defaults]", _coerce(defaults, f"{path} [defaults]", base))],

@@ -6,6 +6,7 @@
  * low-level call with wire values, for tools and dynamic callers.
  */
 import {
+  currentAuth,
   DEFAULTS,
   lowercaseMetadata,
   resolveOptions,
@@ -194,7 +195,7 @@ export class Client implements AsyncDisposable {
       connectTimeoutMs: this.options.connectTimeoutMs || DEFAULTS.connectTimeoutMs,
       limits: { ...DEFAULT_DECODE_LIMITS, maxMessageSize: this.options.maxMessageBytes },
       headers: this.options.headers,
-      auth: this.options.auth,
+      auth: currentAuth(this.options),
       tls: this.options.tls,
       signal,
       onWarning: this.options.onWarning,

@@ -14,7 +14,18 @@
  *   GRAFT_<MODULE>_METADATA / GRAFT_METADATA        metadata sent with every call: `k=v,k2=v2`
  *                                                   (keys lowercased, as in code)
  *   GRAFT_<MODULE>_TLS_CA, _TLS_CERT, _TLS_KEY      PEM files for tls:// and wss:// (Node)
+ *   GRAFT_<MODULE>_TLS_VERIFY                       false accepts any certificate (tests only)
+ *   GRAFT_<MODULE>_TOKEN                            the token sent in the handshake
+ *   GRAFT_<MODULE>_TOKEN_FILE                       a file holding it, read at each connect (Node)
+ *
+ * The token is per module only, like the URL: a global one would reach every module's gateway.
+ * The highest level giving either `token` or `tokenFile` wins; one level giving both is an error.
+ *
+ * Below the environment, in Node, comes the config file the Python runtime reads too
+ * (`$GRAFT_CONFIG`, else `./graftcode.toml`): `[modules.<name>]`, then `[defaults]`, with the
+ * same keys in snake case (config-file.ts).
  */
+import { fileLevel, type FileValue } from "./config-file.js";
 import { GraftError, StatusCode } from "./errors.js";
 import type { ClientInterceptor } from "./interceptors.js";
 import type { TransportFactory } from "./transport.js";
@@ -61,8 +72,15 @@ export interface ClientOptions {
   transportFactory?: TransportFactory;
   /** Reconnect on the next call after the connection was lost (default true). */
   reconnect?: boolean;
-  /** An authentication token sent in the handshake. */
+  /** An authentication token sent in the handshake (`token` is the same setting). */
   auth?: string | Uint8Array;
+  /** The token sent in the handshake; never printed in errors or logs. */
+  token?: string;
+  /**
+   * A file holding the token (Node): read at every connect, so a rotated secret (a mounted
+   * Kubernetes or Docker secret) is picked up on reconnect; a trailing newline is dropped.
+   */
+  tokenFile?: string;
   /** TLS settings for tls:// and wss:// (Node). */
   tls?: TlsOptions;
   /** Where warnings go (a schema mismatch with the gateway); default console.warn. */
@@ -81,6 +99,8 @@ export interface ResolvedOptions {
   transportFactory: TransportFactory | undefined;
   reconnect: boolean;
   auth: string | Uint8Array | undefined;
+  /** When set, the token is read from this file at each connect instead of `auth`. */
+  tokenFile: string | undefined;
   tls: TlsOptions;
   onWarning: (message: string) => void;
   interceptors: readonly ClientInterceptor[];
@@ -170,13 +190,19 @@ export function resolveOptions(
   env: Env = environment(),
 ): ResolvedOptions {
   const prefix = envPrefix(module);
-  const pick = (key: string): [string, string] | undefined => {
-    const names = key === "URL" ? [prefix + key] : [prefix + key, `GRAFT_${key}`];
+  const file = fileLevel(module, env);
+  // the environment (the module's variable, then the global one), then the config file
+  const source = (key: string): [string, FileValue] | undefined => {
+    const names = PER_MODULE.includes(key) ? [prefix + key] : [prefix + key, `GRAFT_${key}`];
     for (const name of names) {
       const v = env[name];
       if (v !== undefined && v !== "") return [name, v];
     }
-    return undefined;
+    return file(key);
+  };
+  const pick = (key: string): [string, string] | undefined => {
+    const found = source(key);
+    return found && typeof found[1] === "string" ? [found[0], found[1]] : undefined;
   };
   let url = options.url ?? pick("URL")?.[1] ?? defaults.url ?? DEFAULTS.url;
   const transportEnv = pick("TRANSPORT");
@@ -199,21 +225,28 @@ export function resolveOptions(
   } else if (!/^[a-z][a-z0-9+.-]*:\/\//i.test(url)) url = `tcp://${url}`;
   const timeoutEnv = pick("TIMEOUT");
   const connectEnv = pick("CONNECT_TIMEOUT");
-  const metadataEnv = pick("METADATA");
+  const metadataEnv = source("METADATA");
   return {
     url,
     timeoutMs: options.timeoutMs ?? (timeoutEnv ? seconds(...timeoutEnv) : DEFAULTS.timeoutMs),
     connectTimeoutMs:
       options.connectTimeoutMs ?? (connectEnv ? seconds(...connectEnv) : DEFAULTS.connectTimeoutMs),
     metadata: {
-      ...(metadataEnv ? parseMetadata(...metadataEnv) : {}),
+      ...(metadataEnv === undefined
+        ? {}
+        : typeof metadataEnv[1] === "string"
+          ? parseMetadata(metadataEnv[0], metadataEnv[1])
+          : lowercaseMetadata(metadataEnv[1], metadataEnv[0])),
       ...lowercaseMetadata(options.metadata ?? {}, "ClientOptions.metadata"),
     },
     maxMessageBytes: options.maxMessageBytes ?? DEFAULTS.maxMessageBytes,
     headers: options.headers ?? {},
     transportFactory: options.transportFactory,
     reconnect: options.reconnect ?? true,
-    auth: options.auth,
+    ...credential(options, [
+      [env[prefix + "TOKEN"] || undefined, env[prefix + "TOKEN_FILE"] || undefined, prefix + "*"],
+      [file("TOKEN")?.[1], file("TOKEN_FILE")?.[1], file("TOKEN")?.[0] ?? file("TOKEN_FILE")?.[0]],
+    ]),
     tls: {
       ...Object.fromEntries(
         (
@@ -223,12 +256,94 @@ export function resolveOptions(
             ["TLS_KEY", "keyFile"],
           ] as const
         )
-          .map(([key, name]) => [name, env[prefix + key]])
-          .filter(([, v]) => v !== undefined && v !== ""),
+          .map(([key, name]) => [name, pick(key)?.[1]])
+          .filter(([, v]) => v !== undefined),
       ),
+      ...(pick("TLS_VERIFY")
+        ? { rejectUnauthorized: !/^(0|false|no|off)$/i.test(pick("TLS_VERIFY")?.[1] ?? "") }
+        : {}),
+      ...(pick("TLS_SERVER_NAME") ? { servername: pick("TLS_SERVER_NAME")?.[1] } : {}),
       ...(options.tls ?? {}),
     },
     onWarning: options.onWarning ?? ((m: string) => console.warn(m)),
     interceptors: options.interceptors ?? [],
   };
+}
+
+/** Settings only a module's own variable may give (a global one would reach every gateway). */
+const PER_MODULE: readonly string[] = [
+  "URL",
+  "TOKEN",
+  "TOKEN_FILE",
+  "TLS_CA",
+  "TLS_CERT",
+  "TLS_KEY",
+  "TLS_VERIFY",
+  "TLS_SERVER_NAME",
+];
+
+/** `token` and `tokenFile` are one setting in two spellings: the highest level giving either
+ * wins (code, then the environment, then the config file); one level giving both is an error. */
+function credential(
+  options: ClientOptions,
+  levels: [FileValue | undefined, FileValue | undefined, string | undefined][],
+): { auth: string | Uint8Array | undefined; tokenFile: string | undefined } {
+  const code = [options.auth, options.token, options.tokenFile].filter((v) => v !== undefined);
+  if (code.length > 1) {
+    throw new GraftError(
+      "ClientOptions: give one of auth, token and tokenFile",
+      StatusCode.INVALID_ARGUMENT,
+    );
+  }
+  if (code.length === 1) {
+    return { auth: options.auth ?? options.token, tokenFile: options.tokenFile };
+  }
+  for (const [token, tokenFile, where] of levels) {
+    if (token !== undefined && tokenFile !== undefined) {
+      throw new GraftError(
+        `${where}: give token or token_file, not both`,
+        StatusCode.INVALID_ARGUMENT,
+      );
+    }
+    if (typeof token === "string") return { auth: token, tokenFile: undefined };
+    if (typeof tokenFile === "string") return { auth: undefined, tokenFile };
+  }
+  return { auth: undefined, tokenFile: undefined };
+}
+
+type FileReader = (path: string) => string;
+let readFile: FileReader | undefined;
+
+/** The platform entry point (Node) gives the runtime a way to read files; browsers have none. */
+export function registerFileReader(reader: FileReader): void {
+  readFile = reader;
+}
+
+/** The token to send now: a token file is read at each connect; errors name the file only. */
+export function currentAuth(options: ResolvedOptions): string | Uint8Array | undefined {
+  if (options.tokenFile === undefined) return options.auth;
+  if (readFile === undefined) {
+    throw new GraftError(
+      "tokenFile needs a platform that can read files (Node); give token instead",
+      StatusCode.INVALID_ARGUMENT,
+    );
+  }
+  let text: string;
+  try {
+    text = readFile(options.tokenFile);
+  } catch (e) {
+    const code = (e as { code?: string }).code ?? "unreadable";
+    throw new GraftError(
+      `cannot read the token file ${options.tokenFile}: ${code}`,
+      StatusCode.INVALID_ARGUMENT,
+    );
+  }
+  const token = text.replace(/[\r\n]+$/, "");
+  if (token === "") {
+    throw new GraftError(
+      `the token file ${options.tokenFile} is empty`,
+      StatusCode.INVALID_ARGUMENT,
+    );
+  }
+  return token;
 }

@@ -51,6 +51,8 @@ def _connect_options(r: Resolved) -> dict[str, Any]:
     opts: dict[str, Any] = {"module": r.module}
     if r.connect_timeout is not None:
         opts["connect_timeout"] = r.connect_timeout
+    if r.token is not None or r.token_file is not None:
+        opts["auth"] = r.auth  # a callable: a token file is read at each connect
     if r.tls is not None:
         opts["ssl_context"] = r.tls.context()
         if r.tls.server_hostname:

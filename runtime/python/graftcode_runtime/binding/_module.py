@@ -75,6 +75,8 @@ class ModuleBinding:
         metadata: Mapping[str, str] | None = None,
         tls: TLSSettings | None = None,
         interceptors: Sequence[ClientInterceptor] | None = None,
+        token: str | None = None,
+        token_file: str | None = None,
     ) -> None:
         """Set this module's settings in code (beats environment, file and defaults). Takes
         effect on the next call through the default channel."""
@@ -88,6 +90,8 @@ class ModuleBinding:
             metadata=metadata,
             tls=tls,
             interceptors=tuple(interceptors) if interceptors is not None else None,
+            token=token,
+            token_file=token_file,
         )
 
     def settings(self) -> Resolved:
@@ -113,6 +117,8 @@ class ModuleBinding:
         metadata: Mapping[str, str] | None = None,
         tls: TLSSettings | None = None,
         interceptors: Sequence[ClientInterceptor] | None = None,
+        token: str | None = None,
+        token_file: str | None = None,
     ) -> Channel:
         """A dedicated channel; the arguments beat every other level."""
         explicit = _coerce(
@@ -124,6 +130,8 @@ class ModuleBinding:
                 "metadata": metadata,
                 "tls": tls,
                 "interceptors": tuple(interceptors) if interceptors is not None else None,
+                "token": token,
+                "token_file": token_file,
             },
             "connect()",
         )
@@ -140,6 +148,8 @@ class ModuleBinding:
         metadata: Mapping[str, str] | None = None,
         tls: TLSSettings | None = None,
         interceptors: Sequence[ClientInterceptor] | None = None,
+        token: str | None = None,
+        token_file: str | None = None,
     ) -> AsyncIterator[AsyncChannel]:
         """An async (trio) channel, open for the `async with` block."""
         explicit = _coerce(
@@ -151,6 +161,8 @@ class ModuleBinding:
                 "metadata": metadata,
                 "tls": tls,
                 "interceptors": tuple(interceptors) if interceptors is not None else None,
+                "token": token,
+                "token_file": token_file,
             },
             "connect_async()",
         )

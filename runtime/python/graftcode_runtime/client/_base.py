@@ -13,8 +13,9 @@ them, so their ids are bound to it (`InstanceId`) and refused on any other.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable, Mapping
-from typing import Any
+from typing import Any, TypeAlias
 
 from wsproto.utilities import LocalProtocolError as WebSocketClosed
 
@@ -53,6 +54,10 @@ class Link:
         self.closed = False
 
 
+# A token, or a function giving it at each connect (a token file re-read after rotation).
+Auth: TypeAlias = "str | bytes | Callable[[], str | bytes | None] | None"
+
+
 class ClientBase:
     url: str
     _link: Any  # the driver's Link subclass
@@ -66,7 +71,7 @@ class ClientBase:
         limits: Limits | None = None,
         metadata: Mapping[str, str] | None = None,
         timeout: float | None = None,
-        auth: str | bytes | None = None,
+        auth: Auth = None,
         schema: str = "",
         connect_timeout: float | None = 10.0,
         on_connect: OnConnect | None = None,
@@ -75,7 +80,8 @@ class ClientBase:
         self.default_timeout = timeout
         self.default_metadata = dict(checked(metadata or {}, "the client's metadata"))
         self.connect_timeout = connect_timeout
-        self._hello = new_hello(module, schema, auth, limits)
+        self._auth = auth if callable(auth) else None
+        self._hello = new_hello(module, schema, None if callable(auth) else auth, limits)
         self._on_connect = on_connect
         self._server_hello: Hello | None = None
         self._closed = False
@@ -145,7 +151,10 @@ class ClientBase:
 
     def _new_table(self, message_mode: bool) -> CallTable:
         first = self._link.table.next_id if self._link is not None else 1
-        return CallTable(self._hello, message_mode=message_mode, first_id=first)
+        hello = self._hello
+        if self._auth is not None:
+            hello = dataclasses.replace(hello, auth=self._auth())
+        return CallTable(hello, message_mode=message_mode, first_id=first)
 
     def _refuse(self, instance: object, target: str) -> None:
         """Before reconnecting: an instance of an earlier connection cannot follow."""

@@ -26,7 +26,7 @@ from ..transport._blocking import (
 from ..transport._malloc import keep_large_allocations
 from ..transport._trio import StreamWire, WebSocketRefused, Wire, open_websocket
 from ..transport._url import Endpoint, parse_url
-from ._base import OnConnect
+from ._base import Auth, OnConnect
 from ._sync import Client
 from ._trio import AsyncClient
 
@@ -53,7 +53,7 @@ def connect(
     server_hostname: str | None = None,
     origin: str | None = None,
     max_message_size: int | None = None,
-    auth: str | bytes | None = None,
+    auth: Auth = None,
     lazy: bool = False,
     on_connect: OnConnect | None = None,
 ) -> Client:
@@ -133,7 +133,7 @@ async def connect_async(
     server_hostname: str | None = None,
     origin: str | None = None,
     max_message_size: int | None = None,
-    auth: str | bytes | None = None,
+    auth: Auth = None,
     on_connect: OnConnect | None = None,
 ) -> AsyncIterator[AsyncClient]:
     """`async with connect_async(url) as client:` (trio). The connection's reader task lives in

@@ -60,6 +60,7 @@ class GatewayConfig:
     auth: AuthHook | None = None
     interceptors: tuple[ServerInterceptor, ...] = ()
     tls_client_ca: str | None = None
+    expose_ugm: bool = True  # GET /ugm; `graftc serve --mode production` turns it off
 
 
 def parse_listen_address(text: str, default_port: int) -> tuple[str, int]:

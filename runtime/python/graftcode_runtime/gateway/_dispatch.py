@@ -82,6 +82,7 @@ class Job:
         "instances",
         "plan",
         "request",
+        "started",
     )
 
     def __init__(
@@ -106,6 +107,7 @@ class Job:
         self.deadline = deadline
         self.done = False
         self.handle: Any = None
+        self.started = 0.0  # when the session accepted it (its `now`), for the metrics
 
     @property
     def where(self) -> str:

@@ -18,6 +18,8 @@ and refusals (an answer larger than the peer accepts becomes RESOURCE_EXHAUSTED)
 GOAWAY both ways, and back-pressure: once `max_pending_output` bytes of output are unwritten,
 `wants_read` turns false, so a peer that never reads costs bounded memory (docs/gateway.md).
 It imports no socket, thread, trio or clock: time comes in as `now` (`time.monotonic()`).
+It counts what it decides in `stats` (`_metrics.SessionStats`, for `GET /metrics`), whose
+latency histogram reads the same clock when an answer is queued.
 """
 
 from __future__ import annotations
@@ -55,6 +57,7 @@ from ._config import GatewayConfig
 from ._dispatch import Dispatcher, Job
 from ._hosting import HostedModule
 from ._log import event
+from ._metrics import Metrics, SessionStats
 
 AGENT = "graftcode-python-gateway/0.1.0"
 SUPPORTED_FEATURES: frozenset[str] = frozenset()  # protocol 1.0 defines none
@@ -77,6 +80,9 @@ class Host(Protocol):
 
     @property
     def auth(self) -> Authenticator: ...
+
+    @property
+    def metrics(self) -> Metrics: ...
 
     def dispatcher(self, hosted: HostedModule) -> Dispatcher: ...
 
@@ -120,6 +126,9 @@ class Session:
         self._opened = now
         self._calls_total = 0
         self._failed_calls = 0
+        self._module = ""
+        self.stats = SessionStats()  # this connection's metrics; only its driver counts
+        host.metrics.opened(self)
         event("conn_open", peer=peer, transport=transport)
 
     # ---------------------------------------------------------------- queries
@@ -128,6 +137,10 @@ class Session:
     def calls_in_flight(self) -> int:
         """Calls accepted and not answered, plus answers not yet written."""
         return len(self.jobs) + len(self._answers)
+
+    @property
+    def instances(self) -> int:
+        return len(self.conn.instances)
 
     @property
     def pending_output(self) -> int:
@@ -166,6 +179,7 @@ class Session:
         """Bytes from the peer; returns the calls to run now."""
         if self.closing is not None:
             return []
+        self.stats.bytes_in += len(data)
         conn = self.conn
         conn.receive_data(data)
         jobs: list[Job] = []
@@ -247,6 +261,7 @@ class Session:
     def sent(self, n: int) -> None:
         """`n` more bytes of the output were written to the peer."""
         self._out_sent += n
+        self.stats.bytes_out += n
         answers, done = self._answers, self._out_sent
         while answers and answers[0] <= done:
             answers.popleft()
@@ -273,6 +288,7 @@ class Session:
         """The transport is closed: release the connection's instances, log the summary."""
         self._close("closed")
         released = len(self.conn.instances.release_all())
+        self.host.metrics.closed(self)
         event(
             "conn_close",
             peer=self.peer,
@@ -309,6 +325,7 @@ class Session:
             self._refuse(StatusCode.NOT_FOUND, message, protocol_error=False)
             return
         self.dispatcher = host.dispatcher(h)
+        self._module = h.name
         self._queue(
             Hello(
                 module=h.name,
@@ -357,6 +374,7 @@ class Session:
         except RemoteError as e:
             self._refuse_call(call, e)
             return None
+        job.started = now
         self.jobs[call.id] = job
         if deadline is not None:
             heapq.heappush(self._deadlines, (deadline, call.id, job))
@@ -373,27 +391,34 @@ class Session:
         if self.jobs.pop(job.call_id, None) is None:
             return False
         request = job.request
+        target, member = request.target, request.member
         if error is None:
-            self._answer(Result(job.call_id, value), request.target, request.member)
+            code = self._answer(Result(job.call_id, value), target, member)
         else:
-            self._answer_error(job.call_id, request.target, request.member, error)
+            code = self._answer_error(job.call_id, target, member, error)
+        self.stats.answered(self._module, job.plan.where, code, job.started)
         self._maybe_done()
         return True
 
     def _refuse_call(self, call: Call, error: RemoteError) -> None:
-        self._answer_error(call.id, call.target, call.member, error)
+        code = self._answer_error(call.id, call.target, call.member, error)
+        assert self.dispatcher is not None  # calls come after the handshake
+        label = self.host.metrics.member_label(self.dispatcher.module, call.target, call.member)
+        self.stats.answered(self._module, label, code, None)
 
-    def _answer(self, answer: Result | Error, target: str, member: str) -> None:
+    def _answer(self, answer: Result | Error, target: str, member: str) -> str:
+        """Queue a RESULT; the name of the status code actually answered."""
         try:
             self._queue(answer, True)
         except LocalProtocolError as e:
             if e.code is StatusCode.RESOURCE_EXHAUSTED and type(answer) is Result:
                 # the answer is larger than the client accepts: tell it so instead
                 error = RemoteError(StatusCode.RESOURCE_EXHAUSTED, e.message)
-                self._answer_error(answer.id, target, member, error)
+                return self._answer_error(answer.id, target, member, error)
             # else the connection is closing or failed: nobody reads the answer any more
+        return "OK"
 
-    def _answer_error(self, call_id: int, target: str, member: str, e: RemoteError) -> None:
+    def _answer_error(self, call_id: int, target: str, member: str, e: RemoteError) -> str:
         self._failed_calls += 1
         if e.code is StatusCode.CANCELLED and self._shutting_down:
             e = RemoteError(StatusCode.CANCELLED, "the gateway is shutting down")
@@ -415,6 +440,7 @@ class Session:
             self._queue(answer, True)
         except LocalProtocolError:
             pass  # closing, or even the error does not fit: the peer's limits are absurd
+        return e.code.name
 
     def _refuse(
         self, code: StatusCode, message: str, *, protocol_error: bool, reason: str = ""

@@ -24,6 +24,7 @@ from ._dispatch import Dispatcher
 from ._hosting import HostedModule
 from ._http import serve_http
 from ._log import event
+from ._metrics import CONTENT_TYPE, Metrics
 from ._routes import HttpRequest, HttpResponse, HttpRoute
 from ._thread_engine import close_engine, engine_for, threaded_tcp_enabled
 from ._trio_driver import TrioSession
@@ -78,10 +79,12 @@ class Gateway:
         self.auth = Authenticator(self.config)
         self.routes: list[HttpRoute] = [
             HttpRoute("/status", self._status),
-            HttpRoute("/ugm", self._ugm),
+            *([HttpRoute("/ugm", self._ugm)] if self.config.expose_ugm else []),
+            HttpRoute("/metrics", self._metrics),
             *routes,
         ]
         self.open_routes = list(open_routes)
+        self.metrics = Metrics()
         self.workers = WorkerPool(self.config.max_workers)
         self.bridge = AsyncioBridge()
         self.sessions: set[SessionDriver] = set()
@@ -229,6 +232,10 @@ class Gateway:
             },
             status=503 if self.draining else 200,
         )
+
+    def _metrics(self, request: HttpRequest) -> HttpResponse:
+        body = self.metrics.render().encode()
+        return HttpResponse(200, {"content-type": CONTENT_TYPE}, body)
 
     def _ugm(self, request: HttpRequest) -> HttpResponse:
         name = request.path[len("/ugm/") :] if request.path.startswith("/ugm/") else ""

@@ -433,7 +433,7 @@ class Shape(abc.ABC):
     assert [(p.name, p.readonly) for p in thing.properties] == [
         ("ident", True),
         ("size", False),
-        ("label", False),
+        ("label", True),  # only `__init__` sets it
         ("area", True),
     ]
     assert method_owner(result, "Shape").constructor is None

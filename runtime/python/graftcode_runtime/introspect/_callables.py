@@ -240,12 +240,13 @@ def attribute(
     owner: type,
     where: Location,
     doc: str | None,
+    settable: bool,
 ) -> ugm.Property | None:
-    """An annotated attribute: read-write, unless annotated `Final`."""
+    """An annotated attribute: read-write when `settable` and not annotated `Final`."""
     if isinstance(hint, HintError):
         ctx.problem(member, f"attribute `{name}`: {hint}", where)
         return None
-    readonly = _is_final(hint)
+    readonly = _is_final(hint) or not settable
     try:
         t = map_type(hint, owner=owner, named=ctx.named)
     except TypeProblem as e:

@@ -161,7 +161,9 @@ class SourceIndex:
             self_name = init.args.args[0].arg
 
             def in_init(stmt: ast.stmt) -> str | None:
-                target = stmt.target if isinstance(stmt, ast.AnnAssign) else None
+                target: ast.expr | None = None
+                if isinstance(stmt, ast.AnnAssign):
+                    target = stmt.target
                 if isinstance(stmt, ast.Assign) and len(stmt.targets) == 1:
                     target = stmt.targets[0]
                 if (

@@ -60,7 +60,11 @@ def _string_docs(body: Sequence[ast.stmt], bound: Binder) -> dict[str, str]:
             below_votes += 1
         elif under is not None and over is None:
             above_votes += 1
-        text = stmt.value.value if isinstance(stmt, ast.Expr) else None
+        text = (
+            stmt.value.value
+            if isinstance(stmt, ast.Expr) and isinstance(stmt.value, ast.Constant)
+            else None
+        )
         assert isinstance(text, str)
         found.append((inspect.cleandoc(text), over, under, touches_over, touches_under))
     layout_above = above_votes > below_votes

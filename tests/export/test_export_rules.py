@@ -232,6 +232,24 @@ def f(when: dt.date, tags: Iterable[str]) -> list[dt.datetime]: ...
     assert "streams are not supported yet" in found[0]
 
 
+def test_type_aliases_declared_under_type_checking_resolve(make_module: MakeModule) -> None:
+    # humanize's layout: `TYPE_CHECKING = False`, then an alias only a type checker sees.
+    result = export(
+        make_module,
+        HEADER
+        + """
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import TypeAlias
+    Count: TypeAlias = "list[int]"
+    Broken: TypeAlias = undefined_name
+def f(value: Count) -> int: ...
+""",
+    )
+    params = method(result, result.module.decls[0].name, "f").params
+    assert [p.type for p in params] == [ugm.ListOf(P("int"))]
+
+
 def test_newtype_annotated_and_self(make_module: MakeModule) -> None:
     result = export(
         make_module,

@@ -15,7 +15,13 @@ from pathlib import Path
 from typing import Any
 
 from graftcode_runtime import ugm
-from graftcode_runtime.introspect import ExportError, Problem, export_module, load_module
+from graftcode_runtime.introspect import (
+    Export,
+    ExportError,
+    Problem,
+    export_module,
+    load_module,
+)
 
 from graftc.diagnostics import Diagnostic, DiagnosticError, Severity, at, render_all
 
@@ -71,6 +77,14 @@ def register(sub: Any) -> None:
         help="leave unsupported members out with a warning instead of failing",
     )
     p.add_argument(
+        "--report",
+        nargs="?",
+        const="text",
+        choices=("text", "json"),
+        help="print, instead of the IDL, each public member exported or refused and why, and "
+        "the totals (implies --skip-unsupported; --report=json for JSON)",
+    )
+    p.add_argument(
         "--path",
         action="append",
         default=[],
@@ -105,16 +119,34 @@ def run(args: argparse.Namespace) -> int:
                 version=args.module_version,
                 types=args.types,
                 methods=args.methods,
-                skip_unsupported=args.skip_unsupported,
+                skip_unsupported=args.skip_unsupported or bool(args.report),
             )
     except ExportError as e:
         raise DiagnosticError([diagnostic(p, "error") for p in e.problems]) from None
+    if args.report:
+        return _report(result, module, args)
     if result.warnings:
         print(render_all(diagnostic(w, "warning") for w in result.warnings), file=sys.stderr)
     _check_model(result.module, getattr(module, "__file__", None) or args.module)
     text = _render(result.module, args.format)
     if args.check:
         return _check(args.output, text)
+    if args.output:
+        _write(Path(args.output), text)
+    else:
+        sys.stdout.write(text)
+    return 0
+
+
+def _report(result: Export, module: Any, args: argparse.Namespace) -> int:
+    from graftc.coverage import build_report, render_json, render_text
+
+    top = sys.modules.get(module.__name__.split(".")[0], module)
+    source = getattr(top, "__file__", None) or args.module
+    # Paths relative to the directory holding the top package (or the module file).
+    root = os.path.dirname(os.path.dirname(source) if hasattr(top, "__path__") else source)
+    report = build_report(result, root)
+    text = render_json(report) if args.report == "json" else render_text(report)
     if args.output:
         _write(Path(args.output), text)
     else:

@@ -67,7 +67,8 @@ def member_names(decl: ugm.Decl, service: str) -> list[str]:
         return [f"{service}.{m.name}" for m in decl.methods]
     if isinstance(decl, ugm.Class):
         ctor = [f"{decl.name}.__init__"] if decl.constructor is not None else []
-        return [*ctor, *(f"{decl.name}.{m.name}" for m in (*decl.methods, *decl.properties))]
+        methods = [f"{decl.name}.{m.name}" for m in decl.methods]
+        return [*ctor, *methods, *(f"{decl.name}.{p.name}" for p in decl.properties)]
     return [decl.name]
 
 

@@ -210,9 +210,7 @@ class _Exporter:
             clean(self.module.__doc__),
         )
         objects = {self.names[o]: o for o in decls}
-        return Export(
-            ugm_module, tuple(warnings), types.MappingProxyType(objects), tuple(refused)
-        )
+        return Export(ugm_module, tuple(warnings), types.MappingProxyType(objects), tuple(refused))
 
     def _order(self, obj: object) -> tuple[int, int, int]:
         if obj is self.module:

@@ -3,10 +3,10 @@ the value codec that checks and converts arguments against the declared types.""
 
 from __future__ import annotations
 
-from types import ModuleType
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from types import ModuleType
 
 from .. import ugm
 from ..introspect import ExportError, Problem, export_module, load_module

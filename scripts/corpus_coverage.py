@@ -55,7 +55,7 @@ def reports() -> list[tuple[Library, object]]:
     from graftc.coverage import build_report
     from graftcode_runtime.introspect import export_module, load_module
 
-    out = []
+    out: list[tuple[Library, object]] = []
     for lib in CORPUS:
         installed = importlib.metadata.version(lib.distribution)
         if installed != lib.version:

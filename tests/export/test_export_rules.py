@@ -250,6 +250,35 @@ def f(value: Count) -> int: ...
     assert [p.type for p in params] == [ugm.ListOf(P("int"))]
 
 
+def test_optional_parameters_no_process_can_send_are_left_out_with_a_warning(
+    make_module: MakeModule,
+) -> None:
+    # email-validator's `dns_resolver: object = None`, a `key=` hook: callers elsewhere could
+    # never pass one, so the function is exported without them and runs with the defaults.
+    result = export(
+        make_module,
+        HEADER
+        + """
+from collections.abc import Callable
+from typing import Any, Optional
+def f(text: str, resolver: Optional[object] = None, *, key: Callable[[str], str] | None = None,
+      extra: Any = 0) -> str: ...
+""",
+    )
+    assert [p.name for p in method(result, result.module.decls[0].name, "f").params] == ["text"]
+    notes = [w.message for w in result.warnings]
+    assert len(notes) == 3
+    assert notes[0].startswith("parameter `resolver` (`Optional[object]`) takes a live object")
+    assert notes[0].endswith("so calls run with its default (None)")
+    # Without a default the caller would have to send one: still refused.
+    found = problems(
+        make_module,
+        HEADER
+        + "from collections.abc import Callable\ndef g(key: Callable[[], int]) -> int: ...\n",
+    )
+    assert "functions cannot be sent" in found[0]
+
+
 def test_newtype_annotated_and_self(make_module: MakeModule) -> None:
     result = export(
         make_module,

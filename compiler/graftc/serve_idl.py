@@ -12,13 +12,14 @@ for any undeclared member. A mismatch names the IDL's `file.graft:line:col` and 
 from __future__ import annotations
 
 import dataclasses
-import os
 from collections.abc import Iterator, Sequence
 from typing import Any
 
 from graftcode_runtime import ugm
 from graftcode_runtime.gateway import HostedModule
 from graftcode_runtime.introspect._source import SourceIndex
+
+from graftc.commands.export import shown_path
 
 
 class SubsetError(Exception):
@@ -127,14 +128,14 @@ class _Matcher:
         module = self.hosted.python_module
         fallback = getattr(module, "__file__", None) or self.hosted.name
         if obj is None:
-            return _shown(fallback)
+            return shown_path(fallback)
         if member is None or isinstance(obj, type(module)):
             target = getattr(obj, member, obj) if member else obj
             where = self.source.locate(target)
         else:
             assert isinstance(obj, type)
             where = self.source.class_member(obj, "__init__" if member == "()" else member)
-        return _shown(where.file) + (f":{where.line}" if where.line > 0 else "")
+        return shown_path(where.file) + (f":{where.line}" if where.line > 0 else "")
 
     def fail(self, span: ugm.Span | None, text: str, python: str) -> None:
         self.messages.append(f"{_at(self.idl_file, span)}: {text} ({python})")
@@ -194,11 +195,3 @@ def _pairs(decl: ugm.Service | ugm.Class, mine: ugm.Service | ugm.Class) -> Iter
         props = {p.name: p for p in mine.properties}
         for p in decl.properties:
             yield "property", p.name, p, props.get(p.name)
-
-
-def _shown(file: str) -> str:
-    try:
-        relative = os.path.relpath(file)
-    except ValueError:
-        return file
-    return file if relative.startswith("..") else relative

@@ -54,28 +54,7 @@ def register(sub: Any) -> None:
         metavar="V",
         help="module version (default: __version__, else the installed distribution's)",
     )
-    p.add_argument(
-        "--types",
-        nargs="+",
-        action="extend",
-        default=[],
-        metavar="PATTERN",
-        help="export only declarations whose name matches a glob (e.g. 'Calc*'); the types "
-        "they use come along",
-    )
-    p.add_argument(
-        "--methods",
-        nargs="+",
-        action="extend",
-        default=[],
-        metavar="PATTERN",
-        help="export only methods matching a glob on Owner.name (e.g. 'Cart.*', '*.get_*')",
-    )
-    p.add_argument(
-        "--skip-unsupported",
-        action="store_true",
-        help="leave unsupported members out with a warning instead of failing",
-    )
+    add_selection_arguments(p, "export")
     p.add_argument(
         "--report",
         nargs="?",
@@ -103,6 +82,32 @@ def register(sub: Any) -> None:
         help="idl (default) or the UGM as JSON",
     )
     p.set_defaults(func=run)
+
+
+def add_selection_arguments(p: argparse.ArgumentParser, verb: str) -> None:
+    """--types, --methods and --skip-unsupported, shared by `export` and `serve`."""
+    p.add_argument(
+        "--types",
+        nargs="+",
+        action="extend",
+        default=[],
+        metavar="PATTERN",
+        help=f"{verb} only declarations whose name matches a glob (e.g. 'Calc*'); the types "
+        "they use come along",
+    )
+    p.add_argument(
+        "--methods",
+        nargs="+",
+        action="extend",
+        default=[],
+        metavar="PATTERN",
+        help=f"{verb} only methods matching a glob on Owner.name (e.g. 'Cart.*', '*.get_*')",
+    )
+    p.add_argument(
+        "--skip-unsupported",
+        action="store_true",
+        help="leave unsupported members out with a warning instead of failing",
+    )
 
 
 def run(args: argparse.Namespace) -> int:
@@ -195,7 +200,7 @@ def _check_model(module: ugm.Module, source: str) -> None:
     try:
         parse(print_module(module), f"<IDL of {module.name}>")
     except DiagnosticError as e:
-        file = _shown_path(source)
+        file = shown_path(source)
         raise DiagnosticError(
             [
                 Diagnostic(file, 0, 0, f"{module.name}: the exported IDL would be invalid: {m}")
@@ -247,7 +252,7 @@ def _write(path: Path, text: str) -> None:
 
 def diagnostic(problem: Problem, severity: Severity) -> Diagnostic:
     """A Problem as `file:line:col: severity: member: message` with the source line shown."""
-    file = _shown_path(problem.file)
+    file = shown_path(problem.file)
     message = f"{problem.member}: {problem.message}"
     if problem.line <= 0:
         return Diagnostic(file, 0, 0, message, severity)
@@ -259,7 +264,7 @@ def diagnostic(problem: Problem, severity: Severity) -> Diagnostic:
     return at(file, text, problem.line, max(problem.column, 1), message, severity)
 
 
-def _shown_path(file: str) -> str:
+def shown_path(file: str) -> str:
     """Relative to the working directory when under it, as compilers print paths."""
     try:
         relative = os.path.relpath(file)

@@ -125,27 +125,9 @@ def register(sub: Any) -> None:
 def _subset_arguments(p: argparse.ArgumentParser) -> None:
     """What of each module is served: all of it (unsupported members refuse the start), all
     that can be (--skip-unsupported), a glob-selected part, or what a committed IDL declares."""
-    p.add_argument(
-        "--skip-unsupported",
-        action="store_true",
-        help="serve the supported members and leave the others out, with a warning each",
-    )
-    p.add_argument(
-        "--types",
-        nargs="+",
-        action="extend",
-        default=[],
-        metavar="PATTERN",
-        help="serve only declarations whose name matches a glob (as graftc export --types)",
-    )
-    p.add_argument(
-        "--methods",
-        nargs="+",
-        action="extend",
-        default=[],
-        metavar="PATTERN",
-        help="serve only methods matching a glob on Owner.name (as graftc export --methods)",
-    )
+    from graftc.commands.export import add_selection_arguments
+
+    add_selection_arguments(p, "serve")
     p.add_argument(
         "--idl",
         action="append",

@@ -166,13 +166,7 @@ class SourceIndex:
                     target = stmt.target
                 if isinstance(stmt, ast.Assign) and len(stmt.targets) == 1:
                     target = stmt.targets[0]
-                if (
-                    isinstance(target, ast.Attribute)
-                    and isinstance(target.value, ast.Name)
-                    and target.value.id == self_name
-                ):
-                    return target.attr
-                return None
+                return _self_attribute(target, self_name)
 
             docs.update(attribute_docs(init.body, lines, in_init))
         docs.update(attribute_docs(node.body, lines, in_body))
@@ -200,12 +194,9 @@ class SourceIndex:
                     targets = [sub.target]
                 for t in targets:
                     for e in t.elts if isinstance(t, ast.Tuple | ast.List) else [t]:
-                        if (
-                            isinstance(e, ast.Attribute)
-                            and isinstance(e.value, ast.Name)
-                            and e.value.id == self_name
-                        ):
-                            found.add(e.attr)
+                        attr = _self_attribute(e, self_name)
+                        if attr is not None:
+                            found.add(attr)
         return found
 
     def init_attributes(self, cls: type) -> list[InitAttribute]:
@@ -252,13 +243,7 @@ class SourceIndex:
         found: list[InitAssignment] = []
 
         def target(t: ast.expr) -> str | None:
-            if (
-                isinstance(t, ast.Attribute)
-                and isinstance(t.value, ast.Name)
-                and t.value.id == self_name
-            ):
-                return t.attr
-            return None
+            return _self_attribute(t, self_name)
 
         def parameter(value: ast.expr | None) -> str | None:
             return value.id if isinstance(value, ast.Name) and value.id in params else None
@@ -311,6 +296,17 @@ class SourceIndex:
         for stmt in init.body:
             visit(stmt, True)
         return found
+
+
+def _self_attribute(target: ast.expr | None, self_name: str) -> str | None:
+    """`name` when `target` is `self.name` (`self` being `self_name`)."""
+    if (
+        isinstance(target, ast.Attribute)
+        and isinstance(target.value, ast.Name)
+        and target.value.id == self_name
+    ):
+        return target.attr
+    return None
 
 
 def _init_of(node: ast.ClassDef) -> ast.FunctionDef | None:

@@ -34,9 +34,7 @@ def test_refused_without_the_flag(module: Path, capsys: pytest.CaptureFixture[st
     assert "partly.either" in capsys.readouterr().err
 
 
-def test_skip_unsupported_builds_the_rest(
-    module: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
+def test_skip_unsupported_builds_the_rest(module: Path, capsys: pytest.CaptureFixture[str]) -> None:
     out = module.parent / "b"
     assert main(["build", "--from-module", str(module), "--skip-unsupported", "-o", str(out)]) == 0
     client = (out / "graft_partly" / "_client.py").read_text(encoding="utf-8")

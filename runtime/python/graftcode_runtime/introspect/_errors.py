@@ -176,6 +176,9 @@ def _init_field(
             return None, f"the parameter `{first.parameter}` has no annotation", where
         if isinstance(hint, HintError):
             return None, str(hint), where
+    elif first.literal is not None:
+        # `self.retryable = False`, `self.detail = f"..."`: a literal's type is certain.
+        hint = {"bool": bool, "int": int, "float": float, "str": str}[first.literal]
     else:
         return None, "it is assigned a computed value, whose type is unknown", where
     try:

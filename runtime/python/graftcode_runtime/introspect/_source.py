@@ -52,6 +52,16 @@ class InitAssignment:
     parameter: str | None  # `self.name = p`: the `__init__` parameter assigned unchanged
     unconditional: bool  # a statement of the body itself (not under if/for/try/with): always runs
     location: Location
+    literal: str | None = None  # `self.name = 3`/`"x"`/`f"..."`: the builtin type's name
+
+
+def literal_type(value: ast.expr | None) -> str | None:
+    """The builtin type a literal value has: `3` int, `"x"` and `f"{a}"` str, `True` bool..."""
+    if isinstance(value, ast.JoinedStr):
+        return "str"
+    if isinstance(value, ast.Constant) and type(value.value) in (bool, int, float, str):
+        return type(value.value).__name__
+    return None
 
 
 def node_location(file: str, node: ast.AST | None) -> Location:
@@ -282,6 +292,7 @@ class SourceIndex:
                                     parameter(value),
                                     unconditional,
                                     node_location(file, element),
+                                    literal_type(value),
                                 )
                             )
             if isinstance(stmt, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):

@@ -139,3 +139,34 @@ def test_email_validator_is_served_with_its_errors(clients: dict[str, Any]) -> N
     package = clients["email_validator"]
     assert issubclass(package.EmailSyntaxError, package.EmailNotValidError)
     assert package.MODULE_NAME == "email_validator"
+
+
+@pytest.mark.slow
+def test_a_library_served_as_a_committed_idl_declares(tmp_path: Path) -> None:
+    """The subset a team commits (here: humanize's `metric` alone) is all that is callable."""
+    from graftc.idl import print_module
+    from graftcode_runtime import RemoteError, StatusCode, connect
+
+    subset = export_module(load_module("humanize"), methods=["metric"]).module
+    idl = tmp_path / "humanize.graft"
+    idl.write_text(print_module(subset), encoding="utf-8")
+    serve = ["serve", "humanize", "--idl", str(idl), "--tcp", "127.0.0.1:0"]
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "graftc.cli", *serve],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+        cwd=ROOT,
+    )
+    try:
+        assert proc.stdout is not None
+        match = re.match(r"graftc: listening (\S+)", proc.stdout.readline())
+        assert match, "the gateway did not start"
+        with connect(match.group(1), module="humanize") as client:
+            assert client.call("metric", 0.002, "s") == "2.00 ms"
+            with pytest.raises(RemoteError) as info:
+                client.call("thousands_separator")  # exported by the module, not in the IDL
+            assert info.value.code == StatusCode.NOT_FOUND
+    finally:
+        proc.terminate()
+        proc.wait(30)

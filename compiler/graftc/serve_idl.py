@@ -119,7 +119,9 @@ class _Matcher:
         self.hosted = hosted
         self.idl_file = idl_file
         self.source = SourceIndex()
-        self.refused = {p.member: p for p in hosted.problems}
+        self.refused: dict[str, list[str]] = {}
+        for p in hosted.problems:
+            self.refused.setdefault(p.member, []).append(p.message)
         self.messages: list[str] = []
 
     def python(self, decl: str, member: str | None = None) -> str:
@@ -142,7 +144,7 @@ class _Matcher:
 
     def why_missing(self, name: str) -> str:
         refused = self.refused.get(name)
-        return f": {refused.message}" if refused else ""
+        return f": {'; '.join(refused)}" if refused else ""
 
     def decl(self, decl: ugm.Decl) -> None:
         mine = self.hosted.module.find(decl.name)

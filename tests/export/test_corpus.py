@@ -8,6 +8,7 @@ from __future__ import annotations
 import contextlib
 import importlib
 import importlib.util
+import os
 import re
 import subprocess
 import sys
@@ -113,16 +114,28 @@ def _gateway(*args: str) -> Iterator[str]:
         proc.wait(30)
 
 
+MODULES = [m for m, _, _ in TYPICAL.values()] + list(SERVED_ONLY.values())
+
+
 @pytest.fixture(scope="module")
-def clients(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
-    """Every client built, one gateway serving every module, each client configured to it."""
+def projects(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    """Each corpus module's client package, generated from its --skip-unsupported export."""
     out = tmp_path_factory.mktemp("corpus")
-    modules = [m for m, _, _ in TYPICAL.values()] + list(SERVED_ONLY.values())
-    for name in modules:
+    built = {}
+    for name in MODULES:
         result = export_module(load_module(name), skip_unsupported=True)
-        project = out / _package(name)
-        get("python").generate(result.module, project, TargetOptions(package_name=_package(name)))
-        sys.path.insert(0, str(project))
+        built[name] = out / _package(name)
+        get("python").generate(
+            result.module, built[name], TargetOptions(package_name=_package(name))
+        )
+    return built
+
+
+@pytest.fixture(scope="module")
+def clients(projects: dict[str, Path]) -> Iterator[dict[str, Any]]:
+    """Every client imported, one gateway serving every module, each client configured to it."""
+    modules = list(projects)
+    sys.path[:0] = [str(p) for p in projects.values()]
     try:
         with _gateway(*modules, "--skip-unsupported") as url:
             packages = {}
@@ -134,7 +147,8 @@ def clients(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]
     finally:
         for name in modules:
             sys.modules.pop(_package(name), None)
-        sys.path[:] = [p for p in sys.path if not p.startswith(str(out))]
+        for project in projects.values():
+            sys.path.remove(str(project))
 
 
 @pytest.mark.slow
@@ -142,6 +156,23 @@ def clients(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]
 def test_a_typical_function_is_served_and_called(library: str, clients: dict[str, Any]) -> None:
     module, call, expected = TYPICAL[library]
     assert call(clients[module]) == expected
+
+
+@pytest.mark.slow
+def test_the_clients_pass_mypy_strict(projects: dict[str, Path], tmp_path: Path) -> None:
+    config = tmp_path / "mypy.ini"
+    config.write_text("[mypy]\n", encoding="utf-8")
+    done = subprocess.run(
+        [sys.executable, "-m", "mypy", "--strict", "--config-file", str(config)]
+        + ["--cache-dir", str(tmp_path / "cache")]
+        + [str(p / _package(name)) for name, p in projects.items()],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        env={**os.environ, "MYPYPATH": os.pathsep.join(str(p) for p in projects.values())},
+        timeout=600,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
 
 
 @pytest.mark.slow

@@ -49,9 +49,11 @@ def total(values: list[float], *, start: float = 0.0) -> float:
 class Accumulator:
     """A running total that lives in the gateway; each caller gets its own."""
 
+    label: str  # declared in the class body, so callers may set it (`prop mut`)
+
     def __init__(self, start: float = 0.0) -> None:
         self._value = start
-        self.label: str = "acc"
+        self.label = "acc"
 
     def add(self, amount: float) -> float:
         """Add `amount` and return the new value."""

@@ -90,7 +90,7 @@ class Rejected(Exception):
     def __init__(self, who: str, why, extra: str = "") -> None:
         self.who = who
         self.why = why
-        self.detail = f"{who}: {why}"
+        self.detail = describe(who)
         if extra:
             self.extra = extra
         self._cache = {}
@@ -111,6 +111,31 @@ class Rejected(Exception):
     assert "only on some paths" in message
     assert "needs a class-level default" in message
     assert "Declare each one at class level with its type (e.g. `why: str`" in message
+
+
+def test_attributes_assigned_a_literal_are_typed_by_it(make_module: MakeModule) -> None:
+    result = export(
+        make_module,
+        """
+class Throttled(Exception):
+    def __init__(self, who: str) -> None:
+        self.detail = f"{who} is throttled"
+        self.retryable = True
+        self.status = 429
+        self.wait = 1.5
+        self.note = None
+""",
+        "Throttled",
+    )
+    fields = error(result, "Throttled").fields
+    assert [(f.name, f.type) for f in fields] == [
+        ("detail", ugm.Primitive("str")),
+        ("retryable", ugm.Primitive("bool")),
+        ("status", ugm.Primitive("int")),
+        ("wait", ugm.Primitive("float")),
+    ]
+    (warning,) = result.warnings  # `None` says nothing about what `note` will hold later
+    assert "`note` (it is assigned a computed value" in warning.message
 
 
 def test_an_untyped_attribute_from_a_type_the_idl_lacks_says_why(make_module: MakeModule) -> None:
@@ -143,7 +168,7 @@ class NotFound(AppError):
         super().__init__(detail)
         self.key = key
         self.detail = detail
-        self.tries = 1
+        self.tries = len(key)
 """,
         "NotFound",
     )

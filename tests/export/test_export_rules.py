@@ -232,6 +232,53 @@ def f(when: dt.date, tags: Iterable[str]) -> list[dt.datetime]: ...
     assert "streams are not supported yet" in found[0]
 
 
+def test_type_aliases_declared_under_type_checking_resolve(make_module: MakeModule) -> None:
+    # humanize's layout: `TYPE_CHECKING = False`, then an alias only a type checker sees.
+    result = export(
+        make_module,
+        HEADER
+        + """
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import TypeAlias
+    Count: TypeAlias = "list[int]"
+    Broken: TypeAlias = undefined_name
+def f(value: Count) -> int: ...
+""",
+    )
+    params = method(result, result.module.decls[0].name, "f").params
+    assert [p.type for p in params] == [ugm.ListOf(P("int"))]
+
+
+def test_optional_parameters_no_process_can_send_are_left_out_with_a_warning(
+    make_module: MakeModule,
+) -> None:
+    # email-validator's `dns_resolver: object = None`, a `key=` hook: callers elsewhere could
+    # never pass one, so the function is exported without them and runs with the defaults.
+    result = export(
+        make_module,
+        HEADER
+        + """
+from collections.abc import Callable
+from typing import Any, Optional
+def f(text: str, resolver: Optional[object] = None, *, key: Callable[[str], str] | None = None,
+      extra: Any = 0) -> str: ...
+""",
+    )
+    assert [p.name for p in method(result, result.module.decls[0].name, "f").params] == ["text"]
+    notes = [w.message for w in result.warnings]
+    assert len(notes) == 3
+    assert notes[0].startswith("parameter `resolver` (`Optional[object]`) takes a live object")
+    assert notes[0].endswith("so calls run with its default (None)")
+    # Without a default the caller would have to send one: still refused.
+    found = problems(
+        make_module,
+        HEADER
+        + "from collections.abc import Callable\ndef g(key: Callable[[], int]) -> int: ...\n",
+    )
+    assert "functions cannot be sent" in found[0]
+
+
 def test_newtype_annotated_and_self(make_module: MakeModule) -> None:
     result = export(
         make_module,
@@ -433,7 +480,7 @@ class Shape(abc.ABC):
     assert [(p.name, p.readonly) for p in thing.properties] == [
         ("ident", True),
         ("size", False),
-        ("label", False),
+        ("label", True),  # only `__init__` sets it
         ("area", True),
     ]
     assert method_owner(result, "Shape").constructor is None

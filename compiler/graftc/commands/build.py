@@ -43,6 +43,11 @@ def register(sub: Any) -> None:
         metavar="DIR",
         help="with --from-module: add DIR to the import path (repeatable)",
     )
+    p.add_argument(
+        "--skip-unsupported",
+        action="store_true",
+        help="with --from-module: leave unsupported members out with a warning instead of failing",
+    )
     p.add_argument("--target", choices=targets.names(), default="python", help="default: python")
     p.add_argument(
         "-o",
@@ -80,6 +85,9 @@ def register(sub: Any) -> None:
 def run(args: argparse.Namespace) -> int:
     if (args.file is None) == (args.from_module is None):
         print("graftc build: give exactly one of FILE.graft or --from-module", file=sys.stderr)
+        return 2
+    if args.skip_unsupported and args.from_module is None:
+        print("graftc build: --skip-unsupported goes with --from-module", file=sys.stderr)
         return 2
     module, source, source_file = _load(args)
     try:
@@ -148,7 +156,9 @@ def _load(args: argparse.Namespace) -> tuple[ugm.Module, str | None, str]:
     from graftc.commands.export import diagnostic
 
     try:
-        result = export_module(load_module(args.from_module, args.path))
+        result = export_module(
+            load_module(args.from_module, args.path), skip_unsupported=args.skip_unsupported
+        )
     except ExportError as e:
         raise DiagnosticError([diagnostic(p, "error") for p in e.problems]) from None
     if result.warnings:

@@ -15,7 +15,13 @@ from pathlib import Path
 from typing import Any
 
 from graftcode_runtime import ugm
-from graftcode_runtime.introspect import ExportError, Problem, export_module, load_module
+from graftcode_runtime.introspect import (
+    Export,
+    ExportError,
+    Problem,
+    export_module,
+    load_module,
+)
 
 from graftc.diagnostics import Diagnostic, DiagnosticError, Severity, at, render_all
 
@@ -48,27 +54,14 @@ def register(sub: Any) -> None:
         metavar="V",
         help="module version (default: __version__, else the installed distribution's)",
     )
+    add_selection_arguments(p, "export")
     p.add_argument(
-        "--types",
-        nargs="+",
-        action="extend",
-        default=[],
-        metavar="PATTERN",
-        help="export only declarations whose name matches a glob (e.g. 'Calc*'); the types "
-        "they use come along",
-    )
-    p.add_argument(
-        "--methods",
-        nargs="+",
-        action="extend",
-        default=[],
-        metavar="PATTERN",
-        help="export only methods matching a glob on Owner.name (e.g. 'Cart.*', '*.get_*')",
-    )
-    p.add_argument(
-        "--skip-unsupported",
-        action="store_true",
-        help="leave unsupported members out with a warning instead of failing",
+        "--report",
+        nargs="?",
+        const="text",
+        choices=("text", "json"),
+        help="print, instead of the IDL, each public member exported or refused and why, and "
+        "the totals (implies --skip-unsupported; --report=json for JSON)",
     )
     p.add_argument(
         "--path",
@@ -91,6 +84,32 @@ def register(sub: Any) -> None:
     p.set_defaults(func=run)
 
 
+def add_selection_arguments(p: argparse.ArgumentParser, verb: str) -> None:
+    """--types, --methods and --skip-unsupported, shared by `export` and `serve`."""
+    p.add_argument(
+        "--types",
+        nargs="+",
+        action="extend",
+        default=[],
+        metavar="PATTERN",
+        help=f"{verb} only declarations whose name matches a glob (e.g. 'Calc*'); the types "
+        "they use come along",
+    )
+    p.add_argument(
+        "--methods",
+        nargs="+",
+        action="extend",
+        default=[],
+        metavar="PATTERN",
+        help=f"{verb} only methods matching a glob on Owner.name (e.g. 'Cart.*', '*.get_*')",
+    )
+    p.add_argument(
+        "--skip-unsupported",
+        action="store_true",
+        help="leave unsupported members out with a warning instead of failing",
+    )
+
+
 def run(args: argparse.Namespace) -> int:
     usage = _usage_problem(args)
     if usage:
@@ -105,16 +124,34 @@ def run(args: argparse.Namespace) -> int:
                 version=args.module_version,
                 types=args.types,
                 methods=args.methods,
-                skip_unsupported=args.skip_unsupported,
+                skip_unsupported=args.skip_unsupported or bool(args.report),
             )
     except ExportError as e:
         raise DiagnosticError([diagnostic(p, "error") for p in e.problems]) from None
+    if args.report:
+        return _report(result, module, args)
     if result.warnings:
         print(render_all(diagnostic(w, "warning") for w in result.warnings), file=sys.stderr)
     _check_model(result.module, getattr(module, "__file__", None) or args.module)
     text = _render(result.module, args.format)
     if args.check:
         return _check(args.output, text)
+    if args.output:
+        _write(Path(args.output), text)
+    else:
+        sys.stdout.write(text)
+    return 0
+
+
+def _report(result: Export, module: Any, args: argparse.Namespace) -> int:
+    from graftc.coverage import build_report, render_json, render_text
+
+    top = sys.modules.get(module.__name__.split(".")[0], module)
+    source = getattr(top, "__file__", None) or args.module
+    # Paths relative to the directory holding the top package (or the module file).
+    root = os.path.dirname(os.path.dirname(source) if hasattr(top, "__path__") else source)
+    report = build_report(result, root)
+    text = render_json(report) if args.report == "json" else render_text(report)
     if args.output:
         _write(Path(args.output), text)
     else:
@@ -163,7 +200,7 @@ def _check_model(module: ugm.Module, source: str) -> None:
     try:
         parse(print_module(module), f"<IDL of {module.name}>")
     except DiagnosticError as e:
-        file = _shown_path(source)
+        file = shown_path(source)
         raise DiagnosticError(
             [
                 Diagnostic(file, 0, 0, f"{module.name}: the exported IDL would be invalid: {m}")
@@ -215,7 +252,7 @@ def _write(path: Path, text: str) -> None:
 
 def diagnostic(problem: Problem, severity: Severity) -> Diagnostic:
     """A Problem as `file:line:col: severity: member: message` with the source line shown."""
-    file = _shown_path(problem.file)
+    file = shown_path(problem.file)
     message = f"{problem.member}: {problem.message}"
     if problem.line <= 0:
         return Diagnostic(file, 0, 0, message, severity)
@@ -227,7 +264,7 @@ def diagnostic(problem: Problem, severity: Severity) -> Diagnostic:
     return at(file, text, problem.line, max(problem.column, 1), message, severity)
 
 
-def _shown_path(file: str) -> str:
+def shown_path(file: str) -> str:
     """Relative to the working directory when under it, as compilers print paths."""
     try:
         relative = os.path.relpath(file)

@@ -54,6 +54,7 @@ def register(sub: Any) -> None:
         "run a second gateway beside the first with --port-base N or --port-base 0.",
     )
     p.add_argument("modules", nargs="+", metavar="MODULE", help="module name or path to a .py file")
+    _subset_arguments(p)
     p.add_argument("--tcp", metavar="HOST:PORT", help="listen for TCP clients here")
     p.add_argument("--ws", metavar="HOST:PORT", help="listen for WebSocket clients here")
     p.add_argument(
@@ -150,6 +151,61 @@ def production_routes(hosted: Sequence[HostedModule], expose_ugm: bool) -> list[
     """A production gateway's compiler-side routes: /idl when asked for, nothing else (the
     gateway itself serves /status, /metrics and, with `expose_ugm`, /ugm)."""
     return [HttpRoute("/idl", idl_handler([h.module for h in hosted]))] if expose_ugm else []
+
+
+def _subset_arguments(p: argparse.ArgumentParser) -> None:
+    """What of each module is served: all of it (unsupported members refuse the start), all
+    that can be (--skip-unsupported), a glob-selected part, or what a committed IDL declares."""
+    from graftc.commands.export import add_selection_arguments
+
+    add_selection_arguments(p, "serve")
+    p.add_argument(
+        "--idl",
+        action="append",
+        default=[],
+        metavar="FILE.graft",
+        help="serve exactly what this IDL declares (repeatable, one per module): a declared "
+        "member the module lacks, or whose signature differs, stops the start",
+    )
+
+
+def _load(args: argparse.Namespace) -> list[HostedModule] | None:
+    """The hosted modules, narrowed as the subset options say; None after printing why not."""
+    try:
+        hosted = load_modules(
+            args.modules,
+            [Path(p) for p in args.path],
+            skip_unsupported=args.skip_unsupported or bool(args.idl),
+            types=args.types,
+            methods=args.methods,
+        )
+    except LoadError as e:
+        print(f"graftc serve: error: {e}", file=sys.stderr)
+        return None
+    if args.idl:
+        from graftc.diagnostics import DiagnosticError, render_all
+        from graftc.serve_idl import SubsetError, apply_idl_files
+
+        try:
+            return apply_idl_files(hosted, args.idl)
+        except DiagnosticError as e:
+            print(render_all(e.diagnostics), file=sys.stderr)
+        except SubsetError as e:
+            for message in e.messages:
+                print(f"graftc serve: error: {message}", file=sys.stderr)
+        return None
+    if args.skip_unsupported or args.types or args.methods:
+        from graftc.commands.export import diagnostic
+        from graftc.diagnostics import render_all
+
+        for h in hosted:
+            if h.problems:
+                print(render_all(diagnostic(w, "warning") for w in h.problems), file=sys.stderr)
+    else:
+        for h in hosted:
+            for warning in h.warnings:
+                print(f"graftc serve: warning: {warning}", file=sys.stderr)
+    return hosted
 
 
 def http_routes(hosted: Sequence[HostedModule], endpoints: Sequence[str]) -> list[HttpRoute]:
@@ -273,14 +329,10 @@ def run(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return 2
-    try:
-        hosted = load_modules(args.modules, [Path(p) for p in args.path])
-    except LoadError as e:
-        print(f"graftc serve: error: {e}", file=sys.stderr)
+    loaded = _load(args)
+    if loaded is None:
         return 1
-    for h in hosted:
-        for warning in h.warnings:
-            print(f"graftc serve: warning: {warning}", file=sys.stderr)
+    hosted = loaded
     endpoints: list[str] = []
     try:
         extra = _serve_auth.gateway_options(args)

@@ -7,7 +7,9 @@ exported, so one run lists all problems and `--skip-unsupported` can leave the m
 from __future__ import annotations
 
 import ast
+import collections.abc
 import inspect
+import types
 import typing
 from collections.abc import Callable
 from typing import Any
@@ -122,6 +124,16 @@ class _Signature:
                     f"parameter `{p.name}` has no type annotation; annotate it "
                     f"(for example `{p.name}: int`)",
                     arg,
+                )
+                continue
+            if p.default is not inspect.Parameter.empty and _stays_home(self.hints[p.name]):
+                self.ctx.note(
+                    self.member,
+                    f"parameter `{p.name}` (`{_text(arg, self.hints[p.name])}`) takes a live object "
+                    "of the caller's process, which cannot be sent to another one; it is left "
+                    f"out of the remote signature, so calls run with its default "
+                    f"({p.default!r})",
+                    self.where(annotation_node),
                 )
                 continue
             t = self.type_of(
@@ -240,12 +252,13 @@ def attribute(
     owner: type,
     where: Location,
     doc: str | None,
+    settable: bool,
 ) -> ugm.Property | None:
-    """An annotated attribute: read-write, unless annotated `Final`."""
+    """An annotated attribute: read-write when `settable` and not annotated `Final`."""
     if isinstance(hint, HintError):
         ctx.problem(member, f"attribute `{name}`: {hint}", where)
         return None
-    readonly = _is_final(hint)
+    readonly = _is_final(hint) or not settable
     try:
         t = map_type(hint, owner=owner, named=ctx.named)
     except TypeProblem as e:
@@ -255,6 +268,25 @@ def attribute(
         ctx.problem(member, f"attribute `{name}` has type None and carries nothing", where)
         return None
     return ugm.Property(name, t, readonly, doc)
+
+
+def _stays_home(hint: Any) -> bool:
+    """A parameter type no other process can supply: a function, or `object`/`Any` (in
+    practice a hook such as email-validator's `dns_resolver: object = None`), optionally `| None`."""
+    if isinstance(hint, HintError):
+        return False
+    if typing.get_origin(hint) in (typing.Union, types.UnionType):
+        members = [a for a in typing.get_args(hint) if a is not type(None)]
+        return len(members) == 1 and _stays_home(members[0])
+    origin = typing.get_origin(hint) or hint
+    return hint is object or hint is typing.Any or origin in (collections.abc.Callable,)
+
+
+def _text(arg: ast.arg | None, hint: Any) -> str:
+    """The annotation as written, else as Python shows the type."""
+    if arg is not None and arg.annotation is not None:
+        return ast.unparse(arg.annotation)
+    return getattr(hint, "__qualname__", None) or str(hint)
 
 
 def _is_final(hint: Any) -> bool:

@@ -3,6 +3,11 @@
 Members inherited from the class's bases count too, except those of `object`, `abc`, `typing`
 and `enum` classes. Static and class methods are static members; properties, annotated
 attributes (in the body, or `self.x: T` in `__init__`) are properties.
+
+Which attributes callers may set (docs/type-mapping.md, "Class"): one annotated in the class
+body is read-write, as a dataclass field is; one that only `__init__` declares (`self.name: str
+= parsed.name`) is state computed at construction, read-only unless a method other than the
+dunder hooks assigns it too. `Final` is always read-only.
 """
 
 from __future__ import annotations
@@ -10,6 +15,7 @@ from __future__ import annotations
 import functools
 import inspect
 import sys
+import types
 from typing import Any
 
 from .. import ugm
@@ -37,10 +43,13 @@ def build_class(ctx: Context, filters: Filters, cls: type, name: str) -> ugm.Cla
     props: list[tuple[tuple[int, int], ugm.Property]] = []
     seen: set[str] = set()
     mro = [k for k in cls.__mro__ if k.__module__ not in _FOREIGN_BASES]
+    mutated = {a for klass in mro for a in ctx.source.assigned_in_methods(klass)}
     for depth, klass in enumerate(mro):
         for attr, raw in vars(klass).items():
             if attr.startswith("_") or attr in seen:
                 continue
+            if isinstance(raw, types.MemberDescriptorType):
+                continue  # a `__slots__` entry: typed, if at all, by an annotation found below
             seen.add(attr)
             line = ctx.source.class_member(klass, attr).line
             member = f"{name}.{attr}"
@@ -88,7 +97,7 @@ def build_class(ctx: Context, filters: Filters, cls: type, name: str) -> ugm.Cla
                 )
                 if p is not None:
                     props.append((key, p))
-        props += _attributes(ctx, cls, klass, name, depth, seen)
+        props += _attributes(ctx, cls, klass, name, depth, seen, mutated)
     methods.sort(key=lambda x: x[0])
     props.sort(key=lambda x: x[0])
     return ugm.Class(
@@ -102,23 +111,29 @@ def build_class(ctx: Context, filters: Filters, cls: type, name: str) -> ugm.Cla
 
 
 def _attributes(
-    ctx: Context, cls: type, klass: type, name: str, depth: int, seen: set[str]
+    ctx: Context,
+    cls: type,
+    klass: type,
+    name: str,
+    depth: int,
+    seen: set[str],
+    mutated: set[str],
 ) -> list[tuple[tuple[int, int], ugm.Property]]:
     """Annotated attributes of `klass`: in its body, and `self.x: T` in its `__init__`."""
     docs = ctx.source.attribute_docs(klass)
-    found: list[tuple[str, Any, Location]] = []
+    found: list[tuple[str, Any, Location, bool]] = []
     for attr, (declared_in, hint) in class_hints(klass).items():
         if declared_in is klass and not is_classvar(hint):
-            found.append((attr, hint, ctx.source.class_member(klass, attr)))
+            found.append((attr, hint, ctx.source.class_member(klass, attr), True))
     module = sys.modules.get(klass.__module__)
     for a in ctx.source.init_attributes(klass):
         try:
             hint = resolve(a.annotation, getattr(module, "__dict__", {}), dict(vars(klass)))
         except HintError as e:
             hint = e
-        found.append((a.name, hint, a.location))
+        found.append((a.name, hint, a.location, a.name in mutated))
     out = []
-    for attr, hint, where in found:
+    for attr, hint, where, settable in found:
         if attr.startswith("_") or attr in seen:
             continue
         seen.add(attr)
@@ -130,6 +145,7 @@ def _attributes(
             owner=cls,
             where=where,
             doc=docs.get(attr),
+            settable=settable,
         )
         if p is not None:
             out.append(((depth, where.line), p))

@@ -59,6 +59,19 @@ def reachable(
     return list(kept)
 
 
+def member_names(decl: ugm.Decl, service: str) -> list[str]:
+    """The members a report counts: each function of the service and each method, property and
+    constructor of a class (`Cart.add`, `Cart.__init__`); records, enums and errors as a whole,
+    since they are data. Named as export problems name them."""
+    if isinstance(decl, ugm.Service):
+        return [f"{service}.{m.name}" for m in decl.methods]
+    if isinstance(decl, ugm.Class):
+        ctor = [f"{decl.name}.__init__"] if decl.constructor is not None else []
+        methods = [f"{decl.name}.{m.name}" for m in decl.methods]
+        return [*ctor, *methods, *(f"{decl.name}.{p.name}" for p in decl.properties)]
+    return [decl.name]
+
+
 def prune(
     built: dict[object, ugm.Decl], names: dict[object, str], roots: list[object], ctx: Context
 ) -> list[Problem]:

@@ -4,6 +4,7 @@ standard library's, whether a field's type can travel)."""
 
 from __future__ import annotations
 
+import dataclasses
 import enum
 import inspect
 import sys
@@ -123,6 +124,7 @@ def _init_fields(
         init = vars(klass).get("__init__")
         if init is None:
             continue
+        docs = ex.ctx.source.attribute_docs(klass)
         groups: dict[str, list[InitAssignment]] = {}
         for a in ex.ctx.source.init_assignments(klass):
             if not a.name.startswith("_") and a.name not in known:
@@ -133,7 +135,7 @@ def _init_fields(
                 continue  # a property's setter or BaseException's `args`: not a new attribute
             field, why, where = _init_field(ex, cls, klass, init, attr, group)
             if field is not None:
-                fields.append(field)
+                fields.append(dataclasses.replace(field, doc=docs.get(attr)))
             else:
                 left_out.append((attr, why, where))
     if left_out:
@@ -174,6 +176,9 @@ def _init_field(
             return None, f"the parameter `{first.parameter}` has no annotation", where
         if isinstance(hint, HintError):
             return None, str(hint), where
+    elif first.literal is not None:
+        # `self.retryable = False`, `self.detail = f"..."`: a literal's type is certain.
+        hint = {"bool": bool, "int": int, "float": float, "str": str}[first.literal]
     else:
         return None, "it is assigned a computed value, whose type is unknown", where
     try:

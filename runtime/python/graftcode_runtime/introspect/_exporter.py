@@ -22,7 +22,7 @@ from typing import Any
 from .. import ugm
 from . import _callables
 from ._classes import build_class
-from ._closure import prune, reachable
+from ._closure import member_names, prune, reachable
 from ._context import Context
 from ._docstrings import class_doc, clean
 from ._errors import error_decl, field_type_problem, is_stdlib, kind_of
@@ -43,12 +43,15 @@ class Export:
     """The result of `export_module`.
 
     `objects` maps each declaration name of `module` to the Python object it came from: the class
-    of a record, enum, error or class, and the module object for the service.
+    of a record, enum, error or class, and the module object for the service. `refused` lists
+    what `skip_unsupported` left out, one Problem per member (the warnings without the notes,
+    plus the members pruned for using something left out): what `graftc export --report` counts.
     """
 
     module: ugm.Module
     warnings: tuple[Problem, ...]
     objects: Mapping[str, object]
+    refused: tuple[Problem, ...] = ()
 
 
 def export_module(
@@ -179,8 +182,25 @@ class _Exporter:
         if problems and not self.ctx.skip_unsupported:
             raise ExportError(problems)
         warnings = [*self.ctx.notes, *problems]
+        refused = list(problems)
         if self.ctx.skip_unsupported:
-            warnings += prune(self.built, self.names, self.roots, self.ctx)
+            before = {n for d in self.built.values() for n in member_names(d, self.service_name)}
+            pruned = prune(self.built, self.names, self.roots, self.ctx)
+            warnings += pruned
+            after = {n for d in self.built.values() for n in member_names(d, self.service_name)}
+            why = {p.member: p for p in pruned}
+            for lost in sorted(before - after):
+                note = why.get(lost.split(".")[0]) or why.get(lost)
+                refused.append(
+                    Problem(
+                        lost,
+                        f"it uses a declaration that was left out ({note.message})"
+                        if note
+                        else "it uses a declaration that was left out",
+                        note.file if note else self.file,
+                        note.line if note else 0,
+                    )
+                )
         kept = reachable(self.built, self.names, self.roots)
         decls = sorted(kept, key=self._order)
         ugm_module = ugm.Module(
@@ -190,7 +210,7 @@ class _Exporter:
             clean(self.module.__doc__),
         )
         objects = {self.names[o]: o for o in decls}
-        return Export(ugm_module, tuple(warnings), types.MappingProxyType(objects))
+        return Export(ugm_module, tuple(warnings), types.MappingProxyType(objects), tuple(refused))
 
     def _order(self, obj: object) -> tuple[int, int, int]:
         if obj is self.module:

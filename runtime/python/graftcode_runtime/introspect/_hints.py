@@ -135,7 +135,26 @@ def type_checking_names(globalns: Mapping[str, Any]) -> dict[str, Any]:
             for sub in stmt.body:
                 if isinstance(sub, ast.Import | ast.ImportFrom):
                     _bind_import(sub, str(package), names)
+                elif _is_type_alias(sub):
+                    # `Alias: TypeAlias = float | str` (humanize's NumberOrString): evaluated
+                    # as an annotation is, with the names bound so far.
+                    assert isinstance(sub, ast.AnnAssign) and isinstance(sub.target, ast.Name)
+                    try:
+                        names[sub.target.id] = _resolve(
+                            ast.unparse(sub.value or ast.Constant(None)), {**globalns, **names}, {}
+                        )
+                    except HintError:
+                        pass
     return names
+
+
+def _is_type_alias(stmt: ast.stmt) -> bool:
+    return (
+        isinstance(stmt, ast.AnnAssign)
+        and isinstance(stmt.target, ast.Name)
+        and stmt.value is not None
+        and ast.unparse(stmt.annotation).split(".")[-1] == "TypeAlias"
+    )
 
 
 def _is_type_checking(test: ast.expr) -> bool:

@@ -10,10 +10,11 @@ from __future__ import annotations
 
 import ast
 import inspect
-import itertools
 import re
 from dataclasses import dataclass, field
 from typing import Any
+
+from ._attribute_docs import attribute_docs
 
 FunctionNode = ast.FunctionDef | ast.AsyncFunctionDef
 
@@ -51,6 +52,16 @@ class InitAssignment:
     parameter: str | None  # `self.name = p`: the `__init__` parameter assigned unchanged
     unconditional: bool  # a statement of the body itself (not under if/for/try/with): always runs
     location: Location
+    literal: str | None = None  # `self.name = 3`/`"x"`/`f"..."`: the builtin type's name
+
+
+def literal_type(value: ast.expr | None) -> str | None:
+    """The builtin type a literal value has: `3` int, `"x"` and `f"{a}"` str, `True` bool..."""
+    if isinstance(value, ast.JoinedStr):
+        return "str"
+    if isinstance(value, ast.Constant) and type(value.value) in (bool, int, float, str):
+        return type(value.value).__name__
+    return None
 
 
 def node_location(file: str, node: ast.AST | None) -> Location:
@@ -141,23 +152,62 @@ class SourceIndex:
         return self.locate(cls)
 
     def attribute_docs(self, cls: type) -> dict[str, str]:
-        """Docstrings written as a string literal right after `name = ...` or `name: T`."""
+        """Doc comments of attributes, in the class body or in `__init__` (`self.x: T = ...`):
+        a string literal below or above, or `#:` comments (see `_attribute_docs`)."""
         node = self.definition(cls)
-        docs: dict[str, str] = {}
         if not isinstance(node, ast.ClassDef):
-            return docs
-        body = node.body
-        for stmt, after in itertools.pairwise(body):
+            return {}
+        lines = self._file(self.file_of(cls)).lines
+
+        def in_body(stmt: ast.stmt) -> str | None:
+            if isinstance(stmt, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
+                return None
             names = _names_bound(stmt)
-            if (
-                len(names) == 1
-                and not isinstance(stmt, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef)
-                and isinstance(after, ast.Expr)
-                and isinstance(after.value, ast.Constant)
-                and isinstance(after.value.value, str)
-            ):
-                docs[names[0]] = inspect.cleandoc(after.value.value)
+            return names[0] if len(names) == 1 else None
+
+        docs: dict[str, str] = {}
+        init = _init_of(node)
+        if init is not None and init.args.args:
+            self_name = init.args.args[0].arg
+
+            def in_init(stmt: ast.stmt) -> str | None:
+                target: ast.expr | None = None
+                if isinstance(stmt, ast.AnnAssign):
+                    target = stmt.target
+                if isinstance(stmt, ast.Assign) and len(stmt.targets) == 1:
+                    target = stmt.targets[0]
+                return _self_attribute(target, self_name)
+
+            docs.update(attribute_docs(init.body, lines, in_init))
+        docs.update(attribute_docs(node.body, lines, in_body))
         return docs
+
+    def assigned_in_methods(self, cls: type) -> set[str]:
+        """Attributes a method of `cls` other than `__init__` and the other dunder hooks
+        (`__setstate__`, `__replace__`...) assigns as `self.name = ...`: evidence that the
+        attribute is meant to change after construction."""
+        node = self.definition(cls)
+        found: set[str] = set()
+        if not isinstance(node, ast.ClassDef):
+            return found
+        for stmt in node.body:
+            if not isinstance(stmt, ast.FunctionDef | ast.AsyncFunctionDef) or not stmt.args.args:
+                continue
+            if stmt.name.startswith("__") and stmt.name.endswith("__"):
+                continue
+            self_name = stmt.args.args[0].arg
+            for sub in ast.walk(stmt):
+                targets: list[ast.expr] = []
+                if isinstance(sub, ast.Assign):
+                    targets = list(sub.targets)
+                elif isinstance(sub, ast.AnnAssign | ast.AugAssign):
+                    targets = [sub.target]
+                for t in targets:
+                    for e in t.elts if isinstance(t, ast.Tuple | ast.List) else [t]:
+                        attr = _self_attribute(e, self_name)
+                        if attr is not None:
+                            found.add(attr)
+        return found
 
     def init_attributes(self, cls: type) -> list[InitAttribute]:
         """Attributes declared in `cls.__init__` as `self.name: annotation = value`."""
@@ -191,10 +241,9 @@ class SourceIndex:
         node = self.definition(cls)
         if not isinstance(node, ast.ClassDef):
             return []
-        inits = [s for s in node.body if isinstance(s, ast.FunctionDef) and s.name == "__init__"]
-        if not inits:
+        init = _init_of(node)
+        if init is None:
             return []
-        init = inits[-1]  # a later definition wins, as at run time
         positional = [*init.args.posonlyargs, *init.args.args]
         if not positional:
             return []
@@ -204,13 +253,7 @@ class SourceIndex:
         found: list[InitAssignment] = []
 
         def target(t: ast.expr) -> str | None:
-            if (
-                isinstance(t, ast.Attribute)
-                and isinstance(t.value, ast.Name)
-                and t.value.id == self_name
-            ):
-                return t.attr
-            return None
+            return _self_attribute(t, self_name)
 
         def parameter(value: ast.expr | None) -> str | None:
             return value.id if isinstance(value, ast.Name) and value.id in params else None
@@ -249,6 +292,7 @@ class SourceIndex:
                                     parameter(value),
                                     unconditional,
                                     node_location(file, element),
+                                    literal_type(value),
                                 )
                             )
             if isinstance(stmt, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
@@ -263,6 +307,22 @@ class SourceIndex:
         for stmt in init.body:
             visit(stmt, True)
         return found
+
+
+def _self_attribute(target: ast.expr | None, self_name: str) -> str | None:
+    """`name` when `target` is `self.name` (`self` being `self_name`)."""
+    if (
+        isinstance(target, ast.Attribute)
+        and isinstance(target.value, ast.Name)
+        and target.value.id == self_name
+    ):
+        return target.attr
+    return None
+
+
+def _init_of(node: ast.ClassDef) -> ast.FunctionDef | None:
+    inits = [s for s in node.body if isinstance(s, ast.FunctionDef) and s.name == "__init__"]
+    return inits[-1] if inits else None  # a later definition wins, as at run time
 
 
 def _unwrap(obj: Any) -> Any:

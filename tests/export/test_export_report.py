@@ -1,0 +1,102 @@
+"""`graftc export MODULE --report`: each public member exported or refused, why, and totals."""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from test_export_cli import run
+
+SOURCE = '''
+from __future__ import annotations
+from collections.abc import Callable
+from dataclasses import dataclass
+__version__ = "1.2.0"
+
+class Box:
+    """Refers to Gone, which is refused, so `Box.gone` goes too."""
+    def __init__(self, size: int) -> None:
+        self.size: int = size
+    def gone(self) -> Gone: ...
+    def apply(self, fn: Callable[[int], int]) -> int: ...
+
+@dataclass
+class Gone:
+    value: int | str
+
+def double(x: int) -> int:
+    return 2 * x
+
+def either(x: int | str) -> str:
+    return str(x)
+
+def loose(x):
+    return x
+'''
+
+
+@pytest.fixture
+def module(tmp_path: Path) -> Iterator[str]:
+    path = tmp_path / "reported.py"
+    path.write_text(SOURCE, encoding="utf-8")
+    yield str(path)
+    sys.modules.pop("reported", None)
+
+
+def test_text_report_lists_each_member_with_the_reason_and_totals(
+    module: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, out, err = run([module, "--report"], capsys)
+    assert (code, err) == (0, "")
+    lines = out.splitlines()
+    assert lines[0] == "coverage of reported 1.2.0"
+    rows = [line for line in lines if line.startswith("  ") and not line.startswith("      ")]
+    assert rows == [
+        "  exported  Box.__init__",
+        "  refused   Box.apply [callable] reported.py:12",
+        "  refused   Box.gone [uses-refused] reported.py:7",
+        "  exported  Box.size",
+        "  refused   Gone.value [pending-types] reported.py:16",
+        "  exported  reported.double",
+        "  refused   reported.either [pending-types] reported.py:21",
+        "  refused   reported.loose [unannotated] reported.py:24",
+    ]
+    assert "it uses a declaration that was left out" in out
+    assert lines[-2] == "total: 8 members, 3 exported, 5 refused (38% exported)"
+    assert lines[-1] == (
+        "refused by category: callable 1, pending-types 2, unannotated 1, uses-refused 1"
+    )
+
+
+def test_json_report(module: str, capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run([module, "--report=json"], capsys)
+    assert code == 0
+    data = json.loads(out)
+    assert data["totals"] == {
+        "members": 8,
+        "exported": 3,
+        "refused": 5,
+        "percent": 38,
+        "refused_by_category": {
+            "callable": 1,
+            "pending-types": 2,
+            "unannotated": 1,
+            "uses-refused": 1,
+        },
+    }
+    apply = next(m for m in data["members"] if m["name"] == "Box.apply")
+    assert apply["category"] == "callable"
+    assert apply["where"] == "reported.py:12"
+    assert "functions cannot be sent" in apply["reasons"][0]
+
+
+def test_report_is_written_with_output(
+    module: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    target = tmp_path / "coverage.txt"
+    code, out, _ = run([module, "--report", "-o", str(target)], capsys)
+    assert (code, out) == (0, "")
+    assert target.read_text(encoding="utf-8").startswith("coverage of reported 1.2.0\n")

@@ -46,3 +46,112 @@ func (ch *Channel) Settings() (Resolved, error) { return ch.settings() }
 
 // Close closes the connection; the channel stays closed (calls fail with UNAVAILABLE).
 func (ch *Channel) Close() error { return ch.close() }
+
+var errChannelClosed = &Error{Code: Unavailable, Message: "the channel was closed by its owner", RetrySafe: true}
+
+func (ch *Channel) settings() (Resolved, error) {
+	ch.mu.Lock()
+	defer ch.mu.Unlock()
+	if ch.resolved == nil {
+		r, err := Resolve(ch.cfg.Module, ch.cfg.Code, ch.cfg.Default)
+		if err != nil {
+			return Resolved{}, err
+		}
+		ch.resolved = &r
+	}
+	return *ch.resolved, nil
+}
+
+func (ch *Channel) invoke(ctx context.Context, call Call) (any, error) {
+	conn, err := ch.connection(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return conn.Invoke(ctx, call)
+}
+
+// connection is the open connection, dialling one (within ctx) when there is none or the
+// last one was lost. Concurrent first calls share one dial.
+func (ch *Channel) connection(ctx context.Context) (*Conn, error) {
+	r, err := ch.settings()
+	if err != nil {
+		return nil, err
+	}
+	for {
+		ch.mu.Lock()
+		if ch.closed {
+			ch.mu.Unlock()
+			return nil, errChannelClosed
+		}
+		if ch.conn != nil && ch.conn.Err() == nil {
+			c := ch.conn
+			ch.mu.Unlock()
+			return c, nil
+		}
+		if wait := ch.dialing; wait != nil {
+			ch.mu.Unlock()
+			select {
+			case <-wait:
+				continue
+			case <-ctx.Done():
+				return nil, fromContext(ctx, "the call (still connecting to "+redactURL(r.URL)+")")
+			}
+		}
+		done := make(chan struct{})
+		ch.dialing = done
+		ch.mu.Unlock()
+		c, err := ch.dial(ctx, r)
+		ch.mu.Lock()
+		ch.dialing = nil
+		close(done)
+		if err == nil && ch.closed {
+			defer c.Close()
+			c, err = nil, errChannelClosed
+		}
+		if err == nil {
+			ch.conn = c
+		}
+		ch.mu.Unlock()
+		return c, err
+	}
+}
+
+func (ch *Channel) dial(ctx context.Context, r Resolved) (*Conn, error) {
+	opts, err := r.Options()
+	if err != nil {
+		return nil, err
+	}
+	opts.Schema, opts.Version = ch.cfg.Schema, ch.cfg.Version
+	return Dial(ctx, r.URL, opts)
+}
+
+func (ch *Channel) release(refs []InstanceRef) error {
+	ch.mu.Lock()
+	current := ch.conn
+	ch.mu.Unlock()
+	var firstErr error
+	for _, r := range refs {
+		c := r.conn
+		if c == nil {
+			c = current
+		}
+		if c == nil {
+			continue
+		}
+		if err := c.Release(r); err != nil && firstErr == nil {
+			firstErr = err
+		}
+	}
+	return firstErr
+}
+
+func (ch *Channel) close() error {
+	ch.mu.Lock()
+	c := ch.conn
+	ch.closed, ch.conn = true, nil
+	ch.mu.Unlock()
+	if c != nil {
+		return c.Close()
+	}
+	return nil
+}

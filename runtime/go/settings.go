@@ -1,6 +1,9 @@
 package graft
 
-import "time"
+import (
+	"os"
+	"time"
+)
 
 // Settings are a module's client settings at one level. A zero field means "not set at this
 // level", so a lower level may supply it (docs/go-client.md, "Configuration").
@@ -43,7 +46,7 @@ type Resolved struct {
 // ./graftcode.toml: [modules.<module>], then [defaults]), then baked (the default the package
 // was generated with). The same rules as runtime/python/graftcode_runtime/config.py.
 func Resolve(module string, code, baked Settings) (Resolved, error) {
-	return resolve(module, code, baked, osEnv{})
+	return resolve(module, code, baked, os.LookupEnv)
 }
 
 // EnvPrefix is the prefix of module's variables: "GRAFT_SHOP_" for "shop", "GRAFT_MY_MOD_"

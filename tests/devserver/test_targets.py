@@ -147,7 +147,7 @@ def test_a_toy_target_gets_its_package_route(toy: targets.Target, tmp_path: Path
     # built once, cached on disk under the target's name like any other
     assert [p.name for p in tmp_path.iterdir() if p.is_dir()] == ["toy"]
     routes = make_routes([calculator()], cache_dir=tmp_path)
-    assert [r.prefix for r in routes] == ["/", "/vision", "/pypi", "/npm", "/toy"]
+    assert [r.prefix for r in routes] == ["/", "/vision", "/pypi", "/npm", "/go", "/toy"]
 
 
 def test_without_the_registry_line_there_is_no_toy(tmp_path: Path) -> None:

@@ -61,7 +61,8 @@ _WORD = re.compile(r"[A-Za-z][a-z0-9]*|[0-9]+|[A-Z]+(?![a-z])")
 
 def module_path(module: str) -> str:
     """`graftcode.dev/g/<stem>`: the one rule for every generated Go module."""
-    return f"{MODULE_ROOT}/{common.package_name(module).removeprefix('graft-') or 'graft'}"
+    stem = common.package_name(module).partition("-")[2]  # the package name without its prefix
+    return f"{MODULE_ROOT}/{stem or 'graft'}"
 
 
 def package_name(module: str) -> str:

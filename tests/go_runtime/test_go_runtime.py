@@ -1,0 +1,88 @@
+"""The Go runtime (runtime/go): `go vet`, `gofmt` and its own `go test` (framing, msgpack
+limits, the call table, configuration, WebSocket, every tests/vectors file), then its end-to-end
+tests against a real Python gateway over TCP and WebSocket.
+
+The runtime has no dependencies outside Go's standard library, so nothing is downloaded:
+GOPROXY=off proves it. Go's build cache is the user's default one, never inside the repo."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from graftcode_runtime.testing import GatewayProcess
+
+ROOT = Path(__file__).resolve().parents[2]
+RUNTIME = ROOT / "runtime" / "go"
+HOSTED = ["shop", "calculator", "tsfixture"]
+PATHS = [ROOT / "examples", ROOT / "tests" / "typescript" / "fixtures"]
+
+GO = shutil.which("go")
+pytestmark = pytest.mark.skipif(GO is None, reason="the Go toolchain (go) is not on PATH")
+
+
+def _go(*args: str, env: dict[str, str] | None = None, timeout: float = 600) -> str:
+    assert GO is not None
+    proc = subprocess.run(
+        [GO, *args],
+        cwd=RUNTIME,
+        env={
+            **os.environ,
+            "GOFLAGS": "-mod=mod",
+            "GOTOOLCHAIN": "local",
+            "GOPROXY": "off",
+            **(env or {}),
+        },
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
+    assert proc.returncode == 0, f"go {' '.join(args)}:\n{proc.stdout}\n{proc.stderr}"
+    return proc.stdout
+
+
+def test_go_vet() -> None:
+    _go("vet", "./...")
+
+
+def test_gofmt_lists_nothing() -> None:
+    assert GO is not None
+    gofmt = Path(GO).with_name("gofmt")
+    out = subprocess.run(
+        [str(gofmt) if gofmt.exists() else "gofmt", "-l", "."],
+        cwd=RUNTIME,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    assert out == "", f"gofmt would reformat:\n{out}"
+
+
+def test_go_unit_tests_and_vectors() -> None:
+    """Everything but the end-to-end tests, including every tests/vectors file."""
+    out = _go("test", "-count=1", "-v", "-run", "^Test[^E]", "./...")
+    assert "--- PASS: TestVectors/call_add" in out
+    assert "--- SKIP" not in out
+
+
+@pytest.mark.slow
+def test_end_to_end_tcp_and_websocket() -> None:
+    with GatewayProcess(HOSTED, path=PATHS) as gw:
+        urls = f"{gw.urls['tcp']},{gw.urls['ws']}"
+        out = _go("test", "-count=1", "-v", "-run", "^TestE2E$", ".", env={"GRAFT_E2E_URLS": urls})
+    assert "--- PASS: TestE2E/ws/200_concurrent_calls" in out, out
+    assert "--- PASS: TestE2E/tcp/declared_errors" in out, out
+    assert "--- SKIP" not in out
+
+
+@pytest.mark.slow
+def test_end_to_end_goaway() -> None:
+    """The Go test stops this gateway (SIGTERM) while a call runs: graceful GOAWAY."""
+    with GatewayProcess(["tsfixture"], path=PATHS) as gw:
+        env = {"GRAFT_E2E_GOAWAY_URL": gw.urls["tcp"], "GRAFT_E2E_GOAWAY_PID": str(gw.pid)}
+        out = _go("test", "-count=1", "-v", "-run", "^TestE2EGoAway$", ".", env=env)
+    assert "--- PASS: TestE2EGoAway" in out, out

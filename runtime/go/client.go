@@ -366,10 +366,3 @@ func (c *clientCore) writeLocked(m message) error {
 	}
 	return nil
 }
-
-// sent is how many CALLs have been numbered (for tests that wait for one to go out).
-func (c *clientCore) sent() uint64 {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.nextID - 1
-}

@@ -70,9 +70,15 @@ def consumer(work: Path, module_dir: Path, import_path: str, main_go: str) -> Pa
     work.mkdir(parents=True, exist_ok=True)
     (work / "go.mod").write_text(
         "module example.com/consumer\n\ngo 1.22\n\n"
-        f"require {import_path} v0.0.0\nrequire graftcode.dev/runtime v0.1.0\n\n"
+        f"require {import_path} {_placeholder(import_path)}\nrequire graftcode.dev/runtime v0.1.0\n\n"
         f"replace {import_path} => {module_dir}\n"
         f"replace graftcode.dev/runtime => {RUNTIME}\n"
     )
     (work / "main.go").write_text(main_go)
     return work
+
+
+def _placeholder(import_path: str) -> str:
+    """A version a `replace`d requirement may have: its major must match the path's `/vN`."""
+    last = import_path.rsplit("/", 1)[-1]
+    return f"{last}.0.0" if last[1:].isdigit() and last.startswith("v") else "v0.0.0"

@@ -4,6 +4,7 @@ and a snippet per member, spelled with the generated package's own names and val
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Sequence
 
 from graftcode_runtime import ugm
 
@@ -66,29 +67,39 @@ class _Snippet:
         for e in module.enums:
             ints = all(isinstance(x.value, int) for x in e.members)
             self.types.enum_bases[e.name] = "int64" if ints else "string"
-        self.values = GoValues(self._qualified, module=module, variable=naming.unexported)
+        self.values = _Values(self._qualified, module)
+        self.type_names = [d.name for d in module.decls if not isinstance(d, ugm.Service)]
 
     def _qualified(self, t: ugm.TypeRef) -> str:
         """A Go type as the caller's code spells it (declarations qualified by the package)."""
         text = self.types.go(t)
-        for d in self.module.decls:
-            text = _qualify(text, d.name, self.pkg)
+        for name in self.type_names:
+            text = _qualify(text, name, self.pkg)
         return text
 
     def usage(self, member: Member) -> str:
         body = self._body(member)
-        for d in self.module.decls:
-            body = body.replace(f"@{d.name}", f"{self.pkg}.{d.name}")
+        declared = [
+            f"var {naming.unexported(c)} *@{c} // returned by another call\n"
+            for c in sorted(self.values.classes)
+            if f"var {naming.unexported(c)} " not in body
+            and f"{naming.unexported(c)}, err" not in body
+        ]
+        if declared:
+            at = body.index("client := ") if "client := " in body else 0
+            body = body[:at] + "".join(declared) + body[at:]
+        for name in self.type_names:
+            body = body.replace(f"@{name}", f"{self.pkg}.{name}")
         imports = ['"context"'] if "ctx" in body else []
         imports += [f'"{std}"' for std in ("errors", "fmt", "time") if f"{std}." in body]
-        imports.append(f'{self.pkg} "{self.path}"')
-        head = "import (\n" + "".join(f"\t{i}\n" for i in imports) + ")\n\n"
+        std = "".join(f"\t{i}\n" for i in imports)
+        head = f'import (\n{std}{chr(10) if std else ""}\t{self.pkg} "{self.path}"\n)\n\n'
         return head + "func main() {\n" + _indent(body) + "}\n"
 
     def _value(self, t: ugm.TypeRef, name: str = "") -> str:
         spelled = go_value(example(self.module, t, name), self.values, t)
-        for d in self.module.decls:
-            spelled = _qualify(spelled, d.name, self.pkg)
+        for name in self.type_names:
+            spelled = _qualify(spelled, name, self.pkg)
         for e in self.module.enums:
             for x in e.members:
                 const = enum_const(e.name, x.name)
@@ -105,7 +116,7 @@ class _Snippet:
         d, node = member.decl, member.node
         start = f"ctx := context.Background()\nclient := {self.pkg}.New()\ndefer client.Close()\n"
         if isinstance(d, ugm.Service) and isinstance(node, ugm.Method):
-            call = f"client.{naming.exported(node.name)}({self._args(node.params)})"
+            call = f"client.{naming.client_member(node.name)}({self._args(node.params)})"
             return start + _result(call, node.returns)
         if isinstance(d, ugm.Class):
             return start + self._class(d, node)
@@ -136,10 +147,10 @@ class _Snippet:
         else:
             ctor = f"var {var} *@{d.name} // returned by another call\n"
         if isinstance(node, ugm.Method):
-            call = f"{var}.{naming.exported(node.name)}({self._args(node.params)})"
+            call = f"{var}.{naming.handle_member(node.name)}({self._args(node.params)})"
             return ctor + _result(call, node.returns)
         if isinstance(node, ugm.Property):
-            getter = naming.exported(node.name)
+            getter = naming.handle_member(node.name)
             body = ctor + _result(f"{var}.{getter}(ctx)", node.type)
             if not node.readonly:
                 value = self._value(node.type, node.name)
@@ -150,6 +161,21 @@ class _Snippet:
         return ctor
 
 
+class _Values(GoValues):
+    """Vision's example values, noting the classes whose instances they use (the snippet
+    declares a variable for each)."""
+
+    def __init__(self, type_of: Callable[[ugm.TypeRef], str], module: ugm.Module) -> None:
+        super().__init__(type_of, module=module, variable=naming.unexported)
+        self.classes: set[str] = set()
+
+    def composite(self, decl: str, fields: Sequence[tuple[str, str]]) -> str:
+        d = self.module.find(decl) if self.module is not None else None
+        if isinstance(d, ugm.Class):
+            self.classes.add(decl)
+        return super().composite(decl, fields)
+
+
 def _result(call: str, returns: ugm.TypeRef) -> str:
     if isinstance(returns, ugm.Primitive) and returns.name == "none":
         return f"if err := {call}; err != nil {{\n\tpanic(err)\n}}\n"
@@ -158,7 +184,7 @@ def _result(call: str, returns: ugm.TypeRef) -> str:
 
 def _qualify(text: str, name: str, pkg: str) -> str:
     """`Product{...}` -> `shop.Product{...}`: the declaration's name as the caller spells it."""
-    return re.sub(rf"(?<![\w.@]){re.escape(name)}\b", f"{pkg}.{name}", text)
+    return re.sub(rf"(?<![\w.@]){re.escape(name)}\b(?!:)", f"{pkg}.{name}", text)
 
 
 def _indent(body: str) -> str:

@@ -13,7 +13,6 @@ import subprocess
 from pathlib import Path
 
 import pytest
-
 from graftcode_runtime.testing import GatewayProcess
 
 ROOT = Path(__file__).resolve().parents[2]

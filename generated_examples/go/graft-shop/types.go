@@ -63,10 +63,23 @@ type Product struct {
 	Name     string
 	Price    string
 	Category Category
-	// `[]`
+	// Default: `[]`.
 	Tags []string
-	// `0`
+	// Default: `0`.
 	Stock int64
+}
+
+// NewProduct returns a Product with the given fields and every other field at its
+// IDL default (a struct literal leaves those at Go's zero values instead).
+func NewProduct(sku string, name string, price string, category Category) Product {
+	return Product{
+		Sku:      sku,
+		Name:     name,
+		Price:    price,
+		Category: category,
+		Tags:     []string{},
+		Stock:    0,
+	}
 }
 
 func (v Product) toWire() any {
@@ -173,10 +186,23 @@ type Order struct {
 	Customer string
 	Items    []LineItem
 	Total    string
-	// `OrderStatus.PENDING`
+	// Default: `OrderStatus.PENDING`.
 	Status OrderStatus
-	// `none`
+	// Default: `none`.
 	Note *string
+}
+
+// NewOrder returns a Order with the given fields and every other field at its
+// IDL default (a struct literal leaves those at Go's zero values instead).
+func NewOrder(id int64, customer string, items []LineItem, total string) Order {
+	return Order{
+		ID:       id,
+		Customer: customer,
+		Items:    items,
+		Total:    total,
+		Status:   OrderStatusPending,
+		Note:     nil,
+	}
 }
 
 func (v Order) toWire() any {

@@ -9,7 +9,7 @@ from graftcode_runtime import ugm
 
 from graftc.targets.go import naming
 from graftc.targets.go.model import GoEnum, GoEnumMember, GoError, GoField, GoRecord
-from graftc.targets.go.values import enum_const, go_string
+from graftc.targets.go.values import GoValues, enum_const, go_string, go_value
 
 if TYPE_CHECKING:
     from graftc.targets.go.lower import Context
@@ -32,24 +32,33 @@ def enum(ctx: Context, e: ugm.Enum) -> GoEnum:
 def fields(ctx: Context, what: str, items: tuple[ugm.Field, ...], *reserved: str) -> list[GoField]:
     scope = ctx.scope(what)
     scope.reserve(*reserved)
+    params = ctx.scope(f"the parameters of New{what.split()[-1]}")
     out = []
     for f in items:
         conv = ctx.conv(f.type, f)
-        extra = (ctx.default_note(f.default),) if f.default is not None else ()
+        default = None
+        if f.default is not None:
+            default = go_value(f.default, GoValues(ctx.types.go, ctx.error, f, ctx.module), f.type)
         out.append(
             GoField(
                 name=scope.claim(naming.exported(f.name), f.name, f.span),
                 wire=f.name,
                 type=conv.go,
                 conv=conv.key,
-                doc=ctx.doc(f, extra),
+                doc=ctx.doc(f, (f"Default: {ctx.default_note(f.default)}.",) if default else ()),
+                default=default,
+                param="" if default else params.claim(naming.unexported(f.name), f.name, f.span),
             )
         )
     return out
 
 
 def record(ctx: Context, r: ugm.Record) -> GoRecord:
-    return GoRecord(r.name, tuple(fields(ctx, f"record {r.name}", r.fields)), ctx.doc(r))
+    items = tuple(fields(ctx, f"record {r.name}", r.fields))
+    constructor = ""
+    if any(f.default is not None for f in items):
+        constructor = ctx.top.claim(f"New{r.name}", f"the constructor of record {r.name}", r.span)
+    return GoRecord(r.name, items, ctx.doc(r), constructor)
 
 
 def error(ctx: Context, e: ugm.Error, by_name: dict[str, ugm.Error]) -> GoError:

@@ -49,6 +49,8 @@ class GoField:
     type: str
     conv: str  # the Conversion key
     doc: Doc
+    default: str | None = None  # the Go expression of its IDL default
+    param: str = ""  # its parameter name in the record's constructor
 
 
 @dataclass(frozen=True)
@@ -56,6 +58,7 @@ class GoRecord:
     name: str
     fields: tuple[GoField, ...]
     doc: Doc
+    constructor: str = ""  # `NewProduct`, for a record with defaults ("" otherwise)
 
 
 @dataclass(frozen=True)

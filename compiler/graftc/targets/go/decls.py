@@ -37,15 +37,17 @@ def fields(ctx: Context, what: str, items: tuple[ugm.Field, ...], *reserved: str
     for f in items:
         conv = ctx.conv(f.type, f)
         default = None
+        note: tuple[str, ...] = ()
         if f.default is not None:
             default = go_value(f.default, GoValues(ctx.types.go, ctx.error, f, ctx.module), f.type)
+            note = (f"Default: {ctx.default_note(f.default)}.",)
         out.append(
             GoField(
                 name=scope.claim(naming.exported(f.name), f.name, f.span),
                 wire=f.name,
                 type=conv.go,
                 conv=conv.key,
-                doc=ctx.doc(f, (f"Default: {ctx.default_note(f.default)}.",) if default else ()),
+                doc=ctx.doc(f, note),
                 default=default,
                 param="" if default else params.claim(naming.unexported(f.name), f.name, f.span),
             )

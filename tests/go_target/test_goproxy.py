@@ -89,7 +89,7 @@ def test_go_get_through_the_gateway_then_build_and_run(
             for k, v in os.environ.items()
             if not k.startswith(("GRAFT", "GOPROXY", "GONOSUMDB", "GOFLAGS", "GOPRIVATE"))
         }
-        env.update(item.split("=", 1) for e in exports for item in e.split())  # type: ignore[misc]
+        env.update(item.split("=", 1) for e in exports for item in e.split())
         env.update(
             GOPATH=str(tmp_path / "gopath"),
             GOMODCACHE=str(tmp_path / "gopath" / "pkg" / "mod"),

@@ -10,10 +10,11 @@ import pytest
 from graftc.idl import load
 from graftc.targets import get
 from graftc.targets.common.walk import members_of
+from graftcode_runtime import ugm
 from graftcode_runtime.introspect import export_module, load_module
 
 
-def _module(source: Path):  # type: ignore[no-untyped-def]
+def _module(source: Path) -> ugm.Module:
     if source.suffix == ".graft":
         return load(source)
     return export_module(load_module(str(source))).module

@@ -4,6 +4,7 @@ import (
 	"encoding/binary"
 	"fmt"
 	"math"
+	"reflect"
 	"sort"
 	"unicode/utf8"
 )
@@ -152,22 +153,12 @@ func (e *encoder) value(v any, depth int) error {
 		e.int(x)
 	case int:
 		e.int(int64(x))
-	case int32:
-		e.int(int64(x))
-	case int16:
-		e.int(int64(x))
-	case int8:
-		e.int(int64(x))
+	case int8, int16, int32:
+		e.int(reflect.ValueOf(x).Int())
 	case uint64:
 		e.uint(x)
-	case uint:
-		e.uint(uint64(x))
-	case uint32:
-		e.uint(uint64(x))
-	case uint16:
-		e.uint(uint64(x))
-	case uint8:
-		e.uint(uint64(x))
+	case uint, uint8, uint16, uint32:
+		e.uint(reflect.ValueOf(x).Uint())
 	case float64:
 		e.float(x)
 	case float32:

@@ -233,19 +233,8 @@ func messageFromWire(v any) (message, error) {
 		}
 		return pongMsg{u}, nil
 	}
-	last, err := callID(m[1], 0, "last id")
-	if err != nil {
-		return nil, err
-	}
-	code, ok := asUint(m[2])
-	if !ok || code > math.MaxUint32 {
-		return nil, bad("GOAWAY code must be an unsigned int")
-	}
-	msg, ok := m[3].(string)
-	if !ok {
-		return nil, bad("GOAWAY message must be a str, got %s", typeName(m[3]))
-	}
-	return goAwayMsg{last, Code(code), msg}, nil
+	last, code, msg, err := idCodeMessage(m, "GOAWAY", "last id")
+	return goAwayMsg{last, code, msg}, err
 }
 
 func asUint(v any) (uint64, bool) {
@@ -429,20 +418,29 @@ func decodeCall(m []any) (message, error) {
 	return c, nil
 }
 
-func decodeError(m []any) (message, error) {
-	id, err := callID(m[1], 0, "call id")
+// idCodeMessage reads the [kind, id, code, message] that ERROR and GOAWAY begin with.
+func idCodeMessage(m []any, kind, idName string) (uint64, Code, string, error) {
+	id, err := callID(m[1], 0, idName)
 	if err != nil {
-		return nil, err
+		return 0, 0, "", err
 	}
 	code, ok := asUint(m[2])
 	if !ok || code > math.MaxUint32 {
-		return nil, bad("ERROR code must be an unsigned int")
+		return 0, 0, "", bad("%s code must be an unsigned int", kind)
 	}
 	msg, ok := m[3].(string)
 	if !ok {
-		return nil, bad("ERROR message must be a str, got %s", typeName(m[3]))
+		return 0, 0, "", bad("%s message must be a str, got %s", kind, typeName(m[3]))
 	}
-	e := errorMsg{ID: id, Code: Code(code), Message: msg, Fields: m[5]}
+	return id, Code(code), msg, nil
+}
+
+func decodeError(m []any) (message, error) {
+	id, code, msg, err := idCodeMessage(m, "ERROR", "call id")
+	if err != nil {
+		return nil, err
+	}
+	e := errorMsg{ID: id, Code: code, Message: msg, Fields: m[5]}
 	if m[5] != nil {
 		if _, ok := entriesOf(m[5]); !ok {
 			return nil, bad("ERROR fields must be nil or a map")

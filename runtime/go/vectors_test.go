@@ -167,19 +167,7 @@ func stateFor(when string) *protocolState {
 func meaning(m message) any {
 	switch x := m.(type) {
 	case helloMsg:
-		out := Map{{"kind", "HELLO"}, {"major", x.Major}, {"minor", x.Minor}, {"module", x.Module},
-			{"version", x.Version}, {"schema", x.Schema}, {"limits", x.Limits.wire()},
-			{"features", anyList(x.Features)}, {"agent", x.Agent}}
-		if x.Auth != nil {
-			out = append(out, Entry{"auth", x.Auth})
-		}
-		if len(x.Modules) > 0 {
-			out = append(out, Entry{"modules", anyList(x.Modules)})
-		}
-		if x.Debug {
-			out = append(out, Entry{"debug", true})
-		}
-		return out
+		return append(Map{{"kind", "HELLO"}, {"major", x.Major}, {"minor", x.Minor}}, wire(x)[4].(Map)...)
 	case callMsg:
 		w := wire(x)
 		return Map{{"kind", "CALL"}, {"id", x.ID}, {"op", x.Op.String()}, {"target", x.Target},

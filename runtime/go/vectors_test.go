@@ -35,6 +35,11 @@ func vectorFiles(t *testing.T) []string {
 	dir := os.Getenv("GRAFT_VECTORS")
 	if dir == "" {
 		dir = filepath.Join("..", "..", "tests", "vectors")
+		if _, err := os.Stat(dir); err != nil {
+			// a copy of the module outside the repository (from a GOPROXY) has no vectors;
+			// in the repository, tests/go_runtime fails on this skip
+			t.Skip("no tests/vectors next to this module; set GRAFT_VECTORS")
+		}
 	}
 	files, _ := filepath.Glob(filepath.Join(dir, "*.json"))
 	if len(files) == 0 {

@@ -13,7 +13,6 @@ from __future__ import annotations
 import re
 
 from graftc.targets.common import naming as common
-from graftc.targets.common.naming import VersionError
 from graftc.targets.common.scopes import escape
 
 LANGUAGE = "Go"
@@ -121,17 +120,9 @@ def version(version: str, build: int) -> str:
     dropped. A changed surface under the same version is `v1.2.0-build.1`, a prerelease Go
     sorts after `v1.2.0-...` prereleases and below `v1.2.1`.
     """
-    v = version.strip().removeprefix("v")
-    if re.fullmatch(r"\d+(?:\.\d+)?", v):
-        parts = [str(int(p)) for p in v.split(".")]
-        v = ".".join(parts + ["0"] * (3 - len(parts)))
-    if not common.SEMVER.match(v):
-        raise VersionError(
-            f"module version {version!r} is not a semantic version (e.g. 1.2.0) as Go needs"
-        )
-    v = v.split("+", 1)[0]
+    v = common.semantic_version(version, "Go").split("+", 1)[0]
     if build:
-        v += f"{'.' if '-' in v else '-'}build.{build}"
+        v = common.with_build(v, build)
     return "v" + v
 
 

@@ -321,3 +321,27 @@ func TestE2EGoAway(t *testing.T) {
 		t.Fatalf("a call after GOAWAY: %v", err)
 	}
 }
+
+// TestE2ETLS calls a gateway with a self-signed certificate over tls:// and wss://
+// (GRAFT_E2E_TLS_URLS): trusted through GRAFT_CALCULATOR_TLS_CA, refused without it.
+func TestE2ETLS(t *testing.T) {
+	urls, ca := os.Getenv("GRAFT_E2E_TLS_URLS"), os.Getenv("GRAFT_E2E_TLS_CA")
+	if urls == "" || ca == "" {
+		t.Skip("GRAFT_E2E_TLS_URLS/CA are not set (tests/go_runtime/test_go_runtime.py sets them)")
+	}
+	for _, url := range strings.Split(urls, ",") {
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
+		untrusted := NewChannel(ChannelConfig{Module: "calculator", Code: Settings{URL: url}})
+		if _, err := untrusted.Invoke(ctx, add(1, 1)); CodeOf(err) != Unavailable || !strings.Contains(err.Error(), "certificate") {
+			t.Fatalf("%s without the CA: %v", url, err)
+		}
+		t.Setenv("GRAFT_CALCULATOR_TLS_CA", ca)
+		trusted := NewChannel(ChannelConfig{Module: "calculator", Code: Settings{URL: url}})
+		if v, err := trusted.Invoke(ctx, add(20, 22)); err != nil || v != int64(42) {
+			t.Fatalf("%s with the CA: %v %v", url, v, err)
+		}
+		trusted.Close()
+		os.Unsetenv("GRAFT_CALCULATOR_TLS_CA")
+	}
+}

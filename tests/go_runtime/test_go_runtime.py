@@ -13,7 +13,8 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from graftcode_runtime.testing import GatewayProcess
+from graftcode_runtime.gateway import GatewayConfig
+from graftcode_runtime.testing import GatewayProcess, self_signed_cert
 
 ROOT = Path(__file__).resolve().parents[2]
 RUNTIME = ROOT / "runtime" / "go"
@@ -85,3 +86,17 @@ def test_end_to_end_goaway() -> None:
         env = {"GRAFT_E2E_GOAWAY_URL": gw.urls["tcp"], "GRAFT_E2E_GOAWAY_PID": str(gw.pid)}
         out = _go("test", "-count=1", "-v", "-run", "^TestE2EGoAway$", ".", env=env)
     assert "--- PASS: TestE2EGoAway" in out, out
+
+
+@pytest.mark.slow
+def test_end_to_end_tls_and_wss(tmp_path: Path) -> None:
+    """tls:// and wss:// with a private CA: trusted through GRAFT_<MODULE>_TLS_CA only."""
+    cert, key = self_signed_cert(tmp_path)
+    config = GatewayConfig(tls_cert=str(cert), tls_key=str(key))
+    with GatewayProcess(["calculator"], config, path=PATHS) as gw:
+        env = {
+            "GRAFT_E2E_TLS_URLS": f"{gw.urls['tls']},{gw.urls['wss']}",
+            "GRAFT_E2E_TLS_CA": str(cert),
+        }
+        out = _go("test", "-count=1", "-v", "-run", "^TestE2ETLS$", ".", env=env)
+    assert "--- PASS: TestE2ETLS" in out, out

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import gohelp
@@ -39,9 +40,14 @@ func must(err error) {
 func main() {
 	ctx := context.Background()
 	url := os.Args[1]
-	s := shop.New(shop.WithURL(url))
+	var s *shop.Client
+	var f *gofixture.Client
+	if url == "configured" { // the environment or graftcode.toml says where
+		s, f = shop.New(), gofixture.New()
+	} else {
+		s, f = shop.New(shop.WithURL(url)), gofixture.New(gofixture.WithURL(url))
+	}
 	defer s.Close()
-	f := gofixture.New(gofixture.WithURL(url))
 	defer f.Close()
 
 	books, err := s.ListProducts(ctx, &shop.ListProductsOptions{Category: shop.Ptr(shop.CategoryBooks)})
@@ -154,3 +160,13 @@ def test_go_calls_the_python_gateway_over_tcp_and_websocket(tmp_path: Path) -> N
         for url in urls:
             out = gohelp.run([str(binary), url], tmp_path, timeout=120)
             assert out.splitlines() == EXPECTED, f"over {url}:\n{out}"
+        # configuration, not code: the variables, then graftcode.toml, beat the baked default
+        env = {k: v for k, v in os.environ.items() if not k.startswith("GRAFT")}
+        variables = {**env, "GRAFT_SHOP_URL": urls[1], "GRAFT_GOFIXTURE_URL": urls[0]}
+        out = gohelp.run([str(binary), "configured"], tmp_path, env=variables, timeout=120)
+        assert out.splitlines() == EXPECTED
+        (tmp_path / "graftcode.toml").write_text(
+            f'[modules.shop]\nurl = "{urls[0]}"\n\n[modules.gofixture]\nurl = "{urls[1]}"\n'
+        )
+        out = gohelp.run([str(binary), "configured"], tmp_path, env=env, timeout=120)
+        assert out.splitlines() == EXPECTED

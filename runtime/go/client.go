@@ -236,7 +236,6 @@ func (c *clientCore) goAway(g goAwayMsg) {
 	for id, ch := range c.waiters {
 		if id > g.LastID {
 			delete(c.waiters, id)
-			delete(c.state.inFlight, id)
 			ch <- answer{err: gone}
 		}
 	}

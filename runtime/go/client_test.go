@@ -199,6 +199,20 @@ func TestGracefulGoAway(t *testing.T) {
 	<-c.Done()
 }
 
+func TestGoAwayDrainsCallsItWillNotAnswer(t *testing.T) {
+	c, p := pair(t, Options{}, serverHello())
+	ctx, cancel := context.WithCancel(context.Background())
+	ch := invokeAsync(ctx, c, add(1, 1))
+	call := p.read().(callMsg)
+	cancel()
+	p.read() // its CANCEL
+	wait(t, ch)
+	// the abandoned call is above last_id: nothing is left to wait for, so the client closes
+	p.send(goAwayMsg{call.ID - 1, OK, "shutting down"})
+	p.readEOF()
+	<-c.Done()
+}
+
 func TestGoAwayWithAnErrorFailsEveryCall(t *testing.T) {
 	c, p := pair(t, Options{}, serverHello())
 	ch := invokeAsync(context.Background(), c, add(1, 1))
@@ -359,8 +373,12 @@ func TestCloseSendsGoAwayAndFailsWaiters(t *testing.T) {
 	if g := p.read().(goAwayMsg); g.Code != OK || g.LastID != call.ID {
 		t.Fatalf("client GOAWAY: %+v", g)
 	}
-	if o := wait(t, ch); CodeOf(o.err) != Unavailable {
-		t.Fatalf("waiter: %v", o.err)
+	var ge *Error
+	if o := wait(t, ch); !errors.As(o.err, &ge) || ge.Code != Unavailable || ge.RetrySafe {
+		t.Fatalf("waiter (maybe run): %#v", o.err)
+	}
+	if _, err := c.Invoke(context.Background(), add(1, 1)); !errors.As(err, &ge) || !ge.RetrySafe {
+		t.Fatalf("a call after Close (never sent): %#v", err)
 	}
 	p.readEOF()
 }

@@ -69,7 +69,7 @@ func (c *clientCore) start(ctx context.Context, call Call, metadata map[string]s
 	c.mu.Lock()
 	if c.failure != nil {
 		c.mu.Unlock()
-		return 0, c.failure
+		return 0, notSent(c.failure)
 	}
 	m.ID = c.nextID
 	c.nextID++
@@ -163,4 +163,11 @@ func checkMetadata(base, extra map[string]string, where string) (map[string]stri
 		out[lower] = v
 	}
 	return out, nil
+}
+
+// notSent is a connection's failure as a call that was never sent reports it: safe to retry.
+func notSent(failure *Error) *Error {
+	e := *failure
+	e.RetrySafe = true
+	return &e
 }

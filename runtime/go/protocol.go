@@ -60,6 +60,13 @@ func (s *protocolState) received(m message) (ok bool, err error) {
 		return true, nil
 	case goAwayMsg:
 		s.goaway = &x
+		if s.client { // calls above last_id will never be answered: no longer in flight
+			for id := range s.inFlight {
+				if id > x.LastID {
+					delete(s.inFlight, id)
+				}
+			}
+		}
 		if x.Code == OK {
 			s.phase = closing
 		} else {

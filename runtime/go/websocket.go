@@ -159,6 +159,9 @@ func (t *wsTransport) read(limit int) ([]byte, error) {
 				_ = t.frame(opPong, p)
 			case opClose:
 				return nil, t.peerClosed(p)
+			case opPong:
+			default:
+				return nil, t.fail(1002, "a reserved opcode", InvalidArgument)
 			}
 			continue
 		}

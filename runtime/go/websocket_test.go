@@ -174,6 +174,7 @@ func TestWebSocketViolations(t *testing.T) {
 			p.sendRaw(binary.BigEndian.AppendUint64([]byte{0x80, 127}, 2<<20))
 		}, 1009, ResourceExhausted},
 		{"masked frame", func(p *fakePeer) { p.sendRaw([]byte{0x82, 0x81}) }, 1002, InvalidArgument},
+		{"reserved opcode", func(p *fakePeer) { p.sendWS(0xb, true, nil) }, 1002, InvalidArgument},
 		{"continuation first", func(p *fakePeer) { p.sendWS(opContinuation, true, []byte{1}) }, 1002, InvalidArgument},
 	}
 	// each violation is refused from its header: sending more would leave unread bytes, and

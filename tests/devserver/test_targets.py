@@ -21,7 +21,7 @@ from .fixtures import calculator
 
 ROOT = Path(__file__).resolve().parents[2]
 COMPILER = ROOT / "compiler" / "graftc"
-REAL = ("python", "typescript")
+REAL = ("python", "typescript", "go")
 
 # Package-manager and language vocabulary that must stay inside the targets, on top of every
 # registered target's own name, label and route prefix. (Not `node`: the UGM has nodes.)
@@ -44,6 +44,8 @@ VOCABULARY = {
     "nodejs",
     "python",
     "typescript",
+    "gofmt",
+    "goproxy",
 }
 
 

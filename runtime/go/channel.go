@@ -2,6 +2,7 @@ package graft
 
 import (
 	"context"
+	"log"
 	"sync"
 )
 
@@ -27,6 +28,7 @@ type Channel struct {
 	conn     *Conn
 	dialing  chan struct{} // closed when the dial in progress ends
 	closed   bool
+	warned   sync.Once
 }
 
 // NewChannel makes a channel; nothing is resolved or connected until the first call.
@@ -122,7 +124,13 @@ func (ch *Channel) dial(ctx context.Context, r Resolved) (*Conn, error) {
 		return nil, err
 	}
 	opts.Schema, opts.Version = ch.cfg.Schema, ch.cfg.Version
+	opts.OnWarning = ch.warnOnce
 	return Dial(ctx, r.URL, opts)
+}
+
+// warnOnce passes a warning on once per channel: every reconnect would repeat it.
+func (ch *Channel) warnOnce(message string) {
+	ch.warned.Do(func() { log.Print(message) })
 }
 
 func (ch *Channel) release(refs []InstanceRef) error {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"io"
+	"log"
 	"net"
 	"sync"
 	"time"
@@ -139,6 +140,14 @@ func (c *clientCore) handshake() error {
 		c.peer = x.Limits
 		c.server = ServerInfo{x.Module, x.Version, x.Schema, x.Modules, x.Limits, x.Debug, x.Agent}
 		c.slots = make(chan struct{}, x.Limits.MaxConcurrentCalls)
+		if c.opts.Schema != "" && x.Schema != "" && x.Schema != c.opts.Schema {
+			warn := c.opts.OnWarning
+			if warn == nil {
+				warn = func(m string) { log.Print(m) }
+			}
+			warn(sprintf("graftcode: the gateway's %s (version %s) has another schema than this client "+
+				"(version %s); compatible changes keep working", x.Module, x.Version, c.opts.Version))
+		}
 	}
 	return nil
 }

@@ -471,3 +471,19 @@ func TestChannelDialFailsWithinTheCallsDeadline(t *testing.T) {
 		t.Fatalf("no URL: %v", err)
 	}
 }
+
+func TestASchemaMismatchWarns(t *testing.T) {
+	var got []string
+	h := serverHello()
+	h.Schema, h.Version = "b", "1.1.0"
+	pair(t, Options{Schema: "a", Version: "1.0.0", OnWarning: func(m string) { got = append(got, m) }}, h)
+	if len(got) != 1 || !strings.Contains(got[0], "another schema") || !strings.Contains(got[0], "1.1.0") {
+		t.Fatalf("warnings: %q", got)
+	}
+	got = nil
+	h.Schema = "a"
+	pair(t, Options{Schema: "a", OnWarning: func(m string) { got = append(got, m) }}, h)
+	if len(got) != 0 {
+		t.Fatalf("the same schema warns: %q", got)
+	}
+}

@@ -27,6 +27,9 @@ type Options struct {
 	Origin string
 	// MaxMessageSize is the largest message this client accepts (0: 4 MiB).
 	MaxMessageSize int
+	// OnWarning gets what the caller should know but that fails nothing: the gateway's
+	// schema differs from Schema (compatible changes keep working). nil: the standard logger.
+	OnWarning func(message string)
 }
 
 // ServerInfo is what the gateway said in its HELLO.

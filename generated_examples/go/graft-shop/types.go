@@ -93,7 +93,7 @@ func (v Product) toWire() any {
 	}
 }
 
-func ProductFromWire(ch *graft.Channel, v any) (Product, error) {
+func decodeProduct(ch *graft.Channel, v any) (Product, error) {
 	var out Product
 	m, ok := v.(map[string]any)
 	if !ok {
@@ -153,7 +153,7 @@ func (v LineItem) toWire() any {
 	}
 }
 
-func LineItemFromWire(ch *graft.Channel, v any) (LineItem, error) {
+func decodeLineItem(ch *graft.Channel, v any) (LineItem, error) {
 	var out LineItem
 	m, ok := v.(map[string]any)
 	if !ok {
@@ -216,7 +216,7 @@ func (v Order) toWire() any {
 	}
 }
 
-func OrderFromWire(ch *graft.Channel, v any) (Order, error) {
+func decodeOrder(ch *graft.Channel, v any) (Order, error) {
 	var out Order
 	m, ok := v.(map[string]any)
 	if !ok {

@@ -89,7 +89,7 @@ func toWireLineItem(v LineItem) any {
 }
 
 func fromWireLineItem(ch *graft.Channel, v any) (LineItem, error) {
-	return LineItemFromWire(ch, v)
+	return decodeLineItem(ch, v)
 }
 
 func toWireListLineItem(v []LineItem) any {
@@ -226,7 +226,7 @@ func toWireOrder(v Order) any {
 }
 
 func fromWireOrder(ch *graft.Channel, v any) (Order, error) {
-	return OrderFromWire(ch, v)
+	return decodeOrder(ch, v)
 }
 
 func toWireOrderStatus(v OrderStatus) any {
@@ -243,7 +243,7 @@ func toWireProduct(v Product) any {
 }
 
 func fromWireProduct(ch *graft.Channel, v any) (Product, error) {
-	return ProductFromWire(ch, v)
+	return decodeProduct(ch, v)
 }
 
 func toWireStr(v string) any {

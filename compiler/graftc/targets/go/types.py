@@ -249,7 +249,7 @@ class Conversions:
     def _named(self, t: ugm.Named) -> tuple[str, str, str, str]:
         kind = self.kinds.get(t.name)
         if kind == "record":
-            return t.name, t.name, "return v.toWire()", f"return {t.name}FromWire(ch, v)"
+            return t.name, t.name, "return v.toWire()", f"return decode{t.name}(ch, v)"
         if kind == "enum":
             base = self.enum_bases.get(t.name, "string")
             prim = self.of(ugm.Primitive("int" if base == "int64" else "str"))

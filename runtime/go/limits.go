@@ -15,7 +15,9 @@ const (
 	minDepth        = 8
 	minContainerLen = 64
 	maxDepthCeiling = 200
-	maxFrame        = 0xFFFFFFFF
+	maxInt          = int64(^uint(0) >> 1)
+	// the 32-bit length prefix bounds a frame; so does int on 32-bit platforms
+	maxFrame = int(min(0xFFFFFFFF, maxInt))
 )
 
 // DefaultLimits are the reference implementation's defaults.
@@ -49,15 +51,15 @@ func limitsFromWire(v any) Limits {
 		}
 		switch kv.Key {
 		case "max_message_size":
-			l.MaxMessageSize = clamp(minMessageSize, maxFrame)
+			l.MaxMessageSize = clamp(minMessageSize, int64(maxFrame))
 		case "max_depth":
 			l.MaxDepth = clamp(minDepth, maxDepthCeiling)
 		case "max_container_len":
-			l.MaxContainerLen = clamp(minContainerLen, 1<<62)
+			l.MaxContainerLen = clamp(minContainerLen, maxInt)
 		case "max_instances":
-			l.MaxInstances = clamp(1, 1<<62)
+			l.MaxInstances = clamp(1, maxInt)
 		case "max_concurrent_calls":
-			l.MaxConcurrentCalls = clamp(1, 1<<62)
+			l.MaxConcurrentCalls = clamp(1, maxInt)
 		}
 	}
 	return l

@@ -45,8 +45,12 @@ def _go(*args: str, env: dict[str, str] | None = None, timeout: float = 600) -> 
     return proc.stdout
 
 
-def test_go_vet() -> None:
-    _go("vet", "./...")
+@pytest.mark.parametrize(
+    "platform", [{}, {"GOARCH": "386"}, {"GOOS": "windows"}], ids=["native", "386", "windows"]
+)
+def test_go_vet(platform: dict[str, str]) -> None:
+    """Generated packages run wherever Go does: 32-bit ints and Windows included."""
+    _go("vet", "./...", env=platform)
 
 
 def test_gofmt_lists_nothing() -> None:

@@ -123,14 +123,15 @@ func (c *clientCore) handshake() error {
 	}
 	c.state.sentHello = true
 	p, err := c.t.read(c.mine.MaxMessageSize)
-	if err != nil {
-		return c.readError(err, true)
+	var m message
+	if err == nil {
+		m, err = decodeMessage(p, c.mine, c.owner, false)
 	}
-	m, err := decodeMessage(p, c.mine, c.owner, false)
 	if err == nil {
 		_, err = c.state.received(m)
 	}
 	if err != nil {
+		c.answerViolation(err)
 		return c.readError(err, true)
 	}
 	switch x := m.(type) {
@@ -152,23 +153,13 @@ func (c *clientCore) handshake() error {
 	return nil
 }
 
-// readError turns what ended reading into the error callers see; a protocol violation by the
-// gateway is answered with GOAWAY first.
+// readError turns what ended reading (or writing) into the error callers see.
 func (c *clientCore) readError(err error, handshaking bool) *Error {
 	var pe *protoError
 	var wb *wsBroken
 	var wc *wsClosed
 	switch {
 	case errors.As(err, &pe):
-		c.mu.Lock()
-		last := c.nextID - 1
-		c.mu.Unlock()
-		if p, e := encodeMessage(goAwayMsg{last, pe.code, pe.message}, handshakeLimits, nil); e == nil {
-			c.wmu.Lock()
-			_ = c.t.write(p)
-			c.t.goodbye(pe.code)
-			c.wmu.Unlock()
-		}
 		return &Error{Code: pe.code, Message: "the gateway broke the protocol: " + pe.message}
 	case errors.As(err, &wb):
 		return &Error{Code: wb.code, Message: "the gateway broke the WebSocket protocol: " + wb.reason}
@@ -201,9 +192,33 @@ func (c *clientCore) readLoop() {
 		}
 		if err != nil {
 			c.fail(c.readError(err, false))
-			c.t.close()
+			// the reader must not wait for writers (they may wait for the gateway, which may
+			// wait for us to read): the GOAWAY goes out from its own goroutine
+			go func() {
+				c.answerViolation(err)
+				c.t.close()
+			}()
+			time.AfterFunc(5*time.Second, func() { c.t.close() })
 			return
 		}
+	}
+}
+
+// answerViolation sends the GOAWAY that answers a protocol violation by the gateway
+// (docs/protocol.md 9), then the transport's goodbye; other errors need no answer.
+func (c *clientCore) answerViolation(err error) {
+	var pe *protoError
+	if !errors.As(err, &pe) {
+		return
+	}
+	c.mu.Lock()
+	last := c.nextID - 1
+	c.mu.Unlock()
+	if p, e := encodeMessage(goAwayMsg{last, pe.code, pe.message}, handshakeLimits, nil); e == nil {
+		c.wmu.Lock()
+		defer c.wmu.Unlock()
+		_ = c.t.write(p)
+		c.t.goodbye(pe.code)
 	}
 }
 

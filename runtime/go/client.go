@@ -321,10 +321,18 @@ func (c *clientCore) close() error {
 	last, open := c.nextID-1, c.failure == nil
 	c.mu.Unlock()
 	if open {
-		_ = c.send(goAwayMsg{last, OK, "client closing"})
-		c.wmu.Lock()
-		c.t.goodbye(OK)
-		c.wmu.Unlock()
+		said := make(chan struct{})
+		go func() {
+			defer close(said)
+			_ = c.send(goAwayMsg{last, OK, "client closing"})
+			c.wmu.Lock()
+			c.t.goodbye(OK)
+			c.wmu.Unlock()
+		}()
+		select { // a goodbye stuck behind a full socket must not hold Close up
+		case <-said:
+		case <-time.After(time.Second):
+		}
 	}
 	c.fail(&Error{Code: Unavailable, Message: "the connection was closed by the client"})
 	c.t.close()

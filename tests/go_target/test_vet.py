@@ -8,7 +8,17 @@ from pathlib import Path
 import gohelp
 import pytest
 
-SOURCES = {**gohelp.EXAMPLES, **gohelp.FIXTURES}
+# Besides the examples and the targets' fixtures: a version with build metadata (`+build.5`
+# must stay out of Go comments, where vet reads it as a build tag) and a module with no
+# service or class (nothing may import context unused).
+SOURCES = {
+    **gohelp.EXAMPLES,
+    **gohelp.FIXTURES,
+    "tsfixture": gohelp.ROOT / "tests" / "typescript" / "fixtures" / "tsfixture.py",
+    "gofixture": gohelp.ROOT / "tests" / "go_target" / "fixtures" / "gofixture.py",
+    "literals": gohelp.ROOT / "tests" / "idl" / "fmt" / "literals.out.graft",
+    "no-services": gohelp.ROOT / "tests" / "check" / "corpus" / "ERROR_REMOVED" / "old.graft",
+}
 
 
 @pytest.mark.slow

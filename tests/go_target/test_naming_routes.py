@@ -35,6 +35,8 @@ def test_identifiers() -> None:
     assert naming.unexported("unit_price") == "unitPrice"
     assert naming.unexported("func") == "func_"
     assert naming.unexported("ctx") == "ctx_"
+    assert naming.unexported("map_error") == "mapError_"  # the package's own helpers
+    assert naming.unexported("to_wire_str") == "toWireStr_"
     assert naming.handle_member("close") == "Close_"
 
 

@@ -40,7 +40,10 @@ PREDECLARED = frozenset(
 # Names generated method bodies use next to the parameters.
 BODY_NAMES = frozenset(
     {"ctx", "opts", "call", "out", "err", "zero", "v", "c", "x", "graft", "context", "time"}
+    | {"mapError", "badWire", "errorText", "parseTime", "intKeyed"}  # the package's helpers
 )
+# Prefixes of the package's own conversion functions (`toWireStr`, `decodeProduct`).
+HELPER_PREFIXES = ("toWire", "fromWire", "decode")
 # Methods every instance handle or client has.
 HANDLE_RESERVED = frozenset({"Close", "ID", "Channel", "String", "Error"})
 CLIENT_RESERVED = frozenset({"Close", "Channel"})
@@ -110,6 +113,8 @@ def unexported(name: str) -> str:
     text = head.lower() + exported("_".join(rest)) if rest else head.lower()
     if text[0].isdigit():
         text = "x" + text
+    if text.startswith(HELPER_PREFIXES):
+        return text + "_"
     return escape(text, KEYWORDS, PREDECLARED, BODY_NAMES)
 
 

@@ -76,6 +76,8 @@ func (c *Client) Channel() *graft.Channel { return c.ch }
 // Ptr returns a pointer to v, for optional values and options: Ptr[int64](5).
 func Ptr[T any](v T) *T { return &v }
 
+// Add calls calculator.add.
+//
 // Add two integers.
 func (c *Client) Add(ctx context.Context, a int64, b int64) (int64, error) {
 	call := graft.Call{Op: graft.OpCall, Target: "calculator", Member: "add"}
@@ -89,6 +91,8 @@ func (c *Client) Add(ctx context.Context, a int64, b int64) (int64, error) {
 	return fromWireInt(c.ch, out)
 }
 
+// Subtract calls calculator.subtract.
+//
 // Subtract `b` from `a`.
 func (c *Client) Subtract(ctx context.Context, a int64, b int64) (int64, error) {
 	call := graft.Call{Op: graft.OpCall, Target: "calculator", Member: "subtract"}
@@ -102,6 +106,8 @@ func (c *Client) Subtract(ctx context.Context, a int64, b int64) (int64, error) 
 	return fromWireInt(c.ch, out)
 }
 
+// Multiply calls calculator.multiply.
+//
 // Multiply two numbers.
 func (c *Client) Multiply(ctx context.Context, a float64, b float64) (float64, error) {
 	call := graft.Call{Op: graft.OpCall, Target: "calculator", Member: "multiply"}
@@ -115,6 +121,8 @@ func (c *Client) Multiply(ctx context.Context, a float64, b float64) (float64, e
 	return fromWireFloat(c.ch, out)
 }
 
+// Divide calls calculator.divide.
+//
 // Divide `a` by `b`.
 //
 // Errors it returns (match them with errors.As):
@@ -138,6 +146,8 @@ type TotalOptions struct {
 	Start *float64
 }
 
+// Total calls calculator.total.
+//
 // Sum a list of numbers, starting from `start`.
 func (c *Client) Total(ctx context.Context, values []float64, opts *TotalOptions) (float64, error) {
 	call := graft.Call{Op: graft.OpCall, Target: "calculator", Member: "total"}
@@ -163,6 +173,7 @@ type NewAccumulatorOptions struct {
 	Start *float64
 }
 
+// NewAccumulator creates an instance of Accumulator in the gateway (its constructor).
 func (c *Client) NewAccumulator(ctx context.Context, opts *NewAccumulatorOptions) (*Accumulator, error) {
 	call := graft.Call{Op: graft.OpNew, Target: "Accumulator", Member: ""}
 	call.Kwargs = map[string]any{}
@@ -179,6 +190,8 @@ func (c *Client) NewAccumulator(ctx context.Context, opts *NewAccumulatorOptions
 	return fromWireAccumulator(c.ch, out)
 }
 
+// AccumulatorDescribe calls Accumulator.describe.
+//
 // What this class does.
 func (c *Client) AccumulatorDescribe(ctx context.Context) (string, error) {
 	call := graft.Call{Op: graft.OpCall, Target: "Accumulator", Member: "describe"}
@@ -190,9 +203,11 @@ func (c *Client) AccumulatorDescribe(ctx context.Context) (string, error) {
 	return fromWireStr(c.ch, out)
 }
 
+// Accumulator is a handle to an instance of class Accumulator held by the gateway.
+//
 // A running total that lives in the gateway; each caller gets its own.
 //
-// A handle to an instance the gateway holds for this client's connection; Close releases it.
+// The instance belongs to this client's connection; Close releases it.
 type Accumulator struct {
 	ch  *graft.Channel
 	ref graft.InstanceRef
@@ -209,6 +224,8 @@ func (x *Accumulator) Close(ctx context.Context) error {
 	return x.ch.Release(x.ref)
 }
 
+// Add calls add on the instance.
+//
 // Add `amount` and return the new value.
 func (x *Accumulator) Add(ctx context.Context, amount float64) (float64, error) {
 	call := graft.Call{Op: graft.OpCall, Target: "Accumulator", Member: "add", Instance: &x.ref}
@@ -221,6 +238,8 @@ func (x *Accumulator) Add(ctx context.Context, amount float64) (float64, error) 
 	return fromWireFloat(x.ch, out)
 }
 
+// Reset calls reset on the instance.
+//
 // Set the value back to zero.
 func (x *Accumulator) Reset(ctx context.Context) error {
 	call := graft.Call{Op: graft.OpCall, Target: "Accumulator", Member: "reset", Instance: &x.ref}
@@ -230,6 +249,7 @@ func (x *Accumulator) Reset(ctx context.Context) error {
 	return nil
 }
 
+// Label reads the property label.
 func (x *Accumulator) Label(ctx context.Context) (string, error) {
 	call := graft.Call{Op: graft.OpGet, Target: "Accumulator", Member: "label", Instance: &x.ref}
 	out, err := x.ch.Invoke(ctx, call)
@@ -240,6 +260,7 @@ func (x *Accumulator) Label(ctx context.Context) (string, error) {
 	return fromWireStr(x.ch, out)
 }
 
+// SetLabel sets the property label.
 func (x *Accumulator) SetLabel(ctx context.Context, value string) error {
 	call := graft.Call{Op: graft.OpSet, Target: "Accumulator", Member: "label", Instance: &x.ref}
 	call.Args = append(call.Args, toWireStr(value))
@@ -249,6 +270,8 @@ func (x *Accumulator) SetLabel(ctx context.Context, value string) error {
 	return nil
 }
 
+// Value reads the property value.
+//
 // The current value.
 func (x *Accumulator) Value(ctx context.Context) (float64, error) {
 	call := graft.Call{Op: graft.OpGet, Target: "Accumulator", Member: "value", Instance: &x.ref}

@@ -8,6 +8,8 @@ import (
 	graft "graftcode.dev/runtime"
 )
 
+// DivisionByZero is the declared error DivisionByZero.
+//
 // Raised when dividing by zero.
 //
 // It wraps the *graft.Error the gateway sent (errors.As finds both, and graft.CodeOf gives

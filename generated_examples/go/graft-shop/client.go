@@ -85,6 +85,8 @@ type ListProductsOptions struct {
 	Limit *int64
 }
 
+// ListProducts calls shop.list_products.
+//
 // Products in the catalogue, optionally of one category.
 func (c *Client) ListProducts(ctx context.Context, opts *ListProductsOptions) ([]Product, error) {
 	call := graft.Call{Op: graft.OpCall, Target: "shop", Member: "list_products"}
@@ -105,6 +107,8 @@ func (c *Client) ListProducts(ctx context.Context, opts *ListProductsOptions) ([
 	return fromWireListProduct(c.ch, out)
 }
 
+// GetProduct calls shop.get_product.
+//
 // The product with this SKU.
 //
 // Errors it returns (match them with errors.As):
@@ -127,6 +131,8 @@ type PriceOfOptions struct {
 	Quantity *int64
 }
 
+// PriceOf calls shop.price_of.
+//
 // The price of `quantity` items (an async function: callers cannot tell).
 //
 // Errors it returns (match them with errors.As):
@@ -155,6 +161,7 @@ type NewCartOptions struct {
 	Currency *string
 }
 
+// NewCart creates an instance of Cart in the gateway (its constructor).
 func (c *Client) NewCart(ctx context.Context, customer string, opts *NewCartOptions) (*Cart, error) {
 	call := graft.Call{Op: graft.OpNew, Target: "Cart", Member: ""}
 	call.Args = append(call.Args, toWireStr(customer))
@@ -172,6 +179,8 @@ func (c *Client) NewCart(ctx context.Context, customer string, opts *NewCartOpti
 	return fromWireCart(c.ch, out)
 }
 
+// CartWithItems calls Cart.with_items.
+//
 // A new cart already holding `items` (SKU to quantity).
 //
 // Errors it returns (match them with errors.As):
@@ -189,9 +198,11 @@ func (c *Client) CartWithItems(ctx context.Context, customer string, items map[s
 	return fromWireCart(c.ch, out)
 }
 
+// Cart is a handle to an instance of class Cart held by the gateway.
+//
 // A customer's cart. Each caller creates its own; it lives until released.
 //
-// A handle to an instance the gateway holds for this client's connection; Close releases it.
+// The instance belongs to this client's connection; Close releases it.
 type Cart struct {
 	ch  *graft.Channel
 	ref graft.InstanceRef
@@ -215,6 +226,8 @@ type CartAddOptions struct {
 	Quantity *int64
 }
 
+// Add calls add on the instance.
+//
 // Put `quantity` items of `sku` in the cart; returns how many of it the cart holds.
 //
 // Errors it returns (match them with errors.As):
@@ -237,6 +250,8 @@ func (x *Cart) Add(ctx context.Context, sku string, opts *CartAddOptions) (int64
 	return fromWireInt(x.ch, out)
 }
 
+// Remove calls remove on the instance.
+//
 // Take `sku` out of the cart; False if it was not there.
 func (x *Cart) Remove(ctx context.Context, sku string) (bool, error) {
 	call := graft.Call{Op: graft.OpCall, Target: "Cart", Member: "remove", Instance: &x.ref}
@@ -256,6 +271,8 @@ type CartCheckoutOptions struct {
 	Note *string
 }
 
+// Checkout calls checkout on the instance.
+//
 // Place the order and empty the cart.
 func (x *Cart) Checkout(ctx context.Context, opts *CartCheckoutOptions) (Order, error) {
 	call := graft.Call{Op: graft.OpCall, Target: "Cart", Member: "checkout", Instance: &x.ref}
@@ -273,6 +290,7 @@ func (x *Cart) Checkout(ctx context.Context, opts *CartCheckoutOptions) (Order, 
 	return fromWireOrder(x.ch, out)
 }
 
+// Note reads the property note.
 func (x *Cart) Note(ctx context.Context) (string, error) {
 	call := graft.Call{Op: graft.OpGet, Target: "Cart", Member: "note", Instance: &x.ref}
 	out, err := x.ch.Invoke(ctx, call)
@@ -283,6 +301,7 @@ func (x *Cart) Note(ctx context.Context) (string, error) {
 	return fromWireStr(x.ch, out)
 }
 
+// SetNote sets the property note.
 func (x *Cart) SetNote(ctx context.Context, value string) error {
 	call := graft.Call{Op: graft.OpSet, Target: "Cart", Member: "note", Instance: &x.ref}
 	call.Args = append(call.Args, toWireStr(value))
@@ -292,6 +311,8 @@ func (x *Cart) SetNote(ctx context.Context, value string) error {
 	return nil
 }
 
+// Items reads the property items.
+//
 // The cart's lines.
 func (x *Cart) Items(ctx context.Context) ([]LineItem, error) {
 	call := graft.Call{Op: graft.OpGet, Target: "Cart", Member: "items", Instance: &x.ref}
@@ -303,6 +324,8 @@ func (x *Cart) Items(ctx context.Context) ([]LineItem, error) {
 	return fromWireListLineItem(x.ch, out)
 }
 
+// Total reads the property total.
+//
 // The sum of the lines.
 func (x *Cart) Total(ctx context.Context) (string, error) {
 	call := graft.Call{Op: graft.OpGet, Target: "Cart", Member: "total", Instance: &x.ref}

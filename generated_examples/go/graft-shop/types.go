@@ -9,6 +9,8 @@ import (
 	graft "graftcode.dev/runtime"
 )
 
+// Category is the enum Category; its members are the Category* constants.
+//
 // What kind of product it is.
 type Category string
 
@@ -33,6 +35,8 @@ func (v Category) String() string {
 	return "Category(" + strconv.Quote(string(v)) + ")"
 }
 
+// OrderStatus is the enum OrderStatus; its members are the OrderStatus* constants.
+//
 // Where an order is in its life.
 type OrderStatus int64
 
@@ -57,6 +61,8 @@ func (v OrderStatus) String() string {
 	return "OrderStatus(" + strconv.FormatInt(int64(v), 10) + ")"
 }
 
+// Product is the record Product.
+//
 // A product the shop sells.
 type Product struct {
 	Sku      string
@@ -138,6 +144,8 @@ func decodeProduct(ch *graft.Channel, v any) (Product, error) {
 	return out, nil
 }
 
+// LineItem is the record LineItem.
+//
 // One line of a cart or an order.
 type LineItem struct {
 	Sku       string
@@ -180,6 +188,8 @@ func decodeLineItem(ch *graft.Channel, v any) (LineItem, error) {
 	return out, nil
 }
 
+// Order is the record Order.
+//
 // A placed order.
 type Order struct {
 	ID       int64
@@ -261,6 +271,8 @@ func decodeOrder(ch *graft.Channel, v any) (Order, error) {
 	return out, nil
 }
 
+// ShopError is the declared error ShopError.
+//
 // Base class of the shop's errors.
 //
 // It wraps the *graft.Error the gateway sent (errors.As finds both, and graft.CodeOf gives
@@ -279,6 +291,8 @@ func (e *ShopError) Unwrap() error {
 	return e.remote
 }
 
+// NotFound is the declared error NotFound.
+//
 // No product has this SKU.
 //
 // It wraps the *graft.Error the gateway sent (errors.As finds both, and graft.CodeOf gives
@@ -300,6 +314,8 @@ func (e *NotFound) As(target any) bool {
 	return false
 }
 
+// OutOfStock is the declared error OutOfStock.
+//
 // Not enough items in stock.
 //
 // It wraps the *graft.Error the gateway sent (errors.As finds both, and graft.CodeOf gives

@@ -26,7 +26,8 @@ def enum(ctx: Context, e: ugm.Enum) -> GoEnum:
         for m in e.members
     )
     wire = tuple(m.name for m in e.members)
-    return GoEnum(e.name, base, members, wire, ctx.doc(e))
+    lead = f"{e.name} is the enum {e.name}; its members are the {e.name}* constants."
+    return GoEnum(e.name, base, members, wire, ctx.doc(e, lead=lead))
 
 
 def fields(ctx: Context, what: str, items: tuple[ugm.Field, ...], *reserved: str) -> list[GoField]:
@@ -60,7 +61,9 @@ def record(ctx: Context, r: ugm.Record) -> GoRecord:
     constructor = ""
     if any(f.default is not None for f in items):
         constructor = ctx.top.claim(f"New{r.name}", f"the constructor of record {r.name}", r.span)
-    return GoRecord(r.name, items, ctx.doc(r), constructor)
+    return GoRecord(
+        r.name, items, ctx.doc(r, lead=f"{r.name} is the record {r.name}."), constructor
+    )
 
 
 def error(ctx: Context, e: ugm.Error, by_name: dict[str, ugm.Error]) -> GoError:
@@ -87,5 +90,5 @@ def error(ctx: Context, e: ugm.Error, by_name: dict[str, ugm.Error]) -> GoError:
         fields=tuple(own),
         all_fields=tuple(everything),
         root=selectors[-1] if selectors else "",
-        doc=ctx.doc(e),
+        doc=ctx.doc(e, lead=f"{e.name} is the declared error {e.name}."),
     )

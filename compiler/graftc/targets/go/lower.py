@@ -56,16 +56,19 @@ class Context:
     def default_note(self, v: ugm.Value) -> str:
         return f"`{value_text(v)}`"
 
-    def doc(self, node: object, extra: tuple[str, ...] = ()) -> Doc:
-        """`node`'s doc as comment lines, with `extra` and its deprecation appended."""
+    def doc(self, node: object, extra: tuple[str, ...] = (), lead: str = "") -> Doc:
+        """`node`'s doc as comment lines, after `lead` (Go's "Name does ..." sentence), with
+        `extra` and its deprecation appended."""
         body, _ = split_raises(getattr(node, "doc", None))
         lines = [line.rstrip() for line in body.splitlines()] if body else []
+        if lead:
+            lines = [lead, *([""] if lines else []), *lines]
         for paragraph in (extra, self._deprecated(node)):
             if paragraph:
                 lines += ([""] if lines else []) + list(paragraph)
         return tuple(lines)
 
-    def method_doc(self, node: object, raises: tuple[str, ...]) -> Doc:
+    def method_doc(self, node: object, raises: tuple[str, ...], lead: str) -> Doc:
         """The doc, with its `Raises:` section as the error types the call may return."""
         _, reasons = split_raises(getattr(node, "doc", None))
         extra: list[str] = []
@@ -74,7 +77,7 @@ class Context:
             for name in raises:
                 why = reasons.get(name)
                 extra.append(f"  - *{name}" + (f": {why}" if why else ""))
-        return self.doc(node, tuple(extra))
+        return self.doc(node, tuple(extra), lead)
 
     def _deprecated(self, node: object) -> tuple[str, ...]:
         reason = ugm.deprecation(node)

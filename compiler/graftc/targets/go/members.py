@@ -87,7 +87,7 @@ def method(
         returns=None if ret is None else ret.go,
         returns_conv="" if ret is None else ret.key,
         returns_class=returns_class,
-        doc=ctx.method_doc(node, raises),
+        doc=ctx.method_doc(node, raises, _lead(name, kind, wire, receiver)),
     )
 
 
@@ -158,4 +158,19 @@ def class_members(ctx: Context, c: ugm.Class) -> tuple[list[GoMethod], GoClass]:
     for gm in on_client + methods:
         if gm.options:
             ctx.top.claim(gm.options, f"the options of {c.name}.{gm.member or 'constructor'}", None)
-    return on_client, GoClass(c.name, c.name, tuple(methods), ctx.doc(c))
+    lead = f"{c.name} is a handle to an instance of class {c.name} held by the gateway."
+    return on_client, GoClass(c.name, c.name, tuple(methods), ctx.doc(c, lead=lead))
+
+
+def _lead(name: str, kind: str, wire: tuple[str, str], receiver: str) -> str:
+    """The sentence a Go doc comment starts with: the method's name and what it calls."""
+    target, member = wire
+    if kind == "new":
+        return f"{name} creates an instance of {target} in the gateway (its constructor)."
+    if kind == "get":
+        return f"{name} reads the property {member}."
+    if kind == "set":
+        return f"{name} sets the property {member}."
+    if receiver.startswith("x "):
+        return f"{name} calls {member} on the instance."
+    return f"{name} calls {target}.{member}."

@@ -92,6 +92,18 @@ func main() {
 	two, err := f.Double(ctx, &gofixture.DoubleOptions{Value: gofixture.Ptr[int64](21)})
 	must(err)
 	fmt.Println("optional", none == nil, *two)
+	day, err := f.NextDay(ctx, time.Date(2024, 2, 28, 0, 0, 0, 0, time.UTC))
+	must(err)
+	at, err := f.Later(ctx, time.Date(2024, 1, 2, 3, 4, 5, 0, time.FixedZone("", 3600)))
+	must(err)
+	clock, err := f.Noon(ctx, time.Date(0, 1, 1, 8, 30, 15, 250000000, time.UTC))
+	must(err)
+	h, err := f.Half(ctx, "3.50")
+	must(err)
+	id, err := f.Same(ctx, "12345678-1234-5678-1234-567812345678")
+	must(err)
+	fmt.Println("time", day.Format("2006-01-02"), at.UTC().Format(time.RFC3339Nano), clock.Format("15:04:05.000"))
+	fmt.Println("text", h, id)
 	_, err = f.Check(ctx, 11)
 	var big *gofixture.TooBig
 	var ge *graft.Error
@@ -136,6 +148,8 @@ EXPECTED = [
     "bytes true",
     "map 4 9",
     "optional true 42",
+    "time 2024-02-29 2024-01-02T03:04:05.000005Z 12:30:15.250",
+    "text 1.75 12345678-1234-5678-1234-567812345678",
     "declared true true true",
     "deadline DEADLINE_EXCEEDED true",
     "cancel CANCELLED",

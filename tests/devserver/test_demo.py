@@ -108,4 +108,4 @@ def test_the_demo_is_not_shipped_in_the_graftcode_wheel() -> None:
 def test_the_demo_finds_each_target_step_by_name() -> None:
     from demo.__main__ import steps
 
-    assert [s.__name__.rpartition(".")[2] for s in steps()] == ["idl", "python", "typescript"]
+    assert [s.__name__.rpartition(".")[2] for s in steps()] == ["idl", "python", "typescript", "go"]

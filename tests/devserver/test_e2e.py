@@ -297,6 +297,16 @@ def test_vision_in_a_browser_and_a_restart_shows_the_change(
             "document.querySelector('.panel:not([hidden]) pre.usage').textContent"
         )
         assert "await client.calculator.divide(1.5, 1.5)" in ts_usage
+        browser.click('button.tab[data-target="go"]')
+        go_usage = browser.eval(
+            "document.querySelector('.panel:not([hidden]) pre.usage').textContent"
+        )
+        assert "client.Divide(ctx, 1.5, 1.5)" in go_usage
+        go_install = browser.eval(
+            "document.querySelector('.panel:not([hidden]) pre.install').textContent"
+        )
+        assert go_install == gw.get("/go")[1].decode().strip()
+        assert "go get graftcode.dev/g/calculator@v1.0.0" in go_install
         browser.screenshot(shots / "vision.png")
 
         gw.stop()

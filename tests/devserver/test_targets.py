@@ -21,7 +21,7 @@ from .fixtures import calculator
 
 ROOT = Path(__file__).resolve().parents[2]
 COMPILER = ROOT / "compiler" / "graftc"
-REAL = ("python", "typescript")
+REAL = ("python", "typescript", "go")
 
 # Package-manager and language vocabulary that must stay inside the targets, on top of every
 # registered target's own name, label and route prefix. (Not `node`: the UGM has nodes.)
@@ -44,6 +44,8 @@ VOCABULARY = {
     "nodejs",
     "python",
     "typescript",
+    "gofmt",
+    "goproxy",
 }
 
 
@@ -147,7 +149,7 @@ def test_a_toy_target_gets_its_package_route(toy: targets.Target, tmp_path: Path
     # built once, cached on disk under the target's name like any other
     assert [p.name for p in tmp_path.iterdir() if p.is_dir()] == ["toy"]
     routes = make_routes([calculator()], cache_dir=tmp_path)
-    assert [r.prefix for r in routes] == ["/", "/vision", "/pypi", "/npm", "/toy"]
+    assert [r.prefix for r in routes] == ["/", "/vision", "/pypi", "/npm", "/go", "/toy"]
 
 
 def test_without_the_registry_line_there_is_no_toy(tmp_path: Path) -> None:

@@ -131,7 +131,7 @@ def test_snippets_cover_every_member_in_both_languages() -> None:
     data = json.loads(c.scripts[0])
     assert set(data) == {mem.id for mem in members_of(calculator())}
     for entry in data.values():
-        assert set(entry) == {"label", "python", "typescript"}
+        assert set(entry) == {"label", "python", "typescript", "go"}
     assert "from graft_calculator import calculator" in data["calculator.calculator.add"]["python"]
     assert "calculator.add(1, 1)" in data["calculator.calculator.add"]["python"]
     assert 'from "graft-calculator"' in data["calculator.calculator.add"]["typescript"]

@@ -36,6 +36,7 @@ __all__ = [
 _REGISTRY: dict[str, str] = {
     "python": "graftc.targets.python",
     "typescript": "graftc.targets.typescript",
+    "go": "graftc.targets.go",
 }
 
 

@@ -41,3 +41,24 @@ def env_prefix(module: str) -> str:
     """`GRAFT_SHOP_` for `shop`, `GRAFT_MY_MOD_` for `my.mod`: what both runtimes read
     (`GRAFT_<MODULE>_URL`, ...) for a module name made of ASCII identifiers, as IDL names are."""
     return "GRAFT_" + re.sub(r"[^A-Z0-9]", "_", module.upper()) + "_"
+
+
+def semantic_version(version: str, tool: str) -> str:
+    """`version` as a semantic version: without a leading `v`, `1.2` padded to `1.2.0`;
+    VersionError (naming `tool`, the package manager that needs it) when it is none."""
+    v = version.strip().removeprefix("v")
+    if re.fullmatch(r"\d+(?:\.\d+)?", v):
+        parts = [str(int(p)) for p in v.split(".")]
+        v = ".".join(parts + ["0"] * (3 - len(parts)))
+    if not SEMVER.match(v):
+        raise VersionError(
+            f"module version {version!r} is not a semantic version (e.g. 1.2.0) as {tool} needs"
+        )
+    return v
+
+
+def with_build(version: str, build: int) -> str:
+    """A semantic version for build number `build` of a surface (`1.2.0-build.1`): semver has
+    no post-release, so it is a prerelease tag; build metadata is dropped."""
+    base = version.split("+", 1)[0]
+    return f"{base}{'.' if '-' in base else '-'}build.{build}"

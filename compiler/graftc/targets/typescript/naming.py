@@ -6,7 +6,6 @@ from __future__ import annotations
 import re
 
 from graftc.targets.common import naming as common
-from graftc.targets.common.naming import VersionError
 from graftc.targets.common.scopes import escape
 
 LANGUAGE = "TypeScript"
@@ -92,18 +91,5 @@ def package_version(version: str, build: int) -> str:
     `1.2` is padded to `1.2.0`. A changed surface under the same version becomes `1.2.0-build.1`;
     semver has no post-release, so it is a prerelease tag that npm's `latest` dist-tag points at.
     """
-    v = version.strip()
-    if v.startswith("v"):
-        v = v[1:]
-    if re.fullmatch(r"\d+(?:\.\d+)?", v):
-        parts = [str(int(p)) for p in v.split(".")]
-        v = ".".join(parts + ["0"] * (3 - len(parts)))
-    if not common.SEMVER.match(v):
-        raise VersionError(
-            f"module version {version!r} is not a semantic version (e.g. 1.2.0) as npm needs"
-        )
-    if build == 0:
-        return v
-    base = v.split("+", 1)[0]
-    sep = "." if "-" in base else "-"
-    return f"{base}{sep}build.{build}"
+    v = common.semantic_version(version, "npm")
+    return v if build == 0 else common.with_build(v, build)

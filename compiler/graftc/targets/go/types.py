@@ -1,0 +1,281 @@
+"""UGM types in Go: the Go type of each, and the pair of package functions (wire.go) that
+convert it to and from wire values.
+
+`Conversions.of(t)` is the one place a UGM type node becomes Go: each kind of node has one
+`_<kind>` method, and a node of a kind it does not know raises `UnsupportedType` naming it, so
+a new kind of type is one new method here. Each distinct type gets one pair of functions named
+after its shape (`toWireListProduct`, `fromWireListProduct`), made once per package.
+
+Wire values are what the runtime's decoder gives (runtime/go/values.go): nil, bool, int64
+(uint64 above MaxInt64), float64, string, []byte, []any, map[string]any (map[any]any for
+integer keys) and graft.InstanceRef.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from textwrap import dedent
+
+from graftcode_runtime import ugm
+
+from graftc.targets.go.model import Conversion
+
+# Primitive -> (Go type, key, to-wire body, from-wire body)
+_TIME_LAYOUTS = {
+    "date": ('"2006-01-02"', '"2006-01-02"'),
+    "datetime": ("time.RFC3339Nano", 'time.RFC3339Nano, "2006-01-02T15:04:05.999999999"'),
+    "time": ('"15:04:05.999999"', '"15:04:05.999999999Z07:00", "15:04:05.999999999"'),
+}
+
+
+def _plain(go: str, what: str) -> str:
+    return dedent(
+        f"""\
+        x, ok := v.({go})
+        if !ok {{
+            return x, badWire("{what}", v)
+        }}
+        return x, nil"""
+    )
+
+
+_PRIMITIVES: dict[str, tuple[str, str, str]] = {
+    "bool": ("bool", "return v", _plain("bool", "a bool")),
+    "int": (
+        "int64",
+        "return v",
+        dedent(
+            """\
+            switch x := v.(type) {
+            case int64:
+                return x, nil
+            case uint64:
+                return 0, graft.Errorf(graft.OutOfRange, "the gateway sent %d, beyond int64", x)
+            }
+            return 0, badWire("an int", v)"""
+        ),
+    ),
+    "float": (
+        "float64",
+        "return v",
+        dedent(
+            """\
+            switch x := v.(type) {
+            case float64:
+                return x, nil
+            case int64:
+                return float64(x), nil
+            case uint64:
+                return float64(x), nil
+            }
+            return 0, badWire("a float", v)"""
+        ),
+    ),
+    "str": ("string", "return v", _plain("string", "a str")),
+    "decimal": ("string", "return v", _plain("string", "a decimal (as text)")),
+    "uuid": ("string", "return v", _plain("string", "a uuid (as text)")),
+    "bytes": (
+        "[]byte",
+        dedent(
+            """\
+            if v == nil {
+                return []byte{}
+            }
+            return v"""
+        ),
+        _plain("[]byte", "bytes"),
+    ),
+    "none": (
+        "struct{}",
+        "return nil",
+        dedent(
+            """\
+            if v != nil {
+                return struct{}{}, badWire("none", v)
+            }
+            return struct{}{}, nil"""
+        ),
+    ),
+}
+for _name, (_out, _in) in _TIME_LAYOUTS.items():
+    _PRIMITIVES[_name] = (
+        "time.Time",
+        f"return v.Format({_out})",
+        f'return parseTime(v, "a {_name}", {_in})',
+    )
+
+
+class UnsupportedType(Exception):
+    """A UGM type node this target has no Go spelling for."""
+
+
+class Conversions:
+    """The Go types of one module, and the conversion functions they need. `kinds` maps each
+    declaration name to its kind (record, enum, error, class); `error` reports a type at
+    fault (the error type itself, used as a value) with its position."""
+
+    def __init__(self, kinds: dict[str, str], error: Callable[[object, str], None]) -> None:
+        self.kinds = kinds
+        self.enum_bases: dict[str, str] = {}  # enum name -> int64 or string (set by decls)
+        self._error = error
+        self._by_type: dict[ugm.TypeRef, Conversion] = {}
+        self._keys: set[str] = set()
+        self.uses_time = False
+
+    @property
+    def all(self) -> tuple[Conversion, ...]:
+        return tuple(sorted(self._by_type.values(), key=lambda c: c.key))
+
+    def go(self, t: ugm.TypeRef) -> str:
+        """The Go type of `t`."""
+        return self.of(t).go
+
+    def of(self, t: ugm.TypeRef) -> Conversion:
+        """The conversion of `t`, made (with those of its parts) on first use."""
+        found = self._by_type.get(t)  # spans take no part in equality
+        if found is not None:
+            return found
+        method = getattr(self, "_" + type(t).__name__.lower(), None)
+        if method is None:
+            raise UnsupportedType(
+                f"the Go target has no mapping for the type node {type(t).__name__} "
+                f"({t!r}); add a `_{type(t).__name__.lower()}` case to targets/go/types.py"
+            )
+        base, go, to, from_ = method(t)
+        name = base
+        n = 2
+        while name in self._keys:
+            name, n = f"{base}{n}", n + 1
+        self._keys.add(name)
+        conv = Conversion(name, go, to, from_)
+        self._by_type[t] = conv
+        return conv
+
+    # -- one method per kind of UGM type node -------------------------------------------------
+
+    def _primitive(self, t: ugm.Primitive) -> tuple[str, str, str, str]:
+        go, to, from_ = _PRIMITIVES[t.name]
+        if go == "time.Time":
+            self.uses_time = True
+        return t.name.capitalize(), go, to, from_
+
+    def _optional(self, t: ugm.Optional) -> tuple[str, str, str, str]:
+        inner = self.of(t.inner)
+        if nilable(inner.go):  # slices, maps and handles are nil already: no pointer on top
+            to = f"if v == nil {{\n    return nil\n}}\nreturn {inner.to}(v)"
+            from_ = f"if v == nil {{\n    return nil, nil\n}}\nreturn {inner.from_}(ch, v)"
+            return "Opt" + inner.key, inner.go, to, from_
+        to = f"if v == nil {{\n    return nil\n}}\nreturn {inner.to}(*v)"
+        from_ = dedent(
+            f"""\
+            if v == nil {{
+                return nil, nil
+            }}
+            x, err := {inner.from_}(ch, v)
+            if err != nil {{
+                return nil, err
+            }}
+            return &x, nil"""
+        )
+        return "Opt" + inner.key, "*" + inner.go, to, from_
+
+    def _listof(self, t: ugm.ListOf) -> tuple[str, str, str, str]:
+        item = self.of(t.item)
+        go = "[]" + item.go
+        to = dedent(
+            f"""\
+            out := make([]any, len(v))
+            for i, x := range v {{
+                out[i] = {item.to}(x)
+            }}
+            return out"""
+        )
+        from_ = dedent(
+            f"""\
+            s, ok := v.([]any)
+            if !ok {{
+                return nil, badWire("a list", v)
+            }}
+            out := make({go}, len(s))
+            for i, x := range s {{
+                var err error
+                if out[i], err = {item.from_}(ch, x); err != nil {{
+                    return nil, err
+                }}
+            }}
+            return out, nil"""
+        )
+        return "List" + item.key, go, to, from_
+
+    def _mapof(self, t: ugm.MapOf) -> tuple[str, str, str, str]:
+        value = self.of(t.value)
+        if t.key == ugm.Primitive("str"):
+            key_go, key_name, wire_map = "string", "Str", "map[string]any"
+            read = "m, ok := v.(map[string]any)"
+        elif t.key == ugm.Primitive("int"):
+            key_go, key_name, wire_map = "int64", "Int", "map[int64]any"
+            read = "m, ok := intKeyed(v)"
+        else:
+            self._error(t, "the Go target can only use str and int as map keys")
+            key_go, key_name, wire_map = "string", "Str", "map[string]any"
+            read = "m, ok := v.(map[string]any)"
+        go = f"map[{key_go}]{value.go}"
+        to = dedent(
+            f"""\
+            out := make({wire_map}, len(v))
+            for k, x := range v {{
+                out[k] = {value.to}(x)
+            }}
+            return out"""
+        )
+        from_ = dedent(
+            f"""\
+            {read}
+            if !ok {{
+                return nil, badWire("a map", v)
+            }}
+            out := make({go}, len(m))
+            for k, x := range m {{
+                y, err := {value.from_}(ch, x)
+                if err != nil {{
+                    return nil, err
+                }}
+                out[k] = y
+            }}
+            return out, nil"""
+        )
+        return f"Map{key_name}{value.key}", go, to, from_
+
+    def _named(self, t: ugm.Named) -> tuple[str, str, str, str]:
+        kind = self.kinds.get(t.name)
+        if kind == "record":
+            return t.name, t.name, "return v.toWire()", f"return decode{t.name}(ch, v)"
+        if kind == "enum":
+            base = self.enum_bases.get(t.name, "string")
+            prim = self.of(ugm.Primitive("int" if base == "int64" else "str"))
+            from_ = f"x, err := {prim.from_}(ch, v)\nreturn {t.name}(x), err"
+            return t.name, t.name, f"return {base}(v)", from_
+        if kind == "class":
+            to = "if v == nil {\n    return nil\n}\nreturn &v.ref"
+            from_ = dedent(
+                f"""\
+                if v == nil {{
+                    return nil, nil
+                }}
+                ref, ok := v.(graft.InstanceRef)
+                if !ok {{
+                    return nil, badWire("an instance of {t.name}", v)
+                }}
+                return &{t.name}{{ch: ch, ref: ref}}, nil"""
+            )
+            return t.name, "*" + t.name, to, from_
+        if kind == "error":
+            self._error(t, f"the Go target cannot pass the error type {t.name} as a value")
+        else:
+            self._error(t, f"unknown type {t.name!r}")
+        return t.name, "any", "return v", "return v, nil"
+
+
+def nilable(go: str) -> bool:
+    """Whether the zero value of Go type `go` is nil (so it needs no pointer to be optional)."""
+    return go.startswith(("[]", "map[", "*")) or go == "any"

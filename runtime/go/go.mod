@@ -1,0 +1,3 @@
+module graftcode.dev/runtime
+
+go 1.22

@@ -8,23 +8,14 @@ import os
 import sys
 import textwrap
 import types
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from export_support import FIXTURES, UPDATE, MakeModule  # noqa: F401
 from graftcode_runtime.introspect import load_module
 
-HERE = Path(__file__).resolve().parent
-FIXTURES = HERE / "fixtures"
-GOLDEN = HERE / "golden"
-UPDATE = os.environ.get("GRAFT_UPDATE_GOLDEN") == "1"
-
-if str(FIXTURES) not in sys.path:
-    sys.path.insert(0, str(FIXTURES))
-
 _counter = itertools.count()
-
-MakeModule = Callable[..., types.ModuleType]
 
 
 @pytest.fixture
@@ -42,14 +33,3 @@ def make_module(tmp_path: Path) -> Iterator[MakeModule]:
     yield make
     for name in names:
         sys.modules.pop(name, None)
-
-
-def check_golden(path: Path, actual: str) -> None:
-    """Compare with the golden file (or rewrite it under GRAFT_UPDATE_GOLDEN=1)."""
-    if UPDATE or not path.exists():
-        path.write_text(actual, encoding="utf-8")
-        if not UPDATE:
-            pytest.fail(f"{path.name} did not exist and was written; review and commit it")
-    assert actual == path.read_text(encoding="utf-8"), (
-        f"{path.name} differs; rerun with GRAFT_UPDATE_GOLDEN=1 and review the diff"
-    )

@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from conftest import MakeModule
+from export_support import MakeModule
 from graftc.idl import parse, print_module
 from graftcode_runtime import RemoteError, StatusCode, connect, ugm
 from graftcode_runtime.introspect import Export, export_module

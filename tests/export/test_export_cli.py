@@ -7,7 +7,7 @@ import os
 from pathlib import Path
 
 import pytest
-from conftest import FIXTURES, GOLDEN
+from export_support import FIXTURES, GOLDEN
 from graftc.commands import export as export_command
 from graftc.diagnostics import DiagnosticError, render_all
 from graftc.idl import print_module

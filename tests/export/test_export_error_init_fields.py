@@ -7,7 +7,7 @@ how to declare it.
 
 from __future__ import annotations
 
-from conftest import MakeModule
+from export_support import MakeModule
 from graftc.idl import parse, print_module
 from graftcode_runtime import ugm
 from graftcode_runtime.introspect import Export, export_module

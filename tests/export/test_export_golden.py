@@ -8,7 +8,7 @@ import re
 from pathlib import Path
 
 import pytest
-from conftest import FIXTURES, GOLDEN, check_golden
+from export_support import FIXTURES, GOLDEN, check_golden
 from graftc.idl import format_source, parse, print_module
 from graftcode_runtime import ugm
 from graftcode_runtime.introspect import ExportError, export_module, load_module

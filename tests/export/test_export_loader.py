@@ -6,7 +6,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import FIXTURES, MakeModule
+from export_support import FIXTURES, MakeModule
 from graftcode_runtime.introspect import ExportError, export_module, load_module
 
 PKG = FIXTURES / "exportfix"

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from conftest import MakeModule
+from export_support import MakeModule
 from graftcode_runtime import ugm
 from graftcode_runtime.introspect import Export, ExportError, export_module
 from graftcode_runtime.introspect._docstrings import raised_names

@@ -4,7 +4,7 @@ WebSocket and HTTP on ephemeral ports; `open_client(transport, module)` gives a 
 from __future__ import annotations
 
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -14,7 +14,7 @@ if str(HERE) not in sys.path:
     sys.path.insert(0, str(HERE))
 
 from graftcode_runtime import Client, connect  # noqa: E402
-from harness import GatewayThread  # noqa: E402
+from harness import GatewayThread, OpenClient  # noqa: E402
 
 TRANSPORTS = ("tcp", "ws", "inmemory")
 
@@ -30,7 +30,6 @@ def transport(request: pytest.FixtureRequest) -> str:
     return str(request.param)
 
 
-OpenClient = Callable[..., Client]
 
 
 @pytest.fixture

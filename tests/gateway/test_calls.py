@@ -5,8 +5,8 @@ from __future__ import annotations
 from decimal import Decimal
 
 import pytest
-from conftest import OpenClient
 from graftcode_runtime import CallSpec, RemoteError, RemoteObject, StatusCode
+from harness import OpenClient
 
 
 def test_handshake_reports_the_module(open_client: OpenClient) -> None:

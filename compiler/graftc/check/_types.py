@@ -31,16 +31,7 @@ BOTH_FLOWS = Flow.IN | Flow.OUT
 _STRING_ENCODED = frozenset({"date", "datetime", "time", "decimal", "uuid"})
 
 
-def format_type(t: ugm.TypeRef) -> str:
-    if isinstance(t, ugm.Primitive):
-        return t.name
-    if isinstance(t, ugm.Optional):
-        return f"{format_type(t.inner)}?"
-    if isinstance(t, ugm.ListOf):
-        return f"list<{format_type(t.item)}>"
-    if isinstance(t, ugm.MapOf):
-        return f"map<{format_type(t.key)}, {format_type(t.value)}>"
-    return t.name
+format_type = ugm.type_text
 
 
 def _named_refs(t: ugm.TypeRef) -> Iterable[str]:

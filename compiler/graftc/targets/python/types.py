@@ -14,6 +14,8 @@ from graftc.targets.python import naming
 if TYPE_CHECKING:
     from graftc.targets.python.lower import Context
 
+from graftc.targets.python import composite  # noqa: E402 (it reads this module's functions)
+
 _FROM_WIRE_PRIMITIVE = {
     "bool": "as_bool",
     "int": "as_int",
@@ -67,6 +69,8 @@ def annotation(ctx: Context, t: ugm.TypeRef, w: Where, param: bool = False) -> s
             w.imports.std("collections.abc", "Mapping")
             return f"Mapping[{k}, {v}]"
         return f"dict[{k}, {v}]"
+    if isinstance(t, ugm.UnionOf | ugm.LiteralOf | ugm.TupleOf):
+        return composite.annotation(ctx, t, w, param)
     return named(ctx, t, w)
 
 
@@ -111,6 +115,8 @@ def from_wire(ctx: Context, t: ugm.TypeRef, src: str, w: Where, depth: int = 0) 
         key = from_wire(ctx, t.key, k, w, depth + 1)
         value = from_wire(ctx, t.value, v, w, depth + 1)
         return f"{{{key}: {value} for {k}, {v} in {wire_ref(w)}.as_map({src}).items()}}"
+    if isinstance(t, ugm.UnionOf | ugm.LiteralOf | ugm.TupleOf):
+        return composite.from_wire(ctx, t, src, w, depth)
     return _declared(ctx, t, src, w, reading=True)
 
 
@@ -139,6 +145,8 @@ def to_wire(ctx: Context, t: ugm.TypeRef, src: str, w: Where, depth: int = 0) ->
         if key == k and value == v:
             return f"dict({src})"
         return f"{{{key}: {value} for {k}, {v} in {src}.items()}}"
+    if isinstance(t, ugm.UnionOf | ugm.LiteralOf | ugm.TupleOf):
+        return composite.to_wire(ctx, t, src, w, depth)
     return _declared(ctx, t, src, w, reading=False)
 
 

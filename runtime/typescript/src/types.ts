@@ -230,9 +230,7 @@ function unionToWire(
   inst: InstanceCodec,
 ): unknown {
   const integer = typeof v === "bigint" || (typeof v === "number" && Number.isSafeInteger(v));
-  const ordered = integer
-    ? [...members.filter(([, m]) => m.kind === "int"), ...members]
-    : members;
+  const ordered = integer ? [...members.filter(([, m]) => m.kind === "int"), ...members] : members;
   for (const [tag, member] of ordered) {
     try {
       return [tag, toWire(member, v, path, inst)];

@@ -50,7 +50,8 @@ def ts_type(ctx: Context, t: ugm.TypeRef, mode: str = "out") -> str:
             )
         return f"ReadonlyMap<number, {value}>" if mode == "in" else f"Map<number, {value}>"
     if isinstance(t, ugm.UnionOf):
-        return " | ".join(ts_type(ctx, m, mode) for m in t.members)
+        # `int | float` is `number | number` in TypeScript: one is enough
+        return " | ".join(dict.fromkeys(ts_type(ctx, m, mode) for m in t.members))
     if isinstance(t, ugm.LiteralOf):
         return " | ".join(json.dumps(v.value) for v in t.values)
     if isinstance(t, ugm.TupleOf):

@@ -109,7 +109,7 @@ class Named:
 @dataclass(frozen=True)
 class UnionOf:
     """`A | B | C`: a value of exactly one member type, sent tagged with that member's
-    `type_text` (docs/protocol.md section 6.4). At least two members, none of them a union, an
+    `type_text` (docs/protocol.md section 6.3.1). At least two members, none of them a union, an
     optional, `none` or a literal set; a union that may be none is `Optional(UnionOf(...))`."""
 
     members: tuple[TypeRef, ...]

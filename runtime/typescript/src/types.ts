@@ -219,7 +219,7 @@ export function toWire(type: TypeDesc, v: unknown, path: string, inst: InstanceC
 }
 
 /**
- * A union value travels as `[tag, value]` (docs/protocol.md section 6.4). TypeScript values carry
+ * A union value travels as `[tag, value]` (docs/protocol.md section 6.3.1). TypeScript values carry
  * no member name, so the member is the first that accepts the value, after an integer has been
  * offered to an `int` member first (so `3` is an int in `float | int`).
  */

@@ -1,6 +1,6 @@
 """Unions, literal sets and tuples in the Python target: `A | B`, `Literal[...]`, `tuple[A, B]`.
 
-Union values cross tagged (`[member text, value]`, docs/protocol.md section 6.4): reading goes
+Union values cross tagged (`[member text, value]`, docs/protocol.md section 6.3.1): reading goes
 through `wire.as_union` with one reader per tag, writing through `wire.tag_union`, which picks the
 member from the value's Python class. Literal sets and tuples need only a checked read.
 """

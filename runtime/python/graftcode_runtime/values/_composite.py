@@ -1,4 +1,4 @@
-"""Converters for unions, literal sets and tuples (docs/protocol.md section 6.4).
+"""Converters for unions, literal sets and tuples (docs/protocol.md section 6.3.1).
 
 A union value travels as `[tag, value]`, the tag being the member's canonical IDL text
 (`ugm.type_text`): adding a member never changes how the others are sent, so callers that never

@@ -57,7 +57,7 @@ CHANGES = {
         'unit: "kg" | "lb" = "kg"',
         'unit: "kg" = "kg"',
         'kitchen_sync.py:{line}: error: Argument 2 to "pick" of "KitchenClient" has '
-        'incompatible type "Literal[\'lb\']"; expected "Literal[\'kg\']"  [arg-type]',
+        "incompatible type \"Literal['lb']\"; expected \"Literal['kg']\"  [arg-type]",
         'kitchen.pick("x", "lb", (1, "a"))',
     ),
 }

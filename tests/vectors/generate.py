@@ -159,7 +159,7 @@ GOOD: list[tuple[str, str, Message]] = [
     ),
     (
         "call_union_values",
-        "pick(value: int | str | list<int>, unit: \"kg\" | \"lb\", pair: tuple<int, str>, "
+        'pick(value: int | str | list<int>, unit: "kg" | "lb", pair: tuple<int, str>, '
         "maybe: int | str | none, opt: int?): a union value is [member text, value], a literal "
         "is the bare value, a tuple an array of its length; optionals stay nil or the value",
         Call(

@@ -199,8 +199,9 @@ def _composite(
     if isinstance(src, ugm.LiteralOf):
         if isinstance(dst, ugm.LiteralOf):
             return set(src.values) <= set(dst.values)
-        kind = "str" if isinstance(src.values[0], ugm.StrLit) else "int"
-        return dst in (ugm.Primitive(kind), ugm.Primitive("float") if kind == "int" else None)
+        if all(isinstance(v, ugm.StrLit) for v in src.values):
+            return dst == ugm.Primitive("str")
+        return dst in (ugm.Primitive("int"), ugm.Primitive("float"))
     if isinstance(src, ugm.TupleOf) and isinstance(dst, ugm.TupleOf):
         return len(src.items) == len(dst.items) and all(
             fits(a, b) for a, b in zip(src.items, dst.items, strict=True)

@@ -8,13 +8,11 @@ from typing import TYPE_CHECKING
 
 from graftcode_runtime import ugm
 
+from graftc.targets.python import composite, naming
 from graftc.targets.python import model as m
-from graftc.targets.python import naming
 
 if TYPE_CHECKING:
     from graftc.targets.python.lower import Context
-
-from graftc.targets.python import composite  # noqa: E402 (it reads this module's functions)
 
 _FROM_WIRE_PRIMITIVE = {
     "bool": "as_bool",

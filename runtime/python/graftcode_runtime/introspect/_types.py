@@ -259,9 +259,7 @@ def _tuple(
         return ugm.ListOf(map_type(args[0], owner=owner, named=named, accepts=accepts))
     if not args or args == ((),):
         raise TypeProblem(f"the empty tuple `{describe(tp)}` carries nothing; return None")
-    return ugm.TupleOf(
-        tuple(map_type(a, owner=owner, named=named, accepts=accepts) for a in args)
-    )
+    return ugm.TupleOf(tuple(map_type(a, owner=owner, named=named, accepts=accepts) for a in args))
 
 
 def _map(

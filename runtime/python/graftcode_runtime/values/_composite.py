@@ -113,17 +113,13 @@ def _short(tag: str) -> str:
     return repr(tag if len(tag) <= 40 else tag[:37] + "...")
 
 
-def untagged_default(
-    t: ugm.TypeRef, wire: Any, decoder: Callable[[ugm.TypeRef], Converter]
-) -> Any:
+def untagged_default(t: ugm.TypeRef, wire: Any, decoder: Callable[[ugm.TypeRef], Converter]) -> Any:
     """A declared default (an untagged literal) of a union type as its Python value: the first
     member that accepts it. Other types decode the wire value directly."""
     inner = t.inner if isinstance(t, ugm.Optional) else t
     if wire is None or not isinstance(inner, ugm.UnionOf):
         return decoder(t)(wire, None)
-    exact = [
-        m for m in inner.members if type(wire) in _EXACT.get(getattr(m, "name", ""), ())
-    ]
+    exact = [m for m in inner.members if type(wire) in _EXACT.get(getattr(m, "name", ""), ())]
     for m in exact + list(inner.members):
         try:
             return decoder(m)(wire, None)

@@ -198,6 +198,10 @@ def _union(
     nullable = False
     members: list[ugm.TypeRef] = []
     literals: list[ugm.LiteralValue] = []
+    if bytes in args:
+        # `str | bytes | bytearray`: the function takes bytes too, so the buffer types add
+        # nothing a caller could send that bytes does not carry (the wire has one binary type).
+        args = tuple(a for a in args if a not in (bytearray, memoryview))
     for a in args:
         m = map_type(a, owner=owner, named=named, accepts=accepts)
         if isinstance(m, ugm.Optional):

@@ -132,6 +132,8 @@ def map_type(
         return _literal(tp, args)
     if origin is typing.ClassVar:
         raise TypeProblem("a `ClassVar` belongs to the class, not to a value that can be sent")
+    if origin is tuple and not args and tp is not typing.Tuple:  # noqa: UP006 (`tuple[()]`)
+        raise TypeProblem(f"the empty tuple `{describe(tp)}` carries nothing; return None")
     if isinstance(origin, type) and not args:
         # A bare alias (`typing.List`, `typing.Callable`) has an origin but no arguments.
         return _class(origin, owner, named, accepts)
@@ -261,8 +263,6 @@ def _tuple(
 ) -> ugm.TypeRef:
     if len(args) == 2 and args[1] is Ellipsis:
         return ugm.ListOf(map_type(args[0], owner=owner, named=named, accepts=accepts))
-    if not args or args == ((),):
-        raise TypeProblem(f"the empty tuple `{describe(tp)}` carries nothing; return None")
     return ugm.TupleOf(tuple(map_type(a, owner=owner, named=named, accepts=accepts) for a in args))
 
 

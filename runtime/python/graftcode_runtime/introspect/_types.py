@@ -236,6 +236,11 @@ def _literal(tp: Any, args: tuple[Any, ...]) -> ugm.TypeRef:
         if a is None:
             nullable = True
         elif type(a) is str:
+            if has_lone_surrogate(a):
+                raise TypeProblem(
+                    f"`{describe(tp)}` holds a lone UTF-16 surrogate, which UTF-8 (and so the "
+                    "wire) cannot carry"
+                )
             values.append(ugm.StrLit(a))
         elif type(a) is int:
             values.append(ugm.IntLit(a))
@@ -248,6 +253,10 @@ def _literal(tp: Any, args: tuple[Any, ...]) -> ugm.TypeRef:
         raise TypeProblem(f"`{describe(tp)}` can only be None")
     inner = _literal_set(tp, values)
     return ugm.Optional(inner) if nullable else inner
+
+
+def has_lone_surrogate(text: str) -> bool:
+    return any(0xD800 <= ord(ch) <= 0xDFFF for ch in text)
 
 
 def _literal_set(tp: Any, values: list[ugm.LiteralValue]) -> ugm.LiteralOf:

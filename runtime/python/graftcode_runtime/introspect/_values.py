@@ -17,7 +17,7 @@ import uuid
 from collections.abc import Callable
 
 from .. import ugm
-from ._types import TypeProblem
+from ._types import TypeProblem, has_lone_surrogate
 
 EnumName = Callable[[type], str | None]
 """The UGM name of an exported enum class, or None when the class is not one."""
@@ -112,7 +112,7 @@ def _primitive(value: object, name: str) -> ugm.Value:
             )
         return ugm.FloatLit(float(value))
     if name == "str" and isinstance(value, str):
-        if any(0xD800 <= ord(ch) <= 0xDFFF for ch in value):
+        if has_lone_surrogate(value):
             raise TypeProblem(
                 f"the default {value!r} holds a lone UTF-16 surrogate, which UTF-8 (and so the "
                 "wire) cannot carry; use the character it was meant to be"

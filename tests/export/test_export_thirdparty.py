@@ -38,8 +38,11 @@ def test_humanize() -> None:
     ]
     naturalsize = next(m for m in service.methods if m.name == "naturalsize")
     assert naturalsize.params[0].type == ugm.UnionOf((ugm.Primitive("float"), ugm.Primitive("str")))
+    # `NumberOrString` is an alias defined only under `if TYPE_CHECKING:` (an assignment)
+    ordinal = next(m for m in service.methods if m.name == "ordinal")
+    assert ugm.type_text(ordinal.params[0].type) == "float | str"
     why = refusals(result)
-    assert "humanize.naturalsize" not in why
+    assert "humanize.naturalsize" not in why and "humanize.intcomma" not in why
     assert "`gettext.NullTranslations` is not a record" in why["humanize.activate"]
     # Names imported under `if TYPE_CHECKING:` resolve: `dt.timedelta` is read; the union
     # `timedelta | float | None` is fine, but the IDL has no duration type.

@@ -28,7 +28,9 @@ pytestmark = pytest.mark.slow
 def _modules() -> list[ugm.Module]:
     from graftcode_runtime.gateway import load_modules
 
-    hosted = load_modules([str(ROOT / "examples" / "shop.py")], [])
+    # the composite fixture: unions, literal sets and tuples in snippets and defaults
+    composite = ROOT / "tests" / "export" / "fixtures" / "exportfix" / "composite.py"
+    hosted = load_modules([str(ROOT / "examples" / "shop.py"), str(composite)], [])
     return [calculator(), *(h.module for h in hosted)]
 
 
@@ -75,7 +77,9 @@ def test_typescript_snippets_compile_against_the_served_package(tmp_path: Path) 
         tgz = store.artifact("typescript", m.name, "ws://127.0.0.1:7471/")
         with tarfile.open(fileobj=io.BytesIO(gzip.decompress(tgz.data))) as tar:
             tar.extractall(app / "node_modules", filter="data")
-        (app / "node_modules" / "package").rename(app / "node_modules" / f"graft-{m.name}")
+        unpacked = app / "node_modules" / "package"
+        name = json.loads((unpacked / "package.json").read_text())["name"]
+        unpacked.rename(app / "node_modules" / name)
         for i, member in enumerate(members_of(m)):
             f = app / f"{m.name}_{i}.ts"
             f.write_text(f"// {member.id}\n" + typescript.usage(member, "1") + "\nexport {};\n")

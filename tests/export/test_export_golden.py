@@ -19,6 +19,7 @@ CASES = {
     "deferred": ("exportfix.deferred", {}),
     "catalog": ("exportfix.catalog", {}),
     "models": ("exportfix.models", {}),
+    "composite": ("exportfix.composite", {}),
     "unsupported-skipped": ("exportfix.unsupported", {"skip_unsupported": True}),
     "shop-cart-add": ("exportfix.shop", {"types": ["Cart"], "methods": ["Cart.add"]}),
     "shop-getters": ("exportfix.shop", {"methods": ["*.get_*"]}),

@@ -7,6 +7,7 @@ from __future__ import annotations
 import itertools
 import sys
 import types
+import typing
 
 from graftc.idl import format_source, parse, print_module
 from graftcode_runtime.introspect import export_module
@@ -33,8 +34,16 @@ SCALARS = {
 @st.composite
 def parameters(draw: st.DrawFn) -> tuple[str, str, object]:
     kind = draw(st.sampled_from(sorted(SCALARS)))
-    shape = draw(st.sampled_from(["plain", "list", "map", "optional"]))
+    shape = draw(st.sampled_from(["plain", "list", "map", "optional", "union", "tuple", "literal"]))
     value = draw(SCALARS[kind])
+    if shape == "union":
+        other = draw(st.sampled_from(sorted(set(SCALARS) - {kind})))
+        return f"{kind} | {other} | None", kind, draw(st.one_of(st.none(), st.just(value)))
+    if shape == "tuple":
+        return f"tuple[{kind}, str]", kind, (value, draw(TEXT))
+    if shape == "literal" and kind in ("int", "str"):
+        values = draw(st.lists(SCALARS[kind], min_size=1, max_size=3, unique=True))
+        return f"Literal[{', '.join(map(repr, values))}]", kind, draw(st.sampled_from(values))
     if shape == "list":
         return f"list[{kind}]", kind, draw(st.lists(SCALARS[kind], max_size=3))
     if shape == "map":
@@ -48,6 +57,7 @@ def module_with(params: list[tuple[str, str, object]], doc: str | None) -> types
     name = f"exportprop_{next(_names)}"
     module = types.ModuleType(name, doc)
     module.__version__ = "1.0.0"  # type: ignore[attr-defined]
+    module.Literal = typing.Literal  # type: ignore[attr-defined]
     namespace: dict[str, object] = {}
     signature = ", ".join(f"p{i}: {annotation}" for i, (annotation, _, _) in enumerate(params))
     exec(f"def f({signature}) -> None: ...", vars(module), namespace)

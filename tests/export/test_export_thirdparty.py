@@ -36,12 +36,28 @@ def test_humanize() -> None:
         ("unit", ugm.Primitive("str")),
         ("precision", ugm.Primitive("int")),
     ]
+    naturalsize = next(m for m in service.methods if m.name == "naturalsize")
+    assert naturalsize.params[0].type == ugm.UnionOf((ugm.Primitive("float"), ugm.Primitive("str")))
+    # `NumberOrString` is an alias defined only under `if TYPE_CHECKING:` (an assignment)
+    ordinal = next(m for m in service.methods if m.name == "ordinal")
+    assert ugm.type_text(ordinal.params[0].type) == "float | str"
     why = refusals(result)
-    assert "the union `float | str`" in why["humanize.naturalsize"]
+    assert "humanize.naturalsize" not in why and "humanize.intcomma" not in why
     assert "`gettext.NullTranslations` is not a record" in why["humanize.activate"]
-    # Names imported under `if TYPE_CHECKING:` resolve: `dt.timedelta` is read, and refused
-    # only because it is part of a union.
-    assert "the union `timedelta | float`" in why["humanize.naturaldelta"]
+    # Names imported under `if TYPE_CHECKING:` resolve: `dt.timedelta` is read; the union
+    # `timedelta | float | None` is fine, but the IDL has no duration type.
+    assert "`datetime.timedelta` is not a record" in why["humanize.precisedelta"]
+
+
+def test_packaging_version_tuples_and_literals() -> None:
+    result = exported("packaging.version")
+    version = result.module.find("Version")
+    assert isinstance(version, ugm.Class)
+    pre = next(p for p in version.properties if p.name == "pre")
+    assert ugm.type_text(pre.type) == 'tuple<"a" | "b" | "rc", int>?'
+    from_parts = next(m for m in version.methods if m.name == "from_parts")
+    assert from_parts.static
+    assert "Version.pre" not in refusals(result)
 
 
 def test_semver_version_class() -> None:
@@ -52,11 +68,14 @@ def test_semver_version_class() -> None:
     assert methods["bump_major"].returns == ugm.Named("Version")
     assert methods["is_compatible"].params[0].type == ugm.Named("Version")
     assert {p.name for p in version.properties} >= {"major", "minor", "patch", "prerelease"}
-    # `prerelease: str | bytes | int | None` has no IDL type, so callers cannot construct one:
-    # instances only come back from calls.
-    assert version.constructor is None
+    # `prerelease: str | bytes | int | None` is a union; `to_tuple` a fixed-size tuple.
+    assert version.constructor is not None
+    prerelease = version.constructor.params[3]
+    assert prerelease.type == ugm.Optional(
+        ugm.UnionOf((ugm.Primitive("str"), ugm.Primitive("bytes"), ugm.Primitive("int")))
+    )
+    assert isinstance(methods["to_tuple"].returns, ugm.TupleOf)
     why = refusals(result)
-    assert "fixed-size tuple" in why["Version.to_tuple"]
     assert "**parts" in why["Version.replace"]
 
 

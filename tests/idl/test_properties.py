@@ -72,8 +72,27 @@ def type_for(draw: Any, ctx: Ctx, where: str, depth: int = 0) -> ugm.TypeRef:
     if ctx.classes and where != "field":
         options.append("class")
     if depth < 2:
-        options += ["optional", "list", "map"]
+        options += ["optional", "list", "map", "union", "literal", "tuple"]
     kind = draw(st.sampled_from(options))
+    if kind == "union":
+        members: dict[str, ugm.TypeRef] = {}
+        for _ in range(draw(st.integers(2, 3))):
+            m = type_for(draw, ctx, where, depth + 1)
+            if isinstance(m, ugm.Optional | ugm.UnionOf | ugm.LiteralOf):
+                continue
+            members.setdefault(ugm.type_text(m), m)
+        if len(members) < 2:
+            return ugm.UnionOf((ugm.Primitive("int"), ugm.Primitive("str")))
+        return ugm.UnionOf(tuple(members.values()))
+    if kind == "literal":
+        if draw(st.booleans()):
+            strs = draw(st.lists(st.text(max_size=4), min_size=1, max_size=3, unique=True))
+            return ugm.LiteralOf(tuple(ugm.StrLit(v) for v in strs))
+        ints = draw(st.lists(int64, min_size=1, max_size=3, unique=True))
+        return ugm.LiteralOf(tuple(ugm.IntLit(v) for v in ints))
+    if kind == "tuple":
+        n = draw(st.integers(1, 3))
+        return ugm.TupleOf(tuple(type_for(draw, ctx, where, depth + 1) for _ in range(n)))
     if kind == "prim":
         return ugm.Primitive(draw(st.sampled_from(PRIMS)))
     if kind == "enum":
@@ -121,6 +140,19 @@ def value_for(draw: Any, ctx: Ctx, t: ugm.TypeRef) -> ugm.Value | None:
                 continue
             pairs.append((k, v))
         return ugm.MapLit(tuple(pairs))
+    if isinstance(t, ugm.LiteralOf):
+        return draw(st.sampled_from(t.values))
+    if isinstance(t, ugm.UnionOf):
+        for m in t.members:
+            v = value_for(draw, ctx, m)
+            if v is not None:
+                return v
+        return None
+    if isinstance(t, ugm.TupleOf):
+        tuple_items = [value_for(draw, ctx, x) for x in t.items]
+        if any(v is None for v in tuple_items):
+            return None
+        return ugm.ListLit(tuple(v for v in tuple_items if v is not None))
     if isinstance(t, ugm.Named):
         for e in ctx.enums:
             if e.name == t.name:

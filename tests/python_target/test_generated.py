@@ -86,6 +86,9 @@ REVEALED = [
     "def (self: graft_kitchen._types.Shape, name: str, points: list[graft_kitchen._types.Point], "
     "color: graft_kitchen._types.Color =, tags: dict[str, int] =, "
     "size: graft_kitchen._types.Size | None =)",
+    # unions, literal sets and tuples keep their Python spelling
+    "def (value: int | str | graft_kitchen._types.Point, unit: Literal['kg'] | Literal['lb'] =, "
+    "pair: tuple[int, str] | None =) -> tuple[str, int | str | graft_kitchen._types.Point | None]",
 ]
 
 

@@ -46,6 +46,20 @@ CHANGES = {
         'of "KitchenClient"  [call-arg]',
         'kitchen.greet("ann")',
     ),
+    "union member removed": (
+        "fn pick(value: int | str | Point,",
+        "fn pick(value: int | Point,",
+        'kitchen_sync.py:{line}: error: Argument 1 to "pick" of "KitchenClient" has '
+        'incompatible type "str"; expected "int | Point"  [arg-type]',
+        'kitchen.pick("x", "lb", (1, "a"))',
+    ),
+    "literal value removed": (
+        'unit: "kg" | "lb" = "kg"',
+        'unit: "kg" = "kg"',
+        'kitchen_sync.py:{line}: error: Argument 2 to "pick" of "KitchenClient" has '
+        "incompatible type \"Literal['lb']\"; expected \"Literal['kg']\"  [arg-type]",
+        'kitchen.pick("x", "lb", (1, "a"))',
+    ),
 }
 
 

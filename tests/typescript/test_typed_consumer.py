@@ -99,6 +99,25 @@ def test_new_required_parameter_fails_at_the_member(runtime: Path, tmp_path: Pat
     assert errors and all(".add(" in _line(line) for line, _, _ in errors), proc.stdout
 
 
+@pytest.mark.parametrize(
+    ("old", "new"),
+    [
+        ("bin: str | int", "bin: str"),  # a union member removed
+        ('mode: "fast" | "safe"', 'mode: "safe"'),  # a literal value removed
+        ("at: tuple<int, int>?", "at: tuple<int, int, int>?"),  # a tuple grew
+        ("-> str | int;", "-> str | int | bytes;"),  # a result member added
+    ],
+)
+def test_union_literal_and_tuple_changes_fail_at_the_member(
+    runtime: Path, tmp_path: Path, old: str, new: str
+) -> None:
+    assert V1.count(old) == 1
+    proc = _typecheck(tmp_path, V1.replace(old, new))
+    assert proc.returncode != 0
+    errors = _errors(proc)
+    assert errors and all(".place(" in _line(line) for line, _, _ in errors), proc.stdout
+
+
 def test_removed_property_and_field_fail_naming_them(runtime: Path, tmp_path: Path) -> None:
     v2 = V1.replace("    prop mut label: str;\n", "").replace("    count: int = 0;\n", "")
     proc = _typecheck(tmp_path, v2)

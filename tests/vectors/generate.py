@@ -158,6 +158,23 @@ GOOD: list[tuple[str, str, Message]] = [
         ),
     ),
     (
+        "call_union_values",
+        'pick(value: int | str | list<int>, unit: "kg" | "lb", pair: tuple<int, str>, '
+        "maybe: int | str | none, opt: int?): a union value is [member text, value], a literal "
+        "is the bare value, a tuple an array of its length; optionals stay nil or the value",
+        Call(
+            10,
+            Op.CALL,
+            "shop",
+            "pick",
+            None,
+            [["list<int>", [1, 2]], "kg", [1, "a"], None, 7],
+            {"value2": ["str", "x"]},
+            None,
+            None,
+        ),
+    ),
+    (
         "call_large_id",
         "Call ids are unsigned 64-bit ints below 2**63; this one needs a uint64",
         Call((1 << 63) - 1, Op.CALL, "calculator", "add", None, [-1, -(1 << 40)], {}, None, None),

@@ -14,7 +14,7 @@ accepted where float is expected, T where T | None is).
 from __future__ import annotations
 
 import enum
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 from graftcode_runtime import ugm
 
@@ -31,16 +31,7 @@ BOTH_FLOWS = Flow.IN | Flow.OUT
 _STRING_ENCODED = frozenset({"date", "datetime", "time", "decimal", "uuid"})
 
 
-def format_type(t: ugm.TypeRef) -> str:
-    if isinstance(t, ugm.Primitive):
-        return t.name
-    if isinstance(t, ugm.Optional):
-        return f"{format_type(t.inner)}?"
-    if isinstance(t, ugm.ListOf):
-        return f"list<{format_type(t.item)}>"
-    if isinstance(t, ugm.MapOf):
-        return f"map<{format_type(t.key)}, {format_type(t.value)}>"
-    return t.name
+format_type = ugm.type_text
 
 
 def _named_refs(t: ugm.TypeRef) -> Iterable[str]:
@@ -128,6 +119,10 @@ class Assignability:
             return self.wire(inner, dst.inner)
         if isinstance(src, ugm.Optional):
             return False
+        if isinstance(src, ugm.UnionOf | ugm.LiteralOf | ugm.TupleOf) or isinstance(
+            dst, ugm.UnionOf | ugm.LiteralOf | ugm.TupleOf
+        ):
+            return _composite(src, dst, self.wire, tagged=True)
         if isinstance(src, ugm.ListOf) and isinstance(dst, ugm.ListOf):
             return self.wire(src.item, dst.item)
         if isinstance(src, ugm.MapOf) and isinstance(dst, ugm.MapOf):
@@ -150,6 +145,10 @@ class Assignability:
             return self.source(inner, dst.inner)
         if isinstance(src, ugm.Optional):
             return False
+        if isinstance(src, ugm.UnionOf | ugm.LiteralOf | ugm.TupleOf) or isinstance(
+            dst, ugm.UnionOf | ugm.LiteralOf | ugm.TupleOf
+        ):
+            return _composite(src, dst, self.source, tagged=False)
         # Containers are treated as covariant: generated clients take Sequence and Mapping.
         if isinstance(src, ugm.ListOf) and isinstance(dst, ugm.ListOf):
             return self.source(src.item, dst.item)
@@ -172,3 +171,47 @@ class Assignability:
             wire_ok &= self.wire(new, old)
             source_ok &= self.source(new, old)
         return wire_ok, source_ok
+
+
+def _composite(
+    src: ugm.TypeRef,
+    dst: ugm.TypeRef,
+    fits: Callable[[ugm.TypeRef, ugm.TypeRef], bool],
+    *,
+    tagged: bool,
+) -> bool:
+    """Assignability where a union, literal set or tuple is involved.
+
+    On the wire (`tagged`) a union value carries its member's text as the tag, so every member
+    `src` may send must exist in `dst` under the same text; a plain value is never a union value
+    and back. In source, a member fits when it fits some member of `dst` (`int` where
+    `int | str` is expected). A literal set fits a wider set or its primitive kind; a tuple fits
+    a tuple of the same length whose items each fit.
+    """
+    if isinstance(src, ugm.UnionOf):
+        if tagged:
+            return isinstance(dst, ugm.UnionOf) and {ugm.type_text(m) for m in src.members} <= {
+                ugm.type_text(m) for m in dst.members
+            }
+        return all(_composite_member(m, dst, fits) for m in src.members)
+    if isinstance(dst, ugm.UnionOf):
+        return not tagged and any(fits(src, m) for m in dst.members)
+    if isinstance(src, ugm.LiteralOf):
+        if isinstance(dst, ugm.LiteralOf):
+            return set(src.values) <= set(dst.values)
+        if all(isinstance(v, ugm.StrLit) for v in src.values):
+            return dst == ugm.Primitive("str")
+        return dst in (ugm.Primitive("int"), ugm.Primitive("float"))
+    if isinstance(src, ugm.TupleOf) and isinstance(dst, ugm.TupleOf):
+        return len(src.items) == len(dst.items) and all(
+            fits(a, b) for a, b in zip(src.items, dst.items, strict=True)
+        )
+    return False
+
+
+def _composite_member(
+    m: ugm.TypeRef, dst: ugm.TypeRef, fits: Callable[[ugm.TypeRef, ugm.TypeRef], bool]
+) -> bool:
+    if isinstance(dst, ugm.UnionOf):
+        return any(fits(m, d) for d in dst.members)
+    return fits(m, dst)

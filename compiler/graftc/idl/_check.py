@@ -365,6 +365,12 @@ class _Checker:
             return self.check_type(t.inner, where, top=False)
         if isinstance(t, ugm.ListOf):
             return self.check_type(t.item, where, top=False)
+        if isinstance(t, ugm.UnionOf):
+            return self.union(t, where)
+        if isinstance(t, ugm.LiteralOf):
+            return self.literals(t)
+        if isinstance(t, ugm.TupleOf):
+            return all([self.check_type(x, where, top=False) for x in t.items])
         ok = True
         key = t.key
         if not (isinstance(key, ugm.Primitive) and key.name in ugm.MAP_KEY_PRIMITIVES):
@@ -374,6 +380,48 @@ class _Checker:
             )
             ok = False
         return self.check_type(t.value, where, top=False) and ok
+
+    def union(self, t: ugm.UnionOf, where: Where) -> bool:
+        ok = len(t.members) > 1
+        if not ok:
+            self.error(t.span, "a union needs at least two members")
+        seen: set[str] = set()
+        for m in t.members:
+            text = type_text(m)
+            if isinstance(m, ugm.LiteralOf):
+                self.error(
+                    m.span or t.span,
+                    f"a union cannot mix literal values and types ('{type_text(t)}'): literals"
+                    " travel untagged, members tagged; use one or the other",
+                )
+                ok = False
+            elif isinstance(m, ugm.UnionOf | ugm.Optional) or m == ugm.Primitive("none"):
+                self.error(m.span or t.span, "a union member cannot be a union or optional")
+                ok = False
+            elif text in seen:
+                self.error(m.span or t.span, f"'{text}' appears twice in the union")
+                ok = False
+            elif not self.check_type(m, where, top=False):
+                ok = False
+            seen.add(text)
+        return ok
+
+    def literals(self, t: ugm.LiteralOf) -> bool:
+        ok = bool(t.values)
+        kinds = {type(v) for v in t.values}
+        if len(kinds) > 1:
+            self.error(t.span, f"'{type_text(t)}' mixes int and str values; use one kind")
+            ok = False
+        seen: list[ugm.LiteralValue] = []
+        for v in t.values:
+            if v in seen:
+                self.error(v.span or t.span, f"{type_text(ugm.LiteralOf((v,)))} appears twice")
+                ok = False
+            elif isinstance(v, ugm.IntLit) and not INT64_MIN <= v.value <= INT64_MAX:
+                self.error(v.span or t.span, f"integer {v.value} does not fit in 64 bits")
+                ok = False
+            seen.append(v)
+        return ok
 
     def named(self, t: ugm.Named, where: Where) -> bool:
         found = self.decls.get(t.name)

@@ -44,6 +44,19 @@ def default_problem(v: ugm.Value, t: ugm.TypeRef, decls: Mapping[str, ugm.Decl])
         )
     if isinstance(t, ugm.Primitive):
         return _fit_primitive(v, t.name, mismatch)
+    if isinstance(t, ugm.LiteralOf):
+        return None if v in t.values else mismatch()
+    if isinstance(t, ugm.UnionOf):
+        fits = any(default_problem(v, m, decls) is None for m in t.members)
+        return None if fits else mismatch()
+    if isinstance(t, ugm.TupleOf):
+        if not isinstance(v, ugm.ListLit) or len(v.items) != len(t.items):
+            return mismatch()
+        for item, item_type in zip(v.items, t.items, strict=True):
+            problem = default_problem(item, item_type, decls)
+            if problem is not None:
+                return problem
+        return None
     if isinstance(t, ugm.ListOf):
         if not isinstance(v, ugm.ListLit):
             return mismatch()

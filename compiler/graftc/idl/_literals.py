@@ -7,6 +7,8 @@ from __future__ import annotations
 import math
 import re
 
+from graftcode_runtime.ugm import quote_str as quote_str
+
 NAME_RE = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
 MODULE_NAME_RE = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*\Z")
 
@@ -33,22 +35,6 @@ class EscapeError(ValueError):
         super().__init__(message)
         self.offset = offset
         self.message = message
-
-
-def quote_str(value: str) -> str:
-    out = ['"']
-    for ch in value:
-        esc = _STR_ESCAPES.get(ch)
-        if esc is not None:
-            out.append(esc)
-        elif ch.isprintable():
-            out.append(ch)
-        elif ord(ch) <= 0xFFFF:
-            out.append(f"\\u{ord(ch):04x}")
-        else:
-            out.append(f"\\U{ord(ch):08x}")
-    out.append('"')
-    return "".join(out)
 
 
 def unquote_str(token: str) -> str:

@@ -25,16 +25,7 @@ def print_module(module: ugm.Module, layout: Layout | None = None) -> str:
     return _Printer(layout).module(module)
 
 
-def type_text(t: ugm.TypeRef) -> str:
-    if isinstance(t, ugm.Primitive):
-        return t.name
-    if isinstance(t, ugm.Named):
-        return t.name
-    if isinstance(t, ugm.Optional):
-        return type_text(t.inner) + "?"
-    if isinstance(t, ugm.ListOf):
-        return f"list<{type_text(t.item)}>"
-    return f"map<{type_text(t.key)}, {type_text(t.value)}>"
+type_text = ugm.type_text
 
 
 class _IdlValues(Spelling):

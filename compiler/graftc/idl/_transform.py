@@ -90,7 +90,16 @@ class _Params:
 
 
 _NO_LEADING = _Leading(None, (), None)
-_TYPES = (ugm.Primitive, ugm.Optional, ugm.ListOf, ugm.MapOf, ugm.Named)
+_TYPES = (
+    ugm.Primitive,
+    ugm.Optional,
+    ugm.ListOf,
+    ugm.MapOf,
+    ugm.Named,
+    ugm.UnionOf,
+    ugm.LiteralOf,
+    ugm.TupleOf,
+)
 _VALUES = (
     ugm.NoneLit,
     ugm.BoolLit,
@@ -429,6 +438,48 @@ class ToUGM(Transformer[Token, Any]):
     def map_of(self, children: list[Any]) -> ugm.MapOf:
         key, value = _of(children, _TYPES)
         return ugm.MapOf(key, value, _span(children, CURRENT.get().file))
+
+    def tuple_of(self, children: list[Any]) -> ugm.TupleOf:
+        return ugm.TupleOf(tuple(_of(children, _TYPES)), _span(children, CURRENT.get().file))
+
+    def str_member(self, children: list[Token]) -> ugm.LiteralOf:
+        span = _tok_span(children[0], CURRENT.get().file)
+        return ugm.LiteralOf((ugm.StrLit(_string(children[0]), span),), span)
+
+    def int_member(self, children: list[Token]) -> ugm.LiteralOf:
+        span = _tok_span(children[0], CURRENT.get().file)
+        return ugm.LiteralOf((ugm.IntLit(_int(children[0]), span),), span)
+
+    def union_of(self, children: list[Any]) -> ugm.TypeRef:
+        """Flattens `A | B? | "x" | none`: `none` and `?` make the whole union optional, and
+        the literal members gather into one literal set where the first of them stood."""
+        span = _span(children, CURRENT.get().file)
+        members: list[ugm.TypeRef] = []
+        literals: list[ugm.LiteralValue] = []
+        nullable = False
+        for m in _of(children, _TYPES):
+            if isinstance(m, ugm.Optional):
+                nullable, m = True, m.inner
+            if isinstance(m, ugm.Primitive) and m.name == "none":
+                nullable = True
+                continue
+            if isinstance(m, ugm.LiteralOf):
+                if not literals:
+                    members.append(m)  # a placeholder, replaced by the whole set below
+                literals.extend(m.values)
+                continue
+            members.append(m)
+        members = [
+            ugm.LiteralOf(tuple(literals), m.span) if isinstance(m, ugm.LiteralOf) else m
+            for m in members
+        ]
+        if not members:
+            inner: ugm.TypeRef = ugm.Primitive("none", span)
+        elif len(members) == 1:
+            inner = members[0]
+        else:
+            inner = ugm.UnionOf(tuple(members), span)
+        return ugm.Optional(inner, span) if nullable else inner
 
     # -- values --------------------------------------------------------------------------------
 

@@ -106,7 +106,37 @@ class Named:
     span: Span | None = _span()
 
 
-TypeRef: TypeAlias = Primitive | Optional | ListOf | MapOf | Named
+@dataclass(frozen=True)
+class UnionOf:
+    """`A | B | C`: a value of exactly one member type, sent tagged with that member's
+    `type_text` (docs/protocol.md section 6.3.1). At least two members, none of them a union, an
+    optional, `none` or a literal set; a union that may be none is `Optional(UnionOf(...))`."""
+
+    members: tuple[TypeRef, ...]
+    span: Span | None = _span()
+
+
+LiteralValue: TypeAlias = "IntLit | StrLit"
+
+
+@dataclass(frozen=True)
+class LiteralOf:
+    """`"a" | "b"` or `1 | 2`: one of a fixed set of int or str values (Python's `Literal[...]`),
+    sent as the value itself. Values are distinct and of one kind."""
+
+    values: tuple[LiteralValue, ...]
+    span: Span | None = _span()
+
+
+@dataclass(frozen=True)
+class TupleOf:
+    """`tuple<A, B>`: a fixed number of positional values, sent as an array of that length."""
+
+    items: tuple[TypeRef, ...]
+    span: Span | None = _span()
+
+
+TypeRef: TypeAlias = Primitive | Optional | ListOf | MapOf | Named | UnionOf | LiteralOf | TupleOf
 
 
 # --------------------------------------------------------------------------------------------
@@ -384,6 +414,54 @@ def walk_types(t: TypeRef) -> Iterator[TypeRef]:
     elif isinstance(t, MapOf):
         yield from walk_types(t.key)
         yield from walk_types(t.value)
+    elif isinstance(t, UnionOf):
+        for m in t.members:
+            yield from walk_types(m)
+    elif isinstance(t, TupleOf):
+        for x in t.items:
+            yield from walk_types(x)
+
+
+_STR_ESCAPES = {"\\": "\\\\", '"': '\\"', "\n": "\\n", "\r": "\\r", "\t": "\\t"}
+
+
+def quote_str(value: str) -> str:
+    """A str as an IDL string literal (the one spelling the parser reads back)."""
+    out = ['"']
+    for ch in value:
+        esc = _STR_ESCAPES.get(ch)
+        if esc is not None:
+            out.append(esc)
+        elif ch.isprintable():
+            out.append(ch)
+        elif ord(ch) <= 0xFFFF:
+            out.append(f"\\u{ord(ch):04x}")
+        else:
+            out.append(f"\\U{ord(ch):08x}")
+    out.append('"')
+    return "".join(out)
+
+
+def type_text(t: TypeRef) -> str:
+    """The canonical IDL spelling of a type, as `graftc fmt` prints it. It is also a union
+    member's tag on the wire, so it must never change for an existing type."""
+    if isinstance(t, Primitive | Named):
+        return t.name
+    if isinstance(t, Optional):
+        if isinstance(t.inner, UnionOf | LiteralOf):
+            return f"{type_text(t.inner)} | none"
+        return type_text(t.inner) + "?"
+    if isinstance(t, ListOf):
+        return f"list<{type_text(t.item)}>"
+    if isinstance(t, MapOf):
+        return f"map<{type_text(t.key)}, {type_text(t.value)}>"
+    if isinstance(t, UnionOf):
+        return " | ".join(type_text(m) for m in t.members)
+    if isinstance(t, LiteralOf):
+        return " | ".join(
+            quote_str(v.value) if isinstance(v, StrLit) else str(v.value) for v in t.values
+        )
+    return "tuple<" + ", ".join(type_text(x) for x in t.items) + ">"
 
 
 # --------------------------------------------------------------------------------------------
@@ -401,6 +479,9 @@ _NODE_TYPES: dict[str, type] = {
         ListOf,
         MapOf,
         Named,
+        UnionOf,
+        LiteralOf,
+        TupleOf,
         NoneLit,
         BoolLit,
         IntLit,

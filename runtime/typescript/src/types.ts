@@ -39,7 +39,13 @@ export type TypeDesc =
   | { readonly kind: "map"; readonly key: TypeDesc; readonly value: TypeDesc }
   | { readonly kind: "record"; readonly name: string; readonly fields: () => readonly FieldDesc[] }
   | { readonly kind: "enum"; readonly name: string; readonly values: readonly (string | number)[] }
-  | { readonly kind: "instance"; readonly name: string };
+  | { readonly kind: "instance"; readonly name: string }
+  | { readonly kind: "union"; readonly members: readonly UnionMember[] }
+  | { readonly kind: "literal"; readonly values: readonly (string | number)[] }
+  | { readonly kind: "tuple"; readonly items: readonly TypeDesc[] };
+
+/** A union member: its tag on the wire (the member's IDL text) and its type. */
+export type UnionMember = readonly [tag: string, type: TypeDesc];
 
 /** Constructors for descriptors, used by generated code. */
 export const t = {
@@ -68,6 +74,9 @@ export const t = {
     values,
   }),
   instance: (name: string): TypeDesc => ({ kind: "instance", name }),
+  union: (members: readonly UnionMember[]): TypeDesc => ({ kind: "union", members }),
+  literal: (values: readonly (string | number)[]): TypeDesc => ({ kind: "literal", values }),
+  tuple: (items: readonly TypeDesc[]): TypeDesc => ({ kind: "tuple", items }),
 } as const;
 
 /** How instance references cross the wire; the client supplies it. */
@@ -194,7 +203,42 @@ export function toWire(type: TypeDesc, v: unknown, path: string, inst: InstanceC
       return v;
     case "instance":
       return inst.toWire(type.name, v);
+    case "union":
+      return unionToWire(type.members, v, path, inst);
+    case "literal":
+      if (!type.values.includes(v as string | number)) {
+        throw badArg(path, `one of ${type.values.map((x) => JSON.stringify(x)).join(" | ")}`, v);
+      }
+      return v;
+    case "tuple":
+      if (!Array.isArray(v) || v.length !== type.items.length) {
+        throw badArg(path, `an array of ${type.items.length} items`, v);
+      }
+      return type.items.map((item, i) => toWire(item, v[i], `${path}[${i}]`, inst));
   }
+}
+
+/**
+ * A union value travels as `[tag, value]` (docs/protocol.md section 6.3.1). TypeScript values carry
+ * no member name, so the member is the first that accepts the value, after an integer has been
+ * offered to an `int` member first (so `3` is an int in `float | int`).
+ */
+function unionToWire(
+  members: readonly UnionMember[],
+  v: unknown,
+  path: string,
+  inst: InstanceCodec,
+): unknown {
+  const integer = typeof v === "bigint" || (typeof v === "number" && Number.isSafeInteger(v));
+  const ordered = integer ? [...members.filter(([, m]) => m.kind === "int"), ...members] : members;
+  for (const [tag, member] of ordered) {
+    try {
+      return [tag, toWire(member, v, path, inst)];
+    } catch (e) {
+      if (!(e instanceof GraftError)) throw e;
+    }
+  }
+  throw badArg(path, `a value of one of ${members.map(([tag]) => tag).join(" | ")}`, v);
 }
 
 /** A result that does not match its declared type (docs/protocol.md section 6: DATA_LOSS). */
@@ -288,5 +332,21 @@ export function fromWire(type: TypeDesc, w: unknown, path: string, inst: Instanc
       return w;
     case "instance":
       return inst.fromWire(type.name, w);
+    case "union": {
+      if (!Array.isArray(w) || w.length !== 2 || typeof w[0] !== "string") {
+        throw badWire(path, "a tagged union value [member, value]", w);
+      }
+      const member = type.members.find(([tag]) => tag === w[0]);
+      if (member === undefined) throw badWire(path, "a member of the union", w[0]);
+      return fromWire(member[1], w[1], path, inst);
+    }
+    case "literal":
+      if (!type.values.includes(w as string | number)) throw badWire(path, "a literal", w);
+      return w;
+    case "tuple":
+      if (!Array.isArray(w) || w.length !== type.items.length) {
+        throw badWire(path, `an array of ${type.items.length} items`, w);
+      }
+      return type.items.map((item, i) => fromWire(item, w[i], `${path}[${i}]`, inst));
   }
 }

@@ -45,6 +45,7 @@ async def main() -> None:
         assert await kitchen.scale(shape, factor=3) == Shape("line", [Point(3, 3)])
         assert await kitchen.histogram([]) == {}
         assert await kitchen.matrix(1, 3) == [[0, 1, 2]]
+        assert await kitchen.pick(2, "lb", (3, "b")) == ("int:lb:3b", 2)
         assert await kitchen.greet("cy", punctuation=".") == "hello cy."
         assert await kitchen.find(1, "x") == "x#1"
         try:

@@ -56,6 +56,10 @@ def main() -> None:
     assert kitchen.scale(Shape("empty", [])) == Shape("empty", [])
     assert kitchen.histogram([1, 1, 2]) == {1: 2, 2: 1}
     assert kitchen.matrix(2, 2) == [[0, 1], [2, 3]]
+    assert kitchen.pick(3) == ("int:kg", 3)
+    assert kitchen.pick("x", "lb", (1, "a")) == ("str:lb:1a", "x")
+    assert kitchen.pick(Point(1, 2)) == ("Point:kg", Point(1, 2))
+    assert kitchen.pick(0) == ("int:kg", None)
     assert kitchen.greet("ann") == "hello ann!"
     assert kitchen.greet("bob", "hi", punctuation="?") == "hi bob?"
     assert kitchen.find(7) == "any#7"

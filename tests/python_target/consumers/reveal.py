@@ -23,4 +23,5 @@ async def shapes(client: AsyncKitchenClient, oven: AsyncOven) -> None:
     reveal_type(oven.temperature)
     reveal_type(await oven.temperature)
     reveal_type(Shape.__init__)
+    reveal_type(kitchen.pick)
     kitchen.hello()  # deprecated: flagged when mypy runs with --enable-error-code deprecated

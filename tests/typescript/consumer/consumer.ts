@@ -9,6 +9,8 @@ export async function main(): Promise<void> {
   const unit: Unit = item.unit;
   const stored: boolean = await client.inventory.put({ sku: "A-2", count: n, unit: Unit.BOX });
   const counted: number = await client.inventory.count("A-1", { exact: true, timeoutMs: 500 });
+  const placed: string | number = await client.inventory.place("A-1", 7, "fast", [1, 2]);
+  await client.inventory.place("A-1", "east");
   const shelf = await client.Shelf.create("top");
   const added: number = await shelf.add("A-1", 2);
   const label: string = await shelf.getLabel();
@@ -23,6 +25,6 @@ export async function main(): Promise<void> {
   } catch (e) {
     if (e instanceof Missing) console.log(e.sku);
   }
-  console.log(stored, counted, added, unit);
+  console.log(stored, counted, added, unit, placed);
   await client.close();
 }

@@ -115,6 +115,14 @@ async function main() {
   const sc = await fx.tsfixture.scores(new Map([[1, 1.5], [2, 2]]));
   check("map<int, float>", sc instanceof Map && sc.get(1) === 3 && sc.get(2) === 4, sc);
   await expectError("int beyond 2^53 is refused, not rounded", fx.tsfixture.big(), (e) => e instanceof fixture.GraftError && e.code === fixture.StatusCode.OUT_OF_RANGE);
+  const [kind1, back1] = await fx.tsfixture.pick(3);
+  check("union: an integer goes as int", kind1 === "int:kg" && back1 === 3, [kind1, back1]);
+  const [kind2] = await fx.tsfixture.pick(2.5, "lb", [1, "a"]);
+  check("union float, literal and tuple", kind2 === "float:lb:1a", kind2);
+  const [kind3, back3] = await fx.tsfixture.pick("x");
+  check("union: a string goes as str", kind3 === "str:kg" && back3 === "x", [kind3, back3]);
+  await expectError("a literal outside the set is refused before sending", fx.tsfixture.pick(1, "oz"), (e) => e instanceof fixture.GraftError && e.code === fixture.StatusCode.INVALID_ARGUMENT);
+  await expectError("a union value matching no member is refused", fx.tsfixture.pick(true), (e) => e instanceof fixture.GraftError && e.code === fixture.StatusCode.INVALID_ARGUMENT);
   const c1 = await fx.Counter.create(5);
   const c2 = await fx.Counter.create();
   await c2.bump();

@@ -166,6 +166,28 @@ test("values: ints, floats, enums, maps, bytes, dates", () => {
   assert.throws(() => fromWire(t.bytes, "abc", "x", noInstances), (e) => e.code === StatusCode.DATA_LOSS);
 });
 
+test("values: unions tagged by member text, literal sets bare, tuples of their length", () => {
+  const U = t.union([["float", t.float], ["int", t.int], ["list<str>", t.list(t.str)]]);
+  assert.deepEqual(toWire(U, 3, "x", noInstances), ["int", 3]); // an integer prefers int
+  const f = toWire(U, 2.5, "x", noInstances);
+  assert.equal(f[0], "float");
+  assert.ok(f[1] instanceof Float64);
+  assert.deepEqual(toWire(U, ["a"], "x", noInstances), ["list<str>", ["a"]]);
+  assert.throws(() => toWire(U, true, "x", noInstances), (e) => e.code === StatusCode.INVALID_ARGUMENT && /float \| int \| list<str>/.test(e.message));
+  assert.equal(fromWire(U, ["int", 4], "x", noInstances), 4);
+  assert.throws(() => fromWire(U, 4, "x", noInstances), (e) => e.code === StatusCode.DATA_LOSS);
+  assert.throws(() => fromWire(U, ["bytes", 4], "x", noInstances), (e) => e.code === StatusCode.DATA_LOSS);
+  assert.equal(toWire(t.optional(U), null, "x", noInstances), null); // T? stays untagged
+  const L = t.literal(["kg", "lb"]);
+  assert.equal(toWire(L, "kg", "x", noInstances), "kg");
+  assert.throws(() => toWire(L, "oz", "x", noInstances), (e) => e.code === StatusCode.INVALID_ARGUMENT);
+  assert.throws(() => fromWire(L, "oz", "x", noInstances), (e) => e.code === StatusCode.DATA_LOSS);
+  const T = t.tuple([t.int, t.str]);
+  assert.deepEqual(toWire(T, [1, "a"], "x", noInstances), [1, "a"]);
+  assert.throws(() => toWire(T, [1], "x", noInstances), (e) => e.code === StatusCode.INVALID_ARGUMENT);
+  assert.throws(() => fromWire(T, [1, 2], "x", noInstances), (e) => e.code === StatusCode.DATA_LOSS && /x\[1\]/.test(e.message));
+});
+
 // ---- the client against a scripted gateway (a fake transport) -------------------------------
 
 const hello = { type: "hello", major: 1, minor: 0, info: { module: "calc", schema: "x", limits: { max_message_size: 4096 } } };

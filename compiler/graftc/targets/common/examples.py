@@ -38,6 +38,12 @@ def example(m: ugm.Module, t: ugm.TypeRef, name: str = "", depth: int = 0) -> ug
     if isinstance(t, ugm.MapOf):
         key = ugm.StrLit("key") if t.key == ugm.Primitive("str") else ugm.IntLit(1)
         return ugm.MapLit(((key, example(m, t.value, "", depth + 1)),))
+    if isinstance(t, ugm.LiteralOf):
+        return t.values[0]
+    if isinstance(t, ugm.UnionOf):
+        return example(m, t.members[0], name, depth)
+    if isinstance(t, ugm.TupleOf):
+        return ugm.ListLit(tuple(example(m, x, "", depth + 1) for x in t.items))
     d = m.find(t.name)
     if isinstance(d, ugm.Enum) and d.members:
         return ugm.EnumLit(d.name, d.members[0].name)

@@ -49,6 +49,10 @@ class Spelling(ABC):
     def mapping(self, pairs: Sequence[tuple[str, str]], t: ugm.MapOf | None) -> str:
         return "{" + ", ".join(f"{k}: {v}" for k, v in pairs) + "}"
 
+    def tuple_(self, items: Sequence[str]) -> str:
+        """A fixed-size tuple; languages without a tuple literal write an array."""
+        return self.sequence(items, None)
+
     def enum(self, lit: ugm.EnumLit) -> str:
         return f"{lit.enum}.{lit.member}"
 
@@ -67,6 +71,8 @@ class Spelling(ABC):
 def spell(v: ugm.Value, s: Spelling, t: ugm.TypeRef | None = None) -> str:
     """`v` as `s` writes it, read as type `t` (None: whatever the value itself says)."""
     inner = t.inner if isinstance(t, ugm.Optional) else t
+    if isinstance(inner, ugm.UnionOf):
+        inner = member_of(v, inner)
     if isinstance(v, ugm.NoneLit):
         return s.none()
     if isinstance(v, ugm.BoolLit):
@@ -80,6 +86,8 @@ def spell(v: ugm.Value, s: Spelling, t: ugm.TypeRef | None = None) -> str:
     if isinstance(v, ugm.BytesLit):
         return s.binary(v)
     if isinstance(v, ugm.ListLit):
+        if isinstance(inner, ugm.TupleOf) and len(inner.items) == len(v.items):
+            return s.tuple_([spell(x, s, it) for x, it in zip(v.items, inner.items, strict=True)])
         item = inner.item if isinstance(inner, ugm.ListOf) else None
         seq = inner if isinstance(inner, ugm.ListOf) else None
         return s.sequence([spell(x, s, item) for x in v.items], seq)
@@ -98,3 +106,29 @@ def _fields(v: ugm.MapLit, s: Spelling, decl: str) -> list[tuple[str, str]]:
         name = k.value if isinstance(k, ugm.StrLit) else spell(k, s)
         out.append((name, spell(x, s, s.field_type(decl, name))))
     return out
+
+
+# The primitive a literal is first read as when a union offers several members it fits.
+_OWN_KIND = {ugm.IntLit: "int", ugm.FloatLit: "float", ugm.StrLit: "str", ugm.BoolLit: "bool"}
+_FITS: dict[type, tuple[type, ...]] = {
+    ugm.IntLit: (ugm.Primitive,),
+    ugm.FloatLit: (ugm.Primitive,),
+    ugm.StrLit: (ugm.Primitive, ugm.LiteralOf),
+    ugm.BoolLit: (ugm.Primitive,),
+    ugm.BytesLit: (ugm.Primitive,),
+    ugm.ListLit: (ugm.ListOf, ugm.TupleOf),
+    ugm.MapLit: (ugm.MapOf, ugm.Named),
+    ugm.EnumLit: (ugm.Named,),
+}
+
+
+def member_of(v: ugm.Value, t: ugm.UnionOf) -> ugm.TypeRef | None:
+    """The member of union `t` a literal is spelled as: its own primitive kind when the union
+    has it, else the first member of a matching shape (None: spell it by itself)."""
+    own = _OWN_KIND.get(type(v))
+    if own is not None and ugm.Primitive(own) in t.members:  # type: ignore[arg-type]
+        return ugm.Primitive(own)  # type: ignore[arg-type]
+    shapes = _FITS.get(type(v), ())
+    if isinstance(v, ugm.EnumLit):
+        return ugm.Named(v.enum) if ugm.Named(v.enum) in t.members else None
+    return next((m for m in t.members if isinstance(m, shapes)), None)

@@ -75,13 +75,18 @@ def members_of(module: ugm.Module) -> list[Member]:
 
 def children(t: ugm.TypeRef) -> tuple[ugm.TypeRef, ...]:
     """The types `t` is made of: an optional's inner type, a list's item, a map's key and
-    value; none for a primitive or a declared type."""
+    value, a union's members, a tuple's items; none for a primitive, a literal set or a
+    declared type."""
     if isinstance(t, ugm.Optional):
         return (t.inner,)
     if isinstance(t, ugm.ListOf):
         return (t.item,)
     if isinstance(t, ugm.MapOf):
         return (t.key, t.value)
+    if isinstance(t, ugm.UnionOf):
+        return t.members
+    if isinstance(t, ugm.TupleOf):
+        return t.items
     return ()
 
 

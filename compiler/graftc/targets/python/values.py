@@ -104,6 +104,9 @@ class PyValues(Spelling):
             return "(" + ", ".join(items) + ("," if len(items) == 1 else "") + ")"
         return "[" + ", ".join(items) + "]"
 
+    def tuple_(self, items: Sequence[str]) -> str:
+        return "(" + ", ".join(items) + ("," if len(items) == 1 else "") + ")"
+
     def mapping(self, pairs: Sequence[tuple[str, str]], t: ugm.MapOf | None) -> str:
         body = "{" + ", ".join(f"{k}: {v}" for k, v in pairs) + "}"
         if self.param:

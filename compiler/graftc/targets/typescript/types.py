@@ -49,6 +49,14 @@ def ts_type(ctx: Context, t: ugm.TypeRef, mode: str = "out") -> str:
                 f"Readonly<Record<string, {value}>>" if mode == "in" else f"Record<string, {value}>"
             )
         return f"ReadonlyMap<number, {value}>" if mode == "in" else f"Map<number, {value}>"
+    if isinstance(t, ugm.UnionOf):
+        # `int | float` is `number | number` in TypeScript: one is enough
+        return " | ".join(dict.fromkeys(ts_type(ctx, m, mode) for m in t.members))
+    if isinstance(t, ugm.LiteralOf):
+        return " | ".join(json.dumps(v.value) for v in t.values)
+    if isinstance(t, ugm.TupleOf):
+        items = ", ".join(ts_type(ctx, x, mode) for x in t.items)
+        return f"readonly [{items}]" if mode == "in" else f"[{items}]"
     kind = ctx.kinds.get(t.name)
     if kind == "record":
         return f"{t.name}Init" if mode == "in" else t.name
@@ -66,6 +74,13 @@ def desc(ctx: Context, t: ugm.TypeRef) -> str:
     (records and enums have theirs in `$Name` constants)."""
     if isinstance(t, ugm.Primitive):
         return f"t.{t.name}"
+    if isinstance(t, ugm.UnionOf):
+        members = ", ".join(f"[{json.dumps(ugm.type_text(m))}, {desc(ctx, m)}]" for m in t.members)
+        return f"t.union([{members}])"
+    if isinstance(t, ugm.LiteralOf):
+        return f"t.literal([{', '.join(json.dumps(v.value) for v in t.values)}])"
+    if isinstance(t, ugm.TupleOf):
+        return f"t.tuple([{', '.join(desc(ctx, x) for x in t.items)}])"
     if not isinstance(t, ugm.Named):
         parts = ", ".join(desc(ctx, part) for part in children(t))
         return f"t.{_CONSTRUCTORS[type(t)]}({parts})"

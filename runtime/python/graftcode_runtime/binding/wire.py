@@ -11,7 +11,7 @@ import decimal
 import enum
 import uuid
 from collections.abc import Callable, Mapping
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from ..protocol import ProtocolError
 
@@ -133,3 +133,44 @@ def field(m: Mapping[str, object], key: str, where: str) -> object:
 
 def optional(w: object, read: Callable[[object], T]) -> T | None:
     return None if w is None else read(w)
+
+
+def as_literal(w: object, allowed: tuple[object, ...]) -> object:
+    """A member of a literal set (the generated client casts it to its `Literal[...]`)."""
+    if type(w) in (str, int) and w in allowed:
+        return w
+    raise WireError(f"{w!r} is not one of {allowed!r}"[:200])
+
+
+def read_tuple(w: object, n: int, read: Callable[[list[object]], T]) -> T:
+    """A tuple of `n` items: `read` builds it from the checked array."""
+    if isinstance(w, list | tuple) and len(w) == n:
+        return read(list(w))
+    raise _bad(f"an array of {n} items", w)
+
+
+def as_union(w: object, readers: Mapping[str, Callable[[object], object]]) -> object:
+    """A tagged union value `[member, value]`, read by its member's reader."""
+    if isinstance(w, list | tuple) and len(w) == 2 and isinstance(w[0], str):
+        read = readers.get(w[0])
+        if read is not None:
+            return read(w[1])
+        raise WireError(f"{w[0][:60]!r} is not a member of the union")
+    raise _bad("a tagged union value [member, value]", w)
+
+
+UnionMember = tuple[str, tuple[type, ...], Callable[[Any], object]]
+"""A union member as the generated client sees it: its tag, the Python classes whose values
+belong to it, and how to encode such a value."""
+
+
+def tag_union(v: object, members: tuple[UnionMember, ...]) -> list[object]:
+    """`[tag, wire value]` for `v`: the member owning `type(v)` exactly, else the first whose
+    classes `v` is an instance of (bool is never taken for an int)."""
+    for tag, classes, encode in members:
+        if type(v) in classes:
+            return [tag, encode(v)]
+    for tag, classes, encode in members:
+        if isinstance(v, classes) and not (isinstance(v, bool) and bool not in classes):
+            return [tag, encode(v)]
+    raise TypeError(f"a {type(v).__name__} is not a member of the union")

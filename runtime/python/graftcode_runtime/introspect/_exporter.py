@@ -502,13 +502,13 @@ def _spell(obj: object) -> str:
 def _factory_literal(factory: Any, t: ugm.TypeRef) -> ugm.Value:
     """`field(default_factory=list)` and friends: the empty collection they make."""
     inner = t.inner if isinstance(t, ugm.Optional) else t
-    if factory in (list, tuple) and isinstance(inner, ugm.ListOf):
+    if factory in (list, tuple, set, frozenset) and isinstance(inner, ugm.ListOf):
         return ugm.ListLit(())
     if factory is dict and isinstance(inner, ugm.MapOf):
         return ugm.MapLit(())
     raise TypeProblem(
         f"the default factory {getattr(factory, '__qualname__', factory)!r} has no IDL literal "
-        "(only list, tuple and dict factories do); make the field `T | None = None`"
+        "(only list, tuple, set and dict factories do); make the field `T | None = None`"
     )
 
 

@@ -109,8 +109,9 @@ _TYPE_CHECKING_CACHE: dict[tuple[str, int], dict[str, Any]] = {}
 def type_checking_names(globalns: Mapping[str, Any]) -> dict[str, Any]:
     """What the module's top-level `if TYPE_CHECKING:` imports bind, imported now (cached).
 
-    Only import statements are carried out, through importlib; anything else in those blocks is
-    ignored, and an import that fails leaves its names undefined.
+    Only import statements are carried out, through importlib, and simple alias assignments are
+    bound to their text (`_bind_alias`); anything else in those blocks is ignored, and an import
+    that fails leaves its names undefined.
     """
     file, name = globalns.get("__file__"), globalns.get("__name__")
     if not isinstance(file, str) or not isinstance(name, str):
@@ -126,7 +127,8 @@ def type_checking_names(globalns: Mapping[str, Any]) -> dict[str, Any]:
     _TYPE_CHECKING_CACHE[key] = names
     try:
         with open(file, encoding="utf-8") as f:
-            tree = ast.parse(f.read(), file)
+            source = f.read()
+        tree = ast.parse(source, file)
     except (OSError, SyntaxError, ValueError, UnicodeDecodeError):
         return names
     package = globalns.get("__package__") or name.rpartition(".")[0]
@@ -135,26 +137,25 @@ def type_checking_names(globalns: Mapping[str, Any]) -> dict[str, Any]:
             for sub in stmt.body:
                 if isinstance(sub, ast.Import | ast.ImportFrom):
                     _bind_import(sub, str(package), names)
-                elif _is_type_alias(sub):
-                    # `Alias: TypeAlias = float | str` (humanize's NumberOrString): evaluated
-                    # as an annotation is, with the names bound so far.
-                    assert isinstance(sub, ast.AnnAssign) and isinstance(sub.target, ast.Name)
-                    try:
-                        names[sub.target.id] = _resolve(
-                            ast.unparse(sub.value or ast.Constant(None)), {**globalns, **names}, {}
-                        )
-                    except HintError:
-                        pass
+                else:
+                    _bind_alias(sub, source, names)
     return names
 
 
-def _is_type_alias(stmt: ast.stmt) -> bool:
-    return (
-        isinstance(stmt, ast.AnnAssign)
-        and isinstance(stmt.target, ast.Name)
-        and stmt.value is not None
-        and ast.unparse(stmt.annotation).split(".")[-1] == "TypeAlias"
-    )
+def _bind_alias(stmt: ast.stmt, source: str, out: dict[str, Any]) -> None:
+    """`Alias: TypeAlias = float | str` (or `Alias = ...`) under TYPE_CHECKING binds the alias to
+    its text, which typing then reads as a forward reference: the expression is evaluated only
+    as an annotation would be, when a hint names the alias."""
+    target: ast.expr
+    if isinstance(stmt, ast.AnnAssign) and stmt.value is not None:
+        target, value = stmt.target, stmt.value
+    elif isinstance(stmt, ast.Assign) and len(stmt.targets) == 1:
+        target, value = stmt.targets[0], stmt.value
+    else:
+        return
+    text = ast.get_source_segment(source, value)
+    if isinstance(target, ast.Name) and text is not None:
+        out[target.id] = " ".join(text.split())  # a multi-line expression on one line
 
 
 def _is_type_checking(test: ast.expr) -> bool:

@@ -129,31 +129,24 @@ def map_type(
     if origin in _UNIONS:
         return _union(tp, args, owner, named, accepts)
     if origin is typing.Literal:
-        raise TypeProblem(
-            f"`{describe(tp)}`: the IDL has no literal types; use an `enum.Enum` (or `StrEnum`) "
-            "whose members are the allowed values"
-        )
+        return _literal(tp, args)
     if origin is typing.ClassVar:
         raise TypeProblem("a `ClassVar` belongs to the class, not to a value that can be sent")
+    if origin is tuple and not args and tp is not typing.Tuple:  # noqa: UP006 (`tuple[()]`)
+        raise TypeProblem(f"the empty tuple `{describe(tp)}` carries nothing; return None")
     if isinstance(origin, type) and not args:
         # A bare alias (`typing.List`, `typing.Callable`) has an origin but no arguments.
         return _class(origin, owner, named, accepts)
     if origin in _LISTS:
         return ugm.ListOf(map_type(args[0], owner=owner, named=named, accepts=accepts))
     if origin is tuple:
-        if len(args) == 2 and args[1] is Ellipsis:
-            return ugm.ListOf(map_type(args[0], owner=owner, named=named, accepts=accepts))
-        raise TypeProblem(
-            f"the fixed-size tuple `{describe(tp)}` has no IDL counterpart; return a "
-            "`typing.NamedTuple` or a dataclass (fields get names), or use `tuple[T, ...]`"
-        )
+        return _tuple(tp, args, owner, named, accepts)
     if origin in _MAPS:
         return _map(tp, args, owner, named, accepts)
     if origin in _SETS:
-        raise TypeProblem(
-            f"`{describe(tp)}`: the IDL has no set type; use `list[...]` (and `set(...)` on "
-            "arrival if you need one)"
-        )
+        # No set type: msgpack has none, and JavaScript's Set and Go's maps cannot hold records
+        # by value. A set crosses as a list of its items (docs/type-mapping.md).
+        return ugm.ListOf(map_type(args[0], owner=owner, named=named, accepts=accepts))
     if origin is cabc.Callable:
         raise TypeProblem(
             f"`{describe(tp)}`: functions cannot be sent to another process; export the "
@@ -203,23 +196,83 @@ def _hashable(tp: object) -> bool:
 def _union(
     tp: Any, args: tuple[Any, ...], owner: type | None, named: NamedResolver, accepts: bool
 ) -> ugm.TypeRef:
-    rest = [a for a in args if a is not type(None)]
-    if len(rest) == len(args):
+    """`A | B | None` becomes `UnionOf(A, B)?`; `Literal` members join into one literal set."""
+    nullable = False
+    members: list[ugm.TypeRef] = []
+    literals: list[ugm.LiteralValue] = []
+    if bytes in args:
+        # `str | bytes | bytearray`: the function takes bytes too, so the buffer types add
+        # nothing a caller could send that bytes does not carry (the wire has one binary type).
+        args = tuple(a for a in args if a not in (bytearray, memoryview))
+    for a in args:
+        m = map_type(a, owner=owner, named=named, accepts=accepts)
+        if isinstance(m, ugm.Optional):
+            nullable, m = True, m.inner
+        if m == ugm.Primitive("none"):
+            nullable = True
+        elif isinstance(m, ugm.LiteralOf):
+            literals.extend(v for v in m.values if v not in literals)
+        elif isinstance(m, ugm.UnionOf):
+            members.extend(x for x in m.members if x not in members)
+        elif m not in members:
+            members.append(m)
+    if literals:
+        if members:
+            raise TypeProblem(
+                f"the union `{describe(tp)}` mixes literal values with other types; literal sets "
+                "travel as bare values and unions tagged, so use one or the other"
+            )
+        members.append(_literal_set(tp, literals))
+    if not members:
+        raise TypeProblem(f"`{describe(tp)}` can only be None")
+    inner = members[0] if len(members) == 1 else ugm.UnionOf(tuple(members))
+    return ugm.Optional(inner) if nullable else inner
+
+
+def _literal(tp: Any, args: tuple[Any, ...]) -> ugm.TypeRef:
+    values: list[ugm.LiteralValue] = []
+    nullable = False
+    for a in args:
+        if a is None:
+            nullable = True
+        elif type(a) is str:
+            if has_lone_surrogate(a):
+                raise TypeProblem(
+                    f"`{describe(tp)}` holds a lone UTF-16 surrogate, which UTF-8 (and so the "
+                    "wire) cannot carry"
+                )
+            values.append(ugm.StrLit(a))
+        elif type(a) is int:
+            values.append(ugm.IntLit(a))
+        else:
+            raise TypeProblem(
+                f"`{describe(tp)}`: only str and int literals cross a process boundary (not "
+                f"{type(a).__name__}); use an `enum.Enum` instead"
+            )
+    if not values:
+        raise TypeProblem(f"`{describe(tp)}` can only be None")
+    inner = _literal_set(tp, values)
+    return ugm.Optional(inner) if nullable else inner
+
+
+def has_lone_surrogate(text: str) -> bool:
+    return any(0xD800 <= ord(ch) <= 0xDFFF for ch in text)
+
+
+def _literal_set(tp: Any, values: list[ugm.LiteralValue]) -> ugm.LiteralOf:
+    if len({type(v) for v in values}) > 1:
         raise TypeProblem(
-            f"the union `{describe(tp)}` has more than one non-None member; the IDL has no "
-            "untagged unions, so use one type, a record with optional fields, or one "
-            "function per type"
+            f"`{describe(tp)}` mixes str and int literals; the IDL's literal sets hold one kind"
         )
-    if len(rest) > 1:
-        raise TypeProblem(
-            f"the union `{describe(tp)}` has more than one non-None member; the IDL only has "
-            "`T | None` (T?), so use one type, a record with optional fields, or one "
-            "function per type"
-        )
-    inner = map_type(rest[0], owner=owner, named=named, accepts=accepts)
-    if isinstance(inner, ugm.Optional):
-        return inner
-    return ugm.Optional(inner)
+    return ugm.LiteralOf(tuple(dict.fromkeys(values)))
+
+
+def _tuple(
+    tp: Any, args: tuple[Any, ...], owner: type | None, named: NamedResolver, accepts: bool
+) -> ugm.TypeRef:
+    if len(args) == 2 and args[1] is Ellipsis:
+        return ugm.ListOf(map_type(args[0], owner=owner, named=named, accepts=accepts))
+    return ugm.TupleOf(tuple(map_type(a, owner=owner, named=named, accepts=accepts) for a in args))
 
 
 def _map(
@@ -244,7 +297,7 @@ def _class(tp: type, owner: type | None, named: NamedResolver, accepts: bool) ->
     if tp in _MAPS:
         raise TypeProblem(f"`{tp.__name__}` needs key and value types, e.g. `dict[str, int]`")
     if tp in _SETS:
-        raise TypeProblem(f"`{tp.__name__}`: the IDL has no set type; use `list[...]`")
+        raise TypeProblem(f"`{tp.__name__}` needs an item type, for example `{tp.__name__}[str]`")
     if tp in _CALLABLES:  # Callable[Any] is not a valid subscription, so say it here
         raise TypeProblem(
             f"`{describe(tp)}`: functions cannot be sent to another process; export the "

@@ -17,7 +17,7 @@ import uuid
 from collections.abc import Callable
 
 from .. import ugm
-from ._types import TypeProblem
+from ._types import TypeProblem, has_lone_surrogate
 
 EnumName = Callable[[type], str | None]
 """The UGM name of an exported enum class, or None when the class is not one."""
@@ -39,7 +39,18 @@ def literal(value: object, tp: ugm.TypeRef, enum_name: EnumName) -> ugm.Value:
         return _enum_member(value, tp, enum_name)
     if isinstance(tp, ugm.Primitive):
         return _primitive(value, tp.name)
-    if isinstance(tp, ugm.ListOf) and isinstance(value, list | tuple):
+    if isinstance(tp, ugm.LiteralOf):
+        for v in tp.values:
+            if type(value) is type(v.value) and value == v.value:
+                return v
+        raise TypeProblem(f"the default {value!r} is not one of {ugm.type_text(tp)}")
+    if isinstance(tp, ugm.UnionOf):
+        return _union_member(value, tp, enum_name)
+    if isinstance(tp, ugm.TupleOf) and isinstance(value, tuple) and len(value) == len(tp.items):
+        return ugm.ListLit(
+            tuple(literal(v, t, enum_name) for v, t in zip(value, tp.items, strict=True))
+        )
+    if isinstance(tp, ugm.ListOf) and isinstance(value, list | tuple | set | frozenset):
         return ugm.ListLit(tuple(literal(v, tp.item, enum_name) for v in value))
     if isinstance(tp, ugm.MapOf) and isinstance(value, dict):
         return ugm.MapLit(
@@ -49,6 +60,21 @@ def literal(value: object, tp: ugm.TypeRef, enum_name: EnumName) -> ugm.Value:
             )
         )
     raise TypeProblem(_no_literal(value))
+
+
+def _union_member(value: object, tp: ugm.UnionOf, enum_name: EnumName) -> ugm.Value:
+    # The member the value's own type names first, so `3` in `float | int` stays an int.
+    exact = [m for m in tp.members if isinstance(m, ugm.Primitive) and m.name == _kind(value)]
+    for m in exact + list(tp.members):
+        try:
+            return literal(value, m, enum_name)
+        except TypeProblem:
+            continue
+    raise TypeProblem(f"the default {value!r} matches no member of {ugm.type_text(tp)}")
+
+
+def _kind(value: object) -> str:
+    return type(value).__name__
 
 
 INT64_MIN, INT64_MAX = -(2**63), 2**63 - 1
@@ -86,7 +112,7 @@ def _primitive(value: object, name: str) -> ugm.Value:
             )
         return ugm.FloatLit(float(value))
     if name == "str" and isinstance(value, str):
-        if any(0xD800 <= ord(ch) <= 0xDFFF for ch in value):
+        if has_lone_surrogate(value):
             raise TypeProblem(
                 f"the default {value!r} holds a lone UTF-16 surrogate, which UTF-8 (and so the "
                 "wire) cannot carry; use the character it was meant to be"

@@ -16,7 +16,8 @@ turns references into proxies. Without a hook, `from_wire` returns the `Instance
 
 This module holds the codec itself: the entry points, the per-type caches and the compiling of
 optional/list/map types. The converters it compiles to live beside it: `_primitives` (one per
-primitive type), `_declared` (records, errors, enums, classes), `_arguments` (binding a call's
+primitive type), `_declared` (records, errors, enums, classes), `_composite` (unions, literal
+sets, tuples), `_arguments` (binding a call's
 arguments), and `_converter` (the converter signature and the error wording they share).
 """
 
@@ -28,6 +29,7 @@ from typing import Any
 from .. import ugm
 from ..protocol._errors import InvalidValue
 from ._arguments import _ArgBinder
+from ._composite import literal_converter, tuple_converter, union_converter, untagged_default
 from ._converter import Converter, InstanceHooks, _expected, _key_segment, _kind, type_text
 from ._declared import _class_converter, _enum_converter, _RecordPlan
 from ._primitives import _PRIMITIVES_IN, _PRIMITIVES_OUT, _int, _str
@@ -105,7 +107,7 @@ class ValueCodec:
 
     def default_value(self, default: ugm.Value, t: ugm.TypeRef) -> Any:
         """A declared default as a fresh Python value of type `t`."""
-        return self.from_wire(t, self.literal_to_wire(default))
+        return untagged_default(t, self.literal_to_wire(default), self.decoder)
 
     def literal_to_wire(self, v: ugm.Value) -> Any:
         """A UGM literal as a wire value (enum literals become their member's value)."""
@@ -250,6 +252,13 @@ class ValueCodec:
             return self._map(t, decode)
         if isinstance(t, ugm.Named):
             return self._named(t.name, decode)
+        convert = self.decoder if decode else self.encoder
+        if isinstance(t, ugm.UnionOf):
+            return union_converter(t, convert, decode)
+        if isinstance(t, ugm.LiteralOf):
+            return literal_converter(t)
+        if isinstance(t, ugm.TupleOf):
+            return tuple_converter(t, [convert(x) for x in t.items], decode)
         raise ValueError(f"not a UGM type: {t!r}")
 
     def _list(self, t: ugm.ListOf, decode: bool) -> Converter:

@@ -54,17 +54,7 @@ def _expected(what: str, got: Any) -> InvalidValue:
     return InvalidValue(f"expected {what}, got {_kind(got)}")
 
 
-def type_text(t: ugm.TypeRef) -> str:
-    """A type as the IDL spells it, for messages."""
-    if isinstance(t, ugm.Primitive):
-        return t.name
-    if isinstance(t, ugm.Optional):
-        return type_text(t.inner) + "?"
-    if isinstance(t, ugm.ListOf):
-        return f"list<{type_text(t.item)}>"
-    if isinstance(t, ugm.MapOf):
-        return f"map<{type_text(t.key)}, {type_text(t.value)}>"
-    return t.name
+type_text = ugm.type_text
 
 
 def _key_segment(k: Any) -> str:

@@ -85,7 +85,9 @@ def test_record_argument_result_and_declared_error(served: tuple[Gateway, Browse
     )
     browser.click(f"{form} button.call")
     text = _outcome(browser, "mcpfixture.mcpfixture.area")
-    assert browser.eval(f"document.querySelector('{form} .error-type').textContent") == "TooFewPoints"
+    assert (
+        browser.eval(f"document.querySelector('{form} .error-type').textContent") == "TooFewPoints"
+    )
     fields = json.loads(browser.eval(f"document.querySelector('{form} .error-fields').textContent"))
     assert fields == {"name": "dot", "points": 0}
     assert text.startswith("UNKNOWN (status 2) in "), text
@@ -112,7 +114,9 @@ def test_instances_are_created_used_and_released(served: tuple[Gateway, Browser,
 def test_deep_link_renders_and_scrolls_to_the_member(served: tuple[Gateway, Browser, Path]) -> None:
     gw, browser, shots = served
     browser.goto(gw.http + "/#m-mcpfixture-Canvas-draw")
-    top = browser.eval("document.getElementById('m-mcpfixture-Canvas-draw').getBoundingClientRect().top")
+    top = browser.eval(
+        "document.getElementById('m-mcpfixture-Canvas-draw').getBoundingClientRect().top"
+    )
     assert browser.eval("window.scrollY") > 0 and 0 <= top < browser.eval("window.innerHeight")
     assert browser.eval("document.body.innerText.length") > 1000
     assert browser.eval("document.querySelector('li.member.selected').dataset.member") == (

@@ -121,11 +121,12 @@ class DevServer:
                 idl=self.idl,
             )
             return serving.text(200, page, "text/html; charset=utf-8")
-        if path.startswith(tryit.PREFIX):  # the TypeScript runtime, for Vision's "Try it"
-            script = tryit.runtime_file(path)
-            if script is None:
+        if path.startswith(tryit.PREFIX):  # the browser runtime, for Vision's "Try it"
+            found = tryit.runtime_file(path)
+            if found is None:
                 return not_found(path)
-            return Reply(200, (("Content-Type", "text/javascript; charset=utf-8"),), script)
+            script, media_type = found
+            return Reply(200, (("Content-Type", media_type),), script)
         if parts[0] == "idl" and len(parts) == 2:  # `graftc serve` has its own /idl; same answer
             return self._idl(parts[1].removesuffix(".graft"))
         target = next((t for t in self.store.targets.values() if t.index.prefix == parts[0]), None)

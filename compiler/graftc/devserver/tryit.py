@@ -1,11 +1,11 @@
-"""What Vision needs to try calls and to hand the module to MCP clients: the TypeScript
-runtime's browser entry served as ES modules (`/vision/rt/...`), the data the "Try it" script
-builds its forms from, and the MCP panel (the URL and ready-to-paste client configuration).
+"""What Vision needs to try calls and to hand the module to MCP clients: a runtime that runs
+in browsers, served as ES modules (`/vision/rt/...`), the data the "Try it" script builds its
+forms from, and the MCP panel (the URL and ready-to-paste client configuration).
 
-The runtime files are the compiled `graftcode-runtime` (its `dist/`) and its one browser
-dependency, `@msgpack/msgpack` (its `dist.esm/`), mapped with an import map: no bundler runs
-on the developer's machine, and the page calls through exactly the code a TypeScript client
-uses. Request paths are looked up in the listing of those two folders, never joined to a path.
+The runtime comes from the first registered target whose package index offers one
+(`browser_runtime()`, giving a `BrowserRuntime`): the page calls through exactly the code a
+client of that language uses, over WebSocket, with an import map and no bundler. Request paths
+are looked up in its listing, never joined to a path.
 """
 
 from __future__ import annotations
@@ -14,62 +14,62 @@ import html
 import json
 import threading
 from collections.abc import Sequence
-from pathlib import Path
 
 from graftcode_runtime import ugm
 
-from graftc.targets.common.serving import Endpoints
+from graftc import targets as graftc_targets
+from graftc.targets.common.serving import BrowserRuntime, Endpoints, RuntimeUnavailable
 
 PREFIX = "/vision/rt/"
-MSGPACK = "msgpack/"
 _lock = threading.Lock()
-_files: dict[str, Path] | None = None
+_found: list[BrowserRuntime | None] = []
 
 
-def runtime_files() -> dict[str, Path]:
-    """URL path below PREFIX -> file, listed once (building the runtime if it never was).
-    Empty when the TypeScript runtime is not available (Vision then offers no calls)."""
-    global _files
+def browser_runtime() -> BrowserRuntime | None:
+    """The browser runtime (looked up once; building it if it never was), or None when no
+    target offers one or it cannot be built: Vision then offers no calls."""
     with _lock:
-        if _files is None:
-            from graftc.targets.typescript.package import RuntimeUnavailable, ensure_runtime_built
-
-            try:
-                root = ensure_runtime_built()
-            except RuntimeUnavailable:
-                return {}
-            found: dict[str, Path] = {}
-            dist = root / "dist"
-            for path in [*dist.glob("*.js"), *dist.glob("transports/*.js")]:
-                found[path.relative_to(dist).as_posix()] = path
-            esm = root / "node_modules" / "@msgpack" / "msgpack" / "dist.esm"
-            for path in esm.rglob("*.mjs"):
-                found[MSGPACK + path.relative_to(esm).as_posix()] = path
-            _files = found
-        return _files
+        if not _found:
+            runtime = None
+            for target in graftc_targets.available():
+                offer = getattr(target.index, "browser_runtime", None)
+                if offer is None:
+                    continue
+                try:
+                    runtime = offer()
+                except RuntimeUnavailable:
+                    continue
+                break
+            _found.append(runtime)
+        return _found[0]
 
 
-def runtime_file(path: str) -> bytes | None:
-    """The bytes of `/vision/rt/<name>`, or None for any name not in the listing."""
-    found = runtime_files().get(path[len(PREFIX) :]) if path.startswith(PREFIX) else None
-    return found.read_bytes() if found is not None else None
+def runtime_file(path: str) -> tuple[bytes, str] | None:
+    """The bytes and media type of `/vision/rt/<name>`; None for a name not in the listing."""
+    runtime = browser_runtime()
+    if runtime is None or not path.startswith(PREFIX):
+        return None
+    found = runtime.files.get(path[len(PREFIX) :])
+    return (found.read_bytes(), runtime.media_type) if found is not None else None
 
 
 def import_map() -> str:
-    imports = {"@msgpack/msgpack": f"{PREFIX}{MSGPACK}index.mjs"}
+    runtime = browser_runtime()
+    imports = {k: PREFIX + v for k, v in runtime.imports.items()} if runtime else {}
     return json.dumps({"imports": imports})
 
 
 def page_data(modules: Sequence[ugm.Module], endpoints: Endpoints) -> str:
     """The JSON the "Try it" script reads: each module's UGM and schema hash, the WebSocket
     URL and where the runtime is; safe inside a <script> element."""
+    runtime = browser_runtime()
     doc = {
         "modules": {
             m.name: {"module": ugm.to_json(m)["module"], "schema_hash": ugm.schema_hash(m)}
             for m in modules
         },
         "ws": endpoints.ws,
-        "runtime": f"{PREFIX}browser.js",
+        "runtime": PREFIX + (runtime.entry if runtime else ""),
     }
     return json.dumps(doc, sort_keys=True).replace("</", "<\\/")
 

@@ -81,8 +81,7 @@ def render_vision(
     page.add('<meta name="viewport" content="width=device-width, initial-scale=1">')
     names = ", ".join(m.name for m in modules) or "no modules"
     page.add(f"<title>graftcode Vision: {_e(names)}</title>")
-    page.add(f"<style>{_asset('vision.css')}</style>")
-    page.add(f'<script type="importmap">{tryit.import_map()}</script></head><body>')
+    page.add(f"<style>{_asset('vision.css')}</style></head><body>")
     page.add('<header class="top"><h1>graftcode Vision</h1>')
     page.add(f'<span class="gateway">gateway <code>{_e(base_url)}</code></span>')
     for label, url in (("TCP", endpoints.tcp), ("WebSocket", endpoints.ws)):
@@ -113,10 +112,10 @@ def render_vision(
     blob = json.dumps(snippets, sort_keys=True).replace("</", "<\\/")
     page.add(f'<script type="application/json" id="snippets">{blob}</script>')
     page.add(f"<script>{_asset('vision.js')}</script>")
-    if endpoints.ws and tryit.runtime_files():  # calls go over WebSocket, through the runtime
-        page.add(
-            f'<script type="application/json" id="tryit-data">{tryit.page_data(modules, endpoints)}</script>'
-        )
+    if endpoints.ws and tryit.browser_runtime():  # calls travel over WebSocket, through a runtime
+        data = tryit.page_data(modules, endpoints)
+        page.add(f'<script type="application/json" id="tryit-data">{data}</script>')
+        page.add(f'<script type="importmap">{tryit.import_map()}</script>')
         page.add(f'<script type="module">{_asset("tryit.js")}</script>')
     page.add("</body></html>\n")
     return "".join(page.parts)

@@ -1,13 +1,13 @@
 // Vision's "Try it": a form per function and class member, generated from the UGM embedded in
-// the page, calling the gateway through the real TypeScript runtime (graftcode-runtime's browser
-// entry, served under /vision/rt/) over WebSocket: what the page shows is what a client gets,
-// and the gateway's origin check and auth apply. Without JavaScript none of this appears.
+// the page, calling the gateway through a real client runtime (its browser entry, served under
+// /vision/rt/) over WebSocket: what the page shows is what a client gets, and the gateway's
+// origin check and auth apply. Without scripts none of this appears.
 const data = JSON.parse(document.getElementById("tryit-data").textContent || "{}");
 const decls = {};
 for (const [name, m] of Object.entries(data.modules || {})) {
   decls[name] = Object.fromEntries(m.module.decls.map((d) => [d.name, d]));
 }
-let runtime; // the graftcode-runtime module, imported on the first call
+let runtime; // the client runtime's module, imported on the first call
 const clients = {}; // module name -> Client (one WebSocket connection each)
 const instances = {}; // module name -> [{ref, label}]
 

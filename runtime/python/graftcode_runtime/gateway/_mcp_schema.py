@@ -74,7 +74,7 @@ def tools_of(module: ugm.Module, allow: Sequence[str] = ()) -> list[Tool]:
             continue
         for method, name, idl_name in members:
             types = [p.type for p in method.params] + [method.returns]
-            if any(n in classes for t in types for n in _named(t)):
+            if any(isinstance(x, ugm.Named) and x.name in classes for x in _walk(types)):
                 continue
             if allow and not any(fnmatch.fnmatchcase(idl_name, p) for p in allow):
                 continue
@@ -82,25 +82,9 @@ def tools_of(module: ugm.Module, allow: Sequence[str] = ()) -> list[Tool]:
     return found
 
 
-def _named(t: ugm.TypeRef) -> Iterator[str]:
-    if isinstance(t, ugm.Named):
-        yield t.name
-    for inner in _children(t):
-        yield from _named(inner)
-
-
-def _children(t: ugm.TypeRef) -> tuple[ugm.TypeRef, ...]:
-    if isinstance(t, ugm.Optional):
-        return (t.inner,)
-    if isinstance(t, ugm.ListOf):
-        return (t.item,)
-    if isinstance(t, ugm.MapOf):
-        return (t.key, t.value)
-    if isinstance(t, ugm.UnionOf):
-        return t.members
-    if isinstance(t, ugm.TupleOf):
-        return t.items
-    return ()
+def _walk(types: Sequence[ugm.TypeRef]) -> Iterator[ugm.TypeRef]:
+    for t in types:
+        yield from ugm.walk_types(t)
 
 
 # ------------------------------------------------------------------------------ schemas

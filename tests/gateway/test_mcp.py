@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import base64
 import json
+import logging
 import socket
 import urllib.error
 import urllib.request
@@ -16,7 +17,8 @@ import anyio
 import jsonschema
 import mcpfixture
 import pytest
-from graftcode_runtime.gateway import GatewayConfig
+from graftcode_runtime import StatusCode
+from graftcode_runtime.gateway import GatewayConfig, Refuse, ServerCall, ServerInterceptor
 from harness import GatewayThread
 from mcp import Client
 from mcp.client.streamable_http import streamable_http_client
@@ -35,9 +37,26 @@ def gw() -> Iterator[GatewayThread]:
         yield g
 
 
+class Guard(ServerInterceptor):
+    """Records who called what, and refuses `describe`: MCP calls pass the interceptors."""
+
+    seen: list[tuple[str, str | None]] = []
+
+    def before_call(self, call: ServerCall) -> None:
+        self.seen.append((call.member, call.identity.name if call.identity else None))
+        if call.member == "describe":
+            raise Refuse(StatusCode.PERMISSION_DENIED, "describe is not for you")
+
+
 @pytest.fixture(scope="module")
 def secured() -> Iterator[GatewayThread]:
-    config = GatewayConfig(grace_period=1.0, mcp=True, auth_tokens=(TOKEN,), mcp_tools=("area",))
+    config = GatewayConfig(
+        grace_period=1.0,
+        mcp=True,
+        auth_tokens=(TOKEN,),
+        mcp_tools=("area", "desc*"),
+        interceptors=(Guard(),),
+    )
     with GatewayThread(["mcpfixture"], config) as g:
         yield g
 
@@ -178,9 +197,28 @@ def test_auth_and_the_allow_list(secured: GatewayThread) -> None:
     with pytest.raises(Exception):  # noqa: B017 - the SDK wraps the 401 in its own error type
         _run(secured, lambda c: c.list_tools())
     listed = _run(secured, lambda c: c.list_tools(), token=TOKEN)
-    assert [t.name for t in listed.tools] == ["area"]
+    assert [t.name for t in listed.tools] == ["area", "describe"]
     called = _run(secured, lambda c: c.call_tool("area", {"shape": SQUARE}), token=TOKEN)
     assert called.structured_content == {"result": 4.0}
+    assert Guard.seen[-1] == ("area", "default")  # the token's identity reached the interceptor
+
+
+def test_interceptors_refuse_and_failures_are_logged(
+    secured: GatewayThread, caplog: pytest.LogCaptureFixture
+) -> None:
+    before = list(mcpfixture.RUNS)
+    with caplog.at_level(logging.INFO, logger="graftcode"):
+        refused = _run(
+            secured, lambda c: c.call_tool("describe", {"value": ["int", 1]}), token=TOKEN
+        )
+    assert refused.is_error
+    assert refused.structured_content["error"] == {
+        "code": "PERMISSION_DENIED",
+        "message": "describe is not for you",
+    }
+    assert mcpfixture.RUNS == before
+    logged = [r.getMessage() for r in caplog.records if "event=call_failed" in r.getMessage()]
+    assert any("code=PERMISSION_DENIED" in m and "transport=mcp" in m for m in logged), logged
 
 
 def _post(

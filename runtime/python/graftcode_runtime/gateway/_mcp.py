@@ -24,6 +24,7 @@ import base64
 import binascii
 import itertools
 import json
+import logging
 import time
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
@@ -31,6 +32,7 @@ from typing import TYPE_CHECKING, Any
 from .. import ugm
 from ..protocol import Call, InstanceTable, InvalidValue, Op, RemoteError, StatusCode
 from ._hosting import HostedModule
+from ._log import event
 from ._mcp_schema import JsonValues, SchemaBuilder, Tool, tools_of
 from ._routes import HttpRequest, HttpResponse
 from ._trio_driver import run_job
@@ -225,7 +227,8 @@ class McpEndpoint:
             call = tools.call(tool, arguments, next(self._ids))
         except InvalidValue as e:
             where = f"{tools.hosted.name}.{tool.idl_name}"
-            return _tool_error(RemoteError(StatusCode.INVALID_ARGUMENT, f"{where}: argument {e}"))
+            failed = RemoteError(StatusCode.INVALID_ARGUMENT, f"{where}: argument {e}")
+            return _tool_error(_logged(tool, failed))
         traceparent = request.headers.get("traceparent")
         if traceparent:
             call = Call(call.id, call.op, call.target, call.member, args=call.args,
@@ -233,21 +236,31 @@ class McpEndpoint:
         try:
             job = dispatcher.prepare(call, instances, "mcp", None, started, request.identity)
         except RemoteError as e:
-            return _tool_error(e)
+            return _tool_error(_logged(tool, e))
         try:
             value = await run_job(gateway, job)
         except Exception as e:  # whatever user code (or binding) raised, declared errors included
-            return _tool_error(job.failure(e, instances), tools.values, tools.hosted.module)
+            failed = _logged(tool, job.failure(e, instances))
+            return _tool_error(failed, tools.values, tools.hosted.module)
         try:
             wire = job.to_wire(value, instances)
         except RemoteError as e:
-            return _tool_error(e)
+            return _tool_error(_logged(tool, e))
         result = tools.values.to_json(tool.method.returns, wire)
         return {
             "content": [{"type": "text", "text": json.dumps(result, ensure_ascii=False)}],
             "structuredContent": {"result": result},
             "isError": False,
         }
+
+
+def _logged(tool: Tool, e: RemoteError) -> RemoteError:
+    """Log a failed tool call as the sessions log a failed call (`transport=mcp`)."""
+    bug = e.code in (StatusCode.INTERNAL, StatusCode.UNKNOWN) and not e.type_name
+    level = logging.WARNING if bug else logging.INFO
+    event("call_failed", level, peer="mcp", target=tool.target, member=tool.member,
+          code=e.code.name, type=e.type_name, message=e.message, transport="mcp")  # fmt: skip
+    return e
 
 
 def _tool_error(

@@ -7,10 +7,15 @@ from __future__ import annotations
 import base64
 import json
 import logging
+import signal
 import socket
+import subprocess
+import sys
+import time
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import anyio
@@ -272,3 +277,45 @@ def test_off_by_default_in_the_gateway() -> None:
         with pytest.raises(urllib.error.HTTPError) as e:
             urllib.request.urlopen(_url(g), timeout=10)
         assert e.value.code == 404
+
+
+def _serve(tmp_path: Path, *options: str) -> tuple[subprocess.Popen[bytes], str]:
+    ports = tmp_path / "ports.json"
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "graftc.cli", "serve", str(Path(mcpfixture.__file__)),
+         "--http", "127.0.0.1:0", "--ports-file", str(ports), *options],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    deadline = time.monotonic() + 60
+    while not ports.is_file():
+        assert proc.poll() is None and time.monotonic() < deadline, "graftc serve did not start"
+        time.sleep(0.05)
+    return proc, json.loads(ports.read_text())["http"].rstrip("/") + "/mcp"
+
+
+def _stop(proc: subprocess.Popen[bytes]) -> None:
+    proc.send_signal(signal.SIGTERM)
+    proc.wait(30)
+
+
+@pytest.mark.slow
+def test_graftc_serve_options(tmp_path: Path) -> None:
+    """`--mode production --mcp on --mcp-tools` serves the allowed tools; `--mcp off` none."""
+    listing = json.dumps({"jsonrpc": "2.0", "id": 1, "method": "tools/list"}).encode()
+    proc, url = _serve(tmp_path, "--mode", "production", "--mcp", "on", "--mcp-tools", "area")
+    try:
+        request = urllib.request.Request(url, data=listing, method="POST")
+        request.add_header("content-type", "application/json")
+        with urllib.request.urlopen(request, timeout=30) as r:
+            tools = json.load(r)["result"]["tools"]
+        assert [t["name"] for t in tools] == ["area"]
+    finally:
+        _stop(proc)
+    (tmp_path / "off").mkdir()
+    proc, url = _serve(tmp_path / "off", "--mcp", "off")
+    try:
+        with pytest.raises(urllib.error.HTTPError) as e:
+            urllib.request.urlopen(url, timeout=30)
+        assert e.value.code == 404
+    finally:
+        _stop(proc)

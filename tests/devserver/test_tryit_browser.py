@@ -106,6 +106,15 @@ def test_instances_are_created_used_and_released(served: tuple[Gateway, Browser,
     browser.click(f"{draw} button.call")
     assert _outcome(browser, "mcpfixture.Canvas.draw").split("\n")[-1] == "0"
     assert browser.eval("document.querySelectorAll('.instances li').length") == 1
+    title = _open(browser, "mcpfixture.Canvas.title")  # a mutable property: set, then get
+    browser.click(f"{title} input.use-default")
+    browser.type_text(f'{title} input[name="value"]', "hello")
+    browser.click(f"{title} button.call")
+    assert _outcome(browser, "mcpfixture.Canvas.title").startswith("OK (status 0)")
+    browser.click(f"{title} input.use-default")
+    browser.eval(f"document.querySelector('{title} .outcome').className = 'outcome'")
+    browser.click(f"{title} button.call")
+    assert _outcome(browser, "mcpfixture.Canvas.title").split("\n")[-1] == '"hello"'
     browser.click(".instances button.release")
     assert browser.eval("document.querySelectorAll('.instances li').length") == 0
     browser.screenshot(shots / "tryit-instances.png")
@@ -113,6 +122,7 @@ def test_instances_are_created_used_and_released(served: tuple[Gateway, Browser,
 
 def test_deep_link_renders_and_scrolls_to_the_member(served: tuple[Gateway, Browser, Path]) -> None:
     gw, browser, shots = served
+    browser.goto("about:blank")  # a fresh load, not a fragment change of the page already open
     browser.goto(gw.http + "/#m-mcpfixture-Canvas-draw")
     top = browser.eval(
         "document.getElementById('m-mcpfixture-Canvas-draw').getBoundingClientRect().top"
@@ -125,3 +135,9 @@ def test_deep_link_renders_and_scrolls_to_the_member(served: tuple[Gateway, Brow
     assert browser.eval("document.querySelector('.mcp-url').textContent") == gw.http + "/mcp"
     browser.screenshot(shots / "deep-link.png")
     assert (shots / "deep-link.png").stat().st_size > 10_000
+    browser.eval("location.hash = '#m-mcpfixture-mcpfixture-area'")  # only the fragment changes
+    selected = "document.querySelector('li.member.selected').dataset.member"
+    deadline = time.monotonic() + 10  # hashchange is dispatched after the assignment returns
+    while browser.eval(selected) != "mcpfixture.mcpfixture.area":
+        assert time.monotonic() < deadline, browser.eval(selected)
+        time.sleep(0.05)

@@ -91,8 +91,11 @@ def describe(value: int | str) -> str:
 class Canvas:
     """A drawing surface: its instance members are never tools."""
 
+    title: str
+
     def __init__(self, width: int) -> None:
         self.width = width
+        self.title = ""
 
     def draw(self, shape: Shape) -> int:
         RUNS.append("draw")

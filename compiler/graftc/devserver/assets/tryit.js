@@ -164,14 +164,14 @@ function collection(mod, t, path) {
   };
 }
 
-function row(name, type, input, hasDefault) {
+function row(name, type, input, hasDefault, defaultLabel = "default") {
   const line = el("div", { class: "param" }, el("label", { class: "pname" }, name, el("code", {}, `: ${typeText(type)}`)), input.node);
   if (hasDefault) {
     const def = el("input", { type: "checkbox", class: "use-default" });
     def.checked = true;
     input.node.classList.add("off");
     def.addEventListener("change", () => input.node.classList.toggle("off", def.checked));
-    line.append(el("label", { class: "default" }, def, " default"));
+    line.append(el("label", { class: "default" }, def, ` ${defaultLabel}`));
     input.omitted = () => def.checked;
   }
   return line;
@@ -238,16 +238,20 @@ function form(li) {
     const method = (d.methods || []).find((x) => x.name === memberName);
     const prop = (d.properties || []).find((x) => x.name === memberName);
     if (method) { params = method.params; needsInstance = d.node === "Class" && !method.static; }
-    else if (prop) { kind = "get"; needsInstance = true; }
+    else if (prop) {
+      kind = "get"; needsInstance = true;
+      // a mutable property: giving a value (unticking "default") sets it instead
+      if (!prop.readonly) params = [{ name: "value", type: prop.type, kind: "positional", default: {}, setter: true }];
+    }
     else return null;
   }
   const inputs = params.map((p) => ({ p, input: field(mod, p.type, p.name) }));
   const box = el("form", { class: "tryit", "data-member": li.dataset.member });
   const instance = needsInstance ? field(mod, { node: "Named", name: declName }, "instance") : null;
   if (instance) box.append(el("div", { class: "param" }, el("label", { class: "pname" }, "instance"), instance.node));
-  for (const { p, input } of inputs) box.append(row(p.name, p.type, input, p.default !== null));
+  for (const { p, input } of inputs) box.append(row(p.name, p.type, input, p.default !== null, p.setter ? "get only" : "default"));
   const json = el("textarea", { class: "json", rows: "3", placeholder: '{"args": [], "kwargs": {}} (JSON entry: used instead of the fields when filled)' });
-  const call = el("button", { type: "submit", class: "call" }, kind === "new" ? "Create" : kind === "get" ? "Get" : "Call");
+  const call = el("button", { type: "submit", class: "call" }, kind === "new" ? "Create" : kind === "get" ? (params.length ? "Get / Set" : "Get") : "Call");
   const out = el("div", { class: "outcome", "aria-live": "polite" });
   box.append(el("details", { class: "json-entry" }, el("summary", {}, "JSON"), json), call, out);
   box.addEventListener("submit", async (ev) => {
@@ -268,7 +272,8 @@ function form(li) {
           if (p.kind === "positional") args.push(input.get()); else kwargs[p.name] = input.get();
         }
       }
-      spec = { kind, target, member, args, kwargs, instance: instance ? instance.get() : null };
+      const setting = kind === "get" && args.length > 0;
+      spec = { kind: setting ? "set" : kind, target, member, args, kwargs, instance: instance ? instance.get() : null };
       const started = performance.now();
       const value = await c.invoke(spec);
       const ms = (performance.now() - started).toFixed(1);

@@ -141,3 +141,30 @@ def test_deep_link_renders_and_scrolls_to_the_member(served: tuple[Gateway, Brow
     while browser.eval(selected) != "mcpfixture.mcpfixture.area":
         assert time.monotonic() < deadline, browser.eval(selected)
         time.sleep(0.05)
+
+
+def test_calls_need_the_gateways_token_when_it_requires_one(tmp_path: Path) -> None:
+    """The page is fetched with the token (every HTTP route needs it), but the calls go over
+    WebSocket and carry the token only when it is typed into the page."""
+    token = "tryit-browser-token-0123456789"
+    shutil.copy(FIXTURE, tmp_path / "mcpfixture.py")
+    gw = start_gateway(
+        tmp_path / "mcpfixture.py", tmp_path / "cache", options=("--auth-token", token)
+    )
+    browser = Browser(tmp_path / "chromium-profile")
+    try:
+        browser.send("Network.enable")
+        browser.send("Network.setExtraHTTPHeaders", headers={"Authorization": f"Bearer {token}"})
+        browser.goto(gw.http + "/")
+        member = "mcpfixture.Canvas.blank"
+        form = _open(browser, member)
+        browser.type_text(f'{form} input[name="width"]', "2")
+        browser.click(f"{form} button.call")
+        assert "UNAUTHENTICATED" in _outcome(browser, member)
+        browser.type_text("#tryit-token", token)
+        browser.eval(f"document.querySelector('{form} .outcome').className = 'outcome'")
+        browser.click(f"{form} button.call")
+        assert _outcome(browser, member).startswith("OK (status 0)")
+    finally:
+        browser.close()
+        gw.stop()

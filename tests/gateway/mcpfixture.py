@@ -113,6 +113,12 @@ class Canvas:
         return Canvas(width)
 
 
+def ratio(a: float, b: float) -> float:
+    """`a / b`; 0/0 is NaN, which JSON cannot carry."""
+    RUNS.append("ratio")
+    return float("nan") if a == b == 0 else a / b
+
+
 async def double_later(n: int) -> int:
     """`2 * n`, computed on the asyncio loop."""
     RUNS.append("double_later")

@@ -89,7 +89,8 @@ def test_lists_tools_with_schemas_that_validate(gw: GatewayThread, mode: str) ->
     listed = _run(gw, lambda c: c.list_tools(), mode)
     tools = {t.name: t for t in listed.tools}
     assert set(tools) == {
-        "area", "reverse_bytes", "next_day", "invert", "describe", "double_later", "Canvas__blank"
+        "area", "reverse_bytes", "next_day", "invert", "describe", "ratio", "double_later",
+        "Canvas__blank",
     }  # fmt: skip
     area = tools["area"]
     assert area.description.startswith("The area of a polygon")
@@ -319,3 +320,17 @@ def test_graftc_serve_options(tmp_path: Path) -> None:
         assert e.value.code == 404
     finally:
         _stop(proc)
+
+
+def test_a_result_json_cannot_spell_is_an_error_not_invalid_json(gw: GatewayThread) -> None:
+    call = {"jsonrpc": "2.0", "id": 7, "method": "tools/call",
+            "params": {"name": "ratio", "arguments": {"a": 0.0, "b": 0.0}}}  # fmt: skip
+    status, body = _post(gw, json.dumps(call).encode())
+    assert status == 200 and json.loads(body)["error"]["code"] == -32603
+    status, body = _post(
+        gw,
+        json.dumps(
+            {**call, "params": {"name": "ratio", "arguments": {"a": 1.0, "b": 4.0}}}
+        ).encode(),
+    )
+    assert json.loads(body)["result"]["structuredContent"] == {"result": 0.25}

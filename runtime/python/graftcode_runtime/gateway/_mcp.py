@@ -47,6 +47,7 @@ _VERSION_KEY = "io.modelcontextprotocol/protocolVersion"
 _CAPABILITIES_KEY = "io.modelcontextprotocol/clientCapabilities"
 # JSON-RPC 2.0 and MCP error codes
 PARSE_ERROR, INVALID_REQUEST, METHOD_NOT_FOUND, INVALID_PARAMS = -32700, -32600, -32601, -32602
+INTERNAL_ERROR = -32603
 HEADER_MISMATCH, UNSUPPORTED_VERSION = -32020, -32022
 
 
@@ -310,5 +311,9 @@ def _answer(
         body["error"] = {"code": error.code, "message": error.message}
         if error.data is not None:
             body["error"]["data"] = error.data
-    data = json.dumps(body, ensure_ascii=False).encode()
+    try:
+        data = json.dumps(body, ensure_ascii=False, allow_nan=False).encode()
+    except ValueError:  # a float result that JSON cannot spell (NaN, infinities)
+        message = "the result has a value JSON cannot represent (NaN or an infinity)"
+        return _answer(message_id, error=_Refusal(INTERNAL_ERROR, message))
     return HttpResponse(status, {"content-type": "application/json"}, data)

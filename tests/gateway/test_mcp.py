@@ -334,3 +334,15 @@ def test_a_result_json_cannot_spell_is_an_error_not_invalid_json(gw: GatewayThre
         ).encode(),
     )
     assert json.loads(body)["result"]["structuredContent"] == {"result": 0.25}
+
+
+def test_tool_calls_are_counted_in_metrics(gw: GatewayThread) -> None:
+    _run(gw, lambda c: c.call_tool("area", {"shape": SQUARE}))
+    _run(gw, lambda c: c.call_tool("area", {"shape": {**SQUARE, "points": []}}))
+    with urllib.request.urlopen(gw.urls["http"].rstrip("/") + "/metrics", timeout=10) as r:
+        lines = r.read().decode().splitlines()
+    calls = [x for x in lines if x.startswith("graftcode_calls_total{")]
+    area = [x for x in calls if 'member="mcpfixture.area"' in x]
+    assert any('code="OK"' in x for x in area) and any('code="UNKNOWN"' in x for x in area), calls
+    assert any(x.startswith("graftcode_call_duration_seconds_count{") and "mcpfixture.area" in x
+               for x in lines)  # fmt: skip

@@ -34,6 +34,7 @@ from ..protocol import Call, InstanceTable, InvalidValue, Op, RemoteError, Statu
 from ._hosting import HostedModule
 from ._log import event
 from ._mcp_schema import JsonValues, SchemaBuilder, Tool, tools_of
+from ._metrics import SessionStats
 from ._routes import HttpRequest, HttpResponse
 from ._trio_driver import run_job
 
@@ -229,7 +230,7 @@ class McpEndpoint:
         except InvalidValue as e:
             where = f"{tools.hosted.name}.{tool.idl_name}"
             failed = RemoteError(StatusCode.INVALID_ARGUMENT, f"{where}: argument {e}")
-            return _tool_error(_logged(tool, failed))
+            return self._failed(tools, tool, failed, None)
         traceparent = request.headers.get("traceparent")
         if traceparent:
             call = Call(call.id, call.op, call.target, call.member, args=call.args,
@@ -237,16 +238,16 @@ class McpEndpoint:
         try:
             job = dispatcher.prepare(call, instances, "mcp", None, started, request.identity)
         except RemoteError as e:
-            return _tool_error(_logged(tool, e))
+            return self._failed(tools, tool, e, None)
         try:
             value = await run_job(gateway, job)
         except Exception as e:  # whatever user code (or binding) raised, declared errors included
-            failed = _logged(tool, job.failure(e, instances))
-            return _tool_error(failed, tools.values, tools.hosted.module)
+            return self._failed(tools, tool, job.failure(e, instances), started)
         try:
             wire = job.to_wire(value, instances)
         except RemoteError as e:
-            return _tool_error(_logged(tool, e))
+            return self._failed(tools, tool, e, started)
+        self._count(tools, tool, "OK", started)
         result = tools.values.to_json(tool.method.returns, wire)
         return {
             "content": [{"type": "text", "text": json.dumps(result, ensure_ascii=False)}],
@@ -254,14 +255,25 @@ class McpEndpoint:
             "isError": False,
         }
 
+    def _failed(
+        self, tools: ModuleTools, tool: Tool, e: RemoteError, started: float | None
+    ) -> dict[str, Any]:
+        """A failed tool call: logged and counted as the sessions do a failed call (with
+        `transport=mcp`), answered as a tool error."""
+        bug = e.code in (StatusCode.INTERNAL, StatusCode.UNKNOWN) and not e.type_name
+        level = logging.WARNING if bug else logging.INFO
+        event("call_failed", level, peer="mcp", target=tool.target, member=tool.member,
+              code=e.code.name, type=e.type_name, message=e.message, transport="mcp")  # fmt: skip
+        self._count(tools, tool, e.code.name, started)
+        return _tool_error(e, tools.values, tools.hosted.module)
 
-def _logged(tool: Tool, e: RemoteError) -> RemoteError:
-    """Log a failed tool call as the sessions log a failed call (`transport=mcp`)."""
-    bug = e.code in (StatusCode.INTERNAL, StatusCode.UNKNOWN) and not e.type_name
-    level = logging.WARNING if bug else logging.INFO
-    event("call_failed", level, peer="mcp", target=tool.target, member=tool.member,
-          code=e.code.name, type=e.type_name, message=e.message, transport="mcp")  # fmt: skip
-    return e
+    def _count(self, tools: ModuleTools, tool: Tool, code: str, started: float | None) -> None:
+        """`/metrics` counts tool calls with the calls of every connection (timed once run)."""
+        metrics = self.gateway.metrics
+        stats = SessionStats()
+        member = metrics.member_label(tools.hosted.module, tool.target, tool.member)
+        stats.answered(tools.hosted.name, member, code, started)
+        metrics.add_ended(stats)
 
 
 def _tool_error(

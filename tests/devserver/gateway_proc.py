@@ -48,6 +48,7 @@ def start_gateway(
     cache_dir: Path,
     listeners: tuple[str, ...] = ("tcp", "ws", "http"),
     timeout: float = 60.0,
+    options: tuple[str, ...] = (),
 ) -> Gateway:
     env = {**os.environ, "GRAFTC_CACHE_DIR": str(cache_dir), "PYTHONUNBUFFERED": "1"}
     proc = subprocess.Popen(
@@ -58,6 +59,7 @@ def start_gateway(
             "serve",
             str(module),
             *(arg for name in listeners for arg in (f"--{name}", "127.0.0.1:0")),
+            *options,
         ],
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,

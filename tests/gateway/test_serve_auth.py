@@ -107,6 +107,7 @@ def test_sighup_reload_hook_interceptor_and_no_secret_in_logs(tmp_path: Path) ->
         assert vision.endswith("/vision")
         vision = vision.removesuffix("vision")
         assert _status(vision, "/vision") == 200 and _status(vision, "/") == 200
+        assert _status(vision, "/vision/rt/browser.js") == 200  # what "Try it" loads
         for path in ("/ugm", "/idl", "/pypi/", "/npm/", "/status"):
             assert _status(vision, path) == 404, path
     finally:

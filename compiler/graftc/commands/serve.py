@@ -41,7 +41,7 @@ from graftcode_runtime.gateway import (
 )
 from graftcode_runtime.protocol._limits import MIN_MAX_MESSAGE_SIZE
 
-from . import _serve_auth
+from . import _serve_auth, _serve_mcp
 
 
 def register(sub: Any) -> None:
@@ -136,6 +136,7 @@ def register(sub: Any) -> None:
         help="worker threads for synchronous hosted functions (default 64)",
     )
     _serve_auth.add_arguments(p)
+    _serve_mcp.add_arguments(p)
     p.set_defaults(func=run)
 
 
@@ -366,6 +367,7 @@ def run(args: argparse.Namespace) -> int:
         expose_ugm=not production or args.expose_ugm,
         **({"max_message_size": args.max_message_size} if args.max_message_size else {}),
         **extra,
+        **_serve_mcp.gateway_options(args, production),
     )
     try:
         if ports_file is not None:

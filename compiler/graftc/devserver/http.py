@@ -25,6 +25,7 @@ from urllib.parse import unquote, urlsplit
 from graftcode_runtime import ugm
 
 from graftc import targets as graftc_targets
+from graftc.devserver import tryit
 from graftc.devserver.store import PackageStore
 from graftc.devserver.vision import render_vision
 from graftc.targets.common import serving
@@ -120,6 +121,12 @@ class DevServer:
                 idl=self.idl,
             )
             return serving.text(200, page, "text/html; charset=utf-8")
+        if path.startswith(tryit.PREFIX):  # the browser runtime, for Vision's "Try it"
+            found = tryit.runtime_file(path)
+            if found is None:
+                return not_found(path)
+            script, media_type = found
+            return Reply(200, (("Content-Type", media_type),), script)
         if parts[0] == "idl" and len(parts) == 2:  # `graftc serve` has its own /idl; same answer
             return self._idl(parts[1].removesuffix(".graft"))
         target = next((t for t in self.store.targets.values() if t.index.prefix == parts[0]), None)

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING
 from graftcode_runtime import ugm
 
 from graftc import targets as graftc_targets
-from graftc.devserver import signatures
+from graftc.devserver import signatures, tryit
 from graftc.targets import Target
 from graftc.targets.common.serving import Endpoints
 from graftc.targets.common.walk import Member, members_of
@@ -90,6 +90,10 @@ def render_vision(
     links = [("status", "/status"), ("UGM JSON", "/ugm")]
     links += [link for t in targets for link in t.index.links]
     page.add(" ".join(f'<a href="{_e(href)}">{_e(label)}</a>' for label, href in links))
+    page.add(
+        '<label class="tryit-panel" hidden>token for calls <input id="tryit-token" '
+        'type="password" autocomplete="off" placeholder="if the gateway requires one"></label>'
+    )
     page.add("</header>")
     if not modules:
         page.add("<main><p>This gateway hosts no modules.</p></main>")
@@ -102,12 +106,18 @@ def render_vision(
     for m in modules:
         page.add(_toc(m))
     page.add("</nav><main>")
-    for m in modules:
-        page.add(_module_section(m, targets, store, base_url, endpoints, idl, snippets))
+    for i, m in enumerate(modules):
+        page.add(_module_section(m, targets, store, base_url, endpoints, idl, snippets, i == 0))
     page.add("</main></div>")
     blob = json.dumps(snippets, sort_keys=True).replace("</", "<\\/")
     page.add(f'<script type="application/json" id="snippets">{blob}</script>')
-    page.add(f"<script>{_asset('vision.js')}</script></body></html>\n")
+    page.add(f"<script>{_asset('vision.js')}</script>")
+    if endpoints.ws and tryit.browser_runtime():  # calls travel over WebSocket, through a runtime
+        data = tryit.page_data(modules, endpoints)
+        page.add(f'<script type="application/json" id="tryit-data">{data}</script>')
+        page.add(f'<script type="importmap">{tryit.import_map()}</script>')
+        page.add(f'<script type="module">{_asset("tryit.js")}</script>')
+    page.add("</body></html>\n")
     return "".join(page.parts)
 
 
@@ -131,6 +141,7 @@ def _module_section(
     endpoints: Endpoints,
     idl: Callable[[ugm.Module], str] | None,
     snippets: dict[str, dict[str, str]],
+    first_module: bool = True,
 ) -> str:
     mid = m.name
     shash = ugm.schema_hash(m)
@@ -162,6 +173,8 @@ def _module_section(
             entry[t.name] = t.snippets.usage(member, version)
     out.append("</div>")
 
+    out.append(tryit.mcp_panel(m, base_url, first_module))
+    out.append(tryit.instances_panel())
     out.append('<h3>Declarations</h3><div class="decls">')
     for d in m.decls:
         out.append(_decl(m, d))

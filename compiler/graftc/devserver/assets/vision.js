@@ -84,7 +84,12 @@
     });
   });
 
-  var hash = decodeURIComponent(location.hash.slice(1));
-  var target = hash && document.getElementById(hash);
-  if (target && target.dataset.member) select(target.dataset.member, false);
+  // a deep link (#m-shop-Cart-add) selects its member, on load and when only the fragment changes
+  function fromHash() {
+    var hash = decodeURIComponent(location.hash.slice(1));
+    var target = hash && document.getElementById(hash);
+    if (target && target.dataset.member) select(target.dataset.member, false);
+  }
+  window.addEventListener("hashchange", fromHash);
+  fromHash();
 })();

@@ -13,6 +13,7 @@ import base64
 import hashlib
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Protocol, TypeVar
 from urllib.parse import urlsplit
 
@@ -110,6 +111,19 @@ def header(headers: Headers, name: str) -> str:
         if k.lower() == name.lower():
             return v
     return ""
+
+
+@dataclass(frozen=True)
+class BrowserRuntime:
+    """A target runtime that runs in browsers as ES modules, for Vision's "Try it": `files` maps
+    each module's path (below the folder Vision serves them from) to its file, `entry` is the
+    module to import, `imports` the import map (bare specifier to path). An index that has one
+    offers it as `browser_runtime()` (optional: Vision looks for it with getattr)."""
+
+    files: Mapping[str, Path]
+    entry: str
+    imports: Mapping[str, str]
+    media_type: str = "text/javascript; charset=utf-8"
 
 
 @dataclass(frozen=True)

@@ -25,7 +25,12 @@ from graftcode_runtime import ugm
 import graftc
 from graftc.targets._plugin import Manifest, TargetOptions
 from graftc.targets.common.files import write_files
-from graftc.targets.common.serving import Artifact, PackError, RuntimeUnavailable
+from graftc.targets.common.serving import (
+    Artifact,
+    BrowserRuntime,
+    PackError,
+    RuntimeUnavailable,
+)
 from graftc.targets.typescript import naming
 from graftc.targets.typescript.lower import lower
 from graftc.targets.typescript.render import format_files, render
@@ -177,6 +182,21 @@ def ensure_runtime_built() -> Path:
                 f"the TypeScript runtime at {root} is not built and `npm run build` failed: {e}"
             ) from None
     return root
+
+
+def browser_runtime() -> BrowserRuntime:
+    """The runtime's browser entry as ES modules (its compiled `dist/`), with its one browser
+    dependency, @msgpack/msgpack (its `dist.esm/`), mapped by an import map: browsers load it
+    as is, with no bundler on the developer's machine (Vision's "Try it")."""
+    root = ensure_runtime_built()
+    dist = root / "dist"
+    files = {
+        p.relative_to(dist).as_posix(): p
+        for p in [*dist.glob("*.js"), *dist.glob("transports/*.js")]
+    }
+    esm = root / "node_modules" / "@msgpack" / "msgpack" / "dist.esm"
+    files.update({"msgpack/" + p.relative_to(esm).as_posix(): p for p in esm.rglob("*.mjs")})
+    return BrowserRuntime(files, "browser.js", {"@msgpack/msgpack": "msgpack/index.mjs"})
 
 
 def runtime_tarball() -> Artifact:

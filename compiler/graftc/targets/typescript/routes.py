@@ -19,6 +19,7 @@ from typing import Any
 from graftc.targets.common import serving
 from graftc.targets.common.serving import (
     Artifact,
+    BrowserRuntime,
     Endpoints,
     PackageHost,
     Reply,
@@ -44,6 +45,10 @@ class TypeScriptIndex:
 
     def pack(self, project: Path, version: str) -> Artifact:
         return package.pack(project, version)
+
+    def browser_runtime(self) -> BrowserRuntime:
+        """The runtime for browsers, which Vision's "Try it" calls through."""
+        return package.browser_runtime()
 
     def handle(self, path: Sequence[str], host: PackageHost) -> Reply:
         if len(path) == 1:

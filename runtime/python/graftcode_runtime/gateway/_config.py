@@ -61,6 +61,8 @@ class GatewayConfig:
     interceptors: tuple[ServerInterceptor, ...] = ()
     tls_client_ca: str | None = None
     expose_ugm: bool = True  # GET /ugm; `graftc serve --mode production` turns it off
+    mcp: bool = False  # /mcp: static functions as MCP tools (docs/gateway.md, MCP)
+    mcp_tools: tuple[str, ...] = ()  # globs (`add`, `Cart.*`) of the tools; empty: all
 
 
 def parse_listen_address(text: str, default_port: int) -> tuple[str, int]:

@@ -1,6 +1,7 @@
 """The `--http` listener: a small HTTP/1.1 server (h11 over trio) for status pages and the
-routes registered through the hook. Request bodies are refused (413): the route hook carries no
-body, and the listener must not become a way to push data into the gateway.
+routes registered through the hook. Request bodies are refused (413), except for a route that
+declares a `max_body` (the MCP endpoint), up to that size and with a Content-Length: the listener
+must not become a way to push unbounded data into the gateway.
 
 Hostile peers: a whole request head (not each read) must arrive within the gateway's
 `handshake_timeout`, and so must the next request on a kept-alive connection, so slowloris
@@ -13,6 +14,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import dataclasses
 import inspect
 import logging
 from collections.abc import Awaitable, Callable, Mapping, Sequence
@@ -100,7 +102,7 @@ async def serve_http(
             if event is None:
                 return
             if isinstance(event, h11.Request):
-                response = await _respond(event, routes, peer, auth)
+                response = await _respond(event, routes, peer, auth, conn, stream, timeout)
                 await _send_response(conn, stream, response, head=event.method == b"HEAD")
             if conn.our_state is h11.MUST_CLOSE or conn.their_state is h11.MUST_CLOSE:
                 return
@@ -133,21 +135,32 @@ async def _next_event(conn: h11.Connection, stream: trio.abc.Stream) -> h11.Even
 
 
 async def _respond(
-    req: h11.Request, routes: Sequence[HttpRoute], peer: str, auth: Authenticator | None
+    req: h11.Request,
+    routes: Sequence[HttpRoute],
+    peer: str,
+    auth: Authenticator | None,
+    conn: h11.Connection,
+    stream: trio.abc.Stream,
+    timeout: float,
 ) -> HttpResponse:
     target = req.target.decode("latin-1")
     parts = urlsplit(target)
     headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in req.headers}
-    if "transfer-encoding" in headers or headers.get("content-length", "0") != "0":
+    path = parts.path or "/"
+    route = find_route(routes, path)
+    length = headers.get("content-length", "0")
+    has_body = "transfer-encoding" in headers or length != "0"
+    limit = route.max_body if route is not None else 0
+    if has_body and ("transfer-encoding" in headers or not length.isdigit() or int(length) > limit):
         # "connection: close" makes h11 end the connection after the answer: the unread body
         # (or a request with both Content-Length and Transfer-Encoding, the classic smuggling
-        # shape) must never be parsed as the next request (RFC 9112 section 6.1).
+        # shape) must never be parsed as the next request (RFC 9112 section 6.1). Routes that
+        # take bodies take them with a Content-Length only, up to their `max_body`.
         return HttpResponse(
             413,
             {"content-type": "text/plain; charset=utf-8", "connection": "close"},
-            b"request bodies are not accepted\n",
+            b"request body not accepted (too large, chunked, or not for this route)\n",
         )
-    path = parts.path or "/"
     who = authenticate(headers, auth, peer, path)
     request = HttpRequest(
         method=req.method.decode(),
@@ -159,14 +172,15 @@ async def _respond(
     )
     if isinstance(who, Refuse) and request.path.rstrip("/") != "/status":
         denied = who.code is StatusCode.PERMISSION_DENIED
-        return HttpResponse(
-            403 if denied else 401,
-            {"content-type": "text/plain; charset=utf-8", "www-authenticate": _CHALLENGE},
-            f"{who.message}\n".encode(),
-        )
-    route = find_route(routes, request.path)
+        refused = {"content-type": "text/plain; charset=utf-8", "www-authenticate": _CHALLENGE}
+        if has_body:
+            refused["connection"] = "close"  # its body stays unread
+        return HttpResponse(403 if denied else 401, refused, f"{who.message}\n".encode())
     if route is None:
         return HttpResponse.text(f"not found: {request.path}\n", status=404)
+    if has_body:
+        with trio.fail_after(timeout):  # a body is bounded in time like the head
+            request = dataclasses.replace(request, body=await _read_body(conn, stream))
     try:
         return await call_handler(route, request)
     except Exception as e:
@@ -175,6 +189,18 @@ async def _respond(
             extra={"event": "http_error", "path": request.path, "peer": peer, "error": repr(e)},
         )
         return HttpResponse.text("internal error\n", status=500)
+
+
+async def _read_body(conn: h11.Connection, stream: trio.abc.Stream) -> bytes:
+    """The request's body; its size was checked against the route's limit from Content-Length,
+    which h11 enforces (more data is a protocol error)."""
+    chunks: list[bytes] = []
+    while True:
+        event = await _next_event(conn, stream)
+        if isinstance(event, h11.Data):
+            chunks.append(bytes(event.data))
+        elif isinstance(event, h11.EndOfMessage) or event is None:
+            return b"".join(chunks)
 
 
 async def _send_response(

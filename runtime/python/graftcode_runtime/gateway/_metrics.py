@@ -108,6 +108,11 @@ class Metrics:
             if self._live.pop(id(session), None) is not None:
                 self._ended.add(session.stats)
 
+    def add_ended(self, stats: SessionStats) -> None:
+        """Counts from outside any connection (an MCP tool call): added to the totals."""
+        with self._lock:
+            self._ended.add(stats)
+
     def render(self) -> str:
         """The exposition text of every metric now."""
         with self._lock:

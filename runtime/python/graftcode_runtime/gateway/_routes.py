@@ -30,6 +30,7 @@ class HttpRequest:
     headers: Mapping[str, str] = field(default_factory=dict)
     authorized: bool = True
     identity: Identity | None = None
+    body: bytes = b""  # only for routes that accept one (`HttpRoute.max_body`)
 
 
 @dataclass(frozen=True)
@@ -54,10 +55,12 @@ HttpHandler: TypeAlias = Callable[[HttpRequest], HttpResponse | Awaitable[HttpRe
 @dataclass(frozen=True)
 class HttpRoute:
     """Serves every path equal to `prefix` or below it (`/idl` serves `/idl` and `/idl/shop`).
-    Routes registered later win over the gateway's own only if their prefix is longer."""
+    Routes registered later win over the gateway's own only if their prefix is longer. Only a
+    route with `max_body` receives request bodies (the MCP endpoint's JSON-RPC messages)."""
 
     prefix: str
     handler: HttpHandler
+    max_body: int = 0  # request bodies up to this size are read (0: refused with 413)
 
     def matches(self, path: str) -> bool:
         p = self.prefix.rstrip("/")

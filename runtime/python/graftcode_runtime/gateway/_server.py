@@ -24,6 +24,7 @@ from ._dispatch import Dispatcher
 from ._hosting import HostedModule
 from ._http import serve_http
 from ._log import event
+from ._mcp import McpEndpoint
 from ._metrics import CONTENT_TYPE, Metrics
 from ._routes import HttpRequest, HttpResponse, HttpRoute
 from ._thread_engine import close_engine, engine_for, threaded_tcp_enabled
@@ -81,6 +82,7 @@ class Gateway:
             HttpRoute("/status", self._status),
             *([HttpRoute("/ugm", self._ugm)] if self.config.expose_ugm else []),
             HttpRoute("/metrics", self._metrics),
+            *([self._mcp_route()] if self.config.mcp else []),
             *routes,
         ]
         self.open_routes = list(open_routes)
@@ -212,6 +214,10 @@ class Gateway:
         return origin_host == request_host or (origin_host in local and request_host in local)
 
     # ---------------------------------------------------------------- HTTP pages
+
+    def _mcp_route(self) -> HttpRoute:
+        endpoint = McpEndpoint(self, self.config.mcp_tools)
+        return HttpRoute("/mcp", endpoint.handle, max_body=self.config.max_message_size)
 
     def _status(self, request: HttpRequest) -> HttpResponse:
         status = "draining" if self.draining else "serving"

@@ -12,7 +12,7 @@ import inspect
 import math
 import time
 from collections.abc import Mapping
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import trio
 
@@ -129,12 +129,7 @@ class TrioSession:
         with trio.CancelScope() as scope:
             job.handle = scope
             try:
-                if job.is_async:
-                    value = await gateway.bridge.run(job.start(), job.ctx)
-                else:
-                    value = await gateway.workers.run(job.start)
-                    if inspect.iscoroutine(value):
-                        value = await gateway.bridge.run(value, job.ctx)
+                value = await run_job(gateway, job)
             except Exception as e:  # whatever user code raises, graftcode errors included
                 policy.raised(job, e)
             else:
@@ -207,3 +202,14 @@ class TrioSession:
             if not self._writing:
                 return
             await self._written.wait()
+
+
+async def run_job(gateway: Gateway, job: Job) -> Any:
+    """Run a job where its kind of code runs: sync members in the worker pool, coroutines on
+    the asyncio bridge (also what the MCP endpoint does for a tool call)."""
+    if job.is_async:
+        return await gateway.bridge.run(job.start(), job.ctx)
+    value = await gateway.workers.run(job.start)
+    if inspect.iscoroutine(value):
+        value = await gateway.bridge.run(value, job.ctx)
+    return value

@@ -18,6 +18,7 @@ from collections.abc import Sequence
 from graftcode_runtime import ugm
 
 from graftc import targets as graftc_targets
+from graftc.targets.common.naming import package_name
 from graftc.targets.common.serving import BrowserRuntime, Endpoints, RuntimeUnavailable
 
 PREFIX = "/vision/rt/"
@@ -77,7 +78,7 @@ def page_data(modules: Sequence[ugm.Module], endpoints: Endpoints) -> str:
 def mcp_configs(module: str, url: str) -> list[tuple[str, str]]:
     """(title, text) for each MCP client: what to paste where. The token stays a placeholder:
     the page never shows a secret."""
-    name = f"graft-{module}"
+    name = package_name(module)  # the name the module's packages have, as a server key
     bearer = "Authorization: Bearer ${GRAFT_TOKEN}"
     desktop = {
         "mcpServers": {

@@ -13,7 +13,7 @@ from graftc.targets._plugin import TargetOptions
 from graftc.targets.common.docs import bases_first, split_raises
 from graftc.targets.common.naming import VersionError
 from graftc.targets.common.scopes import Reporter, Scope
-from graftc.targets.go import decls, members, naming
+from graftc.targets.go import decls, members, naming, shapes
 from graftc.targets.go.model import Conversion, Doc, GoMethod, GoModule
 from graftc.targets.go.types import Conversions, UnsupportedType
 
@@ -34,7 +34,7 @@ class Context:
         self.module = module
         self.report = Reporter(module, source, source_file)
         self.kinds = {d.name: type(d).__name__.lower() for d in module.decls}
-        self.types = Conversions(self.kinds, self.error)
+        self.types = Conversions(self.kinds, self.error, shapes.names_of(module, FIXED_NAMES))
         self.top = self.scope(f"package {naming.package_name(module.name)}")
         self.top.reserve(*FIXED_NAMES)
         self.client = self.scope("the methods of Client")
@@ -148,9 +148,23 @@ def build_model(
         conversions=(),
         imports=(),
     )
+    types = ctx.types
+    for u in types.unions.values():
+        ctx.top.claim(u.name, f"the union {u.name}", None)
+        for x in u.members:
+            if x.underlying:
+                ctx.top.claim(x.name, f"the member {x.tag} of {u.name}", None)
+    for s in types.literal_sets.values():
+        for name in (s.name, *(c for c, _ in s.consts)):
+            ctx.top.claim(name, f"the literal set {s.name}", None)
+    for tp in types.tuples.values():
+        ctx.top.claim(tp.name, f"the tuple {tp.name}", None)
     ctx.report.check()
     return replace(
         result,
-        conversions=ctx.types.all,
-        imports=("time",) if ctx.types.uses_time else (),
+        conversions=types.all,
+        imports=("time",) if types.uses_time else (),
+        unions=tuple(types.unions[k] for k in sorted(types.unions)),
+        literal_sets=tuple(types.literal_sets[k] for k in sorted(types.literal_sets)),
+        tuples=tuple(types.tuples[k] for k in sorted(types.tuples)),
     )

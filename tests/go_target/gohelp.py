@@ -24,6 +24,8 @@ FIXTURES = {
     "edge": ROOT / "tests" / "python_target" / "fixtures" / "edge.graft",
     "clash": ROOT / "tests" / "python_target" / "fixtures" / "clash.graft",
     "kitchen": ROOT / "tests" / "python_target" / "fixtures" / "kitchen.py",
+    "shapes": ROOT / "tests" / "go_target" / "fixtures" / "shapes.graft",
+    "tsfixture": ROOT / "tests" / "typescript" / "fixtures" / "tsfixture.py",
 }
 
 

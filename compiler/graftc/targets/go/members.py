@@ -55,6 +55,8 @@ def method(
             default = go_value(p.default, values, p.type)
             if deref:
                 default = f"Ptr[{conv.go}]({default})"
+            elif default == "nil" or conv.go in ctx.types.unions:
+                default = f"({conv.go})({default})"  # `v := nil` has no type to infer
         optional.append(
             GoParam(
                 fields.claim(naming.exported(p.name), p.name, p.span),

@@ -51,3 +51,65 @@ def test_removing_a_member_breaks_the_consumers_build(tmp_path: Path) -> None:
     gohelp.build(idl, module)
     with pytest.raises(AssertionError, match=r"client.Subtract undefined"):
         gohelp.run([go, "build", "-o", str(tmp_path / "app.bin"), "."], program)
+
+
+UNION_IDL = """\
+module inventory version "1.0.0";
+
+service inventory {
+    fn place(sku: str, bin: str | int | float, mode: "fast" | "safe" = "safe", at: tuple<int, int>? = none) -> str | int;
+}
+"""
+
+UNION_PROGRAM = """\
+package main
+
+import (
+	"context"
+	"fmt"
+
+	inventory "graftcode.dev/g/inventory"
+)
+
+func main() {
+	ctx := context.Background()
+	client := inventory.New(inventory.WithURL("tcp://127.0.0.1:1"))
+	defer client.Close()
+	opts := &inventory.PlaceOptions{Mode: inventory.Ptr(inventory.PlaceModeFast), At: &inventory.PlaceAt{V0: 1, V1: 2}}
+	got, err := client.Place(ctx, "B-1", inventory.PlaceBinStr("A1"), opts)
+	switch x := got.(type) {
+	case inventory.PlaceResultStr:
+		fmt.Println("bin", string(x))
+	case inventory.PlaceResultInt:
+		fmt.Println("slot", int64(x))
+	}
+	fmt.Println(err)
+}
+"""
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    ("change", "error"),
+    [
+        (("bin: str | int | float", "bin: int | float"), r"undefined: inventory.PlaceBinStr"),
+        (('"fast" | "safe"', '"safe"'), r"undefined: inventory.PlaceModeFast"),
+    ],
+    ids=["union-member", "literal"],
+)
+def test_removing_a_union_member_or_a_literal_breaks_the_build(
+    change: tuple[str, str], error: str, tmp_path: Path
+) -> None:
+    go = gohelp.go_bin()
+    idl = tmp_path / "inventory.graft"
+    idl.write_text(UNION_IDL)
+    module = gohelp.build(idl, tmp_path / "inventory-go")
+    program = gohelp.consumer(tmp_path / "app", module, "graftcode.dev/g/inventory", UNION_PROGRAM)
+    gohelp.run([go, "vet", "."], program)
+
+    removed = UNION_IDL.replace(*change)
+    assert removed != UNION_IDL
+    idl.write_text(removed)
+    gohelp.build(idl, module)
+    with pytest.raises(AssertionError, match=error):
+        gohelp.run([go, "build", "-o", str(tmp_path / "app.bin"), "."], program)

@@ -40,7 +40,11 @@ def fields(ctx: Context, what: str, items: tuple[ugm.Field, ...], *reserved: str
         default = None
         note: tuple[str, ...] = ()
         if f.default is not None:
-            default = go_value(f.default, GoValues(ctx.types.go, ctx.error, f, ctx.module, wrap=ctx.types.wrap), f.type)
+            default = go_value(
+                f.default,
+                GoValues(ctx.types.go, ctx.error, f, ctx.module, wrap=ctx.types.wrap),
+                f.type,
+            )
             note = (f"Default: {ctx.default_note(f.default)}.",)
         out.append(
             GoField(

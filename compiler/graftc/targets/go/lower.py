@@ -154,9 +154,9 @@ def build_model(
         for x in u.members:
             if x.underlying:
                 ctx.top.claim(x.name, f"the member {x.tag} of {u.name}", None)
-    for s in types.literal_sets.values():
-        for name in (s.name, *(c for c, _ in s.consts)):
-            ctx.top.claim(name, f"the literal set {s.name}", None)
+    for ls in types.literal_sets.values():
+        for name in (ls.name, *(c for c, _ in ls.consts)):
+            ctx.top.claim(name, f"the literal set {ls.name}", None)
     for tp in types.tuples.values():
         ctx.top.claim(tp.name, f"the tuple {tp.name}", None)
     ctx.report.check()

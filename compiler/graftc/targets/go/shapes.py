@@ -18,9 +18,9 @@ from collections.abc import Iterable, Iterator
 
 from graftcode_runtime import ugm
 
-from graftc.targets.go import naming
+# values (for go_string) is used through the module: values imports types, which imports this
+from graftc.targets.go import naming, values
 from graftc.targets.go.model import Conversion, GoLiteralSet, GoTuple, GoUnion, GoUnionMember
-from graftc.targets.go import values  # go_string (values imports types, which imports this)
 
 Compound = ugm.UnionOf | ugm.LiteralOf | ugm.TupleOf
 
@@ -114,14 +114,21 @@ def union(name: str, t: ugm.UnionOf, members: list[tuple[ugm.TypeRef, Conversion
         elif conv.go.startswith("*"):  # a handle: Go allows no methods on a pointer type
             member = name + shape(x)
             out.append(
-                GoUnionMember(member, f"struct{{ Value {conv.go} }}", "x.Value",
-                              member + "{{Value: {}}}", ugm.type_text(x), conv.key)
+                GoUnionMember(
+                    member,
+                    f"struct{{ Value {conv.go} }}",
+                    "x.Value",
+                    member + "{{Value: {}}}",
+                    ugm.type_text(x),
+                    conv.key,
+                )
             )
         else:
             member = name + shape(x)
             out.append(
-                GoUnionMember(member, conv.go, f"{conv.go}(x)", member + "({})",
-                              ugm.type_text(x), conv.key)
+                GoUnionMember(
+                    member, conv.go, f"{conv.go}(x)", member + "({})", ugm.type_text(x), conv.key
+                )
             )
     return GoUnion(name, tuple(out), (f"{name} is one of: {ugm.type_text(t)}.",))
 
@@ -136,7 +143,10 @@ def union_bodies(u: GoUnion) -> tuple[str, str]:
         "switch tag {",
     ]
     for x in u.members:
-        to += [f"case {x.name}:", f"    return []any{{{values.go_string(x.tag)}, toWire{x.conv}({x.unwrap})}}"]
+        to += [
+            f"case {x.name}:",
+            f"    return []any{{{values.go_string(x.tag)}, toWire{x.conv}({x.unwrap})}}",
+        ]
         from_ += [
             f"case {values.go_string(x.tag)}:",
             f"    y, err := fromWire{x.conv}(ch, x)",

@@ -85,7 +85,7 @@ class _Snippet:
         t = self.types
         made = [x.name for u in t.unions.values() for x in u.members]
         made += [c for s in t.literal_sets.values() for c, _ in s.consts]
-        return self.type_names + [*t.unions, *t.literal_sets, *t.tuples, *made]
+        return [*self.type_names, *t.unions, *t.literal_sets, *t.tuples, *made]
 
     def usage(self, member: Member) -> str:
         body = self._body(member)

@@ -136,7 +136,8 @@ class GoValues(Spelling):
         return f"{self._type_of(t)}{{{body}}}"
 
     def fixed(self, items: Sequence[str], t: ugm.TupleOf) -> str:
-        fields = [f"V{i}: {self.pointer(x, it)}" for i, (x, it) in enumerate(zip(items, t.items))]
+        pairs = enumerate(zip(items, t.items, strict=True))
+        fields = [f"V{i}: {self.pointer(x, it)}" for i, (x, it) in pairs]
         return f"{self._type_of(t)}{{{', '.join(fields)}}}"
 
     def member(self, value: str, member: ugm.TypeRef | None, union: ugm.UnionOf) -> str:

@@ -1,4 +1,4 @@
-"""The Go names of unions, literal sets and tuples (targets/go/shapes.py): named after the
+"""The Go names of unions, literal sets and tuples (targets/go/naming.py, decls.py): named after the
 first place that uses them, grown inside containers, unchanged when a member or a literal is
 added (a compatible wire change stays a compatible source change), never a declaration's name;
 a name the package already uses elsewhere is a positioned error, not uncompilable Go."""
@@ -12,7 +12,7 @@ from graftc.diagnostics import DiagnosticError
 from graftc.idl import parse
 from graftc.targets import TargetOptions, get
 from graftc.targets.go.lower import FIXED_NAMES, build_model
-from graftc.targets.go.shapes import names_of
+from graftc.targets.go.naming import names_of
 from graftcode_runtime import ugm
 
 HEAD = 'module m version "1.0.0";\n\n'

@@ -13,7 +13,7 @@ from graftc.targets._plugin import TargetOptions
 from graftc.targets.common.docs import bases_first, split_raises
 from graftc.targets.common.naming import VersionError
 from graftc.targets.common.scopes import Reporter, Scope
-from graftc.targets.go import decls, members, naming, shapes
+from graftc.targets.go import decls, members, naming
 from graftc.targets.go.model import Conversion, Doc, GoMethod, GoModule
 from graftc.targets.go.types import Conversions, UnsupportedType
 
@@ -34,7 +34,7 @@ class Context:
         self.module = module
         self.report = Reporter(module, source, source_file)
         self.kinds = {d.name: type(d).__name__.lower() for d in module.decls}
-        self.types = Conversions(self.kinds, self.error, shapes.names_of(module, FIXED_NAMES))
+        self.types = Conversions(self.kinds, self.error, naming.names_of(module, FIXED_NAMES))
         self.top = self.scope(f"package {naming.package_name(module.name)}")
         self.top.reserve(*FIXED_NAMES)
         self.client = self.scope("the methods of Client")

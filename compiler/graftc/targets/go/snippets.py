@@ -11,7 +11,7 @@ from graftcode_runtime import ugm
 from graftc.targets.common.examples import example, required
 from graftc.targets.common.serving import Endpoints
 from graftc.targets.common.walk import Member
-from graftc.targets.go import naming, shapes
+from graftc.targets.go import naming
 from graftc.targets.go.lower import FIXED_NAMES
 from graftc.targets.go.types import Conversions
 from graftc.targets.go.values import GoValues, Wrap, enum_const, go_string, go_value
@@ -64,7 +64,7 @@ class _Snippet:
         go_version = naming.version(version or module.version, 0) if version else "v0.0.0"
         self.path = naming.versioned_path(module.name, go_version)
         kinds = {d.name: type(d).__name__.lower() for d in module.decls}
-        names = shapes.names_of(module, FIXED_NAMES)
+        names = naming.names_of(module, FIXED_NAMES)
         self.types = Conversions(kinds, lambda node, message: None, names)
         for e in module.enums:
             ints = all(isinstance(x.value, int) for x in e.members)

@@ -18,8 +18,9 @@ from textwrap import dedent
 
 from graftcode_runtime import ugm
 
-from graftc.targets.go import shapes
+from graftc.targets.go import decls
 from graftc.targets.go.model import Conversion, GoLiteralSet, GoTuple, GoUnion
+from graftc.targets.go.naming import Compound, nilable, shape
 
 # Primitive -> (Go type, key, to-wire body, from-wire body)
 _TIME_LAYOUTS = {
@@ -122,7 +123,7 @@ class Conversions:
         names: dict[ugm.TypeRef, str] | None = None,
     ) -> None:
         self.kinds = kinds
-        self.names = names or {}  # union, literal set and tuple -> Go name (shapes.names_of)
+        self.names = names or {}  # union, literal set and tuple -> Go name (decls.names_of)
         self.unions: dict[str, GoUnion] = {}
         self.literal_sets: dict[str, GoLiteralSet] = {}
         self.tuples: dict[str, GoTuple] = {}
@@ -256,27 +257,27 @@ class Conversions:
         )
         return f"Map{key_name}{value.key}", go, to, from_
 
-    def _name(self, t: shapes.Compound) -> str:
-        return self.names.get(t) or shapes.shape(t)  # names_of names every compound it can see
+    def _name(self, t: Compound) -> str:
+        return self.names.get(t) or shape(t)  # naming.names_of names every one it can see
 
     def _unionof(self, t: ugm.UnionOf) -> tuple[str, str, str, str]:
         name = self._name(t)
-        u = shapes.union(name, t, [(x, self.of(x)) for x in t.members])
+        u = decls.union(name, t, [(x, self.of(x)) for x in t.members])
         self.unions[name] = u
-        return (name, name, *shapes.union_bodies(u))
+        return (name, name, *decls.union_bodies(u))
 
     def _literalof(self, t: ugm.LiteralOf) -> tuple[str, str, str, str]:
         name = self._name(t)
-        s = shapes.literal_set(name, t)
+        s = decls.literal_set(name, t)
         self.literal_sets[name] = s
         prim = self.of(ugm.Primitive("int" if s.base == "int64" else "str"))
-        return (name, name, *shapes.literal_bodies(s, prim))
+        return (name, name, *decls.literal_bodies(s, prim))
 
     def _tupleof(self, t: ugm.TupleOf) -> tuple[str, str, str, str]:
         name = self._name(t)
-        tp = shapes.tuple_(name, t, [self.of(x) for x in t.items])
+        tp = decls.tuple_(name, t, [self.of(x) for x in t.items])
         self.tuples[name] = tp
-        return (name, name, *shapes.tuple_bodies(tp))
+        return (name, name, *decls.tuple_bodies(tp))
 
     def wrap(self, union: ugm.UnionOf, member: ugm.TypeRef | None, value: str) -> str:
         """`value` (spelled as `member`) as a value of the union: its member type around it."""
@@ -317,8 +318,3 @@ class Conversions:
         else:
             self._error(t, f"unknown type {t.name!r}")
         return t.name, "any", "return v", "return v, nil"
-
-
-def nilable(go: str) -> bool:
-    """Whether the zero value of Go type `go` is nil (so it needs no pointer to be optional)."""
-    return go.startswith(("[]", "map[", "*")) or go == "any"

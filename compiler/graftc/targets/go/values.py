@@ -18,7 +18,7 @@ from graftcode_runtime import ugm
 
 from graftc.targets.common.values import Spelling, spell
 from graftc.targets.go import naming
-from graftc.targets.go.types import nilable
+from graftc.targets.go.naming import nilable
 
 Report = Callable[[object, str], None]
 TypeOf = Callable[[ugm.TypeRef], str]

@@ -62,6 +62,13 @@ def build(source: Path, out: Path, *extra: str) -> Path:
     return out
 
 
+def graftc(*args: str) -> int:
+    """`graftc ARGS` in this process; its exit code."""
+    from graftc.cli import main
+
+    return main(list(args))
+
+
 def use_local_runtime(module_dir: Path) -> None:
     """Point the module's runtime requirement at runtime/go."""
     run([go_bin(), "mod", "edit", f"-replace=graftcode.dev/runtime={RUNTIME}"], module_dir)

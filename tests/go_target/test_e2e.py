@@ -218,3 +218,47 @@ def test_go_calls_the_python_gateway_over_tcp_and_websocket(tmp_path: Path) -> N
         )
         out = gohelp.run([str(binary), "configured"], tmp_path, env=env, timeout=120)
         assert out.splitlines() == EXPECTED
+
+
+OLD_CLIENT = """\
+package main
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"strings"
+
+	graft "graftcode.dev/runtime"
+	gofixture "graftcode.dev/g/gofixture"
+)
+
+func main() {
+	f := gofixture.New(gofixture.WithURL(os.Args[1]))
+	defer f.Close()
+	got, err := f.Pick(context.Background(), gofixture.PickValueInt(3), nil)
+	fmt.Println("known", got.V1 == gofixture.PickValueInt(3), err) // one union type now: the same members
+	_, err = f.Pick(context.Background(), gofixture.PickValueStr("1.5"), nil)
+	fmt.Println("unknown", graft.CodeOf(err), strings.Contains(fmt.Sprint(err), `"float"`))
+}
+"""
+
+
+def test_a_union_member_the_client_does_not_know_is_data_loss(tmp_path: Path) -> None:
+    """A client built before the gateway's result union gained `float` still gets the members
+    it knows; a float result is a DATA_LOSS error naming the tag (docs/compatibility.md)."""
+    go = gohelp.go_bin()
+    idl = tmp_path / "gofixture.graft"
+    assert gohelp.graftc("export", str(FIXTURE), "-o", str(idl)) == 0
+    text = idl.read_text("utf-8")
+    older = text.replace(
+        "tuple<str, int | float | str | Point | none>", "tuple<str, int | str | Point | none>"
+    )
+    assert older != text
+    idl.write_text(older)
+    module = gohelp.build(idl, tmp_path / "gofixture")
+    app = gohelp.consumer(tmp_path / "app", module, "graftcode.dev/g/gofixture", OLD_CLIENT)
+    gohelp.run([go, "build", "-o", str(tmp_path / "old"), "."], app)
+    with gateway(str(FIXTURE), "--tcp", "127.0.0.1:0") as urls:
+        out = gohelp.run([str(tmp_path / "old"), urls[0]], tmp_path, timeout=60)
+    assert out.splitlines() == ["known true <nil>", "unknown DATA_LOSS true"]

@@ -20,7 +20,8 @@ from graftcode_runtime import ugm
 
 from graftc.targets.go import decls
 from graftc.targets.go.model import Conversion, GoLiteralSet, GoTuple, GoUnion
-from graftc.targets.go.naming import Compound, nilable, shape
+from graftc.targets.go.naming import Compound, shape
+from graftc.targets.go.naming import nilable as nilable  # its home was here: keep the import
 
 # Primitive -> (Go type, key, to-wire body, from-wire body)
 _TIME_LAYOUTS = {

@@ -68,3 +68,8 @@ def test_literal_constants_are_identifiers() -> None:
     sets = {s.name: s.consts for s in build_model(module).literal_sets}
     assert sets["FU"] == (("FUAB", '"a-b"'), ("FUX", '""'), ("FUX7Up", '"7up"'))
     assert sets["FN"] == (("FNMinus1", "-1"), ("FN2", "2"))
+
+
+def test_a_union_members_type_name_is_not_given_to_another_type() -> None:
+    names = _names("service m {\n    fn f(x: int | str, x_int: bool | str) -> int;\n}\n")
+    assert names == {"int | str": "FX", "bool | str": "FXInt2"}  # FXInt is x's member int

@@ -233,6 +233,8 @@ def names_of(m: ugm.Module, reserved: Iterable[str]) -> dict[ugm.TypeRef, str]:
             taken.add(name)
             out[t] = name
             if isinstance(t, ugm.UnionOf):
+                # member types are package-level names too (a tuple member is its own struct)
+                taken.update(name + shape(x) for x in t.members if not isinstance(x, ugm.TupleOf))
                 for x in t.members:
                     visit(x, name + shape(x))
             elif isinstance(t, ugm.TupleOf):

@@ -83,7 +83,7 @@ func TestWhatTheGatewaySendsIsChecked(t *testing.T) {
 	_, err = fromWirePickValue(nil, []any{"int", "three"})
 	dataLoss(t, "member's own type", err, "an int")
 	_, err = fromWirePickUnit(nil, "g")
-	dataLoss(t, "literal outside the set", err, `PickUnit("g") is not one of "kg" | "lb"`)
+	dataLoss(t, "literal outside the set", err, `sent PickUnit("g"), which is not one of "kg" | "lb"`)
 	_, err = fromWirePickPair(nil, []any{int64(1)})
 	dataLoss(t, "short tuple", err, "a tuple of 2")
 }

@@ -192,14 +192,16 @@ def literal_set(name: str, t: ugm.LiteralOf) -> GoLiteralSet:
 
 def literal_bodies(s: GoLiteralSet, prim: Conversion) -> tuple[str, str]:
     verb = "%d" if s.base == "int64" else "%q"
-    text = go_string(f"{s.name}({verb}) is not one of " + s.text.replace("%", "%%"))
+    values = s.text.replace("%", "%%")
+    text = go_string(f"{s.name}({verb}) is not one of {values}")
+    sent = go_string(f"the gateway sent {s.name}({verb}), which is not one of {values}")
     zero = "0" if s.base == "int64" else '""'
     to = f"if !v.Valid() {{\n    return graft.Refuse({text}, {s.base}(v))\n}}\nreturn {s.base}(v)"
     from_ = (
         f"x, err := {prim.from_}(ch, v)\n"
         f"if err != nil {{\n    return {zero}, err\n}}\n"
         f"if !{s.name}(x).Valid() {{\n"
-        f"    return {zero}, graft.Errorf(graft.DataLoss, {text}, x)\n}}\n"
+        f"    return {zero}, graft.Errorf(graft.DataLoss, {sent}, x)\n}}\n"
         f"return {s.name}(x), nil"
     )
     return to, from_

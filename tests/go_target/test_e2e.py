@@ -1,7 +1,8 @@
 """End to end from Go: generated clients of the example shop and of a fixture module call a
 `graftc serve` gateway (ephemeral ports) over TCP and over WebSocket: records, errors, unions
 (both ways, a record member included), literal sets (one outside its set is refused before
-sending) and tuples, deadlines, cancellation, configuration."""
+sending) and tuples, deadlines, cancellation, configuration; and a client older than the
+gateway's result union, which gets DATA_LOSS for the member it does not know."""
 
 from __future__ import annotations
 

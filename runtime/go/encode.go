@@ -197,6 +197,8 @@ func (e *encoder) value(v any, depth int) error {
 		return e.entries(sortedEntries(x), depth)
 	case map[any]any:
 		return e.entries(anyEntries(x), depth)
+	case refusal:
+		return x.err
 	default:
 		return e.refuse(InvalidArgument, "cannot send a value of type %T (not a wire value)", v)
 	}

@@ -24,6 +24,8 @@ FIXTURES = {
     "edge": ROOT / "tests" / "python_target" / "fixtures" / "edge.graft",
     "clash": ROOT / "tests" / "python_target" / "fixtures" / "clash.graft",
     "kitchen": ROOT / "tests" / "python_target" / "fixtures" / "kitchen.py",
+    "shapes": ROOT / "tests" / "go_target" / "fixtures" / "shapes.graft",
+    "tsfixture": ROOT / "tests" / "typescript" / "fixtures" / "tsfixture.py",
 }
 
 
@@ -58,6 +60,13 @@ def build(source: Path, out: Path, *extra: str) -> Path:
     code = main(["build", *args, "--target", "go", "-o", str(out), *extra])
     assert code == 0, f"graftc build --target go {source} exited {code}"
     return out
+
+
+def graftc(*args: str) -> int:
+    """`graftc ARGS` in this process; its exit code."""
+    from graftc.cli import main
+
+    return main(list(args))
 
 
 def use_local_runtime(module_dir: Path) -> None:

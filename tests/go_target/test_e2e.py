@@ -1,5 +1,8 @@
 """End to end from Go: generated clients of the example shop and of a fixture module call a
-`graftc serve` gateway (ephemeral ports) over TCP and over WebSocket."""
+`graftc serve` gateway (ephemeral ports) over TCP and over WebSocket: records, errors, unions
+(both ways, a record member included), literal sets (one outside its set is refused before
+sending) and tuples, deadlines, cancellation, configuration; and a client older than the
+gateway's result union, which gets DATA_LOSS for the member it does not know."""
 
 from __future__ import annotations
 
@@ -23,6 +26,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"strings"
 	"sync"
 	"time"
 
@@ -109,6 +113,25 @@ func main() {
 	labelled, err := f.Move(ctx, gofixture.Point{X: 5, Y: 7, Label: gofixture.Ptr("p")}, nil)
 	must(err)
 	fmt.Println("record", moved.X, moved.Y, moved.Label == nil, labelled.X, labelled.Y, *labelled.Label)
+	got, err := f.Pick(ctx, gofixture.PickValueInt(3), nil)
+	must(err)
+	fmt.Println("union", got.V0, got.V1, got.V1 == gofixture.PickResultV1Int(3))
+	pair := &gofixture.PickOptions{Unit: gofixture.Ptr(gofixture.PickUnitLb), Pair: &gofixture.PickPair{V0: 4, V1: "b"}}
+	got, err = f.Pick(ctx, gofixture.PickValuePoint{X: 2, Y: 5}, pair)
+	must(err)
+	pt, isPoint := got.V1.(gofixture.PickResultV1Point)
+	fmt.Println("union", got.V0, isPoint, pt.X, pt.Y)
+	got, err = f.Pick(ctx, gofixture.PickValueStr("1.5"), nil)
+	must(err)
+	fl, isFloat := got.V1.(gofixture.PickResultV1Float)
+	fmt.Println("union", got.V0, isFloat, fl)
+	got, err = f.Pick(ctx, gofixture.PickValueStr(""), nil)
+	must(err)
+	fmt.Println("union none", got.V1 == nil)
+	_, err = f.Pick(ctx, gofixture.PickValueInt(1), &gofixture.PickOptions{Unit: gofixture.Ptr(gofixture.PickUnit("g"))})
+	fmt.Println("literal", graft.CodeOf(err), strings.Contains(fmt.Sprint(err), `PickUnit("g") is not one of`))
+	_, err = f.Pick(ctx, nil, nil)
+	fmt.Println("nil union", graft.CodeOf(err))
 	_, err = f.Check(ctx, 11)
 	var big *gofixture.TooBig
 	var ge *graft.Error
@@ -156,6 +179,12 @@ EXPECTED = [
     "time 2024-02-29 2024-01-02T03:04:05.000005Z 12:30:15.250",
     "text 1.75 12345678-1234-5678-1234-567812345678",
     "record 3 0 true 6 7 p",
+    "union int:kg 3 true",
+    "union Point:lb:4b true 4 5",
+    "union str:kg true 1.5",
+    "union none true",
+    "literal INVALID_ARGUMENT true",
+    "nil union INVALID_ARGUMENT",
     "declared true true true",
     "deadline DEADLINE_EXCEEDED true",
     "cancel CANCELLED",
@@ -190,3 +219,47 @@ def test_go_calls_the_python_gateway_over_tcp_and_websocket(tmp_path: Path) -> N
         )
         out = gohelp.run([str(binary), "configured"], tmp_path, env=env, timeout=120)
         assert out.splitlines() == EXPECTED
+
+
+OLD_CLIENT = """\
+package main
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"strings"
+
+	graft "graftcode.dev/runtime"
+	gofixture "graftcode.dev/g/gofixture"
+)
+
+func main() {
+	f := gofixture.New(gofixture.WithURL(os.Args[1]))
+	defer f.Close()
+	got, err := f.Pick(context.Background(), gofixture.PickValueInt(3), nil)
+	fmt.Println("known", got.V1 == gofixture.PickValueInt(3), err) // one union type now: the same members
+	_, err = f.Pick(context.Background(), gofixture.PickValueStr("1.5"), nil)
+	fmt.Println("unknown", graft.CodeOf(err), strings.Contains(fmt.Sprint(err), `"float"`))
+}
+"""
+
+
+def test_a_union_member_the_client_does_not_know_is_data_loss(tmp_path: Path) -> None:
+    """A client built before the gateway's result union gained `float` still gets the members
+    it knows; a float result is a DATA_LOSS error naming the tag (docs/compatibility.md)."""
+    go = gohelp.go_bin()
+    idl = tmp_path / "gofixture.graft"
+    assert gohelp.graftc("export", str(FIXTURE), "-o", str(idl)) == 0
+    text = idl.read_text("utf-8")
+    older = text.replace(
+        "tuple<str, int | float | str | Point | none>", "tuple<str, int | str | Point | none>"
+    )
+    assert older != text
+    idl.write_text(older)
+    module = gohelp.build(idl, tmp_path / "gofixture")
+    app = gohelp.consumer(tmp_path / "app", module, "graftcode.dev/g/gofixture", OLD_CLIENT)
+    gohelp.run([go, "build", "-o", str(tmp_path / "old"), "."], app)
+    with gateway(str(FIXTURE), "--tcp", "127.0.0.1:0") as urls:
+        out = gohelp.run([str(tmp_path / "old"), urls[0]], tmp_path, timeout=60)
+    assert out.splitlines() == ["known true <nil>", "unknown DATA_LOSS true"]

@@ -35,19 +35,77 @@ func main() {
 """
 
 
-@pytest.mark.slow
-def test_removing_a_member_breaks_the_consumers_build(tmp_path: Path) -> None:
+def _breaks(tmp_path: Path, text: str, name: str, program: str, change: tuple[str, str]) -> str:
+    """Build module `name` from `text`, vet `program` against it, apply `change` to the IDL,
+    rebuild, and give the program's build failure."""
     go = gohelp.go_bin()
-    idl = tmp_path / "calculator.graft"
-    text = gohelp.EXAMPLES["calculator"].read_text("utf-8")
+    idl = tmp_path / f"{name}.graft"
     idl.write_text(text)
-    module = gohelp.build(idl, tmp_path / "calculator-go")
-    program = gohelp.consumer(tmp_path / "app", module, "graftcode.dev/g/calculator", PROGRAM)
-    gohelp.run([go, "vet", "."], program)
+    module = gohelp.build(idl, tmp_path / f"{name}-go")
+    app = gohelp.consumer(tmp_path / "app", module, f"graftcode.dev/g/{name}", program)
+    gohelp.run([go, "vet", "."], app)
 
-    removed = text.replace("    fn subtract(a: int, b: int) -> int;\n", "")
+    removed = text.replace(*change)
     assert removed != text
     idl.write_text(removed)
     gohelp.build(idl, module)
-    with pytest.raises(AssertionError, match=r"client.Subtract undefined"):
-        gohelp.run([go, "build", "-o", str(tmp_path / "app.bin"), "."], program)
+    with pytest.raises(AssertionError) as failed:
+        gohelp.run([go, "build", "-o", str(tmp_path / "app.bin"), "."], app)
+    return str(failed.value)
+
+
+@pytest.mark.slow
+def test_removing_a_member_breaks_the_consumers_build(tmp_path: Path) -> None:
+    text = gohelp.EXAMPLES["calculator"].read_text("utf-8")
+    subtract = ("    fn subtract(a: int, b: int) -> int;\n", "")
+    assert "client.Subtract undefined" in _breaks(tmp_path, text, "calculator", PROGRAM, subtract)
+
+
+UNION_IDL = """\
+module inventory version "1.0.0";
+
+service inventory {
+    fn place(sku: str, bin: str | int | float, mode: "fast" | "safe" = "safe", at: tuple<int, int>? = none) -> str | int;
+}
+"""
+
+UNION_PROGRAM = """\
+package main
+
+import (
+	"context"
+	"fmt"
+
+	inventory "graftcode.dev/g/inventory"
+)
+
+func main() {
+	ctx := context.Background()
+	client := inventory.New(inventory.WithURL("tcp://127.0.0.1:1"))
+	defer client.Close()
+	opts := &inventory.PlaceOptions{Mode: inventory.Ptr(inventory.PlaceModeFast), At: &inventory.PlaceAt{V0: 1, V1: 2}}
+	got, err := client.Place(ctx, "B-1", inventory.PlaceBinStr("A1"), opts)
+	switch x := got.(type) {
+	case inventory.PlaceResultStr:
+		fmt.Println("bin", string(x))
+	case inventory.PlaceResultInt:
+		fmt.Println("slot", int64(x))
+	}
+	fmt.Println(err)
+}
+"""
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    ("change", "error"),
+    [
+        (("bin: str | int | float", "bin: int | float"), "undefined: inventory.PlaceBinStr"),
+        (('"fast" | "safe"', '"safe"'), "undefined: inventory.PlaceModeFast"),
+    ],
+    ids=["union-member", "literal"],
+)
+def test_removing_a_union_member_or_a_literal_breaks_the_build(
+    change: tuple[str, str], error: str, tmp_path: Path
+) -> None:
+    assert error in _breaks(tmp_path, UNION_IDL, "inventory", UNION_PROGRAM, change)

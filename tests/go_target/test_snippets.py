@@ -28,7 +28,7 @@ def test_install_names_the_proxy_and_the_checksum_setting() -> None:
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("name", ["shop", "calculator", "edge", "kitchen"])
+@pytest.mark.parametrize("name", ["shop", "calculator", "edge", "kitchen", "shapes", "tsfixture"])
 def test_every_snippet_compiles(name: str, tmp_path: Path) -> None:
     go = gohelp.go_bin()
     source = {**gohelp.EXAMPLES, **gohelp.FIXTURES}[name]

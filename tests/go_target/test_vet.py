@@ -14,7 +14,6 @@ import pytest
 SOURCES = {
     **gohelp.EXAMPLES,
     **gohelp.FIXTURES,
-    "tsfixture": gohelp.ROOT / "tests" / "typescript" / "fixtures" / "tsfixture.py",
     "gofixture": gohelp.ROOT / "tests" / "go_target" / "fixtures" / "gofixture.py",
     "literals": gohelp.ROOT / "tests" / "idl" / "fmt" / "literals.out.graft",
     "no-services": gohelp.ROOT / "tests" / "check" / "corpus" / "ERROR_REMOVED" / "old.graft",

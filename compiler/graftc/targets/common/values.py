@@ -53,6 +53,15 @@ class Spelling(ABC):
         """A fixed-size tuple; languages without a tuple literal write an array."""
         return self.sequence(items, None)
 
+    def fixed(self, items: Sequence[str], t: ugm.TupleOf) -> str:
+        """A value of tuple type `t`; languages that name each tuple type spell it here."""
+        return self.tuple_(items)
+
+    def member(self, value: str, member: ugm.TypeRef | None, union: ugm.UnionOf) -> str:
+        """`value`, spelled as `member`, as a value of `union`: languages whose union members
+        are types of their own (Go) wrap it here."""
+        return value
+
     def enum(self, lit: ugm.EnumLit) -> str:
         return f"{lit.enum}.{lit.member}"
 
@@ -71,8 +80,9 @@ class Spelling(ABC):
 def spell(v: ugm.Value, s: Spelling, t: ugm.TypeRef | None = None) -> str:
     """`v` as `s` writes it, read as type `t` (None: whatever the value itself says)."""
     inner = t.inner if isinstance(t, ugm.Optional) else t
-    if isinstance(inner, ugm.UnionOf):
-        inner = member_of(v, inner)
+    if isinstance(inner, ugm.UnionOf) and not isinstance(v, ugm.NoneLit):
+        member = member_of(v, inner)
+        return s.member(spell(v, s, member), member, inner)
     if isinstance(v, ugm.NoneLit):
         return s.none()
     if isinstance(v, ugm.BoolLit):
@@ -87,7 +97,8 @@ def spell(v: ugm.Value, s: Spelling, t: ugm.TypeRef | None = None) -> str:
         return s.binary(v)
     if isinstance(v, ugm.ListLit):
         if isinstance(inner, ugm.TupleOf) and len(inner.items) == len(v.items):
-            return s.tuple_([spell(x, s, it) for x, it in zip(v.items, inner.items, strict=True)])
+            items = [spell(x, s, it) for x, it in zip(v.items, inner.items, strict=True)]
+            return s.fixed(items, inner)
         item = inner.item if isinstance(inner, ugm.ListOf) else None
         seq = inner if isinstance(inner, ugm.ListOf) else None
         return s.sequence([spell(x, s, item) for x in v.items], seq)

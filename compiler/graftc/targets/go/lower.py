@@ -34,7 +34,7 @@ class Context:
         self.module = module
         self.report = Reporter(module, source, source_file)
         self.kinds = {d.name: type(d).__name__.lower() for d in module.decls}
-        self.types = Conversions(self.kinds, self.error)
+        self.types = Conversions(self.kinds, self.error, naming.names_of(module, FIXED_NAMES))
         self.top = self.scope(f"package {naming.package_name(module.name)}")
         self.top.reserve(*FIXED_NAMES)
         self.client = self.scope("the methods of Client")
@@ -148,9 +148,23 @@ def build_model(
         conversions=(),
         imports=(),
     )
+    types = ctx.types
+    for u in types.unions.values():
+        ctx.top.claim(u.name, f"the union {u.name}", None)
+        for x in u.members:
+            if x.underlying:
+                ctx.top.claim(x.name, f"the member {x.tag} of {u.name}", None)
+    for ls in types.literal_sets.values():
+        for name in (ls.name, *(c for c, _ in ls.consts)):
+            ctx.top.claim(name, f"the literal set {ls.name}", None)
+    for tp in types.tuples.values():
+        ctx.top.claim(tp.name, f"the tuple {tp.name}", None)
     ctx.report.check()
     return replace(
         result,
-        conversions=ctx.types.all,
-        imports=("time",) if ctx.types.uses_time else (),
+        conversions=types.all,
+        imports=("time",) if types.uses_time else (),
+        unions=tuple(types.unions[k] for k in sorted(types.unions)),
+        literal_sets=tuple(types.literal_sets[k] for k in sorted(types.literal_sets)),
+        tuples=tuple(types.tuples[k] for k in sorted(types.tuples)),
     )

@@ -17,7 +17,6 @@ from graftcode_runtime import ugm
 from graftc.targets.common.scopes import Scope
 from graftc.targets.go import naming
 from graftc.targets.go.model import GoClass, GoMethod, GoParam
-from graftc.targets.go.types import nilable
 from graftc.targets.go.values import GoValues, go_value
 
 if TYPE_CHECKING:
@@ -49,13 +48,15 @@ def method(
             go_name = scope.claim(naming.unexported(p.name), p.name, p.span)
             required.append(GoParam(go_name, p.name, conv.go, conv.key, p.kind, None))
             continue
-        deref = not nilable(conv.go)
+        deref = not ctx.types.nilable(conv.go)
         default = None
         if p.kind == "positional":
-            values = GoValues(ctx.types.go, ctx.error, p, ctx.module)
+            values = GoValues(ctx.types.go, ctx.error, p, ctx.module, wrap=ctx.types.wrap)
             default = go_value(p.default, values, p.type)
             if deref:
                 default = f"Ptr[{conv.go}]({default})"
+            elif default == "nil" or conv.go in ctx.types.unions:
+                default = f"({conv.go})({default})"  # `v := nil` has no type to infer
         optional.append(
             GoParam(
                 fields.claim(naming.exported(p.name), p.name, p.span),

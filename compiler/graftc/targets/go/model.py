@@ -121,6 +121,46 @@ class GoClass:
 
 
 @dataclass(frozen=True)
+class GoUnionMember:
+    """One member of a union: the Go type that stands for it, declared as `type <name>
+    <underlying>` ("" underlying: a tuple's own struct, declared with the tuples), how a
+    value `x` of it gives the member's value (`unwrap`) and back (`wrap`, a format of one `{}`),
+    its wire tag (`ugm.type_text`) and its conversion key."""
+
+    name: str
+    underlying: str
+    unwrap: str
+    wrap: str
+    tag: str
+    conv: str
+
+
+@dataclass(frozen=True)
+class GoUnion:
+    """A sealed interface (`is<Name>()` marks its members)."""
+
+    name: str
+    members: tuple[GoUnionMember, ...]
+    doc: Doc
+
+
+@dataclass(frozen=True)
+class GoLiteralSet:
+    name: str
+    base: str  # int64 or string
+    consts: tuple[tuple[str, str], ...]  # (constant, its Go literal)
+    text: str  # the set as the IDL writes it
+    doc: Doc
+
+
+@dataclass(frozen=True)
+class GoTuple:
+    name: str
+    fields: tuple[tuple[str, str, str], ...]  # (field, Go type, conversion key)
+    doc: Doc
+
+
+@dataclass(frozen=True)
 class GoModule:
     module: str
     version: str  # the module version, as the IDL has it
@@ -139,6 +179,9 @@ class GoModule:
     classes: tuple[GoClass, ...]
     conversions: tuple[Conversion, ...]
     imports: tuple[str, ...]  # standard library packages types.go needs (e.g. time)
+    unions: tuple[GoUnion, ...] = ()
+    literal_sets: tuple[GoLiteralSet, ...] = ()
+    tuples: tuple[GoTuple, ...] = ()
 
     @property
     def all_methods(self) -> tuple[GoMethod, ...]:

@@ -11,6 +11,9 @@ One rule gives every generated module its path: `graftcode.dev/g/` and the packa
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable, Iterator
+
+from graftcode_runtime import ugm
 
 from graftc.targets.common import naming as common
 from graftc.targets.common.scopes import escape
@@ -144,3 +147,100 @@ def versioned_path(module: str, go_version: str) -> str:
 
 def env_prefix(module: str) -> str:
     return common.env_prefix(module)
+
+
+def nilable(go: str) -> bool:
+    """Whether the zero value of Go type `go` is nil (so it needs no pointer to be optional)."""
+    return go.startswith(("[]", "map[", "*")) or go == "any"
+
+
+# -- the names of unions, literal sets and tuples ------------------------------------------------
+# Go has no anonymous sum types, so each union, literal set and tuple becomes a named type,
+# named after the first place that uses it: `fn pick(value: int | str)` gives `PickValue`, its
+# result `PickResult`, a record field `Reading.value` gives `ReadingValue`; inside a container
+# the name grows (`Item` for a list item, `Value` for a map value, `V1` for a tuple's second
+# item), and a union member's type adds its shape (`PickValueInt`, `PickValueListStr`). Naming
+# by place keeps a name when a member or a literal is added (a compatible change on the wire
+# must stay one in the caller's source); one walk over the module (`names_of`) fixes every
+# name before anything is generated, so the package and Vision's snippets agree.
+
+Compound = ugm.UnionOf | ugm.LiteralOf | ugm.TupleOf
+
+
+def shape(t: ugm.TypeRef) -> str:
+    """The part of a union member's type name that says which member it is."""
+    if isinstance(t, ugm.Primitive):
+        return t.name.capitalize()
+    if isinstance(t, ugm.Named):
+        return t.name
+    if isinstance(t, ugm.Optional):
+        return "Opt" + shape(t.inner)
+    if isinstance(t, ugm.ListOf):
+        return "List" + shape(t.item)
+    if isinstance(t, ugm.MapOf):
+        return "Map" + shape(t.key) + shape(t.value)
+    if isinstance(t, ugm.TupleOf):
+        return "Tuple" + "".join(shape(x) for x in t.items)
+    if isinstance(t, ugm.UnionOf):
+        return "Or".join(shape(x) for x in t.members)
+    return "Lit"
+
+
+def _positions(m: ugm.Module) -> Iterator[tuple[str, ugm.TypeRef]]:
+    """Every typed place in declaration order, with the Go name its compound types start from."""
+    ex = exported
+    for d in m.decls:
+        if isinstance(d, ugm.Record | ugm.Error):
+            for f in d.fields:
+                yield d.name + ex(f.name), f.type
+        elif isinstance(d, ugm.Service):
+            for fn in d.methods:
+                yield from _callable(ex(fn.name), fn.params, fn.returns)
+        elif isinstance(d, ugm.Class):
+            if d.constructor is not None:
+                yield from _callable("New" + d.name, d.constructor.params, None)
+            for fn in d.methods:
+                yield from _callable(d.name + ex(fn.name), fn.params, fn.returns)
+            for p in d.properties:
+                yield d.name + ex(p.name), p.type
+
+
+def _callable(
+    base: str, params: tuple[ugm.Param, ...], returns: ugm.TypeRef | None
+) -> Iterator[tuple[str, ugm.TypeRef]]:
+    for p in params:
+        yield base + exported(p.name), p.type
+    if returns is not None:
+        yield base + "Result", returns
+
+
+def names_of(m: ugm.Module, reserved: Iterable[str]) -> dict[ugm.TypeRef, str]:
+    """The Go type name of each union, literal set and tuple `m` uses (first place wins)."""
+    taken = set(reserved) | {d.name for d in m.decls}
+    out: dict[ugm.TypeRef, str] = {}
+
+    def visit(t: ugm.TypeRef, base: str) -> None:
+        if isinstance(t, ugm.Optional):
+            visit(t.inner, base)
+        elif isinstance(t, ugm.ListOf):
+            visit(t.item, base + "Item")
+        elif isinstance(t, ugm.MapOf):
+            visit(t.value, base + "Value")
+        elif isinstance(t, Compound) and t not in out:
+            name, n = base, 2
+            while name in taken:
+                name, n = f"{base}{n}", n + 1
+            taken.add(name)
+            out[t] = name
+            if isinstance(t, ugm.UnionOf):
+                # member types are package-level names too (a tuple member is its own struct)
+                taken.update(name + shape(x) for x in t.members if not isinstance(x, ugm.TupleOf))
+                for x in t.members:
+                    visit(x, name + shape(x))
+            elif isinstance(t, ugm.TupleOf):
+                for i, x in enumerate(t.items):
+                    visit(x, f"{name}V{i}")
+
+    for base, t in _positions(m):
+        visit(t, base)
+    return out

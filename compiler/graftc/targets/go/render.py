@@ -52,7 +52,9 @@ def render(model: GoModule) -> dict[str, str]:
             "time." in f.type
             for fields in [r.fields for r in model.records] + [e.fields for e in model.errors]
             for f in fields
-        ),
+        )
+        or any("time." in x.underlying for u in model.unions for x in u.members)
+        or any("time." in go for t in model.tuples for _, go, _ in t.fields),
     )
     return {path: env.get_template(tpl).render(m=model) for path, tpl in _FILES.items()}
 

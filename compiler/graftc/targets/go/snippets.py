@@ -12,8 +12,9 @@ from graftc.targets.common.examples import example, required
 from graftc.targets.common.serving import Endpoints
 from graftc.targets.common.walk import Member
 from graftc.targets.go import naming
+from graftc.targets.go.lower import FIXED_NAMES
 from graftc.targets.go.types import Conversions
-from graftc.targets.go.values import GoValues, enum_const, go_string, go_value
+from graftc.targets.go.values import GoValues, Wrap, enum_const, go_string, go_value
 
 
 def environment(base_url: str) -> str:
@@ -63,19 +64,28 @@ class _Snippet:
         go_version = naming.version(version or module.version, 0) if version else "v0.0.0"
         self.path = naming.versioned_path(module.name, go_version)
         kinds = {d.name: type(d).__name__.lower() for d in module.decls}
-        self.types = Conversions(kinds, lambda node, message: None)
+        names = naming.names_of(module, FIXED_NAMES)
+        self.types = Conversions(kinds, lambda node, message: None, names)
         for e in module.enums:
             ints = all(isinstance(x.value, int) for x in e.members)
             self.types.enum_bases[e.name] = "int64" if ints else "string"
-        self.values = _Values(self._qualified, module)
+        self.values = _Values(self._qualified, module, self.types.wrap)
         self.type_names = [d.name for d in module.decls if not isinstance(d, ugm.Service)]
 
     def _qualified(self, t: ugm.TypeRef) -> str:
         """A Go type as the caller's code spells it (declarations qualified by the package)."""
         text = self.types.go(t)
-        for name in self.type_names:
+        for name in self._names():
             text = _qualify(text, name, self.pkg)
         return text
+
+    def _names(self) -> list[str]:
+        """The package's type names: the declarations', then those made for unions, literal
+        sets and tuples so far."""
+        t = self.types
+        made = [x.name for u in t.unions.values() for x in u.members]
+        made += [c for s in t.literal_sets.values() for c, _ in s.consts]
+        return [*self.type_names, *t.unions, *t.literal_sets, *t.tuples, *made]
 
     def usage(self, member: Member) -> str:
         body = self._body(member)
@@ -98,7 +108,7 @@ class _Snippet:
 
     def _value(self, t: ugm.TypeRef, name: str = "") -> str:
         spelled = go_value(example(self.module, t, name), self.values, t)
-        for name in self.type_names:
+        for name in self._names():
             spelled = _qualify(spelled, name, self.pkg)
         for e in self.module.enums:
             for x in e.members:
@@ -165,8 +175,10 @@ class _Values(GoValues):
     """Vision's example values, noting the classes whose instances they use (the snippet
     declares a variable for each)."""
 
-    def __init__(self, type_of: Callable[[ugm.TypeRef], str], module: ugm.Module) -> None:
-        super().__init__(type_of, module=module, variable=naming.unexported)
+    def __init__(
+        self, type_of: Callable[[ugm.TypeRef], str], module: ugm.Module, wrap: Wrap
+    ) -> None:
+        super().__init__(type_of, module=module, variable=naming.unexported, wrap=wrap)
         self.classes: set[str] = set()
 
     def composite(self, decl: str, fields: Sequence[tuple[str, str]]) -> str:

@@ -18,7 +18,10 @@ from textwrap import dedent
 
 from graftcode_runtime import ugm
 
-from graftc.targets.go.model import Conversion
+from graftc.targets.go import decls
+from graftc.targets.go.model import Conversion, GoLiteralSet, GoTuple, GoUnion
+from graftc.targets.go.naming import Compound, shape
+from graftc.targets.go.naming import nilable as nilable  # its home was here: keep the import
 
 # Primitive -> (Go type, key, to-wire body, from-wire body)
 _TIME_LAYOUTS = {
@@ -114,8 +117,17 @@ class Conversions:
     declaration name to its kind (record, enum, error, class); `error` reports a type at
     fault (the error type itself, used as a value) with its position."""
 
-    def __init__(self, kinds: dict[str, str], error: Callable[[object, str], None]) -> None:
+    def __init__(
+        self,
+        kinds: dict[str, str],
+        error: Callable[[object, str], None],
+        names: dict[ugm.TypeRef, str] | None = None,
+    ) -> None:
         self.kinds = kinds
+        self.names = names or {}  # union, literal set and tuple -> Go name (decls.names_of)
+        self.unions: dict[str, GoUnion] = {}
+        self.literal_sets: dict[str, GoLiteralSet] = {}
+        self.tuples: dict[str, GoTuple] = {}
         self.enum_bases: dict[str, str] = {}  # enum name -> int64 or string (set by decls)
         self._error = error
         self._by_type: dict[ugm.TypeRef, Conversion] = {}
@@ -161,7 +173,7 @@ class Conversions:
 
     def _optional(self, t: ugm.Optional) -> tuple[str, str, str, str]:
         inner = self.of(t.inner)
-        if nilable(inner.go):  # slices, maps and handles are nil already: no pointer on top
+        if self.nilable(inner.go):  # slices, maps and handles are nil already: no pointer on top
             to = f"if v == nil {{\n    return nil\n}}\nreturn {inner.to}(v)"
             from_ = f"if v == nil {{\n    return nil, nil\n}}\nreturn {inner.from_}(ch, v)"
             return "Opt" + inner.key, inner.go, to, from_
@@ -246,6 +258,39 @@ class Conversions:
         )
         return f"Map{key_name}{value.key}", go, to, from_
 
+    def _name(self, t: Compound) -> str:
+        return self.names.get(t) or shape(t)  # naming.names_of names every one it can see
+
+    def _unionof(self, t: ugm.UnionOf) -> tuple[str, str, str, str]:
+        name = self._name(t)
+        u = decls.union(name, t, [(x, self.of(x)) for x in t.members])
+        self.unions[name] = u
+        return (name, name, *decls.union_bodies(u))
+
+    def _literalof(self, t: ugm.LiteralOf) -> tuple[str, str, str, str]:
+        name = self._name(t)
+        s = decls.literal_set(name, t)
+        self.literal_sets[name] = s
+        prim = self.of(ugm.Primitive("int" if s.base == "int64" else "str"))
+        return (name, name, *decls.literal_bodies(s, prim))
+
+    def _tupleof(self, t: ugm.TupleOf) -> tuple[str, str, str, str]:
+        name = self._name(t)
+        tp = decls.tuple_(name, t, [self.of(x) for x in t.items])
+        self.tuples[name] = tp
+        return (name, name, *decls.tuple_bodies(tp))
+
+    def wrap(self, union: ugm.UnionOf, member: ugm.TypeRef | None, value: str) -> str:
+        """`value` (spelled as `member`) as a value of the union: its member type around it."""
+        u = self.unions.get(self.of(union).go)
+        if u is None or member is None or member not in union.members:
+            return value
+        return u.members[union.members.index(member)].wrap.format(value)
+
+    def nilable(self, go: str) -> bool:
+        """Whether Go type `go` holds nil already: a union's interface does too."""
+        return go in self.unions or nilable(go)
+
     def _named(self, t: ugm.Named) -> tuple[str, str, str, str]:
         kind = self.kinds.get(t.name)
         if kind == "record":
@@ -274,8 +319,3 @@ class Conversions:
         else:
             self._error(t, f"unknown type {t.name!r}")
         return t.name, "any", "return v", "return v, nil"
-
-
-def nilable(go: str) -> bool:
-    """Whether the zero value of Go type `go` is nil (so it needs no pointer to be optional)."""
-    return go.startswith(("[]", "map[", "*")) or go == "any"

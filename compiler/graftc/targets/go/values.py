@@ -18,10 +18,11 @@ from graftcode_runtime import ugm
 
 from graftc.targets.common.values import Spelling, spell
 from graftc.targets.go import naming
-from graftc.targets.go.types import nilable
+from graftc.targets.go.naming import nilable
 
 Report = Callable[[object, str], None]
 TypeOf = Callable[[ugm.TypeRef], str]
+Wrap = Callable[[ugm.UnionOf, ugm.TypeRef | None, str], str]  # Conversions.wrap
 
 
 def _ignore(node: object, message: str) -> None:
@@ -63,8 +64,10 @@ class GoValues(Spelling):
         owner: object = None,
         module: ugm.Module | None = None,
         variable: Callable[[str], str] | None = None,
+        wrap: Wrap | None = None,
     ) -> None:
         self._type_of = type_of
+        self._wrap = wrap
         self._error = error
         self._owner = owner
         self.module = module
@@ -132,6 +135,14 @@ class GoValues(Spelling):
         body = ", ".join(f"{k}: {self.pointer(v, t.value)}" for k, v in pairs)
         return f"{self._type_of(t)}{{{body}}}"
 
+    def fixed(self, items: Sequence[str], t: ugm.TupleOf) -> str:
+        pairs = enumerate(zip(items, t.items, strict=True))
+        fields = [f"V{i}: {self.pointer(x, it)}" for i, (x, it) in pairs]
+        return f"{self._type_of(t)}{{{', '.join(fields)}}}"
+
+    def member(self, value: str, member: ugm.TypeRef | None, union: ugm.UnionOf) -> str:
+        return self._wrap(union, member, value) if self._wrap is not None else value
+
     def enum(self, lit: ugm.EnumLit) -> str:
         return enum_const(lit.enum, lit.member)
 
@@ -147,8 +158,8 @@ class GoValues(Spelling):
 
     def pointer(self, value: str, t: ugm.TypeRef | None) -> str:
         """`value` (spelled as `t` without its `?`) as Go holds a value of type `t`."""
-        if not isinstance(t, ugm.Optional) or value == "nil":
-            return value
+        if not isinstance(t, ugm.Optional) or value == "nil" or isinstance(t.inner, ugm.UnionOf):
+            return value  # a union is an interface: nil already means none
         inner = self._type_of(t.inner)
         return value if nilable(inner) else f"Ptr[{inner}]({value})"
 

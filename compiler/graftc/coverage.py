@@ -27,10 +27,10 @@ _RULES: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("untyped", ("says nothing about the value",)),
     ("unannotated", ("no type annotation", "no return annotation", "cannot be resolved")),
     ("foreign-type", ("is not a record, enum or class this module exports",)),
-    (
-        "pending-types",
-        ("union", "literal types", "fixed-size tuple", "no set type", "variadic tuple"),
-    ),
+    ("generic-type", ("is a generic type the IDL cannot describe",)),
+    ("type-variable", ("the IDL has no generics",)),
+    ("literal-kind", ("mixes literal values", "mixes str and int literals", "only str and int")),
+    ("map-key", ("map keys must be",)),
     ("uses-refused", ("a declaration that was left out",)),
 )
 # The categories that no IDL feature will bring across: a function or a live object of the

@@ -51,7 +51,18 @@ def _span() -> Any:
 # --------------------------------------------------------------------------------------------
 
 PrimitiveName = Literal[
-    "bool", "int", "float", "str", "bytes", "none", "date", "datetime", "time", "decimal", "uuid"
+    "bool",
+    "int",
+    "float",
+    "str",
+    "bytes",
+    "none",
+    "date",
+    "datetime",
+    "time",
+    "decimal",
+    "uuid",
+    "duration",
 ]
 PRIMITIVES: tuple[str, ...] = (
     "bool",
@@ -65,6 +76,7 @@ PRIMITIVES: tuple[str, ...] = (
     "time",
     "decimal",
     "uuid",
+    "duration",
 )
 MAP_KEY_PRIMITIVES: tuple[str, ...] = ("str", "int")
 

@@ -81,6 +81,8 @@ class GoValues(Spelling):
             return go_string(str(v.value))
         if _is(t, "float"):
             return repr(float(v.value))
+        if _is(t, "duration"):  # only examples hold one: the IDL has no duration literal
+            return _duration(v.value)
         if not -(2**63) <= v.value < 2**63:
             self._report(v, f"the value {v.value} does not fit Go's int64")
         return str(v.value)
@@ -160,3 +162,13 @@ def go_value(v: ugm.Value, s: GoValues, t: ugm.TypeRef) -> str:
 
 def _is(t: ugm.TypeRef | None, name: str) -> bool:
     return isinstance(t, ugm.Primitive) and t.name == name
+
+
+def _duration(micros: int) -> str:
+    """A Go duration expression for a count of microseconds, in the largest exact unit."""
+    for unit, size in (("Hour", 3_600_000_000), ("Minute", 60_000_000), ("Second", 1_000_000)):
+        if micros % size == 0:
+            return f"{micros // size} * time.{unit}"
+    if micros % 1000 == 0:
+        return f"{micros // 1000} * time.Millisecond"
+    return f"{micros} * time.Microsecond"

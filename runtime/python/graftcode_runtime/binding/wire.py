@@ -99,6 +99,14 @@ def as_uuid(w: object) -> uuid.UUID:
         raise WireError(f"not a UUID: {w!r}") from None
 
 
+def as_duration(w: object) -> datetime.timedelta:
+    """A duration: an int of microseconds on the wire (docs/protocol.md section 6)."""
+    try:
+        return datetime.timedelta(microseconds=as_int(w))
+    except OverflowError:
+        raise WireError(f"a duration of {w!r} microseconds is beyond timedelta's range") from None
+
+
 def as_list(w: object) -> list[object]:
     if isinstance(w, list | tuple):
         return list(w)

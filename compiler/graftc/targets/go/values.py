@@ -165,10 +165,6 @@ def _is(t: ugm.TypeRef | None, name: str) -> bool:
 
 
 def _duration(micros: int) -> str:
-    """A Go duration expression for a count of microseconds, in the largest exact unit."""
-    for unit, size in (("Hour", 3_600_000_000), ("Minute", 60_000_000), ("Second", 1_000_000)):
-        if micros % size == 0:
-            return f"{micros // size} * time.{unit}"
-    if micros % 1000 == 0:
-        return f"{micros // 1000} * time.Millisecond"
-    return f"{micros} * time.Microsecond"
+    """A Go duration for a count of microseconds: a conversion of its nanoseconds, which gofmt
+    leaves as written wherever it stands (`90 * time.Second` is spaced or not by context)."""
+    return f"time.Duration({micros * 1000:_})"

@@ -138,14 +138,9 @@ def section() -> str:
         for module, members in REFUSED_FOR_GOOD.items()
         for member, why in members.items()
     ]
-    return (
-        "\n".join(
-            [BEGIN, "", *rows, "", "Refused members:", "", *details, ""]
-            + ["What the four libraries of issue 13 still refuse, and why it cannot cross:", ""]
-            + [*cannot, "", END]
-        )
-        + "\n"
-    )
+    heading = "What the four libraries of issue 13 still refuse, and why it cannot cross:"
+    lines = [BEGIN, "", *rows, "", "Refused members:", "", *details, "", heading, "", *cannot]
+    return "\n".join([*lines, "", END]) + "\n"
 
 
 def main(argv: list[str] | None = None) -> int:

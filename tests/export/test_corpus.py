@@ -78,9 +78,11 @@ TYPICAL: dict[str, tuple[str, Call, object]] = {
     # no DNS: deliverability is not checked
     "email-validator": (
         "email_validator",
-        lambda p: p.email_validator.validate_email(
-            "Someone@Example.com", check_deliverability=False
-        ).normalized,
+        lambda p: (
+            p.email_validator.validate_email(
+                "Someone@Example.com", check_deliverability=False
+            ).normalized
+        ),
         "Someone@example.com",
     ),
     "packaging": (

@@ -47,9 +47,7 @@ def test_humanize() -> None:
     # Names imported under `if TYPE_CHECKING:` resolve: `dt.timedelta` is read as `duration`.
     precisedelta = next(m for m in service.methods if m.name == "precisedelta")
     assert ugm.type_text(precisedelta.params[0].type) == "duration | float | none"
-    assert not {"humanize.precisedelta", "humanize.naturaldelta", "humanize.naturaltime"} & set(
-        why
-    )
+    assert not {"humanize.precisedelta", "humanize.naturaldelta", "humanize.naturaltime"} & set(why)
 
 
 def test_packaging_version_tuples_and_literals() -> None:

@@ -21,7 +21,7 @@ import hashlib
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass, field, fields, is_dataclass
-from typing import Any, Literal, TypeAlias
+from typing import Any, Literal, TypeAlias, get_args
 
 SCHEMA_VERSION = "graftcode.ugm/1"
 
@@ -64,20 +64,7 @@ PrimitiveName = Literal[
     "uuid",
     "duration",
 ]
-PRIMITIVES: tuple[str, ...] = (
-    "bool",
-    "int",
-    "float",
-    "str",
-    "bytes",
-    "none",
-    "date",
-    "datetime",
-    "time",
-    "decimal",
-    "uuid",
-    "duration",
-)
+PRIMITIVES: tuple[str, ...] = get_args(PrimitiveName)
 MAP_KEY_PRIMITIVES: tuple[str, ...] = ("str", "int")
 
 

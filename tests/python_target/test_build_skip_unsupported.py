@@ -11,13 +11,12 @@ import pytest
 from graftc.cli import main
 
 SOURCE = """from __future__ import annotations
-from typing import Any
 __version__ = "1.0.0"
 
 def double(x: int) -> int:
     return 2 * x
 
-def either(x: Any) -> str:
+def either(x: int | str) -> str:
     return str(x)
 """
 

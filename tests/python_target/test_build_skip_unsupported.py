@@ -11,13 +11,14 @@ import pytest
 from graftc.cli import main
 
 SOURCE = """from __future__ import annotations
+from collections.abc import Callable
 __version__ = "1.0.0"
 
 def double(x: int) -> int:
     return 2 * x
 
-def either(x: int | str) -> str:
-    return str(x)
+def either(x: Callable[[int], int]) -> str:
+    return str(x(1))
 """
 
 

@@ -1,7 +1,7 @@
 """generated_examples/go holds the Go modules generated from the examples; this test
 regenerates them and diffs. After an intended generator change, refresh them with
 
-    GRAFT_UPDATE_GOLDEN=1 .venv/bin/python -m pytest tests/go_target/test_golden.py
+    GRAFT_UPDATE_GOLDEN=1 .venv/bin/python -m pytest tests/go_target/test_go_golden.py
 """
 
 from __future__ import annotations

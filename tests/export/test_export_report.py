@@ -58,7 +58,7 @@ def test_text_report_lists_each_member_with_the_reason_and_totals(
     rows = [line for line in lines if line.startswith("  ") and not line.startswith("      ")]
     assert rows == [
         "  exported  Box.__init__",
-        "  refused   Box.apply [callable] reported.py:14",
+        "  refused   Box.apply [callable, cannot cross] reported.py:14",
         "  refused   Box.gone [uses-refused] reported.py:9",
         "  exported  Box.size",
         "  refused   Gone.value [generic-type] reported.py:18",
@@ -92,7 +92,9 @@ def test_json_report(module: str, capsys: pytest.CaptureFixture[str]) -> None:
         },
     }
     apply = next(m for m in data["members"] if m["name"] == "Box.apply")
-    assert apply["category"] == "callable"
+    assert (apply["category"], apply["cannot_cross"]) == ("callable", True)
+    either = next(m for m in data["members"] if m["name"] == "reported.either")
+    assert (either["category"], either["cannot_cross"]) == ("literal-kind", False)
     assert apply["where"] == "reported.py:14"
     assert "functions cannot be sent" in apply["reasons"][0]
 

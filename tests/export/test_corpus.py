@@ -233,13 +233,25 @@ def test_the_named_libraries_export_but_for_what_cannot_cross(module: str) -> No
 
 
 @pytest.mark.slow
-def test_libraries_that_refuse_nothing_are_served_as_they_are() -> None:
-    """slugify and packaging.version export whole, so `graftc serve` needs no flag for them."""
-    from graftcode_runtime import connect
-
-    with _gateway("slugify", "packaging.version") as url:
-        with connect(url, module="slugify") as c:
-            # the wire-level call: a union argument travels tagged with its member
-            assert c.call("slugify", ["str", "Hello Wörld"]) == "hello-world"
-        with connect(url, module="packaging.version") as c:
-            assert c.call("parse", "2.0.1rc1") is not None
+def test_libraries_that_refuse_nothing_are_served_as_they_are(tmp_path: Path) -> None:
+    """slugify and packaging.version export whole: built without --skip-unsupported, served by a
+    `graftc serve` without the flag, and called through their generated clients."""
+    names = {"slugify": "graft_plain_slugify", "packaging.version": "graft_plain_version"}
+    for module, package in names.items():
+        result = export_module(load_module(module))  # raises if anything were refused
+        get("python").generate(
+            result.module, tmp_path / package, TargetOptions(package_name=package)
+        )
+    sys.path[:0] = [str(tmp_path / p) for p in names.values()]
+    try:
+        with _gateway(*names) as url:
+            slug = importlib.import_module("graft_plain_slugify")
+            version = importlib.import_module("graft_plain_version")
+            slug.configure(url=url)
+            version.configure(url=url)
+            assert slug.slugify.slugify("Hello Wörld") == "hello-world"
+            assert version.Version("2.0.1rc1").pre == ("rc", 1)
+    finally:
+        for package in names.values():
+            sys.modules.pop(package, None)
+            sys.path.remove(str(tmp_path / package))

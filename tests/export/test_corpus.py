@@ -134,7 +134,8 @@ def _gateway(*args: str) -> Iterator[str]:
         proc.wait(30)
 
 
-MODULES = [m for m, _, _ in TYPICAL.values()]
+# packaging.requirements: its attributes are classes of sibling modules (docs/type-mapping.md)
+MODULES = [m for m, _, _ in TYPICAL.values()] + ["packaging.requirements"]
 
 
 @pytest.fixture(scope="module")
@@ -193,6 +194,15 @@ def test_the_clients_pass_mypy_strict(projects: dict[str, Path], tmp_path: Path)
         timeout=600,
     )
     assert done.returncode == 0, done.stdout + done.stderr
+
+
+@pytest.mark.slow
+def test_a_requirement_reads_its_sibling_module_classes(clients: dict[str, Any]) -> None:
+    package = clients["packaging.requirements"]
+    req = package.Requirement("graftcode[cli]>=1.0; python_version > '3'")
+    assert (req.name, req.extras) == ("graftcode", ["cli"])
+    assert req.specifier.contains("1.5") and not req.specifier.contains("0.9")
+    assert req.marker is not None and req.marker.evaluate() is True
 
 
 @pytest.mark.slow

@@ -27,15 +27,17 @@ _RULES: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("untyped", ("says nothing about the value",)),
     ("unannotated", ("no type annotation", "no return annotation", "cannot be resolved")),
     ("foreign-type", ("is not a record, enum or class this module exports",)),
-    (
-        "pending-types",
-        ("union", "literal types", "fixed-size tuple", "no set type", "variadic tuple"),
-    ),
+    ("generic-type", ("is a generic type the IDL cannot describe",)),
+    ("type-variable", ("the IDL has no generics",)),
+    ("literal-kind", ("mixes literal values", "mixes str and int literals", "only str and int")),
+    ("map-key", ("map keys must be",)),
     ("uses-refused", ("a declaration that was left out",)),
 )
-# The categories that no IDL feature will bring across: a function or a live object of the
-# calling process cannot be sent to another one.
-CANNOT_CROSS = frozenset({"callable"})
+# The categories that no IDL feature will bring across: a function of the calling process, a
+# live object of a package the module does not own, a value of any type (`Any`, `object`: the
+# IDL types every value so that clients in every language are typed). The others need an IDL
+# feature (streams, variadic parameters) or a change to the library (annotations).
+CANNOT_CROSS = frozenset({"callable", "foreign-type", "untyped"})
 
 
 def category(message: str) -> str:
@@ -121,7 +123,8 @@ def render_text(report: Report) -> str:
         if r.exported:
             lines.append(f"  exported  {r.name}")
         else:
-            lines.append(f"  refused   {r.name} [{r.category}] {r.where}")
+            why = f"{r.category}, cannot cross" if r.category in CANNOT_CROSS else r.category
+            lines.append(f"  refused   {r.name} [{why}] {r.where}")
             lines += [f"              {reason}" for reason in r.reasons]
     lines.append(
         f"total: {len(report.rows)} members, {report.exported} exported, {report.refused} "
@@ -144,6 +147,7 @@ def render_json(report: Report) -> str:
                 "name": r.name,
                 "exported": False,
                 "category": r.category,
+                "cannot_cross": r.category in CANNOT_CROSS,
                 "reasons": list(r.reasons),
                 "where": r.where,
             }

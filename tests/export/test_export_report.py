@@ -12,7 +12,9 @@ from test_export_cli import run
 
 SOURCE = '''
 from __future__ import annotations
+import re
 from collections.abc import Callable
+from typing import Literal
 from dataclasses import dataclass
 __version__ = "1.2.0"
 
@@ -25,12 +27,12 @@ class Box:
 
 @dataclass
 class Gone:
-    value: int | str
+    value: re.Pattern[str]
 
 def double(x: int) -> int:
     return 2 * x
 
-def either(x: int | str) -> str:
+def either(x: Literal["a", 1]) -> str:
     return str(x)
 
 def loose(x):
@@ -56,18 +58,19 @@ def test_text_report_lists_each_member_with_the_reason_and_totals(
     rows = [line for line in lines if line.startswith("  ") and not line.startswith("      ")]
     assert rows == [
         "  exported  Box.__init__",
-        "  refused   Box.apply [callable] reported.py:12",
-        "  refused   Box.gone [uses-refused] reported.py:7",
+        "  refused   Box.apply [callable, cannot cross] reported.py:14",
+        "  refused   Box.gone [uses-refused] reported.py:9",
         "  exported  Box.size",
-        "  refused   Gone.value [pending-types] reported.py:16",
+        "  refused   Gone.value [generic-type] reported.py:18",
         "  exported  reported.double",
-        "  refused   reported.either [pending-types] reported.py:21",
-        "  refused   reported.loose [unannotated] reported.py:24",
+        "  refused   reported.either [literal-kind] reported.py:23",
+        "  refused   reported.loose [unannotated] reported.py:26",
     ]
     assert "it uses a declaration that was left out" in out
     assert lines[-2] == "total: 8 members, 3 exported, 5 refused (38% exported)"
     assert lines[-1] == (
-        "refused by category: callable 1, pending-types 2, unannotated 1, uses-refused 1"
+        "refused by category: callable 1, generic-type 1, literal-kind 1, unannotated 1, "
+        "uses-refused 1"
     )
 
 
@@ -82,14 +85,17 @@ def test_json_report(module: str, capsys: pytest.CaptureFixture[str]) -> None:
         "percent": 38,
         "refused_by_category": {
             "callable": 1,
-            "pending-types": 2,
+            "generic-type": 1,
+            "literal-kind": 1,
             "unannotated": 1,
             "uses-refused": 1,
         },
     }
     apply = next(m for m in data["members"] if m["name"] == "Box.apply")
-    assert apply["category"] == "callable"
-    assert apply["where"] == "reported.py:12"
+    assert (apply["category"], apply["cannot_cross"]) == ("callable", True)
+    either = next(m for m in data["members"] if m["name"] == "reported.either")
+    assert (either["category"], either["cannot_cross"]) == ("literal-kind", False)
+    assert apply["where"] == "reported.py:14"
     assert "functions cannot be sent" in apply["reasons"][0]
 
 

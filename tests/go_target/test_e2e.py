@@ -108,6 +108,11 @@ func main() {
 	must(err)
 	fmt.Println("time", day.Format("2006-01-02"), at.UTC().Format(time.RFC3339Nano), clock.Format("15:04:05.000"))
 	fmt.Println("text", h, id)
+	d, err := f.Longer(ctx, 90*time.Minute+1500*time.Nanosecond, nil)
+	must(err)
+	back, err := f.Longer(ctx, -time.Second, &gofixture.LongerOptions{By: gofixture.Ptr(250 * time.Millisecond)})
+	must(err)
+	fmt.Println("duration", d, back)
 	moved, err := f.Move(ctx, gofixture.NewPoint(1), &gofixture.MoveOptions{Dx: gofixture.Ptr[int64](2)})
 	must(err)
 	labelled, err := f.Move(ctx, gofixture.Point{X: 5, Y: 7, Label: gofixture.Ptr("p")}, nil)
@@ -178,6 +183,8 @@ EXPECTED = [
     "optional true 42",
     "time 2024-02-29 2024-01-02T03:04:05.000005Z 12:30:15.250",
     "text 1.75 12345678-1234-5678-1234-567812345678",
+    # 1.5µs is sent as 1µs (the wire's resolution), plus the default 1µs
+    "duration 1h30m0.000002s -750ms",
     "record 3 0 true 6 7 p",
     "union int:kg 3 true",
     "union Point:lb:4b true 4 5",

@@ -28,10 +28,13 @@ def test_install_names_the_proxy_and_the_checksum_setting() -> None:
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("name", ["shop", "calculator", "edge", "kitchen", "shapes", "tsfixture"])
+@pytest.mark.parametrize(
+    "name", ["shop", "calculator", "edge", "kitchen", "shapes", "tsfixture", "gofixture"]
+)
 def test_every_snippet_compiles(name: str, tmp_path: Path) -> None:
     go = gohelp.go_bin()
-    source = {**gohelp.EXAMPLES, **gohelp.FIXTURES}[name]
+    gofixture = gohelp.ROOT / "tests" / "go_target" / "fixtures" / "gofixture.py"
+    source = {**gohelp.EXAMPLES, **gohelp.FIXTURES, "gofixture": gofixture}[name]
     module = _module(source)
     generated = gohelp.build(source, tmp_path / "module")
     path = gohelp.run([go, "list", "-m"], generated, env=gohelp.go_env()).strip()

@@ -175,6 +175,22 @@ GOOD: list[tuple[str, str, Message]] = [
         ),
     ),
     (
+        "call_duration_values",
+        "wait(span: duration, by: duration | float, most: duration?, far: duration): a duration "
+        "is an int of microseconds (90 s, -1 us tagged, none, 2**60 us needing 64 bits)",
+        Call(
+            11,
+            Op.CALL,
+            "timers",
+            "wait",
+            None,
+            [90_000_000, ["duration", -1], None, 1 << 60],
+            {},
+            None,
+            None,
+        ),
+    ),
+    (
         "call_large_id",
         "Call ids are unsigned 64-bit ints below 2**63; this one needs a uint64",
         Call((1 << 63) - 1, Op.CALL, "calculator", "add", None, [-1, -(1 << 40)], {}, None, None),

@@ -6,7 +6,8 @@
 
 Arguments are JSON (positional, or `name=JSON` for a keyword), with one extension for bytes,
 which JSON lacks: `{"$bytes": "<base64>"}`. The result is printed as JSON in the same form
-(dates, times, decimals and UUIDs are ISO/canonical strings on the wire already). Errors go to
+(dates, times, decimals and UUIDs are ISO/canonical strings on the wire already, a duration an
+int of microseconds; a union value is `["member", value]`). Errors go to
 stderr as `CODE: message` and the exit status says which kind (`EXIT_*` below; docs/gateway.md).
 """
 

@@ -21,7 +21,7 @@ import hashlib
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass, field, fields, is_dataclass
-from typing import Any, Literal, TypeAlias
+from typing import Any, Literal, TypeAlias, get_args
 
 SCHEMA_VERSION = "graftcode.ugm/1"
 
@@ -51,9 +51,6 @@ def _span() -> Any:
 # --------------------------------------------------------------------------------------------
 
 PrimitiveName = Literal[
-    "bool", "int", "float", "str", "bytes", "none", "date", "datetime", "time", "decimal", "uuid"
-]
-PRIMITIVES: tuple[str, ...] = (
     "bool",
     "int",
     "float",
@@ -65,7 +62,9 @@ PRIMITIVES: tuple[str, ...] = (
     "time",
     "decimal",
     "uuid",
-)
+    "duration",
+]
+PRIMITIVES: tuple[str, ...] = get_args(PrimitiveName)
 MAP_KEY_PRIMITIVES: tuple[str, ...] = ("str", "int")
 
 

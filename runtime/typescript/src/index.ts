@@ -66,6 +66,7 @@ export {
   fromWire,
   t,
   toWire,
+  type Duration,
   type FieldDesc,
   type InstanceCodec,
   type PrimitiveKind,

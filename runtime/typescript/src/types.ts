@@ -20,7 +20,19 @@ export type PrimitiveKind =
   | "datetime"
   | "time"
   | "decimal"
-  | "uuid";
+  | "uuid"
+  | "duration";
+
+/**
+ * A duration as callers hold it: whole seconds (any sign) and the microseconds past them
+ * (0 to 999999 in results; any integer is accepted in arguments). It is exact over the wire's
+ * whole range (an int64 of microseconds), which a `number` of milliseconds is not, and it cannot
+ * be taken for a plain number where a union offers both.
+ */
+export interface Duration {
+  readonly seconds: number;
+  readonly microseconds: number;
+}
 
 export interface FieldDesc {
   /** The property name in TypeScript (camelCase). */
@@ -60,6 +72,7 @@ export const t = {
   time: { kind: "time" } as TypeDesc,
   decimal: { kind: "decimal" } as TypeDesc,
   uuid: { kind: "uuid" } as TypeDesc,
+  duration: { kind: "duration" } as TypeDesc,
   optional: (inner: TypeDesc): TypeDesc => ({ kind: "optional", inner }),
   list: (item: TypeDesc): TypeDesc => ({ kind: "list", item }),
   map: (key: TypeDesc, value: TypeDesc): TypeDesc => ({ kind: "map", key, value }),
@@ -89,6 +102,37 @@ export interface InstanceCodec {
 
 const INT64_MIN = -(2n ** 63n);
 const INT64_MAX = 2n ** 63n - 1n;
+const MICROS = 1_000_000n;
+const SAFE_MAX = BigInt(Number.MAX_SAFE_INTEGER);
+
+/** A Duration's wire value: its microseconds, a number when safe and a bigint beyond that. */
+function durationToWire(v: unknown, path: string): number | bigint {
+  const d = v as Partial<Duration> | null;
+  if (
+    d === null ||
+    typeof d !== "object" ||
+    !Number.isSafeInteger(d.seconds) ||
+    !Number.isSafeInteger(d.microseconds)
+  ) {
+    throw badArg(path, "a duration { seconds, microseconds } of integers", v);
+  }
+  const total = BigInt(d.seconds as number) * MICROS + BigInt(d.microseconds as number);
+  if (total < INT64_MIN || total > INT64_MAX) {
+    throw badArg(path, "a duration within ±2^63 microseconds", v);
+  }
+  return total >= -SAFE_MAX && total <= SAFE_MAX ? Number(total) : total;
+}
+
+/** A duration from its wire value: microseconds floored into seconds, the rest 0 to 999999. */
+function durationFromWire(w: unknown, path: string): Duration {
+  if (!(typeof w === "bigint" || (typeof w === "number" && Number.isInteger(w)))) {
+    throw badWire(path, "a duration (an integer of microseconds)", w);
+  }
+  const total = BigInt(w);
+  let micros = total % MICROS;
+  if (micros < 0n) micros += MICROS;
+  return { seconds: Number((total - micros) / MICROS), microseconds: Number(micros) };
+}
 
 function describe(v: unknown): string {
   if (v === null) return "null";
@@ -137,6 +181,8 @@ export function toWire(type: TypeDesc, v: unknown, path: string, inst: InstanceC
       if (typeof v === "bigint") return v.toString();
       if (typeof v !== "string") throw badArg(path, "a decimal string", v);
       return v;
+    case "duration":
+      return durationToWire(v, path);
     case "bytes":
       if (v instanceof Uint8Array) return v;
       if (ArrayBuffer.isView(v)) return new Uint8Array(v.buffer, v.byteOffset, v.byteLength);
@@ -273,6 +319,8 @@ export function fromWire(type: TypeDesc, w: unknown, path: string, inst: Instanc
     case "uuid":
       if (typeof w !== "string") throw badWire(path, "a string", w);
       return w;
+    case "duration":
+      return durationFromWire(w, path);
     case "bytes":
       if (!(w instanceof Uint8Array)) throw badWire(path, "bytes", w);
       return w;

@@ -46,6 +46,13 @@ def main() -> None:
     )
     expected = "bool=True;int=1;float=2.0;str=s;bytes=b'b';date=2020-01-01;Decimal=1.5;UUID="
     assert described == expected + str(uuid.UUID(int=2)), described
+    # a duration is exact to the microsecond both ways, negative ones and days included
+    day = datetime.timedelta(days=1, microseconds=7)
+    assert kitchen.stretch(day) == 2 * day
+    assert kitchen.stretch(day, datetime.timedelta(microseconds=-8)) == datetime.timedelta(
+        days=1, microseconds=-1
+    )
+    assert kitchen.stretch(datetime.timedelta(seconds=-1), 0.0) is None
     assert kitchen.maybe() is None
     assert kitchen.maybe(4) == 8
     shape = Shape("tri", [Point(1, 2), Point(3, 4, "c")], Color.GREEN, {"a": 1}, Size.LARGE)

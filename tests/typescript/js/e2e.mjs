@@ -115,6 +115,14 @@ async function main() {
   const sc = await fx.tsfixture.scores(new Map([[1, 1.5], [2, 2]]));
   check("map<int, float>", sc instanceof Map && sc.get(1) === 3 && sc.get(2) === 4, sc);
   await expectError("int beyond 2^53 is refused, not rounded", fx.tsfixture.big(), (e) => e instanceof fixture.GraftError && e.code === fixture.StatusCode.OUT_OF_RANGE);
+  // durations: exact to the microsecond, negative ones floored into seconds, beyond 2^53 µs
+  const d1 = await fx.tsfixture.longer({ seconds: 1, microseconds: 250001 });
+  check("duration times a factor", d1.seconds === 2 && d1.microseconds === 500002, d1);
+  const d2 = await fx.tsfixture.longer({ seconds: 0, microseconds: 5 }, { seconds: -1, microseconds: 0 });
+  check("a negative duration", d2.seconds === -1 && d2.microseconds === 5, d2);
+  const d3 = await fx.tsfixture.longer({ seconds: 8_000_000_000_000, microseconds: 7 }, 1);
+  check("a duration beyond 2^53 microseconds", d3.seconds === 8_000_000_000_000 && d3.microseconds === 7, d3);
+  await expectError("a duration is not a number", fx.tsfixture.longer(1500), (e) => e instanceof fixture.GraftError && e.code === fixture.StatusCode.INVALID_ARGUMENT);
   const [kind1, back1] = await fx.tsfixture.pick(3);
   check("union: an integer goes as int", kind1 === "int:kg" && back1 === 3, [kind1, back1]);
   const [kind2] = await fx.tsfixture.pick(2.5, "lb", [1, "a"]);

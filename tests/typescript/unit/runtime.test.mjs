@@ -188,6 +188,20 @@ test("values: unions tagged by member text, literal sets bare, tuples of their l
   assert.throws(() => fromWire(T, [1, 2], "x", noInstances), (e) => e.code === StatusCode.DATA_LOSS && /x\[1\]/.test(e.message));
 });
 
+test("values: a duration is { seconds, microseconds } <-> an int of microseconds, exact", () => {
+  const D = t.duration;
+  assert.equal(toWire(D, { seconds: 90, microseconds: 0 }, "x", noInstances), 90_000_000);
+  assert.equal(toWire(D, { seconds: 0, microseconds: -1 }, "x", noInstances), -1);
+  assert.equal(toWire(D, { seconds: 2 ** 40, microseconds: 1 }, "x", noInstances), 2n ** 40n * 1_000_000n + 1n);
+  assert.deepEqual(fromWire(D, -1, "x", noInstances), { seconds: -1, microseconds: 999999 });
+  assert.deepEqual(fromWire(D, 2n ** 62n, "x", noInstances), { seconds: 4611686018427, microseconds: 387904 });
+  for (const bad of [1500, { seconds: 1.5, microseconds: 0 }, { seconds: 1 }, { seconds: 9.3e12, microseconds: 0 }]) {
+    assert.throws(() => toWire(D, bad, "x", noInstances), (e) => e.code === StatusCode.INVALID_ARGUMENT);
+  }
+  assert.throws(() => fromWire(D, 1.5, "x", noInstances), (e) => e.code === StatusCode.DATA_LOSS);
+  assert.throws(() => fromWire(D, "PT1S", "x", noInstances), (e) => e.code === StatusCode.DATA_LOSS);
+});
+
 // ---- the client against a scripted gateway (a fake transport) -------------------------------
 
 const hello = { type: "hello", major: 1, minor: 0, info: { module: "calc", schema: "x", limits: { max_message_size: 4096 } } };

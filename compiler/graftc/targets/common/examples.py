@@ -24,6 +24,7 @@ _SAMPLES: dict[str, ugm.Value] = {
     "time": ugm.StrLit("12:00:00"),
     "decimal": ugm.StrLit("9.99"),
     "uuid": ugm.StrLit("12345678-1234-5678-1234-567812345678"),
+    "duration": ugm.IntLit(90_000_000),  # microseconds, as on the wire: 90 seconds
 }
 
 

@@ -100,6 +100,24 @@ _PRIMITIVES: dict[str, tuple[str, str, str]] = {
         ),
     ),
 }
+# A duration is an int64 of microseconds on the wire; time.Duration counts nanoseconds, so it
+# holds ±292 years: a larger duration from the gateway is OUT_OF_RANGE, and nanoseconds below a
+# microsecond are dropped when sending (truncated toward zero, as Duration.Microseconds does).
+_PRIMITIVES["duration"] = (
+    "time.Duration",
+    "return v.Microseconds()",
+    dedent(
+        """\
+        x, ok := v.(int64)
+        if !ok {
+            return 0, badWire("a duration (an int of microseconds)", v)
+        }
+        if x > 9223372036854775 || x < -9223372036854775 { // math.MaxInt64 / 1000
+            return 0, graft.Errorf(graft.OutOfRange, "a duration of %d microseconds is beyond time.Duration", x)
+        }
+        return time.Duration(x) * time.Microsecond, nil"""
+    ),
+)
 for _name, (_out, _in) in _TIME_LAYOUTS.items():
     _PRIMITIVES[_name] = (
         "time.Time",
@@ -167,7 +185,7 @@ class Conversions:
 
     def _primitive(self, t: ugm.Primitive) -> tuple[str, str, str, str]:
         go, to, from_ = _PRIMITIVES[t.name]
-        if go == "time.Time":
+        if go.startswith("time."):
             self.uses_time = True
         return t.name.capitalize(), go, to, from_
 

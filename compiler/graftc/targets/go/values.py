@@ -84,6 +84,8 @@ class GoValues(Spelling):
             return go_string(str(v.value))
         if _is(t, "float"):
             return repr(float(v.value))
+        if _is(t, "duration"):  # only examples hold one: the IDL has no duration literal
+            return _duration(v.value)
         if not -(2**63) <= v.value < 2**63:
             self._report(v, f"the value {v.value} does not fit Go's int64")
         return str(v.value)
@@ -171,3 +173,9 @@ def go_value(v: ugm.Value, s: GoValues, t: ugm.TypeRef) -> str:
 
 def _is(t: ugm.TypeRef | None, name: str) -> bool:
     return isinstance(t, ugm.Primitive) and t.name == name
+
+
+def _duration(micros: int) -> str:
+    """A Go duration for a count of microseconds: a conversion of its nanoseconds, which gofmt
+    leaves as written wherever it stands (`90 * time.Second` is spaced or not by context)."""
+    return f"time.Duration({micros * 1000:_})"

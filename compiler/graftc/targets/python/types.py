@@ -26,6 +26,7 @@ _FROM_WIRE_PRIMITIVE = {
     "time": "as_time",
     "decimal": "as_decimal",
     "uuid": "as_uuid",
+    "duration": "as_duration",
 }
 
 
@@ -52,6 +53,9 @@ def annotation(ctx: Context, t: ugm.TypeRef, w: Where, param: bool = False) -> s
         if t.name == "uuid":
             w.imports.std("uuid")
             return "uuid.UUID"
+        if t.name == "duration":
+            w.imports.std("datetime")
+            return "datetime.timedelta"
         return "None" if t.name == "none" else t.name
     if isinstance(t, ugm.Optional):
         return f"{annotation(ctx, t.inner, w, param)} | None"
@@ -128,6 +132,9 @@ def to_wire(ctx: Context, t: ugm.TypeRef, src: str, w: Where, depth: int = 0) ->
             return f"{src}.isoformat()"
         if t.name in ("decimal", "uuid"):
             return f"str({src})"
+        if t.name == "duration":  # a count of microseconds, timedelta's resolution: exact
+            w.imports.std("datetime")
+            return f"{src} // datetime.timedelta(microseconds=1)"
         if t.name == "bytes":
             return f"bytes({src})"
         return src
@@ -193,6 +200,7 @@ _CLASSES = {
     "time": "datetime.time",
     "decimal": "decimal.Decimal",
     "uuid": "uuid.UUID",
+    "duration": "datetime.timedelta",
 }
 
 

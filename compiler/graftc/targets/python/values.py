@@ -68,6 +68,12 @@ class PyValues(Spelling):
         if _is(t, "decimal"):
             self.imports.std("decimal")
             return f'decimal.Decimal("{v.value}")'
+        if _is(t, "duration"):  # only examples hold one: the IDL has no duration literal
+            self.imports.std("datetime")
+            seconds, micros = divmod(v.value, 1_000_000)
+            if micros:
+                return f"datetime.timedelta(microseconds={v.value})"
+            return f"datetime.timedelta(seconds={seconds})"
         return repr(v.value)
 
     def floating(self, v: ugm.FloatLit, t: ugm.TypeRef | None) -> str:

@@ -25,10 +25,17 @@ _PRIM_OUT = {
     "time": "string",
     "decimal": "string",
     "uuid": "string",
+    # runtime/typescript/src/types.ts's Duration, spelled out so generated files import nothing
+    "duration": "{ seconds: number; microseconds: number }",
 }
 _CONSTRUCTORS = {ugm.Optional: "optional", ugm.ListOf: "list", ugm.MapOf: "map"}
 # Callers may pass a Date where the IDL has a date or datetime; results stay ISO strings.
-_PRIM_IN = {**_PRIM_OUT, "date": "string | Date", "datetime": "string | Date"}
+_PRIM_IN = {
+    **_PRIM_OUT,
+    "date": "string | Date",
+    "datetime": "string | Date",
+    "duration": "{ readonly seconds: number; readonly microseconds: number }",
+}
 
 
 def ts_type(ctx: Context, t: ugm.TypeRef, mode: str = "out") -> str:

@@ -47,6 +47,9 @@ class TsValues(Spelling):
             return repr(float(v.value))
         if _is(t, "decimal"):
             return json.dumps(str(v.value))
+        if _is(t, "duration"):  # only examples hold one: the IDL has no duration literal
+            seconds, micros = divmod(v.value, 1_000_000)
+            return f"{{ seconds: {seconds}, microseconds: {micros} }}"
         if abs(v.value) > 2**53 - 1:
             self._report(v, f"the default {v.value} is beyond JavaScript's safe integers")
         return str(v.value)

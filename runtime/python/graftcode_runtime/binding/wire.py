@@ -99,6 +99,12 @@ def as_uuid(w: object) -> uuid.UUID:
         raise WireError(f"not a UUID: {w!r}") from None
 
 
+def as_duration(w: object) -> datetime.timedelta:
+    """A duration: an int of microseconds on the wire (docs/protocol.md section 6); any msgpack
+    int fits a timedelta (999999999 days are 2**66 microseconds)."""
+    return datetime.timedelta(microseconds=as_int(w))
+
+
 def as_list(w: object) -> list[object]:
     if isinstance(w, list | tuple):
         return list(w)

@@ -9,6 +9,9 @@ from __future__ import annotations
 import ast
 import collections.abc
 import inspect
+import os
+import re
+import sys
 import types
 import typing
 from collections.abc import Callable
@@ -19,7 +22,7 @@ from ._context import Context
 from ._docstrings import clean, raised_names
 from ._hints import HintError, function_hints, resolve
 from ._source import Location, node_location
-from ._types import TypeProblem, map_type
+from ._types import TypeProblem, describe, map_type
 from ._values import literal
 
 _KINDS: dict[Any, ugm.ParamKind] = {
@@ -136,9 +139,16 @@ class _Signature:
                     self.where(annotation_node),
                 )
                 continue
-            t = self.type_of(
-                self.hints[p.name], f"parameter `{p.name}`", annotation_node, accepts=True
-            )
+            hint, local = _narrowed(self.hints[p.name])
+            if local:
+                self.ctx.note(
+                    self.member,
+                    f"parameter `{p.name}`: {', '.join(f'`{x}`' for x in local)} can only be "
+                    "made in the caller's process; callers in another one send the union's "
+                    "other members",
+                    self.where(annotation_node),
+                )
+            t = self.type_of(hint, f"parameter `{p.name}`", annotation_node, accepts=True)
             if t is None:
                 continue
             if t == ugm.Primitive("none"):
@@ -174,6 +184,8 @@ class _Signature:
         try:
             exc = resolve(text, namespace, vars(self.owner) if self.owner else {})
         except HintError:
+            exc = _imported(text)
+        if exc is None:
             # Not fatal to the member: the function still works, only the documentation is off.
             self.ctx.problem(
                 self.member,
@@ -268,6 +280,33 @@ def attribute(
         ctx.problem(member, f"attribute `{name}` has type None and carries nothing", where)
         return None
     return ugm.Property(name, t, readonly, doc)
+
+
+def _imported(text: str) -> Any:
+    """`package.module.Name` in a module already imported (docstrings name exceptions by their
+    full path, as packaging's do, though the module imports them another way); never imports."""
+    module, _, name = text.rpartition(".")
+    found = sys.modules.get(module) if module else None
+    return getattr(found, name, None)
+
+
+# The parameter types that only the calling process can make: a function, a compiled regular
+# expression, a path object. As one member of a parameter's union (`str | Callable[...]`,
+# `re.Pattern[str] | str`) they are left out, and callers send the other members.
+_LOCAL_ONLY = (collections.abc.Callable, re.Pattern, os.PathLike)
+
+
+def _narrowed(hint: Any) -> tuple[Any, list[str]]:
+    """A parameter's union without its local-only members, and their spellings; unchanged when
+    nothing else would remain."""
+    if typing.get_origin(hint) not in (typing.Union, types.UnionType):
+        return hint, []
+    members = typing.get_args(hint)
+    local = [m for m in members if (typing.get_origin(m) or m) in _LOCAL_ONLY]
+    kept = [m for m in members if m not in local]
+    if not local or not [m for m in kept if m is not type(None)]:
+        return hint, []
+    return typing.Union[tuple(kept)], [describe(m) for m in local]  # noqa: UP007
 
 
 def _stays_home(hint: Any) -> bool:

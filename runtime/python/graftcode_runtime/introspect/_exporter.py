@@ -32,7 +32,7 @@ from ._names import MODULE_NAME_RE, check_decl
 from ._problems import ExportError, Problem
 from ._records import NO_DEFAULT, flavour, raw_fields
 from ._source import Location
-from ._surface import Filters, is_function, is_own, public_names
+from ._surface import Filters, is_function, is_own, is_sibling, public_names
 from ._types import TypeProblem, describe, map_type
 from ._values import literal
 from ._version import resolve_version
@@ -287,7 +287,9 @@ class _Exporter:
                 "surface; make it public"
             )
         kind = kind_of(cls)
-        if kind == "class" and not (is_own(self.module, cls) or cls in self.surface):
+        if kind == "class" and not (
+            is_own(self.module, cls) or cls in self.surface or is_sibling(self.module, cls)
+        ):
             raise TypeProblem(
                 f"`{describe(cls)}` is not a record, enum or class this module exports, so its "
                 "values cannot cross the wire; return a record (a dataclass) with the data "

@@ -41,6 +41,19 @@ def is_own(module: types.ModuleType, obj: Any) -> bool:
     return hasattr(module, "__path__") and owner.startswith(module.__name__ + ".")
 
 
+def is_sibling(module: types.ModuleType, obj: Any) -> bool:
+    """A public class of another public module of the same top-level package as `module`
+    (packaging.requirements uses packaging.specifiers' `SpecifierSet`): one distribution's own
+    types, pulled in only when the surface uses them, never for the whole sibling module."""
+    owner = getattr(obj, "__module__", None)
+    top = module.__name__.split(".")[0]
+    if not isinstance(owner, str) or not owner.startswith(top + "."):
+        return False
+    if "." not in module.__name__ and not hasattr(module, "__path__"):
+        return False  # a lone module has no siblings
+    return not any(part.startswith("_") for part in owner.split(".") + obj.__qualname__.split("."))
+
+
 def public_names(ctx: Context, module: types.ModuleType, where: Location) -> list[tuple[str, Any]]:
     """(name, object) of each function and class on the surface, in namespace order."""
     listed = getattr(module, "__all__", None)

@@ -38,6 +38,7 @@ PRIMITIVES: dict[object, ugm.PrimitiveName] = {
     datetime.time: "time",
     decimal.Decimal: "decimal",
     uuid.UUID: "uuid",
+    datetime.timedelta: "duration",
 }
 
 _LISTS: set[object] = {list, cabc.Sequence, cabc.MutableSequence}

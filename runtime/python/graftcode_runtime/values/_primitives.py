@@ -1,6 +1,7 @@
 """The primitive converters (shared by every codec, no state), one per UGM primitive and
 direction: `_PRIMITIVES_IN` decodes wire values, `_PRIMITIVES_OUT` encodes Python values (it is
-more lenient: bytearray for bytes, date/datetime/time/Decimal/UUID objects or their strings)."""
+more lenient: bytearray for bytes, date/datetime/time/Decimal/UUID objects or their strings).
+A duration is an int of microseconds on the wire, `timedelta`'s own resolution, so it is exact."""
 
 from __future__ import annotations
 
@@ -137,6 +138,23 @@ def _uuid_out(v: Any, h: InstanceHooks | None) -> str:
     raise _expected("uuid", v)
 
 
+_MICROSECOND = dt.timedelta(microseconds=1)
+
+
+def _duration_in(v: Any, _: InstanceHooks | None) -> dt.timedelta:
+    if type(v) is not int:
+        raise _expected("duration (an int of microseconds)", v)
+    # 64 bits of microseconds (292,000 years) are well within timedelta's 999999999 days
+    return dt.timedelta(microseconds=_int(v, None))
+
+
+def _duration_out(v: Any, h: InstanceHooks | None) -> int:
+    if isinstance(v, dt.timedelta):
+        # timedelta reaches 999999999 days, past the wire's 64-bit count of microseconds
+        return _int(v // _MICROSECOND, h)
+    raise _expected("duration (timedelta)", v)
+
+
 _PRIMITIVES_IN: dict[str, Converter] = {
     "bool": _bool,
     "int": _int,
@@ -149,6 +167,7 @@ _PRIMITIVES_IN: dict[str, Converter] = {
     "time": _time_in,
     "decimal": _decimal_in,
     "uuid": _uuid_in,
+    "duration": _duration_in,
 }
 _PRIMITIVES_OUT: dict[str, Converter] = {
     **_PRIMITIVES_IN,
@@ -158,4 +177,5 @@ _PRIMITIVES_OUT: dict[str, Converter] = {
     "time": _time_out,
     "decimal": _decimal_out,
     "uuid": _uuid_out,
+    "duration": _duration_out,
 }

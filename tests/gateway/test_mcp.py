@@ -346,3 +346,12 @@ def test_tool_calls_are_counted_in_metrics(gw: GatewayThread) -> None:
     assert any('code="OK"' in x for x in area) and any('code="UNKNOWN"' in x for x in area), calls
     assert any(x.startswith("graftcode_call_duration_seconds_count{") and "mcpfixture.area" in x
                for x in lines)  # fmt: skip
+
+
+def test_every_primitive_has_a_schema() -> None:
+    """A primitive added to the UGM without a schema here stopped every gateway hosting a
+    member that used it (`duration` did, before this test)."""
+    from graftcode_runtime import ugm
+    from graftcode_runtime.gateway._mcp_schema import _PRIMITIVE_SCHEMAS
+
+    assert set(ugm.PRIMITIVES) <= set(_PRIMITIVE_SCHEMAS)

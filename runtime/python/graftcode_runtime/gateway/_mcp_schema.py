@@ -6,7 +6,7 @@ JSON has no bytes, dates or 64-bit-safe decimals, so a tool's JSON is the Hypert
 (`contentEncoding: base64`), and maps with int keys have their keys written as decimal strings
 (JSON object keys are strings). Everything else already is JSON on the wire: records are
 objects keyed by field name, enums their values, date/datetime/time ISO 8601 strings, decimals
-and UUIDs strings, a union `[tag, value]` (the tag is the member's IDL text), a literal set the
+and UUIDs strings, durations integers of microseconds, a union `[tag, value]` (the tag is the member's IDL text), a literal set the
 value itself, a tuple an array of its length. The value codec checks what arrives (through the
 one dispatch path), so conversion here only undoes the two JSON changes.
 
@@ -41,6 +41,7 @@ _PRIMITIVE_SCHEMAS: dict[str, dict[str, Any]] = {
     "time": {"type": "string", "format": "time"},
     "decimal": {"type": "string", "pattern": _DECIMAL},
     "uuid": {"type": "string", "format": "uuid"},
+    "duration": {"type": "integer", **_INT64, "description": "a duration in microseconds"},
 }
 
 

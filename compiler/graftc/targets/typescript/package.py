@@ -166,9 +166,11 @@ def runtime_version() -> str:
 
 
 def ensure_runtime_built() -> Path:
-    """The TypeScript runtime's directory, compiled (`npm run build`) if it never was."""
+    """The TypeScript runtime's directory, compiled (`npm run build`) if it never was or its
+    sources changed since (a checkout's stale dist/ would give packages an old runtime)."""
     root, doc = _runtime_manifest()
-    if not (root / str(doc.get("main", "dist/index.js"))).is_file():
+    built = root / str(doc.get("main", "dist/index.js"))
+    if not built.is_file() or _newest_source(root) > built.stat().st_mtime:
         try:
             subprocess.run(
                 ["npm", "run", "--silent", "build"],
@@ -280,3 +282,8 @@ def compile_typescript(package_dir: Path) -> None:
     if proc.returncode != 0:
         out = (proc.stdout + proc.stderr).strip().splitlines()
         raise PackError("tsc failed:\n" + "\n".join(out[:20]))
+
+
+def _newest_source(root: Path) -> float:
+    sources = [*(root / "src").rglob("*.ts"), root / "package.json", root / "tsconfig.json"]
+    return max((p.stat().st_mtime for p in sources if p.is_file()), default=0.0)

@@ -1,0 +1,92 @@
+"""Steady load through the balancer: `callers` threads, each with its own blocking client (so
+its own connection, balanced by nginx), calling `echo(tag)` and checking the answer carries
+its own tag. Answers name the gateway PID that ran them, so calls are counted per gateway."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from graftcode_runtime import GraftError, connect
+
+
+@dataclass
+class Failure:
+    caller: int
+    code: str
+    message: str
+    gateway: int  # the PID that answered this caller's previous call (0: none yet)
+    seconds: float
+
+
+@dataclass
+class Load:
+    urls: Sequence[str]
+    callers: int
+    calls: int | None = None  # per caller; None: until stop()
+    delay: float = 0.0
+    timeout: float = 10.0
+    per_gateway: Counter[int] = field(default_factory=Counter)
+    failures: list[Failure] = field(default_factory=list)
+    crossed: list[str] = field(default_factory=list)
+    ok: int = 0
+
+    def __post_init__(self) -> None:
+        self._lock = threading.Lock()
+        self._stop = threading.Event()
+        self._threads = [
+            threading.Thread(target=self._caller, args=(i,), daemon=True)
+            for i in range(self.callers)
+        ]
+
+    def start(self) -> Load:
+        for t in self._threads:
+            t.start()
+        return self
+
+    def stop(self) -> None:
+        self._stop.set()
+
+    def join(self, timeout: float = 60.0) -> None:
+        """Wait for every caller; a caller still blocked after `timeout` is a hang."""
+        give_up = time.monotonic() + timeout
+        for t in self._threads:
+            t.join(max(0.0, give_up - time.monotonic()))
+        hung = [t.name for t in self._threads if t.is_alive()]
+        assert not hung, f"callers hung: {hung}"
+
+    def wait_ok(self, more: int, timeout: float = 60.0) -> None:
+        """Until `more` calls succeeded from now on."""
+        target = self.ok + more
+        give_up = time.monotonic() + timeout
+        while self.ok < target:
+            assert time.monotonic() < give_up, f"load stalled at {self.ok} calls, {self.failures}"
+            time.sleep(0.01)
+
+    def _caller(self, i: int) -> None:
+        url = self.urls[i % len(self.urls)]
+        client = connect(url, module="clustermod", timeout=self.timeout, lazy=True)
+        last = 0
+        n = 0
+        with client:
+            while not self._stop.is_set() and (self.calls is None or n < self.calls):
+                tag = f"{i}:{n}"
+                n += 1
+                start = time.monotonic()
+                try:
+                    got, pid = client.call("echo", tag, self.delay)
+                except GraftError as e:
+                    failure = Failure(i, e.code.name, str(e), last, time.monotonic() - start)
+                    with self._lock:
+                        self.failures.append(failure)
+                    last = 0
+                    continue
+                last = int(pid)
+                with self._lock:
+                    self.ok += 1
+                    self.per_gateway[last] += 1
+                    if got != tag:
+                        self.crossed.append(f"{tag} answered {got}")

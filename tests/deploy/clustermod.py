@@ -23,6 +23,13 @@ def whoami() -> int:
     return os.getpid()
 
 
+@idempotent
+def slow_whoami(delay: float) -> int:
+    """`whoami` after `delay` seconds: a retryable call that is in flight for a while."""
+    time.sleep(delay)
+    return os.getpid()
+
+
 class Tally:
     """A remote instance: it lives on the gateway that holds its caller's connection."""
 

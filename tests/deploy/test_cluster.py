@@ -9,7 +9,7 @@ from cluster import wait_until
 from conftest import Cluster
 from load import Load
 
-from graftcode_runtime import GraftError, RemoteObject, StatusCode, connect
+from graftcode_runtime import Client, GraftError, RemoteObject, StatusCode, connect
 
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("nginx")]
 
@@ -30,14 +30,19 @@ def test_calls_spread_over_every_gateway_with_no_lost_or_crossed_answer(cluster:
     assert set(load.per_gateway) == {g.pid for g in cluster.gateways}, load.per_gateway
 
 
-def instance_on(cluster: Cluster, pid: int) -> tuple[object, RemoteObject]:
+def instance_on(cluster: Cluster, pid: int) -> tuple[Client, RemoteObject]:
     """A client whose connection (and so its Tally instance) landed on gateway `pid`."""
-    for _ in range(100):
-        client = connect(cluster.url("tcp"), module="clustermod", timeout=10)
-        tally = client.new("Tally")
-        if tally.call("gateway") == pid:
-            return client, tally
-        client.close()
+    others: list[Client] = []  # kept open meanwhile: least_conn sends new ones elsewhere
+    try:
+        while len(others) < 100:
+            client = connect(cluster.url("tcp"), module="clustermod", timeout=10)
+            tally = client.new("Tally")
+            if tally.call("gateway") == pid:
+                return client, tally
+            others.append(client)
+    finally:
+        for c in others:
+            c.close()
     raise AssertionError(f"no connection reached gateway {pid}")
 
 
@@ -72,14 +77,14 @@ def test_kill_9_fails_only_its_calls_in_flight_and_callers_move_on(cluster: Clus
     with pytest.raises(GraftError) as again:
         doomed.call("add", 1)
     assert again.value.code is StatusCode.NOT_FOUND
-    fresh = doomed_client.new("Tally")  # type: ignore[attr-defined]
+    fresh = doomed_client.new("Tally")
     assert fresh.call("add", 5) == 5
     assert fresh.call("gateway") != victim.pid
     # an instance on a gateway that stayed up keeps its state
     assert kept.call("add", 2) == 2
     assert kept.call("add", 2) == 4
-    doomed_client.close()  # type: ignore[attr-defined]
-    kept_client.close()  # type: ignore[attr-defined]
+    doomed_client.close()
+    kept_client.close()
 
 
 def test_rolling_sigterm_restart_of_every_gateway_fails_no_call(cluster: Cluster) -> None:

@@ -120,3 +120,28 @@ class Retrier:
 
     def succeeded(self) -> None:
         self.budget.succeeded()
+
+
+T = TypeVar("T")
+
+
+def run_with_retry(
+    attempt: Callable[[float | None], T],
+    retrier: Retrier,
+    clock: Callable[[], float],
+    sleep: Callable[[float], object],
+) -> T:
+    """Call `attempt(seconds_left)` until it returns or `retrier` says to give up (then its last
+    error is raised). Only for idempotent members: the caller decides that."""
+    while True:
+        left = None if retrier.deadline is None else max(retrier.deadline - clock(), 0.0)
+        try:
+            value = attempt(left)
+        except GraftError as e:
+            wait = retrier.delay(e, clock())
+            if wait is None:
+                raise
+            sleep(wait)
+            continue
+        retrier.succeeded()
+        return value

@@ -31,6 +31,7 @@ from ._call_table import (
     instance_gone,
     new_hello,
 )
+from ..retry import RetryBudget, Retrier, RetryPolicy
 from ._callspec import CallSpec
 from ._metadata import checked
 from ._remote import ProxyTable, unwrap_args
@@ -62,6 +63,9 @@ class ClientBase:
     url: str
     _link: Any  # the driver's Link subclass
     _proxy_type: type = object  # the dynamic proxy class of the driver
+    # how calls marked idempotent are retried (docs/deploy.md); set it per client to change it
+    retry_policy: RetryPolicy = RetryPolicy()
+    _retry_budget: RetryBudget | None = None
 
     def __init__(
         self,
@@ -145,6 +149,12 @@ class ClientBase:
         if table.proxies is None:
             table.proxies = ProxyTable(self, table)
         return table.proxies  # type: ignore[no-any-return]
+
+    def _retrier(self, timeout: float | None, now: float) -> Retrier:
+        """The retries of one idempotent call, sharing this client's retry budget."""
+        if self._retry_budget is None:
+            self._retry_budget = RetryBudget(self.retry_policy)
+        return Retrier(self.retry_policy, self._retry_budget, self._deadline(timeout, now))
 
     def _deadline(self, timeout: float | None, now: float) -> float | None:
         return deadline_after(self.default_timeout if timeout is None else timeout, now)

@@ -12,11 +12,13 @@ What a call means (ids, the CALL, answers, GOAWAY, failures) is the call table's
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Callable, Mapping, Sequence
 from time import monotonic
 from typing import Any
 
 from ..protocol._errors import ConnectionLost, GraftError
+from ..retry import run_with_retry
 from ..transport._blocking import SyncTransport
 from ._base import ClientBase, Link, WebSocketClosed
 from ._call_table import HELLO, CallTable, deadline_after, expired
@@ -336,12 +338,21 @@ class Client(ClientBase):
         *args: Any,
         _timeout: float | None = None,
         _metadata: Mapping[str, str] | None = None,
+        _idempotent: bool = False,
         **kwargs: Any,
     ) -> Any:
         """Call a function (`"add"`) or a static method (`"Cart.with_items"`) by name.
-        Remote instances in the result come back as `RemoteObject` proxies."""
+        Remote instances in the result come back as `RemoteObject` proxies. `_idempotent`:
+        the member is safe to run twice, so UNAVAILABLE is retried (`retry_policy`)."""
         spec = self._call_spec(name, args, kwargs)
-        return self._wrap(self.invoke(spec, timeout=_timeout, metadata=_metadata))
+        if not _idempotent:
+            return self._wrap(self.invoke(spec, timeout=_timeout, metadata=_metadata))
+        retrier = self._retrier(_timeout, monotonic())
+        value = run_with_retry(
+            lambda left: self.invoke(spec, timeout=left, metadata=_metadata),
+            retrier, monotonic, time.sleep,
+        )  # fmt: skip
+        return self._wrap(value)
 
     def new(self, class_name: str, /, *args: Any, **kwargs: Any) -> RemoteObject:
         """Create an instance of a class on the gateway; it lives until released."""

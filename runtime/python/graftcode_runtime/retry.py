@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import random
 import threading
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
@@ -71,6 +71,7 @@ class RetryBudget:
     """The shared token bucket (thread-safe; one per client or channel)."""
 
     def __init__(self, policy: RetryPolicy) -> None:
+        self.policy = policy
         self.max_tokens = policy.budget_tokens
         self.ratio = policy.budget_ratio
         self.tokens = policy.budget_tokens
@@ -142,6 +143,27 @@ def run_with_retry(
             if wait is None:
                 raise
             sleep(wait)
+            continue
+        retrier.succeeded()
+        return value
+
+
+async def run_with_retry_async(
+    attempt: Callable[[float | None], Awaitable[T]],
+    retrier: Retrier,
+    clock: Callable[[], float],
+    sleep: Callable[[float], Awaitable[object]],
+) -> T:
+    """`run_with_retry` for trio callers (`clock` is then trio's, as the deadline is)."""
+    while True:
+        left = None if retrier.deadline is None else max(retrier.deadline - clock(), 0.0)
+        try:
+            value = await attempt(left)
+        except GraftError as e:
+            wait = retrier.delay(e, clock())
+            if wait is None:
+                raise
+            await sleep(wait)
             continue
         retrier.succeeded()
         return value

@@ -312,9 +312,9 @@ export class Connection {
       if (id > lastId) {
         this.pending.delete(id);
         p.reject(
-          new GraftError(
+          new ConnectionLost(
             `the gateway is shutting down and did not run this call (safe to retry): ${message}`,
-            StatusCode.UNAVAILABLE,
+            { retrySafe: true },
           ),
         );
       }
@@ -408,9 +408,9 @@ export class Connection {
         if (this.state !== "open") {
           giveUp(
             this.failure ??
-              new GraftError(
+              new ConnectionLost(
                 "the gateway is shutting down; the call was not sent (safe to retry)",
-                StatusCode.UNAVAILABLE,
+                { retrySafe: true },
               ),
           );
           return;

@@ -146,9 +146,10 @@ class GatewayProc:
 class Nginx:
     """nginx with the project's template in front of `gateways`, as the current user."""
 
-    def __init__(self, workdir: Path, gateways: list[GatewayProc]) -> None:
+    def __init__(self, workdir: Path, gateways: list[GatewayProc], workers: str = "1") -> None:
         self.prefix = workdir / "nginx"
         self.gateways = gateways
+        self.workers = workers
         self.tcp_port, self.ws_port = free_ports(2)
         self.proc: subprocess.Popen[bytes] | None = None
 
@@ -168,7 +169,7 @@ class Nginx:
                 [g.upstream for g in self.gateways],
                 tcp_listen=f"127.0.0.1:{self.tcp_port}",
                 ws_listen=f"127.0.0.1:{self.ws_port}",
-                workers="1",
+                workers=self.workers,
                 temp=str(self.prefix / "temp"),
             )
         )

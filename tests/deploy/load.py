@@ -4,13 +4,21 @@ its own tag. Answers name the gateway PID that ran them, so calls are counted pe
 
 from __future__ import annotations
 
+import json
+import subprocess
+import sys
 import threading
 import time
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
 
 from graftcode_runtime import GraftError, connect
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parents[1]
 
 
 @dataclass
@@ -90,3 +98,32 @@ class Load:
                     self.per_gateway[last] += 1
                     if got != tag:
                         self.crossed.append(f"{tag} answered {got}")
+
+
+class NodeLoad:
+    """The same load from the TypeScript client (tests/deploy/load.mjs), in a Node process."""
+
+    def __init__(self, cluster: Any, callers: int) -> None:
+        sys.path.insert(0, str(ROOT / "tests" / "typescript"))
+        import tsharness
+
+        runtime = tsharness.build_runtime()
+        self.proc = subprocess.Popen(
+            [tsharness.node_bin(), str(HERE / "load.mjs"), str(runtime / "dist" / "node.js"),
+             str(callers), cluster.url("tcp"), cluster.url("ws")],
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        )  # fmt: skip
+        assert self.proc.stdout is not None
+        assert self.proc.stdout.readline() == "READY\n", self.proc.stderr
+
+    def finish(self) -> dict[str, Any]:
+        """Stop the callers; their counts and failures."""
+        try:
+            out, err = self.proc.communicate("stop\n", timeout=60)
+        finally:
+            if self.proc.poll() is None:
+                self.proc.kill()
+                self.proc.wait()
+        assert self.proc.returncode == 0, err
+        result: dict[str, Any] = json.loads(out.strip().splitlines()[-1])
+        return result

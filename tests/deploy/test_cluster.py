@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 from cluster import wait_until
 from conftest import Cluster
-from load import Load
+from load import Load, NodeLoad
 
 from graftcode_runtime import Client, GraftError, RemoteObject, StatusCode, connect
 
@@ -87,8 +87,10 @@ def test_kill_9_fails_only_its_calls_in_flight_and_callers_move_on(cluster: Clus
     kept_client.close()
 
 
+@pytest.mark.node
 def test_rolling_sigterm_restart_of_every_gateway_fails_no_call(cluster: Cluster) -> None:
     load = Load(urls(cluster), callers=30, delay=0.02, timeout=10.0).start()
+    node = NodeLoad(cluster, callers=10)  # the TypeScript client beside the Python one
     old = [g.pid for g in cluster.gateways]
     try:
         load.wait_ok(200)
@@ -103,8 +105,11 @@ def test_rolling_sigterm_restart_of_every_gateway_fails_no_call(cluster: Cluster
     finally:
         load.stop()
         load.join()
+        ts = node.finish()
     assert load.failures == []
     assert load.crossed == []
     assert {g.pid for g in cluster.gateways}.isdisjoint(old)
     # after the restarts every call was served by the new processes
     assert set(load.per_gateway) - set(old), load.per_gateway
+    assert ts["failures"] == [] and ts["crossed"] == 0, ts
+    assert ts["ok"] > 0 and set(map(int, ts["gateways"])) - set(old), ts

@@ -93,7 +93,11 @@ def main() -> int:
             }
             for _ in range(args.repeat):
                 for name, target in setups.items():
-                    url = target if isinstance(target, str) else f"tcp://{target.host}:{target.tcp_port}"
+                    url = (
+                        target
+                        if isinstance(target, str)
+                        else f"tcp://{target.host}:{target.tcp_port}"
+                    )
                     rate = measure(url, args.processes, args.threads, args.seconds)
                     results.setdefault(name, []).append(rate)
                     print(f"{name}: {rate:,.0f} calls/s", file=sys.stderr)

@@ -6,7 +6,6 @@ from __future__ import annotations
 import pytest
 from graftc.diagnostics import DiagnosticError
 from graftc.idl import check, parse
-
 from graftcode_runtime import ConnectionLost, RemoteError, RetryPolicy, StatusCode, idempotent
 from graftcode_runtime.retry import Retrier, RetryBudget, run_with_retry
 

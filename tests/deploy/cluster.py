@@ -85,7 +85,7 @@ class GatewayProc:
         ports = self.workdir / f"{self.name}.ports.json"
         ports.unlink(missing_ok=True)
         local = "127.0.0.1:"
-        log = open(self.workdir / f"{self.name}.log", "ab")  # noqa: SIM115 - the child holds it
+        log = open(self.workdir / f"{self.name}.log", "ab")
         self.proc = subprocess.Popen(
             [GRAFTC, "serve", self.module, "--mode", "production", "--path", str(self.path),
              "--tcp", f"{local}{self.tcp_port}", "--ws", f"{local}{self.ws_port}",
@@ -117,7 +117,9 @@ class GatewayProc:
         import urllib.request
 
         try:
-            with urllib.request.urlopen(f"http://127.0.0.1:{self.http_port}/status", timeout=5) as r:
+            with urllib.request.urlopen(
+                f"http://127.0.0.1:{self.http_port}/status", timeout=5
+            ) as r:
                 return r.status, json.loads(r.read())
         except urllib.error.HTTPError as e:
             return e.code, json.loads(e.read())
@@ -173,10 +175,12 @@ class Nginx:
                 temp=str(self.prefix / "temp"),
             )
         )
-        globals_ = f"daemon off; pid {self.prefix}/nginx.pid; error_log {self.prefix}/error.log warn;"
+        globals_ = (
+            f"daemon off; pid {self.prefix}/nginx.pid; error_log {self.prefix}/error.log warn;"
+        )
         self.proc = subprocess.Popen(
             [nginx_binary(), "-p", str(self.prefix), "-c", str(conf), "-g", globals_],
-            stdout=subprocess.DEVNULL, stderr=open(self.prefix / "stderr.log", "wb"),  # noqa: SIM115
+            stdout=subprocess.DEVNULL, stderr=open(self.prefix / "stderr.log", "wb"),
         )  # fmt: skip
         proc = self.proc
         wait_until(

@@ -7,9 +7,8 @@ from __future__ import annotations
 import pytest
 from cluster import wait_until
 from conftest import Cluster
-from load import Load, NodeLoad
-
 from graftcode_runtime import Client, GraftError, RemoteObject, StatusCode, connect
+from load import Load, NodeLoad
 
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("nginx")]
 

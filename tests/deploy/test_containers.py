@@ -15,7 +15,7 @@ import pytest
 from cluster import ROOT, free_ports, wait_until
 
 sys.path.insert(0, str(ROOT / "deploy" / "nginx"))
-from render import COMPOSE_CONF, compose  # noqa: E402
+from render import COMPOSE_CONF, compose
 
 ENTRYPOINT = ROOT / "deploy" / "gateway-entrypoint.sh"
 

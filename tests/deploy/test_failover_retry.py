@@ -16,13 +16,14 @@ from typing import Any
 import pytest
 from cluster import HERE
 from conftest import Cluster
-
 from graftcode_runtime import GraftError, StatusCode, connect
 
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("nginx")]
 
 
-def on_gateway(make: Callable[[], Any], whoami: Callable[[Any], int], pid: int, n: int) -> list[Any]:
+def on_gateway(
+    make: Callable[[], Any], whoami: Callable[[Any], int], pid: int, n: int
+) -> list[Any]:
     """`n` clients whose connections nginx sent to gateway `pid` (least_conn spreads new
     connections, so the others stay open until then)."""
     found: list[Any] = []
@@ -84,7 +85,6 @@ def test_a_generated_client_retries_members_marked_idempotent_in_the_idl(
     cluster: Cluster, tmp_path: Path
 ) -> None:
     from graftc.targets import TargetOptions, get
-
     from graftcode_runtime.introspect import export_module, load_module
 
     module = export_module(load_module("clustermod", [str(HERE)])).module

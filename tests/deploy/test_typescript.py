@@ -14,7 +14,7 @@ from cluster import HERE, ROOT
 from conftest import Cluster
 
 sys.path.insert(0, str(ROOT / "tests" / "typescript"))
-import tsharness  # noqa: E402
+import tsharness
 
 pytestmark = [pytest.mark.slow, pytest.mark.node, pytest.mark.xdist_group("nginx")]
 

@@ -72,7 +72,9 @@ def test_an_idempotent_member_is_retried_and_others_are_not(
     assert len(client.timeouts) == 1
 
 
-def test_only_unavailable_is_retried(made: list[FlakyClient], monkeypatch: pytest.MonkeyPatch) -> None:
+def test_only_unavailable_is_retried(
+    made: list[FlakyClient], monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setattr(FlakyClient, "failures", 1)
     monkeypatch.setattr(FlakyClient, "error", RemoteError(StatusCode.INVALID_ARGUMENT, "bad"))
     ch = binding(retry_backoff=0.0).connect()

@@ -29,7 +29,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from .interceptors import CallContext, ClientInterceptor
-from .retry import RetryPolicy
+from .retry import DEFAULT_RETRY, RetryPolicy
 
 __all__ = [
     "CallContext",
@@ -129,7 +129,7 @@ class Resolved:
     sources: Mapping[str, str] = field(default_factory=dict)
     token: str | None = field(default=None, repr=False)
     token_file: str | None = None
-    retry: RetryPolicy = RetryPolicy()
+    retry: RetryPolicy = DEFAULT_RETRY
 
     def auth(self) -> str | None:
         """The token to send in HELLO now: `token_file` is read on every call of this (each
@@ -237,7 +237,7 @@ def resolve(
 
 
 def _retry(s: Settings) -> RetryPolicy:
-    default = RetryPolicy()
+    default = DEFAULT_RETRY
     return RetryPolicy(
         max_attempts=s.retry_attempts if s.retry_attempts is not None else default.max_attempts,
         initial_backoff=s.retry_backoff if s.retry_backoff is not None else default.initial_backoff,

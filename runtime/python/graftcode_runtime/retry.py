@@ -56,6 +56,7 @@ class RetryPolicy:
             raise ValueError("budget_tokens must be > 0 and budget_ratio >= 0")
 
 
+DEFAULT_RETRY = RetryPolicy()
 NO_RETRY = RetryPolicy(max_attempts=1)
 
 RETRYABLE = frozenset({StatusCode.UNAVAILABLE})

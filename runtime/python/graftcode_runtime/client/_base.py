@@ -22,6 +22,7 @@ from wsproto.utilities import LocalProtocolError as WebSocketClosed
 from ..protocol._errors import ConnectionLost, GraftError, ProtocolError
 from ..protocol._events import GoAway, Hello, InstanceRef
 from ..protocol._limits import Limits
+from ..retry import DEFAULT_RETRY, Retrier, RetryBudget, RetryPolicy
 from ._call_table import (
     CallTable,
     InstanceId,
@@ -31,7 +32,6 @@ from ._call_table import (
     instance_gone,
     new_hello,
 )
-from ..retry import RetryBudget, Retrier, RetryPolicy
 from ._callspec import CallSpec
 from ._metadata import checked
 from ._remote import ProxyTable, unwrap_args
@@ -64,7 +64,7 @@ class ClientBase:
     _link: Any  # the driver's Link subclass
     _proxy_type: type = object  # the dynamic proxy class of the driver
     # how calls marked idempotent are retried (docs/deploy.md); set it per client to change it
-    retry_policy: RetryPolicy = RetryPolicy()
+    retry_policy: RetryPolicy = DEFAULT_RETRY
     _retry_budget: RetryBudget | None = None
 
     def __init__(

@@ -17,22 +17,11 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "deploy" / "nginx"))
 
+from graftcode_runtime.testing import free_ports, stop_process  # noqa: E402
 from render import Gateway, render  # noqa: E402
 
 HERE = Path(__file__).resolve().parent
 GRAFTC = str(Path(sys.executable).with_name("graftc"))
-
-
-def free_ports(n: int) -> list[int]:
-    """`n` distinct ports free now on 127.0.0.1 (held open together so none repeats)."""
-    socks = [socket.socket() for _ in range(n)]
-    try:
-        for s in socks:
-            s.bind(("127.0.0.1", 0))
-        return [s.getsockname()[1] for s in socks]
-    finally:
-        for s in socks:
-            s.close()
 
 
 def nginx_binary() -> str:
@@ -136,13 +125,8 @@ class GatewayProc:
         self.proc.wait()
 
     def stop(self) -> None:
-        if self.proc is not None and self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-            try:
-                self.proc.wait(15)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
+        if self.proc is not None:
+            stop_process(self.proc)
 
 
 class Nginx:

@@ -328,23 +328,21 @@ def _coerce_one(key: str, value: object, where: str, base: Path | None) -> objec
         if isinstance(value, bool) or not isinstance(value, int) or value < 1:
             raise ConfigError(f"{where}: retry_attempts must be a whole number >= 1 (1: never)")
         return value
-    if key in ("retry_backoff", "retry_max_backoff"):
+    if key in ("timeout", "connect_timeout", "retry_backoff", "retry_max_backoff"):
         if isinstance(value, str):
             try:
                 value = float(value)
             except ValueError:
                 raise ConfigError(f"{where}: {key} must be a number of seconds") from None
-        if isinstance(value, bool) or not isinstance(value, int | float) or value < 0:
-            raise ConfigError(f"{where}: {key} must be a number of seconds >= 0")
-        return float(value)
-    if key in ("timeout", "connect_timeout"):
-        if isinstance(value, str):
-            try:
-                value = float(value)
-            except ValueError:
-                raise ConfigError(f"{where}: {key} must be a number of seconds") from None
-        if isinstance(value, bool) or not isinstance(value, int | float) or value <= 0:
-            raise ConfigError(f"{where}: {key} must be a positive number of seconds")
+        zero_ok = key.startswith("retry_")  # no wait between retries; never a zero deadline
+        if (
+            isinstance(value, bool)
+            or not isinstance(value, int | float)
+            or value < 0
+            or (value == 0 and not zero_ok)
+        ):
+            what = "a number of seconds >= 0" if zero_ok else "a positive number of seconds"
+            raise ConfigError(f"{where}: {key} must be {what}")
         return float(value)
     if key == "metadata":
         if isinstance(value, str):

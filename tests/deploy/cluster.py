@@ -113,10 +113,11 @@ class GatewayProc:
         except urllib.error.HTTPError as e:
             return e.code, json.loads(e.read())
 
-    def terminate(self, timeout: float = 60.0) -> int:
-        """SIGTERM (drain) and wait; returns the exit status."""
+    def terminate(self, timeout: float = 60.0, *, signalled: bool = False) -> int:
+        """SIGTERM (drain) unless `signalled` already, and wait; returns the exit status."""
         assert self.proc is not None
-        self.proc.send_signal(signal.SIGTERM)
+        if not signalled:
+            self.proc.send_signal(signal.SIGTERM)
         return self.proc.wait(timeout)
 
     def kill(self) -> None:

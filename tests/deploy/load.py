@@ -10,7 +10,7 @@ import sys
 import threading
 import time
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -41,6 +41,7 @@ class Load:
     failures: list[Failure] = field(default_factory=list)
     crossed: list[str] = field(default_factory=list)
     ok: int = 0
+    started: int = 0  # callers connected (and their gateway known)
 
     def __post_init__(self) -> None:
         self._lock = threading.Lock()
@@ -67,19 +68,23 @@ class Load:
         assert not hung, f"callers hung: {hung}"
 
     def wait_ok(self, more: int, timeout: float = 60.0) -> None:
-        """Until `more` calls succeeded from now on."""
+        """Until every caller is connected and `more` calls succeeded from now on."""
         target = self.ok + more
         give_up = time.monotonic() + timeout
-        while self.ok < target:
+        while self.ok < target or self.started < self.callers:
             assert time.monotonic() < give_up, f"load stalled at {self.ok} calls, {self.failures}"
             time.sleep(0.01)
 
     def _caller(self, i: int) -> None:
         url = self.urls[i % len(self.urls)]
         client = connect(url, module="clustermod", timeout=self.timeout, lazy=True)
-        last = 0
         n = 0
         with client:
+            # which gateway holds this connection, so that a failure of its first real call
+            # is attributed too
+            last = int(client.call("whoami"))
+            with self._lock:
+                self.started += 1
             while not self._stop.is_set() and (self.calls is None or n < self.calls):
                 tag = f"{i}:{n}"
                 n += 1
@@ -127,3 +132,21 @@ class NodeLoad:
         assert self.proc.returncode == 0, err
         result: dict[str, Any] = json.loads(out.strip().splitlines()[-1])
         return result
+
+
+def on_gateway(
+    make: Callable[[], Any], whoami: Callable[[Any], int], pid: int, n: int
+) -> list[Any]:
+    """`n` clients whose connections nginx sent to gateway `pid` (least_conn spreads new
+    connections, so the others stay open until then)."""
+    found: list[Any] = []
+    others: list[Any] = []
+    try:
+        while len(found) < n:
+            assert len(others) < 100, f"no connection reached gateway {pid}"
+            client = make()
+            (found if whoami(client) == pid else others).append(client)
+    finally:
+        for c in others:
+            c.close()
+    return found

@@ -4,11 +4,15 @@ rolling SIGTERM restart of all three (docs/deploy.md)."""
 
 from __future__ import annotations
 
+import signal
+import threading
+import time
+
 import pytest
 from cluster import wait_until
 from conftest import Cluster
 from graftcode_runtime import Client, GraftError, RemoteObject, StatusCode, connect
-from load import Load, NodeLoad
+from load import Load, NodeLoad, on_gateway
 
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("nginx")]
 
@@ -31,18 +35,9 @@ def test_calls_spread_over_every_gateway_with_no_lost_or_crossed_answer(cluster:
 
 def instance_on(cluster: Cluster, pid: int) -> tuple[Client, RemoteObject]:
     """A client whose connection (and so its Tally instance) landed on gateway `pid`."""
-    others: list[Client] = []  # kept open meanwhile: least_conn sends new ones elsewhere
-    try:
-        while len(others) < 100:
-            client = connect(cluster.url("tcp"), module="clustermod", timeout=10)
-            tally = client.new("Tally")
-            if tally.call("gateway") == pid:
-                return client, tally
-            others.append(client)
-    finally:
-        for c in others:
-            c.close()
-    raise AssertionError(f"no connection reached gateway {pid}")
+    make = lambda: connect(cluster.url("tcp"), module="clustermod", timeout=10)  # noqa: E731
+    (client,) = on_gateway(make, lambda c: c.call("whoami"), pid, 1)
+    return client, client.new("Tally")
 
 
 def test_kill_9_fails_only_its_calls_in_flight_and_callers_move_on(cluster: Cluster) -> None:
@@ -64,7 +59,7 @@ def test_kill_9_fails_only_its_calls_in_flight_and_callers_move_on(cluster: Clus
     # and each of those callers failed once: its next call reconnected through nginx
     assert load.failures, "some calls were in flight on the killed gateway"
     for f in load.failures:
-        assert (f.code, f.gateway) == ("UNAVAILABLE", victim.pid), f
+        assert (f.code, f.gateway) == ("UNAVAILABLE", victim.pid), (f, cluster.logs()[-6000:])
         assert f.seconds < load.timeout, f
     callers = [f.caller for f in load.failures]
     assert len(callers) == len(set(callers)), load.failures
@@ -93,8 +88,26 @@ def test_rolling_sigterm_restart_of_every_gateway_fails_no_call(cluster: Cluster
     old = [g.pid for g in cluster.gateways]
     try:
         load.wait_ok(200)
+        first = cluster.gateways[0]
+        make = lambda: connect(cluster.url("tcp"), module="clustermod", timeout=20)  # noqa: E731
+        (slow_client,) = on_gateway(make, lambda c: c.call("whoami"), first.pid, 1)
+        answers: list[int] = []  # of one 1 s call in flight when the drain starts
+        slow_call = threading.Thread(
+            target=lambda: answers.append(slow_client.call("slow_whoami", 1.0))
+        )
+        slow_call.start()
+        time.sleep(0.3)  # the call is running on the first gateway
+        first.proc.send_signal(signal.SIGTERM)  # type: ignore[union-attr]
+        # draining: /status says so (a load balancer's active check stops sending) while the
+        # call in flight goes on, then it is answered normally by the draining gateway
+        wait_until(lambda: first.status()[0] == 503, "draining status")
+        assert first.status()[1]["status"] == "draining"
+        slow_call.join(30)
+        assert answers == [first.pid]
+        slow_client.close()
         for g in cluster.gateways:
-            assert g.terminate() == 0, g.log()  # drains: GOAWAY, calls in flight finish
+            # drains: GOAWAY, calls in flight finish; the first one is draining already
+            assert g.terminate(signalled=g is first) == 0, g.log()
             g.start()  # the new process, on the same ports
             # the procedure: drain the next one only once nginx sends to this one again
             for transport in ("tcp", "ws"):  # two upstream groups, each with its own state

@@ -11,32 +11,14 @@ import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 import pytest
 from cluster import HERE
 from conftest import Cluster
 from graftcode_runtime import GraftError, StatusCode, connect
+from load import on_gateway
 
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("nginx")]
-
-
-def on_gateway(
-    make: Callable[[], Any], whoami: Callable[[Any], int], pid: int, n: int
-) -> list[Any]:
-    """`n` clients whose connections nginx sent to gateway `pid` (least_conn spreads new
-    connections, so the others stay open until then)."""
-    found: list[Any] = []
-    others: list[Any] = []
-    try:
-        while len(found) < n:
-            assert len(others) < 100, f"no connection reached gateway {pid}"
-            client = make()
-            (found if whoami(client) == pid else others).append(client)
-    finally:
-        for c in others:
-            c.close()
-    return found
 
 
 def kill_during(cluster: Cluster, calls: dict[str, Callable[[], object]]) -> dict[str, object]:

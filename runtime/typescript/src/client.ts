@@ -85,6 +85,8 @@ export interface InstanceHandle {
 }
 
 const CALL_OPTION_KEYS = new Set(["timeoutMs", "signal", "metadata"]);
+/** Connections cut during their handshake are opened again this many times. */
+const HANDSHAKE_RETRIES = 2;
 
 // Proxies dropped without close() are released when collected (best effort: the gateway also
 // frees every instance of a connection when it closes).
@@ -189,7 +191,23 @@ export class Client implements AsyncDisposable {
     return this.connecting;
   }
 
+  /**
+   * Open a connection; one cut during its handshake (retrySafe: no call went out) is opened
+   * again, twice at most, as the Python runtime does.
+   */
   private async open(signal?: AbortSignal): Promise<Connection> {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await this.openOnce(signal);
+      } catch (e) {
+        const cut = e instanceof ConnectionLost && e.retrySafe && !this.closed;
+        if (!cut || attempt >= HANDSHAKE_RETRIES || signal?.aborted === true) throw e;
+        await new Promise((r) => setTimeout(r, 20 * 5 ** attempt));
+      }
+    }
+  }
+
+  private async openOnce(signal?: AbortSignal): Promise<Connection> {
     const endpoint = parseEndpoint(this.options.url);
     const factory = this.options.transportFactory ?? transportFor(endpoint.transport);
     const conn = await Connection.open(endpoint, factory, {

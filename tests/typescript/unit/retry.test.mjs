@@ -136,3 +136,29 @@ test("client: a declared error of an idempotent member is not retried", async ()
   assert.equal(g.connections(), 1);
   await client.close();
 });
+
+test("client: a connection cut during its handshake is opened again, twice at most", async () => {
+  const cut = (drops) => {
+    let hellos = 0;
+    const fake = fakeGateway((m, gw) => {
+      if (m.type === "hello") {
+        hellos += 1;
+        if (hellos <= drops) gw.drop();
+        else gw.reply(hello);
+      }
+      if (m.type === "call") gw.reply({ type: "result", id: m.id, value: hellos });
+    });
+    return { ...fake, hellos: () => hellos };
+  };
+  const twice = cut(2);
+  const client = await Client.connect(binding, { url: "tcp://x:1", transportFactory: twice.factory });
+  assert.equal(await client.call(get, []), 3);
+  await client.close();
+
+  const always = cut(10);
+  await assert.rejects(
+    Client.connect(binding, { url: "tcp://x:1", transportFactory: always.factory }),
+    (e) => e instanceof ConnectionLost && e.retrySafe,
+  );
+  assert.equal(always.hellos(), 3);
+});

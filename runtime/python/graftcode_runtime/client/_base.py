@@ -19,7 +19,7 @@ from typing import Any, TypeAlias
 
 from wsproto.utilities import LocalProtocolError as WebSocketClosed
 
-from ..protocol._errors import ConnectionLost, GraftError, ProtocolError
+from ..protocol._errors import ConnectionLost, GraftError, ProtocolError, StatusCode
 from ..protocol._events import GoAway, Hello, InstanceRef
 from ..protocol._limits import Limits
 from ..retry import DEFAULT_RETRY, Retrier, RetryBudget, RetryPolicy
@@ -37,6 +37,8 @@ from ._metadata import checked
 from ._remote import ProxyTable, unwrap_args
 
 OnConnect = Callable[[Any], object]
+# Connections whose handshake was cut are opened again this many times (`_handshake_pause`).
+HANDSHAKE_RETRIES = 2
 
 # `WebSocketClosed`: what the WebSocket transports raise (wsproto's refusal, let through) when
 # asked to send once the WebSocket is closing, e.g. after reading the gateway's close frame
@@ -172,6 +174,23 @@ class ClientBase:
             raise ConnectionLost("the client was closed")
         if type(instance) is InstanceId:
             raise instance_gone(instance, target)
+
+    def _handshake_pause(
+        self, error: BaseException, attempt: int, now: float, end: float | None
+    ) -> float | None:
+        """After a connection closed during its handshake (the socket opened, the gateway's
+        HELLO never came): how long to wait before opening another, or None to raise `error`.
+        Behind a load balancer this is a gateway that died or closed its listener just as the
+        balancer picked it (nginx had already accepted the client, so it cannot try the next
+        gateway); no call went out, so connecting again is always safe. A refusal with a
+        reason (GOAWAY UNAUTHENTICATED, NOT_FOUND...) and a failure to open the socket itself
+        (refused, TLS, a WebSocket upgrade answered with an error) are not retried."""
+        if self._closed or attempt >= HANDSHAKE_RETRIES or not isinstance(error, ConnectionLost):
+            return None
+        if error.code is not StatusCode.UNAVAILABLE:
+            return None
+        pause = 0.02 * 5**attempt
+        return None if end is not None and now + pause >= end else pause
 
     def _budget(self, deadline: float | None, now: float) -> tuple[float | None, bool]:
         return connect_budget(deadline, self.connect_timeout, now)

@@ -287,23 +287,34 @@ class Client(ClientBase):
     def _open_link(self, deadline: float | None) -> _Link:
         now = monotonic()
         budget, by_call = self._budget(deadline, now)
-        try:
-            transport = self._open_transport(budget)
-        except TimeoutError:
-            raise self._timed_out(by_call) from None
-        link = _Link(self._new_table(transport.message_mode), transport)
-        try:
-            with link.send_lock:
-                self._send(link, link.table.start_handshake())
-            self._wait(HELLO, None if budget is None else now + budget, link)
-            link.table.take(HELLO, monotonic())
-        except TimeoutError:
-            self._close(link)
-            raise self._timed_out(by_call) from None
-        except BaseException:
-            self._close(link)
-            raise
-        return link
+        end = None if budget is None else now + budget
+        attempt = 0
+        while True:
+            try:
+                transport = self._open_transport(None if end is None else end - monotonic())
+            except TimeoutError:
+                raise self._timed_out(by_call) from None
+            link = _Link(self._new_table(transport.message_mode), transport)
+            try:
+                with link.send_lock:
+                    self._send(link, link.table.start_handshake())
+                self._wait(HELLO, end, link)
+                link.table.take(HELLO, monotonic())
+            except TimeoutError:
+                self._close(link)
+                raise self._timed_out(by_call) from None
+            except ConnectionLost as e:
+                self._close(link)
+                pause = self._handshake_pause(e, attempt, monotonic(), end)
+                if pause is None:
+                    raise
+                attempt += 1
+                time.sleep(pause)
+                continue
+            except BaseException:
+                self._close(link)
+                raise
+            return link
 
     def _close(self, link: _Link) -> None:
         if not link.closed:

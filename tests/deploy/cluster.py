@@ -13,6 +13,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "deploy" / "nginx"))
@@ -22,6 +23,23 @@ from render import Gateway, render  # noqa: E402
 
 HERE = Path(__file__).resolve().parent
 GRAFTC = str(Path(sys.executable).with_name("graftc"))
+
+
+def tsharness() -> Any:
+    """tests/typescript/tsharness.py (Node, the built runtime), loaded by path so that its
+    folder (with its own conftest.py) stays off sys.path."""
+    import importlib.util
+
+    module = sys.modules.get("tsharness")
+    if module is None:
+        spec = importlib.util.spec_from_file_location(
+            "tsharness", ROOT / "tests" / "typescript" / "tsharness.py"
+        )
+        assert spec is not None and spec.loader is not None
+        module = importlib.util.module_from_spec(spec)
+        sys.modules["tsharness"] = module
+        spec.loader.exec_module(module)
+    return module
 
 
 def nginx_binary() -> str:
@@ -192,3 +210,15 @@ class Nginx:
             except subprocess.TimeoutExpired:
                 self.proc.kill()
                 self.proc.wait()
+
+
+class Cluster:
+    def __init__(self, gateways: list[GatewayProc], nginx: Nginx) -> None:
+        self.gateways = gateways
+        self.nginx = nginx
+
+    def url(self, transport: str) -> str:
+        return self.nginx.tcp_url if transport == "tcp" else self.nginx.ws_url
+
+    def logs(self) -> str:
+        return "\n".join(g.log() for g in self.gateways) + self.nginx.errors()

@@ -12,19 +12,7 @@ HERE = Path(__file__).resolve().parent
 if str(HERE) not in sys.path:
     sys.path.insert(0, str(HERE))
 
-from cluster import GatewayProc, Nginx  # noqa: E402
-
-
-class Cluster:
-    def __init__(self, gateways: list[GatewayProc], nginx: Nginx) -> None:
-        self.gateways = gateways
-        self.nginx = nginx
-
-    def url(self, transport: str) -> str:
-        return self.nginx.tcp_url if transport == "tcp" else self.nginx.ws_url
-
-    def logs(self) -> str:
-        return "\n".join(g.log() for g in self.gateways) + self.nginx.errors()
+from cluster import Cluster, GatewayProc, Nginx  # noqa: E402
 
 
 @pytest.fixture

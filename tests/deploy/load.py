@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import json
 import subprocess
-import sys
 import threading
 import time
 from collections import Counter
@@ -18,7 +17,6 @@ from typing import Any
 from graftcode_runtime import GraftError, connect
 
 HERE = Path(__file__).resolve().parent
-ROOT = HERE.parents[1]
 
 
 @dataclass
@@ -109,12 +107,12 @@ class NodeLoad:
     """The same load from the TypeScript client (tests/deploy/load.mjs), in a Node process."""
 
     def __init__(self, cluster: Any, callers: int) -> None:
-        sys.path.insert(0, str(ROOT / "tests" / "typescript"))
-        import tsharness
+        from cluster import tsharness
 
-        runtime = tsharness.build_runtime()
+        ts = tsharness()
+        runtime = ts.build_runtime()
         self.proc = subprocess.Popen(
-            [tsharness.node_bin(), str(HERE / "load.mjs"), str(runtime / "dist" / "node.js"),
+            [ts.node_bin(), str(HERE / "load.mjs"), str(runtime / "dist" / "node.js"),
              str(callers), cluster.url("tcp"), cluster.url("ws")],
             stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
         )  # fmt: skip

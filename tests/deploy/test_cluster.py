@@ -9,8 +9,7 @@ import threading
 import time
 
 import pytest
-from cluster import wait_until
-from conftest import Cluster
+from cluster import Cluster, wait_until
 from graftcode_runtime import Client, GraftError, RemoteObject, StatusCode, connect
 from load import Load, NodeLoad, on_gateway
 

@@ -13,8 +13,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from cluster import HERE
-from conftest import Cluster
+from cluster import HERE, Cluster
 from graftcode_runtime import GraftError, StatusCode, connect
 from load import on_gateway
 

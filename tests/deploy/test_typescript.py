@@ -6,28 +6,24 @@ from __future__ import annotations
 
 import json
 import subprocess
-import sys
 import time
 
 import pytest
-from cluster import HERE, ROOT
-from conftest import Cluster
-
-sys.path.insert(0, str(ROOT / "tests" / "typescript"))
-import tsharness
+from cluster import HERE, Cluster, tsharness
 
 pytestmark = [pytest.mark.slow, pytest.mark.node, pytest.mark.xdist_group("nginx")]
 
 
 @pytest.mark.parametrize("transport", ["tcp", "ws"])
 def test_typescript_client_fails_over(cluster: Cluster, transport: str) -> None:
+    ts = tsharness()
     try:
-        runtime = tsharness.build_runtime()
-    except tsharness.NodeUnavailable as e:
+        runtime = ts.build_runtime()
+    except ts.NodeUnavailable as e:
         pytest.fail(f"Node is needed (make node-deps): {e}")
     victim = cluster.gateways[0]
     proc = subprocess.Popen(
-        [tsharness.node_bin(), str(HERE / "failover.mjs"), str(runtime / "dist" / "node.js"),
+        [ts.node_bin(), str(HERE / "failover.mjs"), str(runtime / "dist" / "node.js"),
          cluster.url(transport), str(victim.pid)],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
     )  # fmt: skip

@@ -99,20 +99,21 @@ class Client(ClientBase):
             link = self._relink(deadline, instance, target)
         table = link.table
         call_id = 0
+        went = True
         try:
             with link.send_lock:
                 call_id, data = table.start_call(
                     kind, target, member, args, kwargs, instance,
                     deadline, self.default_metadata, metadata, now,
                 )  # fmt: skip
-                self._send(link, data)
+                went = self._send(link, data)
             try:
                 self._wait(call_id, deadline)
             except BaseException as e:
                 raise self._abandon(link, call_id, e) from None
             value = table.take(call_id, 0.0 if deadline is None else monotonic())
         except GraftError as e:
-            if not self._may_resend(e, table, sent=call_id != 0):
+            if not self._may_resend(e, table, sent=call_id != 0 and went):
                 raise
             link, value = self._again(
                 kind, target, member, args, kwargs, instance, deadline, metadata
@@ -215,10 +216,11 @@ class Client(ClientBase):
             with self._state:
                 self._state.notify_all()
 
-    def _send(self, link: _Link, data: bytes) -> None:
+    def _send(self, link: _Link, data: bytes) -> bool:
         """Send what the table has waiting, then `data`, under `link.send_lock`. A failure fails
         the connection's waiters instead of raising, so every caller learns of it the same way:
-        from its answer."""
+        from its answer. False if `data` surely did not go out (the WebSocket was closing, as
+        the trio client's `_send` tells it): a call is then sent again on a new connection."""
         transport = link.transport
         try:
             if link.table.outgoing:
@@ -232,6 +234,8 @@ class Client(ClientBase):
         except WebSocketClosed:  # read a close frame: the reading thread routes what came first
             link.table.fail(ConnectionLost("the gateway closed the WebSocket"))
             self._close(link)
+            return False
+        return True
 
     def ping(self, timeout: float | None = 10.0) -> float:
         """Round-trip time to the gateway, in seconds."""

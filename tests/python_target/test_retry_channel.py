@@ -113,3 +113,28 @@ def test_bad_retry_settings_name_their_source(monkeypatch: pytest.MonkeyPatch) -
     monkeypatch.setenv("GRAFT_RETRY_BACKOFF", "soon")
     with pytest.raises(config.ConfigError, match=r"\$GRAFT_RETRY_BACKOFF"):
         config.resolve("inv", explicit=Settings(url="tcp://x:1"))
+
+
+def test_the_trio_channel_retries_an_idempotent_member(made: list[FlakyClient]) -> None:
+    import trio
+    from graftcode_runtime.binding import AsyncChannel
+
+    class AsyncFlaky(FlakyClient):
+        failures = 2
+
+        async def invoke(  # type: ignore[override]
+            self, spec: CallSpec, *, timeout: float | None = None, metadata: Any = None
+        ) -> str:
+            return FlakyClient.invoke(self, spec, timeout=timeout, metadata=metadata)
+
+    b = binding(retry_backoff=0.0)
+    client = AsyncFlaky("tcp://127.0.0.1:1")
+    channel = AsyncChannel(b, client, b.resolve())  # type: ignore[arg-type]
+
+    async def main() -> tuple[object, object]:
+        got = await channel.invoke("call", "inv", "get")
+        with pytest.raises(ConnectionLost):
+            await AsyncChannel(b, AsyncFlaky("x"), b.resolve()).invoke("call", "inv", "put")  # type: ignore[arg-type]
+        return got, len(client.timeouts)
+
+    assert trio.run(main) == ("get", 3)

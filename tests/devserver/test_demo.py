@@ -15,19 +15,9 @@ import pytest
 
 # examples/ is on sys.path in every test (tests/conftest.py), so the demo imports as `demo`
 from demo.serve import serve_examples
+from graftcode_runtime.testing import free_ports
 
 ROOT = Path(__file__).resolve().parents[2]
-
-
-def _free_ports(n: int) -> list[int]:
-    socks = [socket.socket() for _ in range(n)]
-    try:
-        for s in socks:
-            s.bind(("127.0.0.1", 0))
-        return [s.getsockname()[1] for s in socks]
-    finally:
-        for s in socks:
-            s.close()
 
 
 def test_a_taken_port_is_reported_and_nothing_is_announced(
@@ -37,7 +27,7 @@ def test_a_taken_port_is_reported_and_nothing_is_announced(
         taken.bind(("127.0.0.1", 0))
         taken.listen()
         port = taken.getsockname()[1]
-        tcp, ws = _free_ports(2)
+        tcp, ws = free_ports(2)
         assert serve_examples(ROOT / "examples", ports=(tcp, ws, port)) == 1
     out, err = capsys.readouterr()
     assert f"port {port} on 127.0.0.1 is in use" in err
@@ -46,7 +36,7 @@ def test_a_taken_port_is_reported_and_nothing_is_announced(
 
 @pytest.mark.slow
 def test_serve_prints_vision_and_the_install_commands(tmp_path: Path) -> None:
-    tcp, ws, http = _free_ports(3)
+    tcp, ws, http = free_ports(3)
     code = (
         "import sys; from pathlib import Path; from examples.demo.serve import serve_examples; "
         f"sys.exit(serve_examples(Path({str(ROOT / 'examples')!r}), ports=({tcp}, {ws}, {http})))"

@@ -27,7 +27,7 @@ from graftc.idl._printer import type_text
 from graftc.idl._transform import Positions
 
 RESERVED_TYPE_NAMES = frozenset(ugm.PRIMITIVES) | {"list", "map", "true", "false"}
-KNOWN_ANNOTATIONS = ("deprecated", "since")
+KNOWN_ANNOTATIONS = ("deprecated", "since", "idempotent")
 
 # Type names people bring from other IDLs and languages, with the .graft spelling.
 FOREIGN_TYPE_NAMES = {
@@ -485,6 +485,11 @@ class _Checker:
                             f"@since({quote_str(arg.value)}) is later than the module version"
                             f" {self.module.version}",
                         )
+            elif a.name == "idempotent":
+                if what != "a method":
+                    self.error(a.span, f"@idempotent marks functions and methods, not {what}")
+                elif a.args:
+                    self.error(a.span, "@idempotent takes no arguments")
             else:
                 known = ", ".join(f"@{k}" for k in KNOWN_ANNOTATIONS)
                 close = difflib.get_close_matches(a.name, KNOWN_ANNOTATIONS, n=1, cutoff=0.6)

@@ -42,6 +42,7 @@ if TYPE_CHECKING:
         StatusCode,
     )
     from .protocol._events import InstanceRef
+    from .retry import RetryPolicy, idempotent
     from .transport._url import Endpoint, InvalidURL, parse_url
     from .values._codec import ValueCodec
 
@@ -67,6 +68,8 @@ _LAZY: dict[str, str] = {
     "parse_url": ".transport._url",
     "ValueCodec": ".values._codec",
     "RequestContext": ".context",
+    "RetryPolicy": ".retry",
+    "idempotent": ".retry",
 }
 
 __all__ = [
@@ -86,11 +89,13 @@ __all__ = [
     "RemoteError",
     "RemoteObject",
     "RequestContext",
+    "RetryPolicy",
     "StatusCode",
     "ValueCodec",
     "connect",
     "connect_async",
     "context",
+    "idempotent",
     "parse_url",
 ]
 

@@ -29,6 +29,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from .interceptors import CallContext, ClientInterceptor
+from .retry import DEFAULT_RETRY, RetryPolicy
 
 __all__ = [
     "CallContext",
@@ -96,6 +97,10 @@ class Settings:
     # the credential: one of the two per level (see _credential); a token never in repr
     token: str | None = field(default=None, repr=False)
     token_file: str | None = None
+    # the retry policy of members marked idempotent (docs/deploy.md, "Retry policy")
+    retry_attempts: int | None = None
+    retry_backoff: float | None = None
+    retry_max_backoff: float | None = None
 
     def over(self, lower: Settings) -> Settings:
         """These settings where set, `lower` elsewhere."""
@@ -124,6 +129,7 @@ class Resolved:
     sources: Mapping[str, str] = field(default_factory=dict)
     token: str | None = field(default=None, repr=False)
     token_file: str | None = None
+    retry: RetryPolicy = DEFAULT_RETRY
 
     def auth(self) -> str | None:
         """The token to send in HELLO now: `token_file` is read on every call of this (each
@@ -226,6 +232,18 @@ def resolve(
         sources=sources,
         token=final.token,
         token_file=final.token_file,
+        retry=_retry(final),
+    )
+
+
+def _retry(s: Settings) -> RetryPolicy:
+    default = DEFAULT_RETRY
+    return RetryPolicy(
+        max_attempts=s.retry_attempts if s.retry_attempts is not None else default.max_attempts,
+        initial_backoff=s.retry_backoff if s.retry_backoff is not None else default.initial_backoff,
+        max_backoff=(
+            s.retry_max_backoff if s.retry_max_backoff is not None else default.max_backoff
+        ),
     )
 
 
@@ -304,14 +322,27 @@ def _coerce_one(key: str, value: object, where: str, base: Path | None) -> objec
         if value not in TRANSPORTS:
             raise ConfigError(f"{where}: transport must be one of {', '.join(TRANSPORTS)}")
         return value
-    if key in ("timeout", "connect_timeout"):
+    if key == "retry_attempts":
+        if isinstance(value, str) and value.strip().isdigit():
+            value = int(value)
+        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+            raise ConfigError(f"{where}: retry_attempts must be a whole number >= 1 (1: never)")
+        return value
+    if key in ("timeout", "connect_timeout", "retry_backoff", "retry_max_backoff"):
         if isinstance(value, str):
             try:
                 value = float(value)
             except ValueError:
                 raise ConfigError(f"{where}: {key} must be a number of seconds") from None
-        if isinstance(value, bool) or not isinstance(value, int | float) or value <= 0:
-            raise ConfigError(f"{where}: {key} must be a positive number of seconds")
+        zero_ok = key.startswith("retry_")  # no wait between retries; never a zero deadline
+        if (
+            isinstance(value, bool)
+            or not isinstance(value, int | float)
+            or value < 0
+            or (value == 0 and not zero_ok)
+        ):
+            what = "a number of seconds >= 0" if zero_ok else "a positive number of seconds"
+            raise ConfigError(f"{where}: {key} must be {what}")
         return float(value)
     if key == "metadata":
         if isinstance(value, str):
@@ -403,6 +434,9 @@ _ENV_KEYS: dict[str, str] = {
     "INTERCEPTORS": "interceptors",
     "TOKEN": "token",
     "TOKEN_FILE": "token_file",
+    "RETRY_ATTEMPTS": "retry_attempts",
+    "RETRY_BACKOFF": "retry_backoff",
+    "RETRY_MAX_BACKOFF": "retry_max_backoff",
 }
 # Per module only, like the URL: one global token would go to every module's gateway, so a
 # program calling two gateways would hand each the other's credential.

@@ -23,6 +23,7 @@ import {
   type RemoteErrorInfo,
 } from "./errors.js";
 import { intercept, type CallContext } from "./interceptors.js";
+import { RetryBudget, Retrier, runWithRetry } from "./retry.js";
 import { DEFAULT_DECODE_LIMITS } from "./msgpack.js";
 import { encodeInstanceRef, InstanceRef } from "./protocol.js";
 import { transportFor } from "./transport.js";
@@ -56,6 +57,8 @@ export interface MemberSpec {
   readonly member: string;
   readonly params: readonly ParamSpec[];
   readonly returns: TypeDesc;
+  /** Marked `@idempotent` in the IDL: retried after UNAVAILABLE per the retry policy. */
+  readonly idempotent?: boolean;
 }
 
 /** A declared error type: its fields and how to build the generated subclass. */
@@ -82,6 +85,8 @@ export interface InstanceHandle {
 }
 
 const CALL_OPTION_KEYS = new Set(["timeoutMs", "signal", "metadata"]);
+/** Connections cut during their handshake are opened again this many times. */
+const HANDSHAKE_RETRIES = 2;
 
 // Proxies dropped without close() are released when collected (best effort: the gateway also
 // frees every instance of a connection when it closes).
@@ -115,6 +120,7 @@ export class Client implements AsyncDisposable {
   private connection: Connection | undefined;
   private connecting: Promise<Connection> | undefined;
   private closed = false;
+  private retryBudget: RetryBudget | undefined;
   private readonly instances: InstanceCodec;
 
   private constructor(
@@ -185,7 +191,23 @@ export class Client implements AsyncDisposable {
     return this.connecting;
   }
 
+  /**
+   * Open a connection; one cut during its handshake (retrySafe: no call went out) is opened
+   * again, twice at most, as the Python runtime does.
+   */
   private async open(signal?: AbortSignal): Promise<Connection> {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await this.openOnce(signal);
+      } catch (e) {
+        const cut = e instanceof ConnectionLost && e.retrySafe && !this.closed;
+        if (!cut || attempt >= HANDSHAKE_RETRIES || signal?.aborted === true) throw e;
+        await new Promise((r) => setTimeout(r, 20 * 5 ** attempt));
+      }
+    }
+  }
+
+  private async openOnce(signal?: AbortSignal): Promise<Connection> {
     const endpoint = parseEndpoint(this.options.url);
     const factory = this.options.transportFactory ?? transportFor(endpoint.transport);
     const conn = await Connection.open(endpoint, factory, {
@@ -223,7 +245,7 @@ export class Client implements AsyncDisposable {
     const interceptors = this.options.interceptors;
     if (interceptors.length === 0) {
       const conn = connection ?? (await this.ensureConnected(options.signal));
-      return conn.invoke(spec, { timeoutMs, metadata, ...signal });
+      return this.send(conn, spec, { timeoutMs, metadata, ...signal }, connection !== undefined);
     }
     const ctx: CallContext = {
       module: this.binding.module,
@@ -243,8 +265,44 @@ export class Client implements AsyncDisposable {
         metadata: lowercaseMetadata(c.metadata),
         ...signal,
       };
-      return conn.invoke(spec, invokeOptions);
+      return this.send(conn, spec, invokeOptions, connection !== undefined);
     });
+  }
+
+  /**
+   * Send `spec` on `conn`. A call that never ran there (not sent, or refused unrun by a GOAWAY:
+   * `retrySafe`) goes once more to a new connection, within what is left of its deadline, as
+   * the Python runtime does; this is what makes a rolling restart behind a balancer invisible.
+   * Nothing that may have run is resent, and a call pinned to a connection (an instance's)
+   * does not move.
+   */
+  private async send(
+    conn: Connection,
+    spec: CallSpec,
+    options: InvokeOptions,
+    pinned: boolean,
+  ): Promise<unknown> {
+    const start = performance.now();
+    try {
+      return await conn.invoke(spec, options);
+    } catch (e) {
+      if (pinned || this.closed || !this.options.reconnect) throw e;
+      if (!(e instanceof ConnectionLost) || !e.retrySafe) throw e;
+      const limited = options.timeoutMs > 0 && Number.isFinite(options.timeoutMs);
+      const left = options.timeoutMs - (performance.now() - start);
+      if (limited && left <= 0) throw e;
+      const again = await this.ensureConnected(options.signal);
+      return again.invoke(spec, limited ? { ...options, timeoutMs: left } : options);
+    }
+  }
+
+  /** The retries of a call to an idempotent member, or undefined when it is made once. */
+  private retrier(spec: MemberSpec, timeoutMs: number, pinned: boolean): Retrier | undefined {
+    const policy = this.options.retry;
+    if (spec.idempotent !== true || pinned || policy.maxAttempts <= 1) return undefined;
+    this.retryBudget ??= new RetryBudget(policy);
+    const limited = timeoutMs > 0 && Number.isFinite(timeoutMs);
+    return new Retrier(this.retryBudget, limited ? performance.now() + timeoutMs : null);
   }
 
   /**
@@ -325,20 +383,29 @@ export class Client implements AsyncDisposable {
         );
       }
     }
+    const wireSpec: CallSpec = {
+      kind: spec.kind,
+      target: spec.target,
+      member: spec.member,
+      args: wireArgs,
+      kwargs,
+      instance: instance === undefined ? null : instance.$ref(),
+    };
+    const retrier = this.retrier(
+      spec,
+      onlyCall.timeoutMs ?? this.options.timeoutMs,
+      connection !== undefined,
+    );
     let result: unknown;
     try {
-      result = await this.invoke(
-        {
-          kind: spec.kind,
-          target: spec.target,
-          member: spec.member,
-          args: wireArgs,
-          kwargs,
-          instance: instance === undefined ? null : instance.$ref(),
-        },
-        onlyCall,
-        connection,
-      );
+      result =
+        retrier === undefined
+          ? await this.invoke(wireSpec, onlyCall, connection)
+          : await runWithRetry(
+              (left) =>
+                this.invoke(wireSpec, left === null ? onlyCall : { ...onlyCall, timeoutMs: left }),
+              retrier,
+            );
     } catch (e) {
       throw e instanceof RemoteError ? this.typedError(e) : e;
     }

@@ -38,6 +38,9 @@ const KEYS: Record<string, string> = {
   metadata: "METADATA",
   token: "TOKEN",
   token_file: "TOKEN_FILE",
+  retry_attempts: "RETRY_ATTEMPTS",
+  retry_backoff: "RETRY_BACKOFF",
+  retry_max_backoff: "RETRY_MAX_BACKOFF",
 };
 const TLS_KEYS: Record<string, string> = {
   ca_file: "TLS_CA",

@@ -17,6 +17,9 @@
  *   GRAFT_<MODULE>_TLS_VERIFY                       false accepts any certificate (tests only)
  *   GRAFT_<MODULE>_TOKEN                            the token sent in the handshake
  *   GRAFT_<MODULE>_TOKEN_FILE                       a file holding it, read at each connect (Node)
+ *   GRAFT_<MODULE>_RETRY_ATTEMPTS / GRAFT_RETRY_ATTEMPTS     attempts of an @idempotent call (1: no
+ *                                                   retry); _RETRY_BACKOFF, _RETRY_MAX_BACKOFF in
+ *                                                   seconds (docs/deploy.md, "Retry policy")
  *
  * The token is per module only, like the URL: a global one would reach every module's gateway.
  * The highest level giving either `token` or `tokenFile` wins; one level giving both is an error.
@@ -28,6 +31,7 @@
 import { fileLevel, type FileValue } from "./config-file.js";
 import { GraftError, StatusCode } from "./errors.js";
 import type { ClientInterceptor } from "./interceptors.js";
+import { retryPolicy, type RetryPolicy } from "./retry.js";
 import type { TransportFactory } from "./transport.js";
 
 export type TransportName = "tcp" | "tls" | "ws" | "wss";
@@ -87,6 +91,8 @@ export interface ClientOptions {
   onWarning?: (message: string) => void;
   /** Run around every call, in this order (see interceptors.ts). */
   interceptors?: readonly ClientInterceptor[];
+  /** How calls to members marked `@idempotent` are retried after UNAVAILABLE (retry.ts). */
+  retry?: Partial<RetryPolicy>;
 }
 
 export interface ResolvedOptions {
@@ -104,6 +110,7 @@ export interface ResolvedOptions {
   tls: TlsOptions;
   onWarning: (message: string) => void;
   interceptors: readonly ClientInterceptor[];
+  retry: RetryPolicy;
 }
 
 export const DEFAULTS = {
@@ -267,7 +274,32 @@ export function resolveOptions(
     },
     onWarning: options.onWarning ?? ((m: string) => console.warn(m)),
     interceptors: options.interceptors ?? [],
+    retry: retrySettings(options, pick),
   };
+}
+
+/** The retry policy: code over the environment and file (`RETRY_*`, seconds) over defaults. */
+function retrySettings(
+  options: ClientOptions,
+  pick: (key: string) => [string, string] | undefined,
+): RetryPolicy {
+  const fromText: Partial<{ -readonly [K in keyof RetryPolicy]: number }> = {};
+  const attempts = pick("RETRY_ATTEMPTS");
+  if (attempts !== undefined) {
+    const n = Number(attempts[1]);
+    if (!Number.isInteger(n) || n < 1) {
+      throw new GraftError(
+        `${attempts[0]}=${JSON.stringify(attempts[1])}: expected a whole number >= 1 (1: never retry)`,
+        StatusCode.INVALID_ARGUMENT,
+      );
+    }
+    fromText.maxAttempts = n;
+  }
+  const backoff = pick("RETRY_BACKOFF");
+  if (backoff !== undefined) fromText.initialBackoffMs = seconds(...backoff);
+  const maxBackoff = pick("RETRY_MAX_BACKOFF");
+  if (maxBackoff !== undefined) fromText.maxBackoffMs = seconds(...maxBackoff);
+  return retryPolicy({ ...fromText, ...options.retry });
 }
 
 /** Settings only a module's own variable may give (a global one would reach every gateway). */

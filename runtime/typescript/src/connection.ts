@@ -143,7 +143,9 @@ export class Connection {
     const reply = new Promise<unknown>((resolve, reject) => {
       conn.hello = { resolve, reject };
     });
+    let timedOut = false;
     const timer = setTimeout(() => {
+      timedOut = true;
       conn.fail(
         new ConnectionLost(`no HELLO from ${endpoint.url} within ${options.connectTimeoutMs} ms`),
       );
@@ -168,6 +170,11 @@ export class Connection {
       await reply;
     } catch (e) {
       conn.close();
+      // Closed during the handshake (a gateway behind a balancer dying as it was picked): no
+      // call went out, so the client may connect again (Client.open).
+      if (e instanceof ConnectionLost && !timedOut && !e.retrySafe) {
+        throw new ConnectionLost(e.message, { cause: e, retrySafe: true });
+      }
       throw e;
     } finally {
       clearTimeout(timer);
@@ -312,9 +319,9 @@ export class Connection {
       if (id > lastId) {
         this.pending.delete(id);
         p.reject(
-          new GraftError(
+          new ConnectionLost(
             `the gateway is shutting down and did not run this call (safe to retry): ${message}`,
-            StatusCode.UNAVAILABLE,
+            { retrySafe: true },
           ),
         );
       }
@@ -408,9 +415,9 @@ export class Connection {
         if (this.state !== "open") {
           giveUp(
             this.failure ??
-              new GraftError(
+              new ConnectionLost(
                 "the gateway is shutting down; the call was not sent (safe to retry)",
-                StatusCode.UNAVAILABLE,
+                { retrySafe: true },
               ),
           );
           return;

@@ -64,8 +64,15 @@ export class Cancelled extends GraftError {
 /** The connection failed or closed while the call was in flight, or could not be opened. */
 export class ConnectionLost extends GraftError {
   override name = "ConnectionLost";
-  constructor(message = "connection lost", options?: { cause?: unknown }) {
+  /**
+   * True only when the call never ran: it was not sent, or the gateway's GOAWAY said it did not
+   * process it. The client then sends it once more on a new connection by itself; any other
+   * ConnectionLost may have run and is never resent (unless the member is idempotent).
+   */
+  readonly retrySafe: boolean;
+  constructor(message = "connection lost", options?: { cause?: unknown; retrySafe?: boolean }) {
     super(message, StatusCode.UNAVAILABLE, options);
+    this.retrySafe = options?.retrySafe ?? false;
   }
 }
 

@@ -51,6 +51,15 @@ export {
   type ExtensionReaders,
 } from "./msgpack.js";
 export { intercept, type CallContext, type ClientInterceptor } from "./interceptors.js";
+export {
+  DEFAULT_RETRY,
+  RetryBudget,
+  Retrier,
+  retryable,
+  retryPolicy,
+  runWithRetry,
+  type RetryPolicy,
+} from "./retry.js";
 export * as protocol from "./protocol.js";
 export { FrameReader, frame } from "./framing.js";
 export { InstanceRef } from "./protocol.js";

@@ -120,3 +120,13 @@ def spans(m: ugm.Module) -> Iterator[tuple[str, ugm.Span | None]]:
                 yield from ((f"{d.name}.{p.name}", p.span) for p in d.properties)
                 if d.constructor is not None:
                     yield (f"{d.name}.constructor", d.constructor.span)
+
+
+def idempotent_members(module: ugm.Module) -> tuple[tuple[str, str], ...]:
+    """(target, member) of every function and method marked `@idempotent`: what a generated
+    client may retry after UNAVAILABLE (docs/deploy.md, "Retry policy")."""
+    return tuple(
+        (m.decl.name, m.node.name)
+        for m in members_of(module)
+        if isinstance(m.node, ugm.Method) and ugm.annotation(m.node, "idempotent") is not None
+    )

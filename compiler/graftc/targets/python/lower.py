@@ -18,6 +18,7 @@ from graftc import __version__
 from graftc.targets.common.docs import bases_first
 from graftc.targets.common.naming import VersionError
 from graftc.targets.common.scopes import Reporter, Scope
+from graftc.targets.common.walk import idempotent_members
 from graftc.targets.python import decls, members, naming
 from graftc.targets.python import model as m
 from graftc.targets.python.values import string_literal
@@ -218,6 +219,7 @@ def _package(
         runtime_requirement=RUNTIME_REQUIREMENT,
         generator=f"graftc {__version__}",
         schema_hash=ugm.schema_hash(mod),
+        idempotent=idempotent_members(mod),
         default_url=ctx.default_url,
         doc=ctx.doc(mod.doc),
         summary=summary.replace('"', "'"),

@@ -247,3 +247,5 @@ class Package:
     exports: tuple[tuple[str, tuple[str, ...]], ...]  # (relative module, names) for __init__
     all_names: tuple[str, ...]
     files: dict[str, FileDef]
+    # (target, member) of the members marked @idempotent, which channels may retry
+    idempotent: tuple[tuple[str, str], ...] = ()

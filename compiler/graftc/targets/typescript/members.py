@@ -73,6 +73,7 @@ def method(
         returns="void" if is_none(returns) else ts_type(ctx, returns, "out"),
         returns_desc=desc(ctx, returns),
         doc=ctx.doc(node, params=tuple(doc_params), throws=raises),
+        idempotent=ugm.annotation(node, "idempotent") is not None,
     )
 
 

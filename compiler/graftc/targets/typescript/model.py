@@ -110,6 +110,7 @@ class TsMethod:
     returns: str  # the TS type inside Promise<>
     returns_desc: str
     doc: Doc
+    idempotent: bool = False  # marked @idempotent: the client may retry it after UNAVAILABLE
 
     @property
     def params(self) -> tuple[TsParam, ...]:

@@ -16,14 +16,16 @@ from __future__ import annotations
 
 import contextlib
 import threading
+import time
 from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, NoReturn, Protocol, TypeAlias, cast
 
-from ..client._call_table import InstanceId
+from ..client._call_table import InstanceId, deadline_after
 from ..client._callspec import CallSpec
 from ..client._metadata import checked
 from ..config import Resolved, Settings, generation
 from ..interceptors import CallContext
+from ..retry import Retrier, RetryBudget, run_with_retry, run_with_retry_async
 
 if TYPE_CHECKING:
     from ._module import ModuleBinding
@@ -90,6 +92,7 @@ class _Base:
         self._call_timeout: float | None = None
         # the settings' metadata and its lowercased form (kept on the root, see `_metadata`)
         self._lowered: tuple[Mapping[str, str], Mapping[str, str]] | None = None
+        self._retry_budget: RetryBudget | None = None  # on the root: shared by its views
 
     @property
     def settings(self) -> Resolved:
@@ -102,6 +105,21 @@ class _Base:
 
     def _current_client(self) -> object:
         raise NotImplementedError
+
+    def _retrier(self, target: str, member: str, clock: Callable[[], float]) -> Retrier | None:
+        """The retries of a call, for a member marked @idempotent when the policy allows any
+        (docs/deploy.md, "Retry policy"); None otherwise: the call is made once."""
+        if (target, member) not in self.binding.idempotent:
+            return None
+        r = self.settings
+        if r.retry.max_attempts <= 1:
+            return None
+        root = self._root
+        budget = root._retry_budget
+        if budget is None or budget.policy is not r.retry:
+            budget = root._retry_budget = RetryBudget(r.retry)
+        timeout = self._call_timeout if self._call_timeout is not None else r.timeout
+        return Retrier(r.retry, budget, deadline_after(timeout, clock()))
 
     def _metadata(self, r: Resolved) -> Mapping[str, str]:
         """The settings' metadata with its keys lowercased and checked, once per resolution: a
@@ -248,7 +266,28 @@ class Channel(_Base):
         kwargs: Mapping[str, object] | None = None,
         instance: object | None = None,
     ) -> object:
-        """Make one call with wire values in and out; declared errors come back mapped."""
+        """Make one call with wire values in and out; declared errors come back mapped. A
+        member marked @idempotent is retried after UNAVAILABLE, per the settings' policy."""
+        idempotent = self.binding.idempotent
+        retrier = self._retrier(target, member, time.monotonic) if idempotent else None
+        if retrier is None:
+            return self._invoke_once(kind, target, member, args, kwargs, instance)
+        return run_with_retry(
+            lambda left: self.with_options(timeout=left)._invoke_once(
+                kind, target, member, args, kwargs, instance
+            ),
+            retrier, time.monotonic, time.sleep,
+        )  # fmt: skip
+
+    def _invoke_once(
+        self,
+        kind: str,
+        target: str,
+        member: str,
+        args: Sequence[object],
+        kwargs: Mapping[str, object] | None,
+        instance: object | None,
+    ) -> object:
         r = self.settings
         if not r.interceptors:
             return self._invoke_plain(r, kind, target, member, args, kwargs, instance)
@@ -370,6 +409,29 @@ class AsyncChannel(_Base):
         args: Sequence[object] = (),
         kwargs: Mapping[str, object] | None = None,
         instance: object | None = None,
+    ) -> object:
+        import trio
+
+        idempotent = self.binding.idempotent
+        retrier = self._retrier(target, member, trio.current_time) if idempotent else None
+        if retrier is None:
+            return await self._invoke_once(kind, target, member, args, kwargs, instance)
+
+        return await run_with_retry_async(
+            lambda left: self.with_options(timeout=left)._invoke_once(
+                kind, target, member, args, kwargs, instance
+            ),
+            retrier, trio.current_time, trio.sleep,
+        )  # fmt: skip
+
+    async def _invoke_once(
+        self,
+        kind: str,
+        target: str,
+        member: str,
+        args: Sequence[object],
+        kwargs: Mapping[str, object] | None,
+        instance: object | None,
     ) -> object:
         ctx = self._context(kind, target, member, args, kwargs, instance)
         await self._flush()

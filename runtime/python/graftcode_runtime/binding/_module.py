@@ -8,7 +8,7 @@ import atexit
 import contextlib
 import logging
 import threading
-from collections.abc import AsyncIterator, Mapping, Sequence
+from collections.abc import AsyncIterator, Iterable, Mapping, Sequence
 from typing import cast
 
 from ..config import Resolved, Settings, TLSSettings, Transport, _coerce, configure, resolve
@@ -31,8 +31,11 @@ class ModuleBinding:
         map_error: ErrorMapper | None = None,
         version: str = "",
         schema_hash: str = "",
+        idempotent: Iterable[tuple[str, str]] = (),
     ) -> None:
         self.module = module
+        # (target, member) of the members marked @idempotent: the ones channels retry
+        self.idempotent = frozenset(idempotent)
         self.defaults = defaults
         self.version = version
         self.schema_hash = schema_hash
@@ -77,6 +80,9 @@ class ModuleBinding:
         interceptors: Sequence[ClientInterceptor] | None = None,
         token: str | None = None,
         token_file: str | None = None,
+        retry_attempts: int | None = None,
+        retry_backoff: float | None = None,
+        retry_max_backoff: float | None = None,
     ) -> None:
         """Set this module's settings in code (beats environment, file and defaults). Takes
         effect on the next call through the default channel."""
@@ -92,6 +98,9 @@ class ModuleBinding:
             interceptors=tuple(interceptors) if interceptors is not None else None,
             token=token,
             token_file=token_file,
+            retry_attempts=retry_attempts,
+            retry_backoff=retry_backoff,
+            retry_max_backoff=retry_max_backoff,
         )
 
     def settings(self) -> Resolved:

@@ -19,9 +19,10 @@ from typing import Any, TypeAlias
 
 from wsproto.utilities import LocalProtocolError as WebSocketClosed
 
-from ..protocol._errors import ConnectionLost, GraftError, ProtocolError
+from ..protocol._errors import ConnectionLost, GraftError, ProtocolError, StatusCode
 from ..protocol._events import GoAway, Hello, InstanceRef
 from ..protocol._limits import Limits
+from ..retry import DEFAULT_RETRY, Retrier, RetryBudget, RetryPolicy
 from ._call_table import (
     CallTable,
     InstanceId,
@@ -36,6 +37,8 @@ from ._metadata import checked
 from ._remote import ProxyTable, unwrap_args
 
 OnConnect = Callable[[Any], object]
+# Connections whose handshake was cut are opened again this many times (`_handshake_pause`).
+HANDSHAKE_RETRIES = 2
 
 # `WebSocketClosed`: what the WebSocket transports raise (wsproto's refusal, let through) when
 # asked to send once the WebSocket is closing, e.g. after reading the gateway's close frame
@@ -62,6 +65,9 @@ class ClientBase:
     url: str
     _link: Any  # the driver's Link subclass
     _proxy_type: type = object  # the dynamic proxy class of the driver
+    # how calls marked idempotent are retried (docs/deploy.md); set it per client to change it
+    retry_policy: RetryPolicy = DEFAULT_RETRY
+    _retry_budget: RetryBudget | None = None
 
     def __init__(
         self,
@@ -146,6 +152,12 @@ class ClientBase:
             table.proxies = ProxyTable(self, table)
         return table.proxies  # type: ignore[no-any-return]
 
+    def _retrier(self, timeout: float | None, now: float) -> Retrier:
+        """The retries of one idempotent call, sharing this client's retry budget."""
+        if self._retry_budget is None:
+            self._retry_budget = RetryBudget(self.retry_policy)
+        return Retrier(self.retry_policy, self._retry_budget, self._deadline(timeout, now))
+
     def _deadline(self, timeout: float | None, now: float) -> float | None:
         return deadline_after(self.default_timeout if timeout is None else timeout, now)
 
@@ -162,6 +174,23 @@ class ClientBase:
             raise ConnectionLost("the client was closed")
         if type(instance) is InstanceId:
             raise instance_gone(instance, target)
+
+    def _handshake_pause(
+        self, error: BaseException, attempt: int, now: float, end: float | None
+    ) -> float | None:
+        """After a connection closed during its handshake (the socket opened, the gateway's
+        HELLO never came): how long to wait before opening another, or None to raise `error`.
+        Behind a load balancer this is a gateway that died or closed its listener just as the
+        balancer picked it (nginx had already accepted the client, so it cannot try the next
+        gateway); no call went out, so connecting again is always safe. A refusal with a
+        reason (GOAWAY UNAUTHENTICATED, NOT_FOUND...) and a failure to open the socket itself
+        (refused, TLS, a WebSocket upgrade answered with an error) are not retried."""
+        if self._closed or attempt >= HANDSHAKE_RETRIES or not isinstance(error, ConnectionLost):
+            return None
+        if error.code is not StatusCode.UNAVAILABLE:
+            return None
+        pause = 0.02 * 5**attempt
+        return None if end is not None and now + pause >= end else pause
 
     def _budget(self, deadline: float | None, now: float) -> tuple[float | None, bool]:
         return connect_budget(deadline, self.connect_timeout, now)

@@ -12,11 +12,13 @@ What a call means (ids, the CALL, answers, GOAWAY, failures) is the call table's
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Callable, Mapping, Sequence
 from time import monotonic
 from typing import Any
 
 from ..protocol._errors import ConnectionLost, GraftError
+from ..retry import run_with_retry
 from ..transport._blocking import SyncTransport
 from ._base import ClientBase, Link, WebSocketClosed
 from ._call_table import HELLO, CallTable, deadline_after, expired
@@ -97,20 +99,21 @@ class Client(ClientBase):
             link = self._relink(deadline, instance, target)
         table = link.table
         call_id = 0
+        went = True
         try:
             with link.send_lock:
                 call_id, data = table.start_call(
                     kind, target, member, args, kwargs, instance,
                     deadline, self.default_metadata, metadata, now,
                 )  # fmt: skip
-                self._send(link, data)
+                went = self._send(link, data)
             try:
                 self._wait(call_id, deadline)
             except BaseException as e:
                 raise self._abandon(link, call_id, e) from None
             value = table.take(call_id, 0.0 if deadline is None else monotonic())
         except GraftError as e:
-            if not self._may_resend(e, table, sent=call_id != 0):
+            if not self._may_resend(e, table, sent=call_id != 0 and went):
                 raise
             link, value = self._again(
                 kind, target, member, args, kwargs, instance, deadline, metadata
@@ -213,10 +216,11 @@ class Client(ClientBase):
             with self._state:
                 self._state.notify_all()
 
-    def _send(self, link: _Link, data: bytes) -> None:
+    def _send(self, link: _Link, data: bytes) -> bool:
         """Send what the table has waiting, then `data`, under `link.send_lock`. A failure fails
         the connection's waiters instead of raising, so every caller learns of it the same way:
-        from its answer."""
+        from its answer. False if `data` surely did not go out (the WebSocket was closing, as
+        the trio client's `_send` tells it): a call is then sent again on a new connection."""
         transport = link.transport
         try:
             if link.table.outgoing:
@@ -230,6 +234,8 @@ class Client(ClientBase):
         except WebSocketClosed:  # read a close frame: the reading thread routes what came first
             link.table.fail(ConnectionLost("the gateway closed the WebSocket"))
             self._close(link)
+            return False
+        return True
 
     def ping(self, timeout: float | None = 10.0) -> float:
         """Round-trip time to the gateway, in seconds."""
@@ -285,23 +291,34 @@ class Client(ClientBase):
     def _open_link(self, deadline: float | None) -> _Link:
         now = monotonic()
         budget, by_call = self._budget(deadline, now)
-        try:
-            transport = self._open_transport(budget)
-        except TimeoutError:
-            raise self._timed_out(by_call) from None
-        link = _Link(self._new_table(transport.message_mode), transport)
-        try:
-            with link.send_lock:
-                self._send(link, link.table.start_handshake())
-            self._wait(HELLO, None if budget is None else now + budget, link)
-            link.table.take(HELLO, monotonic())
-        except TimeoutError:
-            self._close(link)
-            raise self._timed_out(by_call) from None
-        except BaseException:
-            self._close(link)
-            raise
-        return link
+        end = None if budget is None else now + budget
+        attempt = 0
+        while True:
+            try:
+                transport = self._open_transport(None if end is None else end - monotonic())
+            except TimeoutError:
+                raise self._timed_out(by_call) from None
+            link = _Link(self._new_table(transport.message_mode), transport)
+            try:
+                with link.send_lock:
+                    self._send(link, link.table.start_handshake())
+                self._wait(HELLO, end, link)
+                link.table.take(HELLO, monotonic())
+            except TimeoutError:
+                self._close(link)
+                raise self._timed_out(by_call) from None
+            except ConnectionLost as e:
+                self._close(link)
+                pause = self._handshake_pause(e, attempt, monotonic(), end)
+                if pause is None:
+                    raise
+                attempt += 1
+                time.sleep(pause)
+                continue
+            except BaseException:
+                self._close(link)
+                raise
+            return link
 
     def _close(self, link: _Link) -> None:
         if not link.closed:
@@ -336,12 +353,21 @@ class Client(ClientBase):
         *args: Any,
         _timeout: float | None = None,
         _metadata: Mapping[str, str] | None = None,
+        _idempotent: bool = False,
         **kwargs: Any,
     ) -> Any:
         """Call a function (`"add"`) or a static method (`"Cart.with_items"`) by name.
-        Remote instances in the result come back as `RemoteObject` proxies."""
+        Remote instances in the result come back as `RemoteObject` proxies. `_idempotent`:
+        the member is safe to run twice, so UNAVAILABLE is retried (`retry_policy`)."""
         spec = self._call_spec(name, args, kwargs)
-        return self._wrap(self.invoke(spec, timeout=_timeout, metadata=_metadata))
+        if not _idempotent:
+            return self._wrap(self.invoke(spec, timeout=_timeout, metadata=_metadata))
+        retrier = self._retrier(_timeout, monotonic())
+        value = run_with_retry(
+            lambda left: self.invoke(spec, timeout=left, metadata=_metadata),
+            retrier, monotonic, time.sleep,
+        )  # fmt: skip
+        return self._wrap(value)
 
     def new(self, class_name: str, /, *args: Any, **kwargs: Any) -> RemoteObject:
         """Create an instance of a class on the gateway; it lives until released."""

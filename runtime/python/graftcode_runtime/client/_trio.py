@@ -216,20 +216,29 @@ class AsyncClient(ClientBase):
         raise expired()
 
     async def _connect(self, deadline: float | None) -> _Link:
-        budget, by_call = self._budget(deadline, trio.current_time())
-        with trio.move_on_after(math.inf if budget is None else budget):
-            wire = await self._open_wire()
-            link = _Link(self._new_table(wire.message_mode), wire)
-            try:
-                self._nursery.start_soon(self._reader, link)
-                async with link.send_lock:
-                    await self._send(link, HELLO, link.table.start_handshake())
-                await self._answer(link, HELLO, None)
-            except BaseException:
-                with trio.CancelScope(shield=True):
-                    await wire.aclose()
-                raise
-            return link
+        now = trio.current_time()
+        budget, by_call = self._budget(deadline, now)
+        end = None if budget is None else now + budget
+        with trio.move_on_at(math.inf if end is None else end):
+            attempt = 0
+            while True:
+                wire = await self._open_wire()
+                link = _Link(self._new_table(wire.message_mode), wire)
+                try:
+                    self._nursery.start_soon(self._reader, link)
+                    async with link.send_lock:
+                        await self._send(link, HELLO, link.table.start_handshake())
+                    await self._answer(link, HELLO, None)
+                except BaseException as e:
+                    with trio.CancelScope(shield=True):
+                        await wire.aclose()
+                    pause = self._handshake_pause(e, attempt, trio.current_time(), end)
+                    if pause is None:
+                        raise
+                    attempt += 1
+                    await trio.sleep(pause)
+                    continue
+                return link
         raise self._timed_out(by_call)
 
     async def _start(self) -> None:

@@ -360,9 +360,12 @@ class Session:
             self._refuse_call(call, RemoteError(StatusCode.RESOURCE_EXHAUSTED, message))
             return None
         if self.host.draining and conn.goaway_sent is None:
-            self._refuse_call(
-                call, RemoteError(StatusCode.UNAVAILABLE, "the gateway is shutting down")
-            )
+            # The drain has not reached this connection yet (it was in its handshake then): a
+            # GOAWAY below this call tells the client it never ran, so the client sends it
+            # again on a new connection (to another gateway, behind a balancer) instead of
+            # failing it: a rolling restart fails no call (docs/deploy.md).
+            conn.calls_in_flight.discard(call.id)
+            self._queue(GoAway(call.id - 1, StatusCode.OK, "the gateway is shutting down"))
             return None
         ms = call.timeout_ms
         deadline = None if ms is None or ms > MAX_TIMEOUT_MS else now + ms / 1000

@@ -34,11 +34,14 @@ _KINDS: dict[Any, ugm.ParamKind] = {
 
 def annotations_of(obj: Any) -> tuple[ugm.Annotation, ...]:
     """`@deprecated("...")` (PEP 702, `warnings.deprecated` / typing_extensions) becomes the IDL's
-    `@deprecated`."""
+    `@deprecated`; `graftcode_runtime.idempotent` its `@idempotent`."""
+    found: list[ugm.Annotation] = []
     reason = getattr(obj, "__deprecated__", None)
     if isinstance(reason, str):
-        return (ugm.Annotation("deprecated", (ugm.StrLit(reason),) if reason else ()),)
-    return ()
+        found.append(ugm.Annotation("deprecated", (ugm.StrLit(reason),) if reason else ()))
+    if getattr(obj, "__graft_idempotent__", False) is True:
+        found.append(ugm.Annotation("idempotent"))
+    return tuple(found)
 
 
 class _Signature:

@@ -9,7 +9,7 @@ Hypertube frames by hand.
 """
 
 from ._peer import RawPeer, frame, hello
-from ._process import GatewayProcess, rss_bytes
+from ._process import GatewayProcess, free_ports, rss_bytes, stop_process
 from ._thread import GatewayThread, inmemory_gateway_config
 from ._tls import self_signed_cert
 
@@ -18,8 +18,10 @@ __all__ = [
     "GatewayThread",
     "RawPeer",
     "frame",
+    "free_ports",
     "hello",
     "inmemory_gateway_config",
     "rss_bytes",
     "self_signed_cert",
+    "stop_process",
 ]

@@ -91,6 +91,9 @@ export class ItemStream<T> implements RemoteStream<T> {
   async next(): Promise<IteratorResult<T, undefined>> {
     if (this.closed) return { done: true, value: undefined };
     if (!this.started) this.begin();
+    // aborted by the caller: no more items, even those already here (the CANCEL is on its way)
+    if (this.signal?.aborted === true)
+      this.finish(new Cancelled("the call was cancelled", { cause: this.signal.reason }));
     while (this.queue.length === 0 && this.end === undefined)
       await new Promise<void>((resolve) => {
         this.wake = resolve;

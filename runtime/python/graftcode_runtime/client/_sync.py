@@ -19,9 +19,10 @@ from typing import Any
 from ..protocol._errors import ConnectionLost, GraftError
 from ..transport._blocking import SyncTransport
 from ._base import ClientBase, Link, WebSocketClosed
-from ._call_table import HELLO, CallTable, deadline_after, expired
+from ._call_table import HELLO, STREAM_WINDOW, CallTable, deadline_after, expired
 from ._callspec import CallSpec
 from ._remote import RemoteObject
+from ._streams import RemoteStream
 
 Opener = Callable[[float | None], SyncTransport]
 
@@ -122,6 +123,44 @@ class Client(ClientBase):
                 self._close_idle()
         return value
 
+    def stream(
+        self,
+        spec: CallSpec,
+        *,
+        timeout: float | None = None,
+        metadata: Mapping[str, str] | None = None,
+        convert: Callable[[Any], Any] | None = None,
+    ) -> RemoteStream[Any]:
+        """Start a call whose result is a stream (docs/protocol.md 5.5); iterate the result for
+        its items (wire values, or `convert`ed). The timeout covers the whole stream."""
+        if timeout is None:
+            timeout = self.default_timeout
+        now = monotonic()
+        deadline = deadline_after(timeout, now)
+        link = self._link
+        if link is None or not link.table.open:
+            link = self._relink(deadline, spec.instance, spec.target)
+        with link.send_lock:
+            call_id, data = link.table.start_call(
+                spec.kind, spec.target, spec.member, spec.args, spec.kwargs, spec.instance,
+                deadline, self.default_metadata, metadata, now, STREAM_WINDOW,
+            )  # fmt: skip
+            self._send(link, data)
+        return RemoteStream(self, link, call_id, deadline, convert)
+
+    def _now(self, deadline: float | None) -> float:
+        return 0.0 if deadline is None else monotonic()
+
+    def _cancel_dropped(self, link: _Link, key: int) -> None:
+        """A stream was dropped unclosed (from a finalizer: any thread, any moment): send its
+        CANCEL now if nobody is sending, else with the next message."""
+        link.table.cancel_later(key)
+        if link.send_lock.acquire(blocking=False):
+            try:
+                self._send(link, b"")
+            finally:
+                link.send_lock.release()
+
     def _again(
         self,
         kind: str,
@@ -161,9 +200,11 @@ class Client(ClientBase):
                 self._send(link, data)
         return expired() if isinstance(error, TimeoutError) else error
 
-    def _wait(self, key: int, deadline: float | None, link: _Link | None = None) -> None:
-        """Wait until `key` is answered (TimeoutError at `deadline`), reading the transport
-        while no other thread does.
+    def _wait(
+        self, key: int, deadline: float | None, link: _Link | None = None, stream: bool = False
+    ) -> None:
+        """Wait until `key` is answered (TimeoutError at `deadline`), or for a `stream` until
+        it has an item, reading the transport while no other thread does.
 
         The common case (one calling thread) takes the read lock without blocking and loops on
         recv; `_state` is only touched when other threads sleep waiting for their answers."""
@@ -172,6 +213,8 @@ class Client(ClientBase):
             if key not in link.table.waiting:  # a call on a connection replaced since
                 link = next(x for x in self._draining if key in x.table.waiting)
         answers = link.table.answers
+        if stream:  # items count as answers; an empty dict when the stream was dropped
+            answers = _Either(answers, link.table.items.get(key), key)
         while key not in answers:
             if link.read_lock.acquire(blocking=False):
                 try:
@@ -373,3 +416,16 @@ class Client(ClientBase):
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+class _Either:
+    """`key in answers or items`: what a stream's reader waits for, with the `in` test `_wait`
+    makes for a plain call."""
+
+    __slots__ = ("answers", "items", "key")
+
+    def __init__(self, answers: dict[int, Any], items: Any, key: int) -> None:
+        self.answers, self.items, self.key = answers, items, key
+
+    def __contains__(self, key: object) -> bool:
+        return key in self.answers or bool(self.items)

@@ -17,9 +17,10 @@ import trio
 from ..protocol._errors import ConnectionLost, GraftError, LocalProtocolError
 from ..transport._trio import Wire
 from ._base import ClientBase, Link, WebSocketClosed
-from ._call_table import HELLO, CallTable, expired
+from ._call_table import HELLO, NOTHING, STREAM_WINDOW, CallTable, expired
 from ._callspec import CallSpec
 from ._remote import AsyncRemoteObject
+from ._streams import AsyncRemoteStream
 
 _GONE = (trio.BrokenResourceError, trio.ClosedResourceError)
 Opener = Callable[[], Awaitable[Wire]]
@@ -74,6 +75,48 @@ class AsyncClient(ClientBase):
         key = await self._send_call(link, spec, deadline, metadata, first=False)
         return await self._answer(link, key, deadline)
 
+    async def stream(
+        self,
+        spec: CallSpec,
+        *,
+        timeout: float | None = None,
+        metadata: Mapping[str, str] | None = None,
+        convert: Callable[[Any], Any] | None = None,
+    ) -> AsyncRemoteStream[Any]:
+        """Start a call whose result is a stream (docs/protocol.md 5.5): `async for` over the
+        result; `aclose()` or leaving `async with` cancels it. The timeout covers it all."""
+        deadline = self._deadline(timeout, trio.current_time())
+        link = self._link
+        if link is None or not link.table.open:
+            link = await self._relink(deadline, spec.instance, spec.target)
+        key = await self._send_call(link, spec, deadline, metadata, first=False, window=True)
+        return AsyncRemoteStream(self, link, key, deadline, convert)
+
+    async def _next_item(self, link: _Link, key: int, deadline: float | None) -> Any:
+        """The next item of a streamed call (or `END`), waiting for it within the deadline."""
+        table = link.table
+        while (value := table.take_item(key, trio.current_time())) is NOTHING:
+            event = link.events[key] = trio.Event()
+            got = False
+            try:
+                with trio.move_on_at(math.inf if deadline is None else deadline):
+                    await event.wait()
+                    got = True
+            finally:
+                if not got:  # our deadline, or the task was cancelled
+                    await self._give_up(link, key)
+            if not got:
+                raise expired()
+        if table.outgoing:  # the credit the caller's reading earned
+            async with link.send_lock:
+                await self._send(link, None, b"")
+        return value
+
+    def _cancel_dropped(self, link: _Link, key: int) -> None:
+        """A stream dropped unclosed: its CANCEL goes with the next message sent."""
+        link.events.pop(key, None)
+        link.table.cancel_later(key)
+
     async def _send_call(
         self,
         link: _Link,
@@ -82,6 +125,7 @@ class AsyncClient(ClientBase):
         metadata: Mapping[str, str] | None,
         *,
         first: bool,
+        window: bool = False,
     ) -> int:
         """Send the CALL; returns its key. A first attempt returns 0 instead if the connection
         was lost or told to go away while this task waited for the send lock (the call did not
@@ -92,6 +136,7 @@ class AsyncClient(ClientBase):
             key, data = link.table.start_call(
                 spec.kind, spec.target, spec.member, spec.args, spec.kwargs, spec.instance,
                 deadline, self.default_metadata, metadata, trio.current_time(),
+                STREAM_WINDOW if window else None,
             )  # fmt: skip
             if not await self._send(link, key, data):  # the WebSocket had closed: not sent
                 link.table.give_up(key)

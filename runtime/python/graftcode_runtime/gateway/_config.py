@@ -61,6 +61,8 @@ class GatewayConfig:
     interceptors: tuple[ServerInterceptor, ...] = ()
     tls_client_ca: str | None = None
     expose_ugm: bool = True  # GET /ugm; `graftc serve --mode production` turns it off
+    max_streams: int = 100  # streaming calls open at once per connection (protocol.md 5.5)
+    stream_window: int = 16  # items of a client stream a caller may send ahead (its credit)
 
 
 def parse_listen_address(text: str, default_port: int) -> tuple[str, int]:

@@ -32,6 +32,7 @@ from ._auth import Refuse
 from ._cancel_flag import LazyCancelFlag
 from ._hosting import HostedModule
 from ._interceptors import ServerCall, ServerInterceptor, intercept
+from ._streaming import ServerStream
 
 _NONE = ugm.Primitive("none")
 _CURRENT = context._current
@@ -83,6 +84,7 @@ class Job:
         "plan",
         "request",
         "started",
+        "stream",
     )
 
     def __init__(
@@ -108,6 +110,9 @@ class Job:
         self.done = False
         self.handle: Any = None
         self.started = 0.0  # when the session accepted it (its `now`), for the metrics
+        returns = plan.returns
+        self.stream = ServerStream(returns.item) if type(returns) is ugm.StreamOf else None
+        """Server streaming: after the member returned, `start` steps its producer."""
 
     @property
     def where(self) -> str:
@@ -115,6 +120,9 @@ class Job:
 
     @property
     def is_async(self) -> bool:
+        stream = self.stream
+        if stream is not None and stream.started:
+            return stream.is_async
         func = self.func
         if self.plan.class_name is not None:
             return inspect.iscoroutinefunction(func)  # a bound method or a property lambda
@@ -126,7 +134,11 @@ class Job:
     def start(self) -> Any:
         """Bind the arguments (ArgumentError when they do not fit), then run the user code in
         the call's request context: its value, or a coroutine for async members (and for sync
-        functions that return one). Raises what the user code raised."""
+        functions that return one). Raises what the user code raised. For a streaming call
+        whose member has returned, one step of its producer instead (`ServerStream.step`)."""
+        stream = self.stream
+        if stream is not None and stream.started:
+            return stream.step(self.ctx)
         plan, call = self.plan, self.call
         try:
             args, kwargs = self.dispatcher.codec.args_from_wire(
@@ -168,6 +180,21 @@ class Job:
                 StatusCode.INTERNAL,
                 f"internal error in {self.plan.where}: its result does not match the declared "
                 f"type{detail}",
+            ) from None
+
+    def item_to_wire(self, item: Any, instances: InstanceTable) -> Any:
+        """The wire form of one item of a server stream (INTERNAL when it does not match)."""
+        assert self.stream is not None
+        try:
+            return self.dispatcher.codec.to_wire(self.stream.item, item, instances=instances)
+        except (InvalidValue, RemoteError) as e:
+            if isinstance(e, RemoteError) and e.code is StatusCode.RESOURCE_EXHAUSTED:
+                raise
+            detail = f": {e}" if self.dispatcher.debug else ""
+            raise RemoteError(
+                StatusCode.INTERNAL,
+                f"internal error in {self.plan.where}: stream item {self.stream.sent} does not "
+                f"match the declared type{detail}",
             ) from None
 
     def failure(self, exc: BaseException, instances: InstanceTable) -> RemoteError:
@@ -233,6 +260,12 @@ class Dispatcher:
         if plan is None:
             plan = self._plans[key] = self._resolve(*key)
         func = self._callable(plan, call, instances)
+        if (type(plan.returns) is ugm.StreamOf) is not (call.window is not None):
+            if call.window is None:
+                message = f"{plan.where} returns a stream; call it as a stream"
+            else:
+                message = f"{plan.where} does not return a stream"
+            raise RemoteError(StatusCode.FAILED_PRECONDITION, message)
         if deadline is not None and deadline <= now:
             raise RemoteError(
                 StatusCode.DEADLINE_EXCEEDED, f"{plan.where}: the deadline had passed"

@@ -32,6 +32,7 @@ from typing import Any, Protocol
 
 from ..context import Identity
 from ..protocol import (
+    FEATURE_STREAM,
     NEED_DATA,
     SERVER,
     Call,
@@ -42,6 +43,7 @@ from ..protocol import (
     Framing,
     GoAway,
     Hello,
+    Item,
     Limits,
     LocalProtocolError,
     Ping,
@@ -51,6 +53,7 @@ from ..protocol import (
     Result,
     State,
     StatusCode,
+    Window,
 )
 from ._auth import Authenticator, Peer, Refuse
 from ._config import GatewayConfig
@@ -58,9 +61,10 @@ from ._dispatch import Dispatcher, Job
 from ._hosting import HostedModule
 from ._log import event
 from ._metrics import Metrics, SessionStats
+from ._streaming import END
 
 AGENT = "graftcode-python-gateway/0.1.0"
-SUPPORTED_FEATURES: frozenset[str] = frozenset()  # protocol 1.0 defines none
+SUPPORTED_FEATURES: frozenset[str] = frozenset({FEATURE_STREAM})
 # A longer timeout is no deadline at all: it outlives any process, and timers cannot wait that
 # long anyway (2**64-1 ms overflows every clock API).
 MAX_TIMEOUT_MS = 366 * 24 * 3600 * 1000
@@ -122,6 +126,10 @@ class Session:
         self._out_sent = 0
         self._answers: deque[int] = deque()  # where each unwritten answer ends in the output
         self._abandoned: list[Job] = []
+        self._ready: list[Job] = []  # streaming jobs whose next step is to run
+        self._paused: dict[int, Job] = {}  # streaming jobs waiting for credit or for output room
+        self._closing_producers: list[Job] = []
+        self._streams = 0  # streaming calls open
         self._shutting_down = False
         self._opened = now
         self._calls_total = 0
@@ -173,6 +181,23 @@ class Session:
             self._abandoned = []
         return out
 
+    def take_ready(self) -> list[Job]:
+        """Streaming jobs to run again (`job.start()` is their next step), like new calls."""
+        out = self._ready
+        if out:
+            self._ready = []
+        return out
+
+    def take_closing(self) -> list[Job]:
+        """Streaming jobs whose producer is to be closed (its `finally` runs):
+        `job.stream.close()` off the policy's lock, and the coroutine it may give on the
+        asyncio bridge. A step still running when its call ended is closed by the driver once
+        the step is back (it returns its value or raises to `returned`/`raised` as usual)."""
+        out = self._closing_producers
+        if out:
+            self._closing_producers = []
+        return out
+
     # ---------------------------------------------------------------- events in
 
     def receive(self, data: bytes, now: float) -> list[Job]:
@@ -199,6 +224,10 @@ class Session:
                     running = self.jobs.get(ev.id)  # type: ignore[union-attr]
                     if running is not None:
                         self._abort(running, StatusCode.CANCELLED, "cancelled by the caller")
+                elif t is Window:
+                    paused = self._paused.get(ev.id)  # type: ignore[union-attr]
+                    if paused is not None:
+                        self._schedule(paused)
                 elif t is Ping:
                     self._queue(Pong(ev.opaque))  # type: ignore[union-attr]
                 elif t is Hello:
@@ -217,12 +246,18 @@ class Session:
         except RemoteProtocolError as e:
             self._refuse(e.code, e.message, protocol_error=True)
         self._maybe_done()
+        if self._ready:
+            jobs += self.take_ready()
         if self.closing is not None:
             return [j for j in jobs if not j.done]
         return jobs
 
     def returned(self, job: Job, value: Any) -> bool:
-        """User code returned `value`; False when the call was answered already."""
+        """User code returned `value`; False when the call was answered already. For a
+        streaming job: the member returned its producer, or one step gave an item (or END)."""
+        stream = job.stream
+        if stream is not None:
+            return self._stream_returned(job, value)
         if job.done:
             return False
         try:
@@ -233,6 +268,11 @@ class Session:
 
     def raised(self, job: Job, exc: BaseException) -> bool:
         """User code raised `exc`; False when the call was answered already."""
+        stream = job.stream
+        if stream is not None:
+            stream.stepping = False
+            if stream.started:
+                stream.finished = True  # a generator that raised is over
         if job.done:
             return False
         return self._finish(job, None, job.failure(exc, self.conn.instances))
@@ -265,6 +305,9 @@ class Session:
         answers, done = self._answers, self._out_sent
         while answers and answers[0] <= done:
             answers.popleft()
+        if self._paused and self.wants_read:
+            for job in list(self._paused.values()):
+                self._schedule(job)
         self._maybe_done()
 
     def go_away(self) -> None:
@@ -326,16 +369,20 @@ class Session:
             return
         self.dispatcher = host.dispatcher(h)
         self._module = h.name
+        features = tuple(f for f in hello.features if f in SUPPORTED_FEATURES)
+        streams = FEATURE_STREAM in features
         self._queue(
             Hello(
                 module=h.name,
                 version=h.module.version,
                 schema=h.schema_hash,
                 limits=self.limits,
-                features=tuple(f for f in hello.features if f in SUPPORTED_FEATURES),
+                features=features,
                 agent=AGENT,
                 modules=tuple(hosted),
                 debug=host.config.debug,
+                stream_window=host.config.stream_window if streams else 0,
+                max_streams=host.config.max_streams if streams else 0,
                 minor=min(hello.minor, 0),
             )
         )
@@ -374,6 +421,12 @@ class Session:
         except RemoteError as e:
             self._refuse_call(call, e)
             return None
+        if job.stream is not None:
+            refusal = self._stream_refusal(job)
+            if refusal is not None:
+                self._refuse_call(call, refusal)
+                return None
+            self._streams += 1
         job.started = now
         self.jobs[call.id] = job
         if deadline is not None:
@@ -390,6 +443,8 @@ class Session:
         job.done = True
         if self.jobs.pop(job.call_id, None) is None:
             return False
+        if job.stream is not None:
+            self._stream_over(job)
         request = job.request
         target, member = request.target, request.member
         if error is None:
@@ -481,6 +536,8 @@ class Session:
             job.done = True
             job.abandon()
             self._abandoned.append(job)
+            if job.stream is not None:
+                self._stream_over(job)
         self.jobs.clear()
 
     def _queue(self, ev: Any, answer: bool = False) -> None:
@@ -489,3 +546,78 @@ class Session:
         self._out_queued += len(data)
         if answer:
             self._answers.append(self._out_queued)
+
+    # ---------------------------------------------------------------- streams (protocol 5.5)
+
+    def _stream_refusal(self, job: Job) -> RemoteError | None:
+        if not self.conn.streams:
+            return RemoteError(
+                StatusCode.FAILED_PRECONDITION,
+                f"{job.where} streams; this client did not announce the stream feature",
+            )
+        limit = self.host.config.max_streams
+        if self._streams >= limit:
+            return RemoteError(
+                StatusCode.RESOURCE_EXHAUSTED,
+                f"more than {limit} streaming calls open on this connection",
+            )
+        return None
+
+    def _stream_returned(self, job: Job, value: Any) -> bool:
+        stream = job.stream
+        assert stream is not None
+        stream.stepping = False
+        if job.done:  # the call ended while this step ran: nothing more is sent
+            if value is END:
+                stream.finished = True
+            else:
+                self._closing_producers.append(job)
+            return False
+        if not stream.started:
+            try:
+                stream.begin(value)
+            except TypeError:
+                error = RemoteError(
+                    StatusCode.INTERNAL,
+                    f"internal error in {job.where}: it returned a "
+                    f"{type(value).__name__}, not an iterable",
+                )
+                return self._finish(job, None, error)
+        elif value is END:
+            stream.finished = True
+            return self._finish(job, None, None)
+        else:
+            try:
+                self._queue(Item(job.call_id, job.item_to_wire(value, self.conn.instances)))
+            except RemoteError as e:
+                return self._finish(job, None, e)
+            except LocalProtocolError as e:
+                if e.code is not StatusCode.RESOURCE_EXHAUSTED:
+                    return self._finish(job, None, RemoteError(StatusCode.CANCELLED, e.message))
+                return self._finish(job, None, RemoteError(e.code, e.message))
+            stream.sent += 1
+        self._schedule(job)
+        return True
+
+    def _schedule(self, job: Job) -> None:
+        """Step a streaming job again if its caller has credit left and the output has room;
+        else park it until a WINDOW or a write makes room (a paused producer is not stepped)."""
+        stream = job.stream
+        if job.done or stream is None or stream.stepping:
+            return
+        if self.conn.send_credit(job.call_id) > 0 and self.wants_read:
+            self._paused.pop(job.call_id, None)
+            stream.stepping = True
+            self._ready.append(job)
+        else:
+            self._paused[job.call_id] = job
+
+    def _stream_over(self, job: Job) -> None:
+        """A streaming call was answered or abandoned: close its producer unless it ended by
+        itself or a step still runs (the driver closes it when the step is back)."""
+        stream = job.stream
+        assert stream is not None
+        self._streams -= 1
+        self._paused.pop(job.call_id, None)
+        if not stream.stepping and stream.started and not stream.finished:
+            self._closing_producers.append(job)

@@ -75,6 +75,7 @@ class TrioSession:
         finally:
             policy.connection_lost("the gateway stopped")
             self._stop_abandoned()
+            await self._close_producers()
             if policy.failed and hasattr(self.wire, "close_code"):
                 self.wire.close_code = 1008  # WebSocket "policy violation"
             with trio.CancelScope(shield=True):
@@ -126,8 +127,12 @@ class TrioSession:
         if job.done:
             return  # abandoned before it started
         policy, gateway = self.policy, self.gateway
+        stream = job.stream
         with trio.CancelScope() as scope:
-            job.handle = scope
+            # A sync generator's step is not cancelled: its thread would go on stepping it
+            # while we close it. It comes back, and the policy has it closed then.
+            sync_step = stream is not None and stream.started and not stream.is_async
+            job.handle = None if sync_step else scope
             try:
                 if job.is_async:
                     value = await gateway.bridge.run(job.start(), job.ctx)
@@ -139,19 +144,42 @@ class TrioSession:
                 policy.raised(job, e)
             else:
                 policy.returned(job, value)
-        if not scope.cancelled_caught:
-            await self._after()
+        if stream is not None and scope.cancelled_caught:
+            stream.stepping = False
+            policy.returned(job, None)  # an abandoned async step: close what is left of it
+        await self._after()
 
     def _stop_abandoned(self) -> None:
         for job in self.policy.take_abandoned():
             if job.handle is not None:
                 job.handle.cancel()
 
+    async def _close_producers(self) -> None:
+        """Close the producers of ended streams where their steps run (their `finally`)."""
+        for job in self.policy.take_closing():
+            stream = job.stream
+            assert stream is not None
+            with trio.CancelScope(shield=True):
+                try:
+                    if stream.is_async:
+                        coro = stream.close()
+                        if coro is not None:
+                            with trio.move_on_after(_FINAL_FLUSH):
+                                await self.gateway.bridge.run(coro, job.ctx)
+                    else:
+                        await self.gateway.workers.run(stream.close)
+                except Exception:  # a finally that raises: the call is over anyway
+                    pass
+
     async def _after(self) -> None:
         """Carry out what the policy decided: stop abandoned calls, move the timer earlier,
         write the output, stop reading when it is closing."""
         policy = self.policy
         self._stop_abandoned()
+        if self._nursery is not None:
+            for job in policy.take_ready():
+                self._nursery.start_soon(self._run, job)
+        await self._close_producers()
         deadline = policy.next_deadline
         if deadline is not None and deadline < self._timer_at:
             self._timer_changed.set()

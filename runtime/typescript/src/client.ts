@@ -565,6 +565,15 @@ export class RemoteInstance implements AsyncDisposable {
     return this.$client.call(spec, args, options, this);
   }
 
+  /** @internal Used by generated methods that return a stream. */
+  protected $stream<T>(
+    spec: MemberSpec,
+    args: readonly unknown[],
+    options?: CallOptions,
+  ): RemoteStream<T> {
+    return this.$client.stream<T>(spec, args, options, this);
+  }
+
   /** Release the instance on the gateway. Idempotent; later calls fail with FAILED_PRECONDITION. */
   async close(): Promise<void> {
     if (this.#released) return;

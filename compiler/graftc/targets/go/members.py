@@ -47,7 +47,10 @@ def method(
         conv = ctx.conv(p.type, p)
         if p.default is None:
             go_name = scope.claim(naming.unexported(p.name), p.name, p.span)
-            required.append(GoParam(go_name, p.name, conv.go, conv.key, p.kind, None))
+            stream = isinstance(p.type, ugm.StreamOf)
+            required.append(
+                GoParam(go_name, p.name, conv.go, conv.key, p.kind, None, stream=stream)
+            )
             continue
         deref = not nilable(conv.go)
         default = None
@@ -69,7 +72,8 @@ def method(
         )
         option_docs.append((f"Default: {ctx.default_note(p.default)}.",))
     none = isinstance(returns, ugm.Primitive) and returns.name == "none"
-    ret = None if none else ctx.conv(returns, node)
+    streams = isinstance(returns, ugm.StreamOf)
+    ret = None if none else ctx.conv(returns.item if streams else returns, node)
     returns_class = None
     if isinstance(returns, ugm.Named) and ctx.kinds.get(returns.name) == "class":
         returns_class = returns.name
@@ -84,10 +88,11 @@ def method(
         optional=tuple(optional),
         options=f"{name}Options" if optional else "",
         option_docs=tuple(option_docs),
-        returns=None if ret is None else ret.go,
+        returns=None if ret is None else f"*graft.Stream[{ret.go}]" if streams else ret.go,
         returns_conv="" if ret is None else ret.key,
         returns_class=returns_class,
         doc=ctx.method_doc(node, raises, _lead(name, kind, wire, receiver)),
+        stream_item="" if ret is None or not streams else ret.go,
     )
 
 

@@ -61,7 +61,7 @@ from ._dispatch import Dispatcher, Job
 from ._hosting import HostedModule
 from ._log import event
 from ._metrics import Metrics, SessionStats
-from ._streaming import END
+from ._streaming import END, SKIPPED
 
 AGENT = "graftcode-python-gateway/0.1.0"
 SUPPORTED_FEATURES: frozenset[str] = frozenset({FEATURE_STREAM})
@@ -549,6 +549,18 @@ class Session:
 
     # ---------------------------------------------------------------- streams (protocol 5.5)
 
+    def dropped(self, job: Job) -> bool:
+        """The driver will not run (or finish) a step it was given: the call ended first.
+        True when the producer is now to be closed (`take_closing`)."""
+        stream = job.stream
+        if stream is None or not stream.stepping:
+            return False
+        stream.stepping = False
+        if job.done and stream.is_async and stream.started and not stream.finished:
+            self._closing_producers.append(job)
+            return True
+        return False
+
     def _stream_refusal(self, job: Job) -> RemoteError | None:
         if not self.conn.streams:
             return RemoteError(
@@ -570,8 +582,8 @@ class Session:
         if job.done:  # the call ended while this step ran: nothing more is sent
             if value is END:
                 stream.finished = True
-            else:
-                self._closing_producers.append(job)
+            elif stream.is_async and value is not SKIPPED:
+                self._closing_producers.append(job)  # (a sync step closes it itself)
             return False
         if not stream.started:
             try:
@@ -619,5 +631,5 @@ class Session:
         assert stream is not None
         self._streams -= 1
         self._paused.pop(job.call_id, None)
-        if not stream.stepping and stream.started and not stream.finished:
+        if stream.end():
             self._closing_producers.append(job)

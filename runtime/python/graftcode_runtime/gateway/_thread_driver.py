@@ -201,6 +201,13 @@ class ThreadedSession:
     def run(self, job: Job) -> None:
         """Run one call on this thread (sync members) or hand it to asyncio (async ones). A
         streaming call's steps go on here while the policy has it ready again."""
+        if job.done:  # abandoned before it started
+            if job.stream is not None:
+                with self.lock:
+                    dropped = self.policy.dropped(job)
+                if dropped:
+                    self._after()
+            return
         while not job.done:
             try:
                 result = job.start()
@@ -235,7 +242,10 @@ class ThreadedSession:
             if self._answered(job, None if exc is not None else task.result(), exc):
                 self.run(job)  # the next step of an async producer: another task
         elif job.stream is not None:
-            self._answered(job, None, None)  # an abandoned step: close what is left of it
+            with self.lock:
+                dropped = self.policy.dropped(job)
+            if dropped:  # an abandoned step: close what is left of it
+                self._after()
 
     def _stop(self, jobs: list[Job]) -> None:
         for job in jobs:

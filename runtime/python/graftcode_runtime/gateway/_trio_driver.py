@@ -15,6 +15,7 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
 import trio
+from wsproto.utilities import LocalProtocolError as WebSocketClosed
 
 from ..protocol import Framing
 from ._dispatch import Job
@@ -24,7 +25,8 @@ if TYPE_CHECKING:
     from ..transport._trio import Wire
     from ._server import Gateway
 
-_GONE = (trio.BrokenResourceError, trio.ClosedResourceError)
+# a WebSocket whose close frame came refuses to send: the peer is gone as surely
+_GONE = (trio.BrokenResourceError, trio.ClosedResourceError, WebSocketClosed)
 _FINAL_FLUSH = 1.0  # seconds to write a GOAWAY and the last answers before closing anyway
 
 
@@ -124,9 +126,11 @@ class TrioSession:
     # ---------------------------------------------------------------- calls
 
     async def _run(self, job: Job) -> None:
-        if job.done:
-            return  # abandoned before it started
         policy, gateway = self.policy, self.gateway
+        if job.done:  # abandoned before it started
+            if policy.dropped(job):
+                await self._after()
+            return
         stream = job.stream
         with trio.CancelScope() as scope:
             # A sync generator's step is not cancelled: its thread would go on stepping it
@@ -144,9 +148,8 @@ class TrioSession:
                 policy.raised(job, e)
             else:
                 policy.returned(job, value)
-        if stream is not None and scope.cancelled_caught:
-            stream.stepping = False
-            policy.returned(job, None)  # an abandoned async step: close what is left of it
+        if scope.cancelled_caught:
+            policy.dropped(job)  # an abandoned async step: close what is left of it
         await self._after()
 
     def _stop_abandoned(self) -> None:

@@ -86,6 +86,8 @@ def method(ctx: Context, name: str, call: Call, shape: Shape) -> m.MethodDef:
                 parts.append("*")
             parts.append(f"_channel: {shape.channel_param} | None = None")
     is_none = isinstance(call.returns, ugm.Primitive) and call.returns.name == "none"
+    stream = isinstance(call.returns, ugm.StreamOf)
+    produced = call.returns.item if isinstance(call.returns, ugm.StreamOf) else call.returns
     what = call.wire_name or shape.target
     raises = raises_section(
         call.node.doc,
@@ -106,9 +108,10 @@ def method(ctx: Context, name: str, call: Call, shape: Shape) -> m.MethodDef:
         params=", ".join(([shape.head] if shape.head else []) + parts),
         returns=annotation(ctx, call.returns, w),
         invoke=", ".join(invoke),
-        result="" if is_none else from_wire(ctx, call.returns, "w", w),
+        result="" if is_none else from_wire(ctx, produced, "w", w),
         doc=ctx.doc(call.node.doc, raises),
         deprecated=ctx.deprecated(call.node, w.imports, name),
+        stream=stream,
     )
 
 

@@ -17,7 +17,7 @@ from __future__ import annotations
 import contextlib
 import threading
 from collections.abc import Callable, Mapping, Sequence
-from typing import TYPE_CHECKING, Any, NoReturn, Protocol, TypeAlias, cast
+from typing import TYPE_CHECKING, Any, NoReturn, Protocol, TypeAlias, TypeVar, cast
 
 from ..client._call_table import InstanceId
 from ..client._callspec import CallSpec
@@ -26,7 +26,10 @@ from ..config import Resolved, Settings, generation
 from ..interceptors import CallContext
 
 if TYPE_CHECKING:
+    from ..client._streams import AsyncRemoteStream, RemoteStream
     from ._module import ModuleBinding
+
+T = TypeVar("T")
 
 ErrorMapper: TypeAlias = Callable[[Exception], BaseException | None]
 
@@ -168,13 +171,18 @@ class _Base:
     def _raise(self, ctx: CallContext | None, error: Exception) -> NoReturn:
         """Report a failed call to the interceptors, then raise it, as its declared exception
         if the binding knows one."""
+        mapped = self._mapped(ctx, error)
+        if mapped is error:
+            raise error
+        raise mapped from error
+
+    def _mapped(self, ctx: CallContext | None, error: Exception) -> BaseException:
+        """`error` reported to the interceptors, as the exception the caller is to see."""
         if ctx is not None:
             for i in self.settings.interceptors:
                 i.on_error(ctx, error)
         mapped = self.binding.map_error(error)
-        if mapped is None or mapped is error:
-            raise error
-        raise mapped from error
+        return error if mapped is None else mapped
 
     def _succeeded(self, ctx: CallContext, result: object) -> object:
         for i in self.settings.interceptors:
@@ -300,6 +308,36 @@ class Channel(_Base):
             self._lost(client, e)
             self._raise(None, e)
 
+    def stream(
+        self,
+        kind: str,
+        target: str,
+        member: str,
+        args: Sequence[object] = (),
+        kwargs: Mapping[str, object] | None = None,
+        instance: object | None = None,
+        *,
+        convert: Callable[[Any], T],
+    ) -> RemoteStream[T]:
+        """Start a call whose result is a stream (docs/protocol.md 5.5): its items, read by
+        `convert`; declared errors raised mid-stream come back mapped. Interceptors see the
+        call start (`before_call`) and its errors, not every item."""
+        ctx = self._context(kind, target, member, args, kwargs, instance)
+        client = self._connection()
+        self._flush(client)
+        try:
+            started: RemoteStream[T] = client.stream(  # type: ignore[attr-defined]
+                _spec(kind, target, member, ctx),
+                timeout=ctx.timeout,
+                metadata=ctx.metadata,
+                convert=convert,
+                errors=lambda e: self._mapped(ctx, e),
+            )
+        except Exception as e:
+            self._lost(client, e)
+            self._raise(ctx, e)
+        return started
+
     def _lost(self, client: _SyncClient, error: Exception) -> None:
         """A client that cannot reconnect by itself is replaced after a lost connection; the
         failed call is not retried either way (it may have run)."""
@@ -379,6 +417,29 @@ class AsyncChannel(_Base):
         except Exception as e:
             self._raise(ctx, e)
         return self._succeeded(ctx, result)
+
+    def stream(
+        self,
+        kind: str,
+        target: str,
+        member: str,
+        args: Sequence[object] = (),
+        kwargs: Mapping[str, object] | None = None,
+        instance: object | None = None,
+        *,
+        convert: Callable[[Any], T],
+    ) -> AsyncRemoteStream[T]:
+        """A call whose result is a stream, sent when the caller starts iterating: `async for
+        x in channel.stream(...)`. Queued releases go with the next plain call."""
+        ctx = self._context(kind, target, member, args, kwargs, instance)
+        stream: AsyncRemoteStream[T] = self._client.stream(  # type: ignore[attr-defined]
+            _spec(kind, target, member, ctx),
+            timeout=ctx.timeout,
+            metadata=ctx.metadata,
+            convert=convert,
+            errors=lambda e: self._mapped(ctx, e),
+        )
+        return stream
 
     async def release(self, instance_id: object) -> None:
         await self._client.release(cast(Any, instance_id))

@@ -9,7 +9,7 @@ a temporary, garbage collection) cancels the call: the gateway closes its genera
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 from ..protocol._errors import Cancelled
@@ -21,6 +21,12 @@ if TYPE_CHECKING:
     from ._trio import _Link as _TrioLink
 
 T = TypeVar("T")
+ErrorMap = Callable[[Exception], BaseException]
+"""What a failure becomes for the caller (a generated package's declared exception)."""
+
+
+def _mapped(errors: ErrorMap | None, e: Exception) -> BaseException:
+    return e if errors is None else errors(e)
 
 
 class RemoteStream(Iterator[T], Generic[T]):
@@ -33,18 +39,31 @@ class RemoteStream(Iterator[T], Generic[T]):
         key: int,
         deadline: float | None,
         convert: Callable[[Any], T] | None = None,
+        errors: ErrorMap | None = None,
     ) -> None:
         self._client = client
         self._link = link
         self._key = key
         self._deadline = deadline
         self._convert = convert
+        self._errors = errors
         self._done = False
 
     def __iter__(self) -> RemoteStream[T]:
         return self
 
     def __next__(self) -> T:
+        try:
+            return self._next()
+        except StopIteration:
+            raise
+        except Exception as e:
+            mapped = _mapped(self._errors, e)
+            if mapped is e:
+                raise
+            raise mapped from e
+
+    def _next(self) -> T:
         if self._done:
             raise StopIteration
         client, link, key = self._client, self._link, self._key
@@ -89,21 +108,24 @@ class RemoteStream(Iterator[T], Generic[T]):
 
 
 class AsyncRemoteStream(AsyncIterator[T], Generic[T]):
-    """The trio client's twin of `RemoteStream`: `async for`, `async with`, `aclose()`."""
+    """The trio client's twin of `RemoteStream`: `async for`, `async with`, `aclose()`. The
+    call starts on the first `__anext__` (`start` sends it), so a method returning one can be
+    a plain function: `async for row in client.rows(3)`."""
 
     def __init__(
         self,
         client: AsyncClient,
-        link: _TrioLink,
-        key: int,
-        deadline: float | None,
+        start: Callable[[], Awaitable[tuple[_TrioLink, int, float | None]]],
         convert: Callable[[Any], T] | None = None,
+        errors: ErrorMap | None = None,
     ) -> None:
         self._client = client
-        self._link = link
-        self._key = key
-        self._deadline = deadline
+        self._start: Callable[[], Awaitable[tuple[_TrioLink, int, float | None]]] | None = start
+        self._link: _TrioLink | None = None
+        self._key = 0
+        self._deadline: float | None = None
         self._convert = convert
+        self._errors = errors
         self._done = False
 
     def __aiter__(self) -> AsyncRemoteStream[T]:
@@ -112,9 +134,18 @@ class AsyncRemoteStream(AsyncIterator[T], Generic[T]):
     async def __anext__(self) -> T:
         if self._done:
             raise StopAsyncIteration
-        client, link, key = self._client, self._link, self._key
         try:
-            value = await client._next_item(link, key, self._deadline)
+            if self._start is not None:
+                start, self._start = self._start, None
+                self._link, self._key, self._deadline = await start()
+            assert self._link is not None
+            value = await self._client._next_item(self._link, self._key, self._deadline)
+        except Exception as e:
+            self._done = True
+            mapped = _mapped(self._errors, e)
+            if mapped is e:
+                raise
+            raise mapped from e
         except BaseException:
             self._done = True
             raise
@@ -127,7 +158,8 @@ class AsyncRemoteStream(AsyncIterator[T], Generic[T]):
         """Stop the stream: the gateway closes its generator (its `finally` runs)."""
         if not self._done:
             self._done = True
-            await self._client._give_up(self._link, self._key)
+            if self._link is not None:
+                await self._client._give_up(self._link, self._key)
 
     async def __aenter__(self) -> AsyncRemoteStream[T]:
         return self
@@ -139,11 +171,14 @@ class AsyncRemoteStream(AsyncIterator[T], Generic[T]):
         return self
 
     def __exit__(self, *exc: object) -> None:
+        self._drop()
+
+    def _drop(self) -> None:
         if not self._done:
             self._done = True
-            self._client._cancel_dropped(self._link, self._key)
+            if self._link is not None:
+                self._client._cancel_dropped(self._link, self._key)
 
     def __del__(self) -> None:
         if not getattr(self, "_done", True):
-            self._done = True
-            self._client._cancel_dropped(self._link, self._key)
+            self._drop()

@@ -130,6 +130,7 @@ class Client(ClientBase):
         timeout: float | None = None,
         metadata: Mapping[str, str] | None = None,
         convert: Callable[[Any], Any] | None = None,
+        errors: Callable[[Exception], BaseException] | None = None,
     ) -> RemoteStream[Any]:
         """Start a call whose result is a stream (docs/protocol.md 5.5); iterate the result for
         its items (wire values, or `convert`ed). The timeout covers the whole stream."""
@@ -146,7 +147,7 @@ class Client(ClientBase):
                 deadline, self.default_metadata, metadata, now, STREAM_WINDOW,
             )  # fmt: skip
             self._send(link, data)
-        return RemoteStream(self, link, call_id, deadline, convert)
+        return RemoteStream(self, link, call_id, deadline, convert, errors)
 
     def _now(self, deadline: float | None) -> float:
         return 0.0 if deadline is None else monotonic()

@@ -75,22 +75,28 @@ class AsyncClient(ClientBase):
         key = await self._send_call(link, spec, deadline, metadata, first=False)
         return await self._answer(link, key, deadline)
 
-    async def stream(
+    def stream(
         self,
         spec: CallSpec,
         *,
         timeout: float | None = None,
         metadata: Mapping[str, str] | None = None,
         convert: Callable[[Any], Any] | None = None,
+        errors: Callable[[Exception], BaseException] | None = None,
     ) -> AsyncRemoteStream[Any]:
-        """Start a call whose result is a stream (docs/protocol.md 5.5): `async for` over the
-        result; `aclose()` or leaving `async with` cancels it. The timeout covers it all."""
-        deadline = self._deadline(timeout, trio.current_time())
-        link = self._link
-        if link is None or not link.table.open:
-            link = await self._relink(deadline, spec.instance, spec.target)
-        key = await self._send_call(link, spec, deadline, metadata, first=False, window=True)
-        return AsyncRemoteStream(self, link, key, deadline, convert)
+        """A call whose result is a stream (docs/protocol.md 5.5), sent when iteration starts:
+        `async for` over it; `aclose()` or leaving `async with` cancels it. The timeout
+        covers the whole stream."""
+
+        async def start() -> tuple[_Link, int, float | None]:
+            deadline = self._deadline(timeout, trio.current_time())
+            link = self._link
+            if link is None or not link.table.open:
+                link = await self._relink(deadline, spec.instance, spec.target)
+            key = await self._send_call(link, spec, deadline, metadata, first=False, window=True)
+            return link, key, deadline
+
+        return AsyncRemoteStream(self, start, convert, errors)
 
     async def _next_item(self, link: _Link, key: int, deadline: float | None) -> Any:
         """The next item of a streamed call (or `END`), waiting for it within the deadline."""

@@ -25,12 +25,15 @@ ROOT = Path(__file__).resolve().parents[2]
 pytestmark = pytest.mark.slow
 
 
-def _modules() -> list[ugm.Module]:
+def _modules(streams: bool = False) -> list[ugm.Module]:
     from graftcode_runtime.gateway import load_modules
 
     # the composite fixture: unions, literal sets and tuples in snippets and defaults
     composite = ROOT / "tests" / "export" / "fixtures" / "exportfix" / "composite.py"
-    hosted = load_modules([str(ROOT / "examples" / "shop.py"), str(composite)], [])
+    sources = [str(ROOT / "examples" / "shop.py"), str(composite)]
+    if streams:  # streaming members: loops over results, iterables for stream parameters
+        sources.append(str(ROOT / "tests" / "typescript" / "fixtures" / "tsstream.py"))
+    hosted = load_modules(sources, [])
     return [calculator(), *(h.module for h in hosted)]
 
 
@@ -72,7 +75,7 @@ def test_typescript_snippets_compile_against_the_served_package(tmp_path: Path) 
     )
     files = []
     typescript = targets.get("typescript").snippets
-    for m in _modules():
+    for m in _modules(streams=True):
         store = PackageStore([m])
         tgz = store.artifact("typescript", m.name, "ws://127.0.0.1:7471/")
         with tarfile.open(fileobj=io.BytesIO(gzip.decompress(tgz.data))) as tar:
@@ -105,3 +108,12 @@ def test_typescript_snippets_compile_against_the_served_package(tmp_path: Path) 
         [str(tsc), "-p", "tsconfig.json"], cwd=app, capture_output=True, text=True
     )
     assert proc.returncode == 0, proc.stdout + proc.stderr
+
+
+def test_a_streaming_member_snippet_loops_with_for_await() -> None:
+    (module,) = [m for m in _modules(streams=True) if m.name == "tsstream"]
+    by_id = {x.id: x for x in members_of(module)}
+    typescript = targets.get("typescript").snippets
+    count = typescript.usage(by_id["tsstream.tsstream.count"], "1")
+    assert "for await (const item of client.tsstream.count(1)) {\n  console.log(item);\n}" in count
+    assert 'client.tsstream.shout(["words"])' in typescript.usage(by_id["tsstream.tsstream.shout"], "1")

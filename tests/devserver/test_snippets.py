@@ -116,4 +116,6 @@ def test_a_streaming_member_snippet_loops_with_for_await() -> None:
     typescript = targets.get("typescript").snippets
     count = typescript.usage(by_id["tsstream.tsstream.count"], "1")
     assert "for await (const item of client.tsstream.count(1)) {\n  console.log(item);\n}" in count
-    assert 'client.tsstream.shout(["words"])' in typescript.usage(by_id["tsstream.tsstream.shout"], "1")
+    assert 'client.tsstream.shout(["words"])' in typescript.usage(
+        by_id["tsstream.tsstream.shout"], "1"
+    )

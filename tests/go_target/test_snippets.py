@@ -35,7 +35,9 @@ def test_a_streaming_member_snippet_loops() -> None:
     module = _module(STREAMS["tsstream"])
     by_id = {m.id: m for m in members_of(module)}
     count = get("go").snippets.usage(by_id["tsstream.tsstream.count"], "1.0.0")
-    assert "items := client.Count(ctx, 1, nil)\n\tdefer items.Close()\n\tfor items.Next() {" in count
+    assert (
+        "items := client.Count(ctx, 1, nil)\n\tdefer items.Close()\n\tfor items.Next() {" in count
+    )
     shout = get("go").snippets.usage(by_id["tsstream.tsstream.shout"], "1.0.0")
     assert 'client.Shout(ctx, func(yield func(string) bool) { yield("words") })' in shout
 

@@ -60,7 +60,9 @@ def ts_type(ctx: Context, t: ugm.TypeRef, mode: str = "out") -> str:
     if isinstance(t, ugm.StreamOf):
         # callers pass any (async) iterable and read results with `for await`
         item = ts_type(ctx, t.item, mode)
-        return f"AsyncIterable<{item}> | Iterable<{item}>" if mode == "in" else f"RemoteStream<{item}>"
+        return (
+            f"AsyncIterable<{item}> | Iterable<{item}>" if mode == "in" else f"RemoteStream<{item}>"
+        )
     kind = ctx.kinds.get(t.name)
     if kind == "record":
         return f"{t.name}Init" if mode == "in" else t.name

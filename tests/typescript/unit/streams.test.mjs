@@ -227,3 +227,21 @@ test("streams: a gateway without the feature refuses before sending; ITEM beyond
   assert.equal(gw.sent.at(-1).code, StatusCode.RESOURCE_EXHAUSTED);
   await client.close();
 });
+
+test("streams: the dynamic client streams wire values both ways without generated code", async () => {
+  const { gw, client } = await connect((m, gw) => {
+    if (m.type === "hello") gw.reply(hello());
+    if (m.type === "item") {
+      gw.reply({ type: "item", id: m.id, value: m.value * 2 });
+      gw.reply({ type: "window", id: m.id, n: 1 });
+    }
+    if (m.type === "end") gw.reply({ type: "result", id: m.id, value: null });
+  });
+  const spec = { kind: "call", target: "logs", member: "double", args: [null], kwargs: {}, instance: null };
+  const got = [];
+  for await (const x of client.invokeStream(spec, { input: [1, 2, 3], timeoutMs: 5000 })) got.push(x);
+  assert.deepEqual(got, [2, 4, 6]);
+  assert.equal(gw.sent[1].window, 64);
+  assert.equal(gw.sent[1].timeoutMs, 5000);
+  await client.close();
+});

@@ -73,7 +73,8 @@ def method(
         option_docs.append((f"Default: {ctx.default_note(p.default)}.",))
     none = isinstance(returns, ugm.Primitive) and returns.name == "none"
     streams = isinstance(returns, ugm.StreamOf)
-    ret = None if none else ctx.conv(returns.item if streams else returns, node)
+    shown = returns.item if isinstance(returns, ugm.StreamOf) else returns  # a stream's: T's
+    ret = None if none else ctx.conv(shown, node)
     returns_class = None
     if isinstance(returns, ugm.Named) and ctx.kinds.get(returns.name) == "class":
         returns_class = returns.name

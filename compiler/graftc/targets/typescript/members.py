@@ -74,7 +74,7 @@ def method(
         returns=(
             "void"
             if is_none(returns)
-            else ts_type(ctx, returns.item if streams else returns, "out")
+            else ts_type(ctx, returns.item if isinstance(returns, ugm.StreamOf) else returns, "out")
         ),
         returns_desc=desc(ctx, returns),
         doc=ctx.doc(node, params=tuple(doc_params), throws=raises),

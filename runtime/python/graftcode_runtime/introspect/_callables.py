@@ -234,8 +234,7 @@ def function(
     if generator and not sig.failed and not isinstance(returns, ugm.StreamOf):
         sig.fail(
             "it is a generator, so it streams: annotate its return as `Iterator[T]` "
-            "(`AsyncIterator[T]` for an async generator)",
-            sig.node.returns if sig.node is not None else None,
+            "(`AsyncIterator[T]` for an async generator)"
         )
     doc = clean(getattr(sig.target, "__doc__", None))
     raises = sig.raises(doc)

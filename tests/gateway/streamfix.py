@@ -126,3 +126,31 @@ class Feed:
         """`prefix-0` ... `prefix-(n-1)`."""
         for i in range(n):
             yield f"{self.prefix}-{i}"
+
+
+def upload(name: str, chunks: Iterator[bytes]) -> int:
+    """Client streaming: the total size of the chunks."""
+    return sum(len(c) for c in chunks)
+
+
+async def asum(values: AsyncIterator[int]) -> int:
+    """Client streaming into an async member."""
+    total = 0
+    async for v in values:
+        total += v
+    return total
+
+
+def doubled(values: Iterator[int]) -> Iterator[int]:
+    """Bidirectional: each value twice as large, as it comes."""
+    for v in values:
+        yield 2 * v
+
+
+def first(values: Iterator[int], key: str) -> int:
+    """Reads one item, then returns: the rest of the caller's stream is ignored."""
+    done = closed.setdefault(key, threading.Event())
+    try:
+        return next(values)
+    finally:
+        done.set()

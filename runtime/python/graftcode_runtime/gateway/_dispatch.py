@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import contextvars
 import dataclasses
+import functools
 import inspect
 import traceback
 from collections.abc import Callable
@@ -31,6 +32,7 @@ from ..protocol import Call, GraftError, InstanceTable, InvalidValue, Op, Remote
 from ._auth import Refuse
 from ._cancel_flag import LazyCancelFlag
 from ._hosting import HostedModule
+from ._inbox import Inbox
 from ._interceptors import ServerCall, ServerInterceptor, intercept
 from ._streaming import ServerStream
 
@@ -80,6 +82,7 @@ class Job:
         "done",
         "func",
         "handle",
+        "inbox",
         "instances",
         "plan",
         "request",
@@ -113,6 +116,8 @@ class Job:
         returns = plan.returns
         self.stream = ServerStream(returns.item) if type(returns) is ugm.StreamOf else None
         """Server streaming: after the member returned, `start` steps its producer."""
+        self.inbox: Inbox | None = None
+        """Client streaming: the stream parameter's items (the policy sets it up)."""
 
     @property
     def where(self) -> str:
@@ -140,14 +145,22 @@ class Job:
         if stream is not None and stream.started:
             return stream.step(self.ctx)
         plan, call = self.plan, self.call
+        inbox = self.inbox
+        params = plan.params if inbox is None else _placeholder_params(plan.params)
         try:
             args, kwargs = self.dispatcher.codec.args_from_wire(
-                plan.params, call.args, call.kwargs, instances=self.instances
+                params, call.args, call.kwargs, instances=self.instances
             )
         except InvalidValue as e:
             raise ArgumentError(
                 StatusCode.INVALID_ARGUMENT, _argument_message(plan.where, e)
             ) from None
+        if inbox is not None:  # the nil placeholder becomes the items (protocol.md 5.5.3)
+            i = stream_param(plan.params)
+            if i < len(args):
+                args[i] = inbox
+            else:
+                kwargs[plan.params[i].name] = inbox
         d = self.dispatcher
         if not d.interceptors:
             return self.ctx.run(self.func, *args, **kwargs)
@@ -366,6 +379,20 @@ assert {f.name for f in dataclasses.fields(context.RequestContext)} == {
     "identity",
     "_cancelled",
 } and "__post_init__" not in vars(context.RequestContext)
+
+
+@functools.lru_cache(maxsize=256)
+def stream_param(params: tuple[ugm.Param, ...]) -> int:
+    """The index of the stream parameter (client streaming), -1 when there is none."""
+    return next((i for i, p in enumerate(params) if type(p.type) is ugm.StreamOf), -1)
+
+
+@functools.lru_cache(maxsize=256)
+def _placeholder_params(params: tuple[ugm.Param, ...]) -> tuple[ugm.Param, ...]:
+    """`params` with the stream parameter typed `none`: the CALL carries nil in its place."""
+    return tuple(
+        dataclasses.replace(p, type=_NONE) if type(p.type) is ugm.StreamOf else p for p in params
+    )
 
 
 def plan_kind(op: Op) -> str:

@@ -30,6 +30,7 @@ from collections import deque
 from collections.abc import Mapping
 from typing import Any, Protocol
 
+from .. import ugm
 from ..context import Identity
 from ..protocol import (
     FEATURE_STREAM,
@@ -39,10 +40,12 @@ from ..protocol import (
     Cancel,
     Connection,
     ConnectionClosed,
+    End,
     Error,
     Framing,
     GoAway,
     Hello,
+    InvalidValue,
     Item,
     Limits,
     LocalProtocolError,
@@ -57,8 +60,9 @@ from ..protocol import (
 )
 from ._auth import Authenticator, Peer, Refuse
 from ._config import GatewayConfig
-from ._dispatch import Dispatcher, Job
+from ._dispatch import ArgumentError, Dispatcher, Job, stream_param
 from ._hosting import HostedModule
+from ._inbox import Inbox, cancelled
 from ._log import event
 from ._metrics import Metrics, SessionStats
 from ._streaming import END, SKIPPED
@@ -130,6 +134,9 @@ class Session:
         self._paused: dict[int, Job] = {}  # streaming jobs waiting for credit or for output room
         self._closing_producers: list[Job] = []
         self._streams = 0  # streaming calls open
+        self.on_credit: Any = None
+        """The driver's `(job, n) -> None`, callable from any thread: the member of a
+        client-streaming call took `n` items; call `grant(job, n)` on the policy's side."""
         self._shutting_down = False
         self._opened = now
         self._calls_total = 0
@@ -228,6 +235,12 @@ class Session:
                     paused = self._paused.get(ev.id)  # type: ignore[union-attr]
                     if paused is not None:
                         self._schedule(paused)
+                elif t is Item:
+                    self._item(ev)  # type: ignore[arg-type]
+                elif t is End:
+                    target = self.jobs.get(ev.id)  # type: ignore[union-attr]
+                    if target is not None and target.inbox is not None:
+                        target.inbox.end()
                 elif t is Ping:
                     self._queue(Pong(ev.opaque))  # type: ignore[union-attr]
                 elif t is Hello:
@@ -421,12 +434,15 @@ class Session:
         except RemoteError as e:
             self._refuse_call(call, e)
             return None
-        if job.stream is not None:
+        takes_stream = stream_param(job.plan.params) >= 0
+        if job.stream is not None or takes_stream:
             refusal = self._stream_refusal(job)
             if refusal is not None:
                 self._refuse_call(call, refusal)
                 return None
             self._streams += 1
+            if takes_stream:
+                self._open_inbox(job)
         job.started = now
         self.jobs[call.id] = job
         if deadline is not None:
@@ -445,6 +461,10 @@ class Session:
             return False
         if job.stream is not None:
             self._stream_over(job)
+        elif job.inbox is not None:
+            self._streams -= 1
+        if job.inbox is not None:
+            job.inbox.fail(cancelled())  # wakes a member still reading: nothing more comes
         request = job.request
         target, member = request.target, request.member
         if error is None:
@@ -538,6 +558,8 @@ class Session:
             self._abandoned.append(job)
             if job.stream is not None:
                 self._stream_over(job)
+            if job.inbox is not None:
+                job.inbox.fail(cancelled())
         self.jobs.clear()
 
     def _queue(self, ev: Any, answer: bool = False) -> None:
@@ -560,6 +582,41 @@ class Session:
             self._closing_producers.append(job)
             return True
         return False
+
+    def grant(self, job: Job, n: int) -> None:
+        """The member of a client-streaming call took `n` items: the caller may send as many
+        more (WINDOW)."""
+        if job.done or self.closing is not None:
+            return
+        try:
+            self._queue(Window(job.call_id, n))
+        except LocalProtocolError:
+            pass  # answered meanwhile
+
+    def _open_inbox(self, job: Job) -> None:
+        window = self.host.config.stream_window
+        inbox = job.inbox = Inbox(window)
+        self.conn.accept_stream(job.call_id)
+        on_credit = self.on_credit
+        if on_credit is not None:
+            inbox.on_taken = lambda n: on_credit(job, n)
+
+    def _item(self, ev: Item) -> None:
+        job = self.jobs.get(ev.id)
+        if job is None or job.inbox is None:
+            return  # the core checked the rest: this call's answer crossed the item
+        i = stream_param(job.plan.params)
+        item_type = job.plan.params[i].type
+        assert isinstance(item_type, ugm.StreamOf)
+        try:
+            value = job.dispatcher.codec.from_wire(
+                item_type.item, ev.value, instances=self.conn.instances
+            )
+        except InvalidValue as e:
+            message = f"{job.where}: argument {job.plan.params[i].name!r}: stream item: {e}"
+            job.inbox.fail(ArgumentError(StatusCode.INVALID_ARGUMENT, message))
+            return
+        job.inbox.put(value)
 
     def _stream_refusal(self, job: Job) -> RemoteError | None:
         if not self.conn.streams:

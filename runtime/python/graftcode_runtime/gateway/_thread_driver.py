@@ -68,6 +68,7 @@ class ThreadedSession:
             now=time.monotonic(),
         )
         self.lock = threading.Lock()
+        self.policy.on_credit = self._credit
         self._arm_lock = threading.Lock()  # orders epoll_ctl calls, outside `lock`
         self.ended = False
         self._on_closed = on_closed
@@ -260,6 +261,14 @@ class ThreadedSession:
                     pass  # the loop is closed: nothing runs any more
 
     # ---------------------------------------------------------------- carrying out
+
+    def _credit(self, job: Job, n: int) -> None:
+        """A member took `n` items of its stream parameter (its own thread): grant them."""
+        with self.lock:
+            if self.ended:
+                return
+            self.policy.grant(job, n)
+        self._after()
 
     def _answered(self, job: Job, value: Any, exc: BaseException | None) -> bool:
         """User code finished: the answer and its write in as few lock round trips as the hot

@@ -57,6 +57,8 @@ class TrioSession:
         self._timer_at = math.inf
         self._timer_changed = trio.Event()
         self._ended = trio.Event()
+        self._token: trio.lowlevel.TrioToken | None = None
+        self.policy.on_credit = self._credit
 
     @property
     def calls_in_flight(self) -> int:
@@ -66,6 +68,7 @@ class TrioSession:
 
     async def run(self) -> None:
         policy = self.policy
+        self._token = trio.lowlevel.current_trio_token()
         try:
             async with trio.open_nursery() as nursery:
                 self._nursery = nursery
@@ -151,6 +154,21 @@ class TrioSession:
         if scope.cancelled_caught:
             policy.dropped(job)  # an abandoned async step: close what is left of it
         await self._after()
+
+    def _credit(self, job: Job, n: int) -> None:
+        """A member took `n` items of its stream parameter (a worker thread or the asyncio
+        loop): grant them from the trio thread."""
+
+        def grant() -> None:
+            self.policy.grant(job, n)
+            if self._nursery is not None and self.policy.closing is None:
+                self._nursery.start_soon(self._after)
+
+        if self._token is not None:
+            try:
+                self._token.run_sync_soon(grant)
+            except trio.RunFinishedError:
+                pass
 
     def _stop_abandoned(self) -> None:
         for job in self.policy.take_abandoned():

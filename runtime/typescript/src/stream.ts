@@ -44,16 +44,16 @@ export class ItemStream<T> implements RemoteStream<T> {
   private grant: ((n: number) => void) | undefined;
   private wake: (() => void) | undefined;
   private readonly local = new AbortController();
+  /** Items converted so far: the index error messages name. */
+  private index = 0;
 
+  /** `start` adds the client stream (if any) to the hooks it is given. */
   constructor(
     private readonly start: StreamStart,
     private readonly convert: (wire: unknown, index: number) => T,
     private readonly signal: AbortSignal | undefined,
     private readonly window = DEFAULT_WINDOW,
-    private readonly input?: AsyncIterable<unknown> | Iterable<unknown>,
   ) {}
-
-  private index = 0;
 
   private begin(): void {
     this.started = true;
@@ -66,7 +66,6 @@ export class ItemStream<T> implements RemoteStream<T> {
       onStart: (grant) => {
         this.grant = grant;
       },
-      ...(this.input === undefined ? {} : { input: this.input }),
     };
     this.start(hooks, either(this.signal, this.local.signal)).then(
       () => this.finish(null),

@@ -100,8 +100,8 @@ func e2eStreams(t *testing.T, url string) {
 				stop()
 			}
 		}
-		if CodeOf(s.Err()) != Cancelled || !errors.Is(s.Err(), context.Canceled) {
-			t.Fatalf("err %v", s.Err())
+		if n != 3 || CodeOf(s.Err()) != Cancelled || !errors.Is(s.Err(), context.Canceled) {
+			t.Fatalf("%d items, err %v", n, s.Err())
 		}
 		closedOnGateway(t, marker)
 	})

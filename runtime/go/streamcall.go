@@ -180,6 +180,9 @@ type streamSource struct {
 
 // next is the next item, or ok=false and how the stream ended (nil: normally).
 func (s *streamSource) next() (v any, ok bool, err error) {
+	if s.final == nil && s.sc.ctx.Err() != nil { // cancelled: the queued items are not wanted
+		s.giveUp()
+	}
 	select { // the items that came before the answer go first
 	case v := <-s.sc.items:
 		s.took()
@@ -200,14 +203,22 @@ func (s *streamSource) next() (v any, ok bool, err error) {
 			default:
 			}
 		case <-s.sc.ctx.Done():
-			s.sc.core.giveUp(s.sc.id)
-			a := answer{err: fromContext(s.sc.ctx, "the stream")}
-			s.final = &a
+			s.giveUp()
 		}
 	}
 	deadline, has := s.sc.ctx.Deadline()
 	_, err = s.sc.core.outcome(*s.final, deadline, has)
 	return nil, false, err
+}
+
+// giveUp ends the stream with its context's error, dropping the items not taken.
+func (s *streamSource) giveUp() {
+	s.sc.core.giveUp(s.sc.id)
+	for len(s.sc.items) > 0 {
+		<-s.sc.items
+	}
+	a := answer{err: fromContext(s.sc.ctx, "the stream")}
+	s.final = &a
 }
 
 // took grants back what the caller has taken, once half the window is used.

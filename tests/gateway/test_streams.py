@@ -161,3 +161,56 @@ def test_streams_from_many_threads_share_one_connection(client: Client) -> None:
     for t in threads:
         t.join()
     assert results == {i: list(range(500 + i)) for i in range(3)}
+
+
+# ------------------------------------------------------------------ client and bidirectional
+
+
+def test_a_client_stream_of_ten_thousand_chunks(client: Client) -> None:
+    spec = CallSpec("call", "streamfix", "upload", ["a.bin", None], {})
+    assert client.invoke(spec, source=(b"xy" for _ in range(10_000))) == 20_000
+
+
+def test_a_client_stream_into_an_async_member(client: Client) -> None:
+    spec = CallSpec("call", "streamfix", "asum", [None], {})
+    assert client.invoke(spec, source=range(1000)) == sum(range(1000))
+
+
+def test_a_bidirectional_stream(client: Client) -> None:
+    spec = CallSpec("call", "streamfix", "doubled", [None], {})
+    assert list(client.stream(spec, source=range(5000))) == [2 * i for i in range(5000)]
+
+
+def test_an_answer_before_the_end_of_the_client_stream_stops_the_sender(client: Client) -> None:
+    key = _key()
+    sent: list[int] = []
+
+    def endless() -> Iterator[int]:
+        i = 0
+        while True:
+            sent.append(i)
+            yield i
+            i += 1
+
+    spec = CallSpec("call", "streamfix", "first", [None, key], {})
+    assert client.invoke(spec, source=endless()) == 0
+    assert streamfix.closed[key].is_set()
+    assert len(sent) <= 64  # credit bounds what the caller sends ahead (stream_window 16)
+
+
+def test_an_invalid_client_stream_item_is_invalid_argument(client: Client) -> None:
+    spec = CallSpec("call", "streamfix", "upload", ["a", None], {})
+    with pytest.raises(RemoteError) as info:
+        client.invoke(spec, source=[b"ok", "not bytes"])
+    assert info.value.code is StatusCode.INVALID_ARGUMENT and "stream item" in info.value.message
+
+
+def test_a_failing_caller_iterable_fails_the_call(client: Client) -> None:
+    def broken() -> Iterator[bytes]:
+        yield b"x"
+        raise ValueError("the caller's data source broke")
+
+    spec = CallSpec("call", "streamfix", "upload", ["a", None], {})
+    with pytest.raises(ValueError):
+        client.invoke(spec, source=broken())
+    assert list(_stream(client, "count", 2)) == [0, 1]  # the connection goes on

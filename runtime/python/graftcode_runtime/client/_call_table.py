@@ -27,6 +27,7 @@ from ..protocol import (
     Call,
     Cancel,
     ConnectionClosed,
+    End,
     Error,
     GoAway,
     Hello,
@@ -430,6 +431,33 @@ class CallTable:
         self._unacked.pop(key, None)
         self.take(key, now)  # raises the error; a RESULT's value (nil) means the end
         return END
+
+    def may_send_item(self, key: int) -> bool | None:
+        """For a call with a stream parameter: True when an item may go now, False while the
+        credit is spent (wait for a WINDOW), None once the call is answered or given up."""
+        if key not in self.waiting or key in self.answers or key not in self.conn.calls_in_flight:
+            return None
+        return self.conn.send_credit(key) > 0
+
+    def send_item(self, key: int, value: Any) -> bytes:
+        """The ITEM of the call's stream parameter (b"" if the call is over)."""
+        if self.may_send_item(key) is None:
+            return b""
+        return self.conn.send(Item(key, value))
+
+    def end_items(self, key: int) -> bytes:
+        """The END of the call's stream parameter (b"" if the call is over)."""
+        if self.may_send_item(key) is None:
+            return b""
+        return self.conn.send(End(key))
+
+    def abort(self, key: int, error: BaseException) -> bytes:
+        """The caller's items failed (its iterable raised): the call fails with `error`, after
+        the items already received; returns the CANCEL to send."""
+        data = self.give_up(key) if key in self.conn.calls_in_flight else b""
+        self.waiting[key] = None
+        self.answers[key] = error
+        return data
 
     def cancel_later(self, key: int) -> None:
         """A stream dropped without being closed (a finalizer must not do I/O): its CANCEL goes

@@ -12,7 +12,7 @@ What a call means (ids, the CALL, answers, GOAWAY, failures) is the call table's
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from time import monotonic
 from typing import Any
 
@@ -67,8 +67,12 @@ class Client(ClientBase):
         *,
         timeout: float | None = None,
         metadata: Mapping[str, str] | None = None,
+        source: Iterable[Any] | None = None,
     ) -> object:
-        """Run one remote operation; wire values in, wire values out."""
+        """Run one remote operation; wire values in, wire values out. `source`: the items of
+        the member's stream parameter (client streaming; its place in `spec.args` is None)."""
+        if source is not None:
+            return self._invoke_streaming(spec, source, timeout, metadata)
         return self.invoke_wire(
             spec.kind, spec.target, spec.member, spec.args, spec.kwargs, spec.instance,
             timeout, metadata,
@@ -131,9 +135,25 @@ class Client(ClientBase):
         metadata: Mapping[str, str] | None = None,
         convert: Callable[[Any], Any] | None = None,
         errors: Callable[[Exception], BaseException] | None = None,
+        source: Iterable[Any] | None = None,
     ) -> RemoteStream[Any]:
         """Start a call whose result is a stream (docs/protocol.md 5.5); iterate the result for
-        its items (wire values, or `convert`ed). The timeout covers the whole stream."""
+        its items (wire values, or `convert`ed). The timeout covers the whole stream. With
+        `source` (bidirectional) a thread sends its items meanwhile."""
+        link, call_id, deadline = self._start(spec, timeout, metadata, STREAM_WINDOW)
+        if source is not None:
+            threading.Thread(
+                target=self._pump_quietly, args=(link, call_id, source, deadline), daemon=True
+            ).start()
+        return RemoteStream(self, link, call_id, deadline, convert, errors)
+
+    def _start(
+        self,
+        spec: CallSpec,
+        timeout: float | None,
+        metadata: Mapping[str, str] | None,
+        window: int | None,
+    ) -> tuple[_Link, int, float | None]:
         if timeout is None:
             timeout = self.default_timeout
         now = monotonic()
@@ -144,10 +164,54 @@ class Client(ClientBase):
         with link.send_lock:
             call_id, data = link.table.start_call(
                 spec.kind, spec.target, spec.member, spec.args, spec.kwargs, spec.instance,
-                deadline, self.default_metadata, metadata, now, STREAM_WINDOW,
+                deadline, self.default_metadata, metadata, now, window,
             )  # fmt: skip
             self._send(link, data)
-        return RemoteStream(self, link, call_id, deadline, convert, errors)
+        return link, call_id, deadline
+
+    def _invoke_streaming(
+        self,
+        spec: CallSpec,
+        source: Iterable[Any],
+        timeout: float | None,
+        metadata: Mapping[str, str] | None,
+    ) -> object:
+        link, call_id, deadline = self._start(spec, timeout, metadata, None)
+        try:
+            self._pump(link, call_id, source, deadline)
+            self._wait(call_id, deadline, link)
+        except BaseException as e:
+            raise self._abandon(link, call_id, e) from None
+        return link.table.take(call_id, 0.0 if deadline is None else monotonic())
+
+    def _pump(self, link: _Link, key: int, source: Iterable[Any], deadline: float | None) -> None:
+        """Send `source` as the call's stream parameter within the credit the gateway grants,
+        then END; stops early once the call is answered (docs/protocol.md 5.5.3)."""
+        table = link.table
+        ready = _Credit(table, key)
+        for item in source:
+            while not ready.check():
+                self._wait(key, deadline, link, ready=ready)
+            if table.may_send_item(key) is None:
+                return
+            with link.send_lock:
+                self._send(link, table.send_item(key, item))
+        with link.send_lock:
+            self._send(link, table.end_items(key))
+
+    def _pump_quietly(
+        self, link: _Link, key: int, source: Iterable[Any], deadline: float | None
+    ) -> None:
+        """`_pump` on its own thread (bidirectional): a failure fails the call for its reader."""
+        try:
+            self._pump(link, key, source, deadline)
+        except BaseException as e:  # the caller's iterable raised, or the deadline passed
+            error = expired() if isinstance(e, TimeoutError) else e
+            with link.send_lock:
+                self._send(link, link.table.abort(key, error))
+            if self._sleepers:
+                with self._state:
+                    self._state.notify_all()
 
     def _now(self, deadline: float | None) -> float:
         return 0.0 if deadline is None else monotonic()
@@ -202,7 +266,12 @@ class Client(ClientBase):
         return expired() if isinstance(error, TimeoutError) else error
 
     def _wait(
-        self, key: int, deadline: float | None, link: _Link | None = None, stream: bool = False
+        self,
+        key: int,
+        deadline: float | None,
+        link: _Link | None = None,
+        stream: bool = False,
+        ready: Any = None,
     ) -> None:
         """Wait until `key` is answered (TimeoutError at `deadline`), or for a `stream` until
         it has an item, reading the transport while no other thread does.
@@ -216,6 +285,8 @@ class Client(ClientBase):
         answers = link.table.answers
         if stream:  # items count as answers; an empty dict when the stream was dropped
             answers = _Either(answers, link.table.items.get(key), key)
+        elif ready is not None:  # a stream parameter's sender: credit, or the answer
+            answers = ready
         while key not in answers:
             if link.read_lock.acquire(blocking=False):
                 try:
@@ -430,3 +501,18 @@ class _Either:
 
     def __contains__(self, key: object) -> bool:
         return key in self.answers or bool(self.items)
+
+
+class _Credit:
+    """`key in` it: the call may send an item now, or no longer needs to (answered)."""
+
+    __slots__ = ("key", "table")
+
+    def __init__(self, table: CallTable, key: int) -> None:
+        self.table, self.key = table, key
+
+    def check(self) -> bool:
+        return self.table.may_send_item(self.key) is not False
+
+    def __contains__(self, key: object) -> bool:
+        return self.check()

@@ -9,7 +9,7 @@ also where a reconnect starts the new connection's reader.
 from __future__ import annotations
 
 import math
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import AsyncIterable, AsyncIterator, Awaitable, Callable, Iterable, Mapping
 from typing import Any
 
 import trio
@@ -56,10 +56,19 @@ class AsyncClient(ClientBase):
         *,
         timeout: float | None = None,
         metadata: Mapping[str, str] | None = None,
+        source: Iterable[Any] | AsyncIterable[Any] | None = None,
     ) -> object:
         """Run one remote operation; wire values in, wire values out. Cancelling the calling
-        task sends CANCEL to the gateway."""
+        task sends CANCEL to the gateway. `source`: the items of the member's stream parameter
+        (client streaming; its place in `spec.args` is None)."""
         deadline = self._deadline(timeout, trio.current_time())
+        if source is not None:
+            link = self._link
+            if link is None or not link.table.open:
+                link = await self._relink(deadline, spec.instance, spec.target)
+            key = await self._send_call(link, spec, deadline, metadata, first=False)
+            self._nursery.start_soon(self._pump, link, key, source, deadline)
+            return await self._answer(link, key, deadline)
         link = self._link
         if link is None or not link.table.open:
             link = await self._relink(deadline, spec.instance, spec.target)
@@ -83,6 +92,7 @@ class AsyncClient(ClientBase):
         metadata: Mapping[str, str] | None = None,
         convert: Callable[[Any], Any] | None = None,
         errors: Callable[[Exception], BaseException] | None = None,
+        source: Iterable[Any] | AsyncIterable[Any] | None = None,
     ) -> AsyncRemoteStream[Any]:
         """A call whose result is a stream (docs/protocol.md 5.5), sent when iteration starts:
         `async for` over it; `aclose()` or leaving `async with` cancels it. The timeout
@@ -94,15 +104,45 @@ class AsyncClient(ClientBase):
             if link is None or not link.table.open:
                 link = await self._relink(deadline, spec.instance, spec.target)
             key = await self._send_call(link, spec, deadline, metadata, first=False, window=True)
+            if source is not None:  # bidirectional: the items go out meanwhile
+                self._nursery.start_soon(self._pump, link, key, source, deadline)
             return link, key, deadline
 
         return AsyncRemoteStream(self, start, convert, errors)
+
+    async def _pump(
+        self,
+        link: _Link,
+        key: int,
+        source: Iterable[Any] | AsyncIterable[Any],
+        deadline: float | None,
+    ) -> None:
+        """Send `source` as the call's stream parameter within the credit the gateway grants,
+        then END; stops once the call is answered. A failure of the caller's iterable fails
+        the call (and cancels it on the gateway)."""
+        table = link.table
+        try:
+            with trio.move_on_at(math.inf if deadline is None else deadline):
+                async for item in _items(source):
+                    while (may := table.may_send_item(key)) is False:
+                        event = link.events.setdefault(key, trio.Event())
+                        await event.wait()
+                    if may is None:
+                        return
+                    async with link.send_lock:
+                        await self._send(link, None, table.send_item(key, item))
+                async with link.send_lock:
+                    await self._send(link, None, table.end_items(key))
+        except Exception as e:
+            async with link.send_lock:
+                await self._send(link, None, table.abort(key, e))
+            self._wake(link, [key])
 
     async def _next_item(self, link: _Link, key: int, deadline: float | None) -> Any:
         """The next item of a streamed call (or `END`), waiting for it within the deadline."""
         table = link.table
         while (value := table.take_item(key, trio.current_time())) is NOTHING:
-            event = link.events[key] = trio.Event()
+            event = link.events.setdefault(key, trio.Event())
             got = False
             try:
                 with trio.move_on_at(math.inf if deadline is None else deadline):
@@ -161,6 +201,13 @@ class AsyncClient(ClientBase):
                 else:
                     with trio.move_on_at(deadline):
                         await event.wait()
+            # a call sending a stream is also woken by WINDOWs: wait on for its answer
+            while key not in table.answers and key in table.waiting:
+                event = link.events.setdefault(key, trio.Event())
+                with trio.move_on_at(math.inf if deadline is None else deadline) as scope:
+                    await event.wait()
+                if scope.cancelled_caught:
+                    break
         finally:
             if key not in table.answers:  # our deadline, or the task was cancelled
                 await self._give_up(link, key)
@@ -322,3 +369,13 @@ class AsyncClient(ClientBase):
                     except (*_GONE, LocalProtocolError, WebSocketClosed):
                         pass
             await link.wire.aclose()
+
+
+async def _items(source: Iterable[Any] | AsyncIterable[Any]) -> AsyncIterator[Any]:
+    if isinstance(source, AsyncIterable):
+        async for item in source:
+            yield item
+    else:
+        for item in source:
+            yield item
+            await trio.lowlevel.checkpoint()

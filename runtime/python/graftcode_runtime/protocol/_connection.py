@@ -394,10 +394,10 @@ class Connection:
         if t is End:
             if not self._is_client:
                 raise LocalProtocolError("only a client sends END")
-            if cid in credits.ended:
+            if cid in credits.sent_end:
                 raise LocalProtocolError(f"the stream of call {cid} has already ended")
             data = self._encode(msg)
-            credits.ended.add(cid)
+            credits.sent_end.add(cid)
             return data
         n = msg.n  # type: ignore[union-attr]
         credits.sending_window(cid, n)

@@ -16,15 +16,16 @@ from ._events import MAX_CREDIT
 
 class StreamCredits:
     """`send[id]`: items this side may still send on call `id`'s stream; `recv[id]`: items it
-    has allowed the peer to send and not yet received; `ended`: client streams whose END came
-    (gateway) or went (client)."""
+    has allowed the peer to send and not yet received; `ended` / `sent_end`: client streams
+    whose END came (gateway) / went (client)."""
 
-    __slots__ = ("ended", "initial_send", "recv", "send")
+    __slots__ = ("ended", "initial_send", "recv", "send", "sent_end")
 
     def __init__(self) -> None:
         self.send: dict[int, int] = {}
         self.recv: dict[int, int] = {}
-        self.ended: set[int] = set()
+        self.ended: set[int] = set()  # gateway: client streams whose END came
+        self.sent_end: set[int] = set()  # client: client streams whose END went
         self.initial_send = 0
         """A client's credit for a stream it has not heard of yet (the gateway's
         `stream_window`): client streams need no registration before their first item."""
@@ -34,6 +35,7 @@ class StreamCredits:
         self.send.pop(cid, None)
         self.recv.pop(cid, None)
         self.ended.discard(cid)
+        self.sent_end.discard(cid)
 
     # ---- receiving -------------------------------------------------------------------------
 
@@ -77,7 +79,7 @@ class StreamCredits:
         return credit
 
     def sending_item(self, cid: int, *, client: bool) -> None:
-        if client and cid in self.ended:
+        if client and cid in self.sent_end:
             raise LocalProtocolError(f"the stream of call {cid} has ended")
         credit = self.send_credit(cid, client=client)
         if credit <= 0:

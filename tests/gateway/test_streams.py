@@ -214,3 +214,9 @@ def test_a_failing_caller_iterable_fails_the_call(client: Client) -> None:
     with pytest.raises(ValueError):
         client.invoke(spec, source=broken())
     assert list(_stream(client, "count", 2)) == [0, 1]  # the connection goes on
+
+
+def test_the_dynamic_client_calls_streams_by_name(client: Client) -> None:
+    assert list(client.call_stream("count", 3)) == [0, 1, 2]
+    assert client.call("upload", "a", None, _source=[b"ab", b"c"]) == 3
+    assert list(client.call_stream("doubled", None, _source=[1, 2])) == [2, 4]

@@ -451,12 +451,29 @@ class Client(ClientBase):
         *args: Any,
         _timeout: float | None = None,
         _metadata: Mapping[str, str] | None = None,
+        _source: Iterable[Any] | None = None,
         **kwargs: Any,
     ) -> Any:
         """Call a function (`"add"`) or a static method (`"Cart.with_items"`) by name.
-        Remote instances in the result come back as `RemoteObject` proxies."""
+        Remote instances in the result come back as `RemoteObject` proxies. `_source`: the
+        items of the function's stream parameter (pass None in its place)."""
         spec = self._call_spec(name, args, kwargs)
-        return self._wrap(self.invoke(spec, timeout=_timeout, metadata=_metadata))
+        return self._wrap(self.invoke(spec, timeout=_timeout, metadata=_metadata, source=_source))
+
+    def call_stream(
+        self,
+        name: str,
+        /,
+        *args: Any,
+        _timeout: float | None = None,
+        _metadata: Mapping[str, str] | None = None,
+        _source: Iterable[Any] | None = None,
+        **kwargs: Any,
+    ) -> RemoteStream[Any]:
+        """Call a streaming function by name: `for item in client.call_stream("tail", "app")`.
+        Items are wire values; `_source` feeds a stream parameter (bidirectional)."""
+        spec = self._call_spec(name, args, kwargs)
+        return self.stream(spec, timeout=_timeout, metadata=_metadata, source=_source)
 
     def new(self, class_name: str, /, *args: Any, **kwargs: Any) -> RemoteObject:
         """Create an instance of a class on the gateway; it lives until released."""

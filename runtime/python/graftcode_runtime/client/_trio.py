@@ -346,10 +346,29 @@ class AsyncClient(ClientBase):
         *args: Any,
         _timeout: float | None = None,
         _metadata: Mapping[str, str] | None = None,
+        _source: Iterable[Any] | AsyncIterable[Any] | None = None,
         **kwargs: Any,
     ) -> Any:
+        """`_source`: the items of the function's stream parameter (pass None in its place)."""
         spec = self._call_spec(name, args, kwargs)
-        return self._wrap(await self.invoke(spec, timeout=_timeout, metadata=_metadata))
+        return self._wrap(
+            await self.invoke(spec, timeout=_timeout, metadata=_metadata, source=_source)
+        )
+
+    def call_stream(
+        self,
+        name: str,
+        /,
+        *args: Any,
+        _timeout: float | None = None,
+        _metadata: Mapping[str, str] | None = None,
+        _source: Iterable[Any] | AsyncIterable[Any] | None = None,
+        **kwargs: Any,
+    ) -> AsyncRemoteStream[Any]:
+        """Call a streaming function by name: `async for item in client.call_stream("tail")`.
+        Items are wire values; `_source` feeds a stream parameter (bidirectional)."""
+        spec = self._call_spec(name, args, kwargs)
+        return self.stream(spec, timeout=_timeout, metadata=_metadata, source=_source)
 
     async def new(self, class_name: str, /, *args: Any, **kwargs: Any) -> AsyncRemoteObject:
         ref = await self.invoke(self._new_spec(class_name, args, kwargs))

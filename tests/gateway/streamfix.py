@@ -154,3 +154,10 @@ def first(values: Iterator[int], key: str) -> int:
         return next(values)
     finally:
         done.set()
+
+
+def firehose(size: int) -> Iterator[bytes]:
+    """Endless chunks of `size` bytes, as fast as they are taken."""
+    block = b"x" * size
+    while True:
+        yield block

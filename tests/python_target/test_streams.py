@@ -6,7 +6,7 @@ breaking out or closing cancels. The package passes mypy --strict with a typed c
 from __future__ import annotations
 
 import sys
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -83,6 +83,12 @@ def test_break_and_close_cancel_the_remote_generator(g: Any) -> None:
     assert streamfix.closed[key].wait(10)
 
 
+def test_client_and_bidirectional_streams_take_any_iterable(g: Any) -> None:
+    assert g.streamfix.upload("a.bin", (b"xy" for _ in range(1000))) == 2000
+    assert g.streamfix.asum(range(100)) == sum(range(100))
+    assert list(g.streamfix.doubled([1, 2, 3])) == [2, 4, 6]
+
+
 def test_the_async_client_streams_with_async_for(g: Any) -> None:
     import streamfix
 
@@ -101,6 +107,13 @@ def test_the_async_client_streams_with_async_for(g: Any) -> None:
             with pytest.raises(g.Boom):
                 async for _ in client.fail_after(1):
                     pass
+
+            async def parts() -> AsyncIterator[bytes]:
+                for _ in range(10):
+                    yield b"abc"
+
+            assert await client.upload("a.bin", parts()) == 30
+            assert [i async for i in client.doubled(range(3))] == [0, 2, 4]
             return counted, seen
 
     assert trio.run(main) == ([0, 1, 2, 3, 4], [0, 1, 2])

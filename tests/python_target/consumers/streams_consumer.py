@@ -3,6 +3,8 @@ declared types, a stream closes, and the async twin is used with `async for`."""
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+
 import graft_streamfix as g
 
 
@@ -33,3 +35,18 @@ async def async_count(client: g.AsyncStreamfixClient) -> int:
         async for row in rows:
             total += len(row.text)
     return total
+
+
+def upload_all(parts: list[bytes]) -> int:
+    return g.streamfix.upload("a.bin", parts) + g.streamfix.upload("b.bin", iter(parts))
+
+
+def doubled(values: range) -> list[int]:
+    return list(g.streamfix.doubled(values))
+
+
+async def async_upload(client: g.AsyncStreamfixClient) -> int:
+    async def parts() -> AsyncIterator[bytes]:
+        yield b"ab"
+
+    return await client.upload("a.bin", parts()) + await client.asum([1, 2])

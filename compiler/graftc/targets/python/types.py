@@ -70,12 +70,13 @@ def annotation(ctx: Context, t: ugm.TypeRef, w: Where, param: bool = False) -> s
     if isinstance(t, ugm.UnionOf | ugm.LiteralOf | ugm.TupleOf):
         return _composite_annotation(ctx, t, w, param)
     if isinstance(t, ugm.StreamOf):
-        item = annotation(ctx, t.item, w)
-        if param:
-            ctx.error(
-                t, "stream parameters (client streaming) are not supported by the Python target yet"
-            )
-            return "object"
+        item = annotation(ctx, t.item, w, param)
+        if param:  # any iterable; the trio client also takes an async one
+            w.imports.std("collections.abc", "Iterable")
+            if not w.asynchronous:
+                return f"Iterable[{item}]"
+            w.imports.std("collections.abc", "AsyncIterable")
+            return f"Iterable[{item}] | AsyncIterable[{item}]"
         kind = "AsyncRemoteStream" if w.asynchronous else "RemoteStream"
         w.imports.third("graftcode_runtime", kind)
         return f"{kind}[{item}]"

@@ -255,17 +255,24 @@ class Channel(_Base):
         args: Sequence[object] = (),
         kwargs: Mapping[str, object] | None = None,
         instance: object | None = None,
+        *,
+        source: Any = None,
     ) -> object:
-        """Make one call with wire values in and out; declared errors come back mapped."""
+        """Make one call with wire values in and out; declared errors come back mapped.
+        `source`: the wire items of the member's stream parameter (client streaming)."""
         r = self.settings
-        if not r.interceptors:
+        if not r.interceptors and source is None:
             return self._invoke_plain(r, kind, target, member, args, kwargs, instance)
         ctx = self._context(kind, target, member, args, kwargs, instance)
         client = self._connection(r)
         self._flush(client)
         try:
+            extra = {} if source is None else {"source": source}
             result = client.invoke(
-                _spec(kind, target, member, ctx), timeout=ctx.timeout, metadata=ctx.metadata
+                _spec(kind, target, member, ctx),
+                timeout=ctx.timeout,
+                metadata=ctx.metadata,
+                **extra,
             )
         except Exception as e:
             self._lost(client, e)
@@ -318,6 +325,7 @@ class Channel(_Base):
         instance: object | None = None,
         *,
         convert: Callable[[Any], T],
+        source: Any = None,
     ) -> RemoteStream[T]:
         """Start a call whose result is a stream (docs/protocol.md 5.5): its items, read by
         `convert`; declared errors raised mid-stream come back mapped. Interceptors see the
@@ -332,6 +340,7 @@ class Channel(_Base):
                 metadata=ctx.metadata,
                 convert=convert,
                 errors=lambda e: self._mapped(ctx, e),
+                source=source,
             )
         except Exception as e:
             self._lost(client, e)
@@ -408,12 +417,17 @@ class AsyncChannel(_Base):
         args: Sequence[object] = (),
         kwargs: Mapping[str, object] | None = None,
         instance: object | None = None,
+        *,
+        source: Any = None,
     ) -> object:
         ctx = self._context(kind, target, member, args, kwargs, instance)
         await self._flush()
         spec = _spec(kind, target, member, ctx)
+        extra = {} if source is None else {"source": source}
         try:
-            result = await self._client.invoke(spec, timeout=ctx.timeout, metadata=ctx.metadata)
+            result = await self._client.invoke(
+                spec, timeout=ctx.timeout, metadata=ctx.metadata, **extra
+            )
         except Exception as e:
             self._raise(ctx, e)
         return self._succeeded(ctx, result)
@@ -428,6 +442,7 @@ class AsyncChannel(_Base):
         instance: object | None = None,
         *,
         convert: Callable[[Any], T],
+        source: Any = None,
     ) -> AsyncRemoteStream[T]:
         """A call whose result is a stream, sent when the caller starts iterating: `async for
         x in channel.stream(...)`. Queued releases go with the next plain call."""
@@ -438,6 +453,7 @@ class AsyncChannel(_Base):
             metadata=ctx.metadata,
             convert=convert,
             errors=lambda e: self._mapped(ctx, e),
+            source=source,
         )
         return stream
 

@@ -20,18 +20,23 @@ export interface RemoteStream<T> extends AsyncIterableIterator<T>, AsyncDisposab
   close(): Promise<void>;
 }
 
-/** Settles once: the first of the caller's signal and ours (stream-side cancellation). */
-function either(a: AbortSignal | undefined, b: AbortSignal): AbortSignal {
-  if (a === undefined) return b;
+/**
+ * The first of the caller's signal and ours (stream-side cancellation), and how to stop
+ * listening to the caller's once the call has ended (a long-lived signal must not collect one
+ * listener per stream).
+ */
+function either(a: AbortSignal | undefined, b: AbortSignal): [AbortSignal, () => void] {
+  if (a === undefined) return [b, () => {}];
   const both = new AbortController();
-  const stop = (s: AbortSignal) => () => both.abort(s.reason);
+  const fromA = (): void => both.abort(a.reason);
+  const fromB = (): void => both.abort(b.reason);
   if (a.aborted) both.abort(a.reason);
   else if (b.aborted) both.abort(b.reason);
   else {
-    a.addEventListener("abort", stop(a), { once: true });
-    b.addEventListener("abort", stop(b), { once: true });
+    a.addEventListener("abort", fromA, { once: true });
+    b.addEventListener("abort", fromB, { once: true });
   }
-  return both.signal;
+  return [both.signal, () => a.removeEventListener("abort", fromA)];
 }
 
 export class ItemStream<T> implements RemoteStream<T> {
@@ -67,10 +72,13 @@ export class ItemStream<T> implements RemoteStream<T> {
         this.grant = grant;
       },
     };
-    this.start(hooks, either(this.signal, this.local.signal)).then(
-      () => this.finish(null),
-      (e: unknown) => this.finish(e instanceof Error ? e : new GraftError(String(e))),
-    );
+    const [signal, unlisten] = either(this.signal, this.local.signal);
+    this.start(hooks, signal)
+      .then(
+        () => this.finish(null),
+        (e: unknown) => this.finish(e instanceof Error ? e : new GraftError(String(e))),
+      )
+      .finally(unlisten);
   }
 
   private finish(end: Error | null): void {

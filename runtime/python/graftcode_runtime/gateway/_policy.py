@@ -30,7 +30,6 @@ from collections import deque
 from collections.abc import Mapping
 from typing import Any, Protocol
 
-from .. import ugm
 from ..context import Identity
 from ..protocol import (
     FEATURE_STREAM,
@@ -45,7 +44,6 @@ from ..protocol import (
     Framing,
     GoAway,
     Hello,
-    InvalidValue,
     Item,
     Limits,
     LocalProtocolError,
@@ -60,12 +58,12 @@ from ..protocol import (
 )
 from ._auth import Authenticator, Peer, Refuse
 from ._config import GatewayConfig
-from ._dispatch import ArgumentError, Dispatcher, Job, stream_param
+from ._dispatch import Dispatcher, Job, stream_param
 from ._hosting import HostedModule
-from ._inbox import Inbox, cancelled
+from ._inbox import cancelled
 from ._log import event
 from ._metrics import Metrics, SessionStats
-from ._streaming import END, SKIPPED
+from ._policy_streams import StreamRules
 
 AGENT = "graftcode-python-gateway/0.1.0"
 SUPPORTED_FEATURES: frozenset[str] = frozenset({FEATURE_STREAM})
@@ -95,7 +93,7 @@ class Host(Protocol):
     def dispatcher(self, hosted: HostedModule) -> Dispatcher: ...
 
 
-class Session:
+class Session(StreamRules):
     def __init__(
         self,
         host: Host,
@@ -186,23 +184,6 @@ class Session:
         out = self._abandoned
         if out:
             self._abandoned = []
-        return out
-
-    def take_ready(self) -> list[Job]:
-        """Streaming jobs to run again (`job.start()` is their next step), like new calls."""
-        out = self._ready
-        if out:
-            self._ready = []
-        return out
-
-    def take_closing(self) -> list[Job]:
-        """Streaming jobs whose producer is to be closed (its `finally` runs):
-        `job.stream.close()` off the policy's lock, and the coroutine it may give on the
-        asyncio bridge. A step still running when its call ended is closed by the driver once
-        the step is back (it returns its value or raises to `returned`/`raised` as usual)."""
-        out = self._closing_producers
-        if out:
-            self._closing_producers = []
         return out
 
     # ---------------------------------------------------------------- events in
@@ -568,125 +549,3 @@ class Session:
         self._out_queued += len(data)
         if answer:
             self._answers.append(self._out_queued)
-
-    # ---------------------------------------------------------------- streams (protocol 5.5)
-
-    def dropped(self, job: Job) -> bool:
-        """The driver will not run (or finish) a step it was given: the call ended first.
-        True when the producer is now to be closed (`take_closing`)."""
-        stream = job.stream
-        if stream is None or not stream.stepping:
-            return False
-        stream.stepping = False
-        if job.done and stream.is_async and stream.started and not stream.finished:
-            self._closing_producers.append(job)
-            return True
-        return False
-
-    def grant(self, job: Job, n: int) -> None:
-        """The member of a client-streaming call took `n` items: the caller may send as many
-        more (WINDOW)."""
-        if job.done or self.closing is not None:
-            return
-        try:
-            self._queue(Window(job.call_id, n))
-        except LocalProtocolError:
-            pass  # answered meanwhile
-
-    def _open_inbox(self, job: Job) -> None:
-        window = self.host.config.stream_window
-        inbox = job.inbox = Inbox(window)
-        self.conn.accept_stream(job.call_id)
-        on_credit = self.on_credit
-        if on_credit is not None:
-            inbox.on_taken = lambda n: on_credit(job, n)
-
-    def _item(self, ev: Item) -> None:
-        job = self.jobs.get(ev.id)
-        if job is None or job.inbox is None:
-            return  # the core checked the rest: this call's answer crossed the item
-        i = stream_param(job.plan.params)
-        item_type = job.plan.params[i].type
-        assert isinstance(item_type, ugm.StreamOf)
-        try:
-            value = job.dispatcher.codec.from_wire(
-                item_type.item, ev.value, instances=self.conn.instances
-            )
-        except InvalidValue as e:
-            message = f"{job.where}: argument {job.plan.params[i].name!r}: stream item: {e}"
-            job.inbox.fail(ArgumentError(StatusCode.INVALID_ARGUMENT, message))
-            return
-        job.inbox.put(value)
-
-    def _stream_refusal(self, job: Job) -> RemoteError | None:
-        if not self.conn.streams:
-            return RemoteError(
-                StatusCode.FAILED_PRECONDITION,
-                f"{job.where} streams; this client did not announce the stream feature",
-            )
-        limit = self.host.config.max_streams
-        if self._streams >= limit:
-            return RemoteError(
-                StatusCode.RESOURCE_EXHAUSTED,
-                f"more than {limit} streaming calls open on this connection",
-            )
-        return None
-
-    def _stream_returned(self, job: Job, value: Any) -> bool:
-        stream = job.stream
-        assert stream is not None
-        stream.stepping = False
-        if job.done:  # the call ended while this step ran: nothing more is sent
-            if value is END:
-                stream.finished = True
-            elif stream.is_async and value is not SKIPPED:
-                self._closing_producers.append(job)  # (a sync step closes it itself)
-            return False
-        if not stream.started:
-            try:
-                stream.begin(value)
-            except TypeError:
-                error = RemoteError(
-                    StatusCode.INTERNAL,
-                    f"internal error in {job.where}: it returned a "
-                    f"{type(value).__name__}, not an iterable",
-                )
-                return self._finish(job, None, error)
-        elif value is END:
-            stream.finished = True
-            return self._finish(job, None, None)
-        else:
-            try:
-                self._queue(Item(job.call_id, job.item_to_wire(value, self.conn.instances)))
-            except RemoteError as e:
-                return self._finish(job, None, e)
-            except LocalProtocolError as e:
-                if e.code is not StatusCode.RESOURCE_EXHAUSTED:
-                    return self._finish(job, None, RemoteError(StatusCode.CANCELLED, e.message))
-                return self._finish(job, None, RemoteError(e.code, e.message))
-            stream.sent += 1
-        self._schedule(job)
-        return True
-
-    def _schedule(self, job: Job) -> None:
-        """Step a streaming job again if its caller has credit left and the output has room;
-        else park it until a WINDOW or a write makes room (a paused producer is not stepped)."""
-        stream = job.stream
-        if job.done or stream is None or stream.stepping:
-            return
-        if self.conn.send_credit(job.call_id) > 0 and self.wants_read:
-            self._paused.pop(job.call_id, None)
-            stream.stepping = True
-            self._ready.append(job)
-        else:
-            self._paused[job.call_id] = job
-
-    def _stream_over(self, job: Job) -> None:
-        """A streaming call was answered or abandoned: close its producer unless it ended by
-        itself or a step still runs (the driver closes it when the step is back)."""
-        stream = job.stream
-        assert stream is not None
-        self._streams -= 1
-        self._paused.pop(job.call_id, None)
-        if stream.end():
-            self._closing_producers.append(job)

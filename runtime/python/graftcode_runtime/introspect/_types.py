@@ -178,14 +178,7 @@ def map_type(
     raise TypeProblem(f"`{describe(tp)}` is not a type")
 
 
-_RESULT_STREAMS: set[object] = {
-    cabc.Iterator,
-    cabc.Iterable,
-    cabc.Generator,
-    cabc.AsyncIterator,
-    cabc.AsyncIterable,
-    cabc.AsyncGenerator,
-}
+_RESULT_STREAMS: set[object] = _STREAMS - {cabc.Collection}
 _PARAM_STREAMS: set[object] = {cabc.Iterator, cabc.AsyncIterator}
 
 

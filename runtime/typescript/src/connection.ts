@@ -503,7 +503,12 @@ export class Connection {
           return;
         }
         stream?.onStart?.((n) => {
-          if (!settled && this.isAlive) this.write({ type: "window", id: callId, n });
+          if (settled || !this.isAlive) return;
+          try {
+            this.write({ type: "window", id: callId, n });
+          } catch {
+            // the connection is going away: the call fails with it
+          }
         });
         if (stream?.input !== undefined) {
           const credit = (): Promise<void> =>

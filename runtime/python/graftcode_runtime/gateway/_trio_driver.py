@@ -80,7 +80,7 @@ class TrioSession:
         finally:
             policy.connection_lost("the gateway stopped")
             self._stop_abandoned()
-            await self._close_producers()
+            await self._close_producers(wait=True)
             if policy.failed and hasattr(self.wire, "close_code"):
                 self.wire.close_code = 1008  # WebSocket "policy violation"
             with trio.CancelScope(shield=True):
@@ -175,22 +175,29 @@ class TrioSession:
             if job.handle is not None:
                 job.handle.cancel()
 
-    async def _close_producers(self) -> None:
-        """Close the producers of ended streams where their steps run (their `finally`)."""
+    async def _close_producers(self, *, wait: bool = False) -> None:
+        """Close the producers of ended streams where their steps run (their `finally`): in
+        tasks of their own, so a slow `finally` holds up nothing else, or here when `wait`
+        (the connection is ending and its nursery is gone)."""
         for job in self.policy.take_closing():
-            stream = job.stream
-            assert stream is not None
-            with trio.CancelScope(shield=True):
-                try:
-                    if stream.is_async:
-                        coro = stream.close()
-                        if coro is not None:
-                            with trio.move_on_after(_FINAL_FLUSH):
-                                await self.gateway.bridge.run(coro, job.ctx)
-                    else:
-                        await self.gateway.workers.run(stream.close)
-                except Exception:  # a finally that raises: the call is over anyway
-                    pass
+            if wait or self._nursery is None:
+                await self._close_producer(job)
+            else:
+                self._nursery.start_soon(self._close_producer, job)
+
+    async def _close_producer(self, job: Job) -> None:
+        stream = job.stream
+        assert stream is not None
+        with trio.CancelScope(shield=True), trio.move_on_after(_FINAL_FLUSH):
+            try:
+                if stream.is_async:
+                    coro = stream.close()
+                    if coro is not None:
+                        await self.gateway.bridge.run(coro, job.ctx)
+                else:  # a worker thread: a finally may block; past the wait it goes on there
+                    await self.gateway.workers.run(stream.close)
+            except Exception:  # a finally that raises: the call is over anyway
+                pass
 
     async def _after(self) -> None:
         """Carry out what the policy decided: stop abandoned calls, move the timer earlier,

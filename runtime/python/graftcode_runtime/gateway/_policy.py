@@ -72,6 +72,10 @@ SUPPORTED_FEATURES: frozenset[str] = frozenset({FEATURE_STREAM})
 MAX_TIMEOUT_MS = 366 * 24 * 3600 * 1000
 
 
+def _ignore(n: int) -> None:
+    pass
+
+
 class Host(Protocol):
     """What a session needs from its gateway."""
 
@@ -324,6 +328,7 @@ class Session(StreamRules):
     def finished(self, now: float) -> None:
         """The transport is closed: release the connection's instances, log the summary."""
         self._close("closed")
+        self.on_credit = None  # the driver's method: no cycle outlives the connection
         released = len(self.conn.instances.release_all())
         self.host.metrics.closed(self)
         event(
@@ -446,6 +451,7 @@ class Session(StreamRules):
             self._streams -= 1
         if job.inbox is not None:
             job.inbox.fail(cancelled())  # wakes a member still reading: nothing more comes
+            job.inbox.on_taken = _ignore  # (its hook refers to the job: no cycle left behind)
         request = job.request
         target, member = request.target, request.member
         if error is None:

@@ -118,10 +118,11 @@ func (c *clientCore) start(ctx context.Context, call Call, metadata map[string]s
 // run it (the gateway still answers; the answer is dropped).
 func (c *clientCore) giveUp(id uint64) {
 	c.mu.Lock()
+	_, waiting := c.waiters[id] // else given up already: one CANCEL is enough
 	delete(c.waiters, id)
 	c.endStream(id)
 	_, running := c.state.inFlight[id]
-	running = running && c.state.phase != closed
+	running = running && waiting && c.state.phase != closed
 	c.mu.Unlock()
 	if running {
 		go func() { _ = c.send(cancelMsg{id}) }()

@@ -140,3 +140,27 @@ func TestStreamsNeedTheFeatureAndTheCreditIsEnforced(t *testing.T) {
 		t.Fatalf("err %v", s.Err())
 	}
 }
+
+func TestCancellingTheContextCancelsAStreamNobodyReads(t *testing.T) {
+	c, p := pair(t, Options{}, streamHello(0))
+	ctx, cancel := context.WithCancel(context.Background())
+	s := c.Stream(ctx, tail())
+	defer s.Close()
+	call := p.read().(callMsg)
+	p.send(itemMsg{call.ID, int64(1)})
+	cancel()
+	if m := p.read(); m != (cancelMsg{call.ID}) {
+		t.Fatalf("after cancel: %#v", m)
+	}
+	if s.Next() || CodeOf(s.Err()) != Cancelled {
+		t.Fatalf("the queued item after a cancel: %v %v", s.Item(), s.Err())
+	}
+	p.send(errorMsg{ID: call.ID, Code: Cancelled, Message: "cancelled"})
+	s.Close() // after the end: sends nothing more
+	ch := invokeAsync(context.Background(), c, add(1, 2))
+	next := p.read().(callMsg) // not a second CANCEL
+	p.send(resultMsg{next.ID, int64(3)})
+	if o := wait(t, ch); o.err != nil || o.v != int64(3) {
+		t.Fatalf("%v %v", o.v, o.err)
+	}
+}

@@ -125,12 +125,15 @@ func (c *clientCore) abandon(id uint64, err error) {
 		e = &Error{Code: Internal, Message: err.Error(), cause: err}
 	}
 	c.mu.Lock()
-	if ch, ok := c.waiters[id]; ok {
-		delete(c.waiters, id)
-		ch <- answer{err: e}
-	}
+	ch, waiting := c.waiters[id]
 	c.mu.Unlock()
 	c.giveUp(id)
+	if waiting {
+		select { // unless the gateway's answer got there first
+		case ch <- answer{err: e}:
+		default:
+		}
+	}
 }
 
 // openStream starts a call whose result is a stream (with call.Input: bidirectional).
@@ -165,6 +168,10 @@ func (c *clientCore) openStream(ctx context.Context, call Call) (*streamCall, ch
 	if call.Input != nil {
 		go c.pump(sc, call.Input)
 	}
+	// the context ending cancels the call at once, even while nobody is calling Next
+	unwatch := context.AfterFunc(ctx, func() { c.giveUp(sc.id) })
+	prev := release
+	release = func() { unwatch(); prev() }
 	return sc, ch, release, nil
 }
 

@@ -245,3 +245,26 @@ test("streams: the dynamic client streams wire values both ways without generate
   assert.equal(gw.sent[1].timeoutMs, 5000);
   await client.close();
 });
+
+test("streams: interceptors see a streaming call from its start to its end and set its metadata", async () => {
+  const seen = [];
+  const tagger = {
+    beforeCall(ctx) {
+      seen.push(`before ${ctx.member}`);
+      ctx.metadata["X-Tenant"] = "t1";
+    },
+    afterCall(_ctx, result) {
+      seen.push(`after ${result}`);
+      return result;
+    },
+  };
+  const { script } = producer();
+  const { gw, factory } = fakeGateway(script);
+  const client = await Client.connect(binding, { url: "tcp://x:1", transportFactory: factory, interceptors: [tagger] });
+  const got = [];
+  for await (const x of client.stream(tail, [3])) got.push(x);
+  assert.deepEqual(got, [0, 1, 2]);
+  assert.deepEqual(gw.sent[1].metadata, { "x-tenant": "t1" });
+  assert.deepEqual(seen, ["before tail", "after null"]);
+  await client.close();
+});

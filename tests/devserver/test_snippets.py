@@ -25,14 +25,14 @@ ROOT = Path(__file__).resolve().parents[2]
 pytestmark = pytest.mark.slow
 
 
-def _modules(streams: bool = False) -> list[ugm.Module]:
+def _modules() -> list[ugm.Module]:
     from graftcode_runtime.gateway import load_modules
 
     # the composite fixture: unions, literal sets and tuples in snippets and defaults
     composite = ROOT / "tests" / "export" / "fixtures" / "exportfix" / "composite.py"
-    sources = [str(ROOT / "examples" / "shop.py"), str(composite)]
-    if streams:  # streaming members: loops over results, iterables for stream parameters
-        sources.append(str(ROOT / "tests" / "typescript" / "fixtures" / "tsstream.py"))
+    # streaming members: loops over results, iterables for stream parameters
+    streams = ROOT / "tests" / "typescript" / "fixtures" / "tsstream.py"
+    sources = [str(ROOT / "examples" / "shop.py"), str(composite), str(streams)]
     hosted = load_modules(sources, [])
     return [calculator(), *(h.module for h in hosted)]
 
@@ -75,7 +75,7 @@ def test_typescript_snippets_compile_against_the_served_package(tmp_path: Path) 
     )
     files = []
     typescript = targets.get("typescript").snippets
-    for m in _modules(streams=True):
+    for m in _modules():
         store = PackageStore([m])
         tgz = store.artifact("typescript", m.name, "ws://127.0.0.1:7471/")
         with tarfile.open(fileobj=io.BytesIO(gzip.decompress(tgz.data))) as tar:
@@ -111,7 +111,7 @@ def test_typescript_snippets_compile_against_the_served_package(tmp_path: Path) 
 
 
 def test_a_streaming_member_snippet_loops_with_for_await() -> None:
-    (module,) = [m for m in _modules(streams=True) if m.name == "tsstream"]
+    (module,) = [m for m in _modules() if m.name == "tsstream"]
     by_id = {x.id: x for x in members_of(module)}
     typescript = targets.get("typescript").snippets
     count = typescript.usage(by_id["tsstream.tsstream.count"], "1")

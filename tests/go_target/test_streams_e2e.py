@@ -92,6 +92,19 @@ func main() {
 		words = append(words, w)
 	}
 	fmt.Println("shout", words)
+
+	feed, err := c.NewFeed(ctx, "x")
+	if err != nil {
+		panic(err)
+	}
+	defer feed.Close(ctx)
+	lines := feed.Lines(ctx, 3)
+	defer lines.Close()
+	var got3 []string
+	for lines.Next() {
+		got3 = append(got3, lines.Item())
+	}
+	fmt.Println("instance", got3, lines.Err())
 }
 """
 
@@ -102,6 +115,7 @@ EXPECTED = [
     "break true",
     "total 210 <nil>",
     "shout [A B C]",
+    "instance [x0 x1 x2] <nil>",
 ]
 
 

@@ -104,6 +104,14 @@ await check("a bidirectional stream", async () => {
   expect(JSON.stringify(got) === '["A","B","C"]', JSON.stringify(got));
 });
 
+await check("an instance method streams through its proxy", async () => {
+  const feed = await c.Feed.create("x");
+  const got = [];
+  for await (const line of feed.lines(3)) got.push(line);
+  await feed.close();
+  expect(JSON.stringify(got) === '["x0","x1","x2"]', JSON.stringify(got));
+});
+
 await check("a disconnect mid-stream closes the generator", async () => {
   const marker = join(dir, "disconnect");
   const other = await connect({ url });

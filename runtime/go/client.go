@@ -42,6 +42,7 @@ type clientCore struct {
 	nextID   uint64
 	nextPing uint64
 	waiters  map[uint64]chan answer // call id -> its caller
+	streams  map[uint64]*streamCall // the streaming calls among them
 	pings    map[uint64]chan answer
 	failure  *Error // why no new call may start (lost, closed, GOAWAY)
 	done     chan struct{}
@@ -87,7 +88,7 @@ func dial(ctx context.Context, rawURL string, opts Options) (*Conn, error) {
 	c := &Conn{}
 	core := &clientCore{
 		owner: c, t: t, url: where, mine: mine, peer: handshakeLimits, opts: opts, metadata: metadata,
-		state: newProtocolState(true), nextID: 1, waiters: map[uint64]chan answer{},
+		state: newProtocolState(true), nextID: 1, waiters: map[uint64]chan answer{}, streams: map[uint64]*streamCall{},
 		pings: map[uint64]chan answer{}, done: make(chan struct{}),
 	}
 	c.core = core
@@ -112,7 +113,7 @@ func (c *clientCore) handshake() error {
 	}
 	hello := helloMsg{
 		Major: versionMajor, Minor: versionMinor, Module: c.opts.Module, Version: c.opts.Version,
-		Schema: c.opts.Schema, Limits: c.mine, Features: []string{}, Auth: auth, Agent: agent,
+		Schema: c.opts.Schema, Limits: c.mine, Features: []string{streamFeature}, Auth: auth, Agent: agent,
 	}
 	payload, err := encodeMessage(hello, handshakeLimits, nil)
 	if err != nil {
@@ -232,7 +233,10 @@ func (c *clientCore) route(m message) error {
 			delete(c.waiters, id)
 			ch <- answer{msg: m}
 		}
+		c.endStream(id)
 		c.closeIfDrained()
+	case itemMsg, windowMsg:
+		c.routeStream(m)
 	case pongMsg:
 		if ch, ok := c.pings[x.Opaque]; ok {
 			delete(c.pings, x.Opaque)
@@ -261,6 +265,7 @@ func (c *clientCore) goAway(g goAwayMsg) {
 		if id > g.LastID {
 			delete(c.waiters, id)
 			ch <- answer{err: gone}
+			c.endStream(id)
 		}
 	}
 	c.closeIfDrained()
@@ -289,6 +294,9 @@ func (c *clientCore) failLocked(err *Error) {
 	for id, ch := range c.waiters {
 		delete(c.waiters, id)
 		ch <- answer{err: err}
+	}
+	for id := range c.streams {
+		c.endStream(id)
 	}
 	for id, ch := range c.pings {
 		delete(c.pings, id)

@@ -58,6 +58,7 @@ func TestE2E(t *testing.T) {
 			t.Run("deadline and cancel", func(t *testing.T) { e2eDeadline(t, url) })
 			t.Run("200 concurrent calls", func(t *testing.T) { e2eConcurrent(t, url) })
 			t.Run("handshake refusal and ping", func(t *testing.T) { e2eHandshake(t, url) })
+			t.Run("streams", func(t *testing.T) { e2eStreams(t, url) })
 			t.Run("channel from configuration", func(t *testing.T) { e2eChannel(t, url) })
 		})
 	}

@@ -30,9 +30,16 @@ func (c *clientCore) invoke(ctx context.Context, call Call) (any, error) {
 	}
 	deadline, hasDeadline := ctx.Deadline()
 	ch := make(chan answer, 1)
-	id, err := c.start(ctx, call, metadata, ch)
+	var sc *streamCall
+	if call.Input != nil {
+		sc = c.newStreamCall(ctx, 0)
+	}
+	id, err := c.start(ctx, call, metadata, ch, sc)
 	if err != nil {
 		return nil, err
+	}
+	if sc != nil {
+		go c.pump(sc, call.Input)
 	}
 	select {
 	case a := <-ch:
@@ -45,7 +52,7 @@ func (c *clientCore) invoke(ctx context.Context, call Call) (any, error) {
 
 // start registers the call and writes its CALL. Ids are taken and written under wmu, so they
 // reach the wire in increasing order whatever the goroutines do.
-func (c *clientCore) start(ctx context.Context, call Call, metadata map[string]string, ch chan answer) (uint64, error) {
+func (c *clientCore) start(ctx context.Context, call Call, metadata map[string]string, ch chan answer, sc *streamCall) (uint64, error) {
 	m := callMsg{
 		Op: call.Op, Target: call.Target, Member: call.Member, Instance: call.Instance,
 		Args: call.Args, Kwargs: call.Kwargs,
@@ -75,12 +82,28 @@ func (c *clientCore) start(ctx context.Context, call Call, metadata map[string]s
 	c.nextID++
 	c.waiters[m.ID] = ch
 	c.state.inFlight[m.ID] = struct{}{}
+	if sc != nil {
+		if !c.state.streams.enabled {
+			delete(c.waiters, m.ID)
+			delete(c.state.inFlight, m.ID)
+			c.mu.Unlock()
+			return 0, &Error{Code: FailedPrecondition, RetrySafe: true, Message: c.url + ": the gateway does not support streams (feature stream)"}
+		}
+		if sc.window > 0 {
+			m.Window = &sc.window
+		}
+		sc.id = m.ID
+		c.streams[m.ID] = sc
+		c.state.streams.callSent(m.ID, m.Window, call.Input != nil)
+	}
 	c.mu.Unlock()
 	p, err := encodeMessage(m, c.peer, c.owner)
 	if err != nil {
 		c.mu.Lock()
 		delete(c.waiters, m.ID)
 		delete(c.state.inFlight, m.ID)
+		c.state.streams.forget(m.ID)
+		c.endStream(m.ID)
 		c.mu.Unlock()
 		return 0, err
 	}
@@ -95,9 +118,11 @@ func (c *clientCore) start(ctx context.Context, call Call, metadata map[string]s
 // run it (the gateway still answers; the answer is dropped).
 func (c *clientCore) giveUp(id uint64) {
 	c.mu.Lock()
+	_, waiting := c.waiters[id] // else given up already: one CANCEL is enough
 	delete(c.waiters, id)
+	c.endStream(id)
 	_, running := c.state.inFlight[id]
-	running = running && c.state.phase != closed
+	running = running && waiting && c.state.phase != closed
 	c.mu.Unlock()
 	if running {
 		go func() { _ = c.send(cancelMsg{id}) }()

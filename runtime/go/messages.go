@@ -2,7 +2,8 @@ package graft
 
 import "math"
 
-// The nine messages of docs/protocol.md section 4, and their envelopes.
+// The messages of docs/protocol.md section 4, and their envelopes (those of streams, 5.5, are
+// in streamwire.go).
 
 const (
 	kindHello = iota
@@ -14,9 +15,12 @@ const (
 	kindPing
 	kindPong
 	kindGoAway
+	kindItem
+	kindEnd
+	kindWindow
 )
 
-var kindNames = [...]string{"HELLO", "CALL", "RESULT", "ERROR", "CANCEL", "RELEASE", "PING", "PONG", "GOAWAY"}
+var kindNames = [...]string{"HELLO", "CALL", "RESULT", "ERROR", "CANCEL", "RELEASE", "PING", "PONG", "GOAWAY", "ITEM", "END", "WINDOW"}
 
 const (
 	magic        = "hypertube"
@@ -36,6 +40,8 @@ type helloMsg struct {
 	Agent                   string
 	Modules                 []string
 	Debug                   bool
+	StreamWindow            uint64 // gateway, feature stream: 0 = not sent
+	MaxStreams              uint64 // gateway, feature stream: 0 = not sent
 }
 
 type callMsg struct {
@@ -46,7 +52,8 @@ type callMsg struct {
 	Args           []any
 	Kwargs         any // map[string]any or Map
 	TimeoutMS      *uint64
-	Metadata       any // nil, map[string]any, map[string]string or Map
+	Metadata       any     // nil, map[string]any, map[string]string or Map
+	Window         *uint64 // feature stream: the initial credit of a streamed result
 }
 
 type resultMsg struct {
@@ -100,6 +107,12 @@ func wire(m message) []any {
 		if x.Debug {
 			info = append(info, Entry{"debug", true})
 		}
+		if x.StreamWindow > 0 {
+			info = append(info, Entry{"stream_window", x.StreamWindow})
+		}
+		if x.MaxStreams > 0 {
+			info = append(info, Entry{"max_streams", x.MaxStreams})
+		}
 		return []any{kindHello, magic, x.Major, x.Minor, info}
 	case callMsg:
 		var inst, timeout any
@@ -116,7 +129,11 @@ func wire(m message) []any {
 		if kwargs == nil {
 			kwargs = Map{}
 		}
-		return []any{kindCall, x.ID, uint64(x.Op), x.Target, x.Member, inst, args, kwargs, timeout, x.Metadata}
+		out := []any{kindCall, x.ID, uint64(x.Op), x.Target, x.Member, inst, args, kwargs, timeout, x.Metadata}
+		if x.Window != nil { // sent only when used: a unary CALL keeps version 1.0's bytes
+			out = append(out, *x.Window)
+		}
+		return out
 	case resultMsg:
 		return []any{kindResult, x.ID, x.Value}
 	case errorMsg:
@@ -136,7 +153,7 @@ func wire(m message) []any {
 	case goAwayMsg:
 		return []any{kindGoAway, x.LastID, uint64(x.Code), x.Message}
 	}
-	panic("not a message")
+	return streamWire(m)
 }
 
 func anyList(s []string) []any {
@@ -189,10 +206,10 @@ func messageFromWire(v any) (message, error) {
 		}
 		k = -1
 	}
-	if k < 0 || k > kindGoAway {
+	if k < 0 || k > kindWindow {
 		return nil, &protoError{Unimplemented, sprintf("unknown message kind %v", m[0])}
 	}
-	need := [...]int{4, 10, 3, 7, 2, 2, 2, 2, 4}[k]
+	need := [...]int{4, 10, 3, 7, 2, 2, 2, 2, 4, 3, 2, 3}[k]
 	if len(m) < need {
 		return nil, bad("%s message has %d elements, expected %d", kindNames[k], len(m), need)
 	}
@@ -232,6 +249,8 @@ func messageFromWire(v any) (message, error) {
 			return pingMsg{u}, nil
 		}
 		return pongMsg{u}, nil
+	case kindItem, kindEnd, kindWindow:
+		return decodeStreamMsg(k, m)
 	}
 	last, code, msg, err := idCodeMessage(m, "GOAWAY", "last id")
 	return goAwayMsg{last, code, msg}, err
@@ -316,6 +335,14 @@ func decodeHello(m []any) (message, error) {
 			h.Modules = stringList(kv.Value)
 		case "debug":
 			h.Debug = kv.Value == true
+		case "stream_window", "max_streams":
+			if n, ok := asUint(kv.Value); ok && n >= 1 && n <= maxWindow {
+				if kv.Key == "stream_window" {
+					h.StreamWindow = n
+				} else {
+					h.MaxStreams = n
+				}
+			}
 		case "auth":
 			switch kv.Value.(type) {
 			case string, []byte:
@@ -397,6 +424,14 @@ func decodeCall(m []any) (message, error) {
 			return nil, bad("CALL timeout_ms must be nil or an unsigned int")
 		}
 		c.TimeoutMS = &t
+	}
+	if len(m) > 10 {
+		if w, ok := asUint(m[10]); ok { // anything else is a later version's element: ignored
+			if w == 0 || w > maxWindow {
+				return nil, bad("CALL window must be between 1 and 2**32-1, got %d", w)
+			}
+			c.Window = &w
+		}
 	}
 	if m[9] != nil {
 		entries, ok := entriesOf(m[9])

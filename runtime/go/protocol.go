@@ -27,10 +27,11 @@ type protocolState struct {
 	inFlight   map[uint64]struct{} // calls sent (client) or accepted (server), not answered
 	lastCallID uint64
 	goaway     *goAwayMsg // received
+	streams    streamRules
 }
 
 func newProtocolState(client bool) *protocolState {
-	return &protocolState{client: client, inFlight: map[uint64]struct{}{}}
+	return &protocolState{client: client, inFlight: map[uint64]struct{}{}, streams: newStreamRules()}
 }
 
 // received applies a received message. ok=false means drop it silently.
@@ -47,6 +48,7 @@ func (s *protocolState) received(m message) (ok bool, err error) {
 		s.theirHello = &h
 		if s.client {
 			s.phase = open
+			s.streams.hello(h)
 		}
 		return true, nil
 	}
@@ -80,6 +82,7 @@ func (s *protocolState) received(m message) (ok bool, err error) {
 				return false, bad("answer to call %d, which is not in flight", id)
 			}
 			delete(s.inFlight, id)
+			s.streams.forget(id)
 			return true, nil
 		}
 	case callMsg:
@@ -89,7 +92,16 @@ func (s *protocolState) received(m message) (ok bool, err error) {
 			}
 			s.lastCallID = x.ID
 			s.inFlight[x.ID] = struct{}{}
+			if x.Window != nil && s.streams.enabled {
+				s.streams.outgoing[x.ID] = *x.Window
+			}
 			return true, nil
+		}
+	case itemMsg, windowMsg:
+		return s.streams.received(m, s)
+	case endMsg:
+		if !s.client {
+			return s.streams.received(m, s)
 		}
 	case cancelMsg, releaseMsg:
 		if !s.client {
@@ -112,8 +124,9 @@ func answerID(m message) uint64 {
 
 // The server side of the handshake is here only for the test vectors, which check every
 // receiver's errors: a client never receives a client HELLO.
-func (s *protocolState) serverOpen() {
+func (s *protocolState) serverOpen(h helloMsg) {
 	s.sentHello, s.phase = true, open
+	s.streams.hello(h)
 }
 
 // readFrame reads one length-prefixed frame (docs/protocol.md 2.1), checking the length as

@@ -63,4 +63,8 @@ type Call struct {
 	Args     []any          // positional arguments
 	Kwargs   map[string]any // keyword arguments (nil is {})
 	Metadata map[string]string
+	// Input is the client stream of a member that takes a stream<T> parameter (put nil in
+	// that parameter's place): its wire values are sent as the gateway's credit allows, then
+	// END. Any iter.Seq[any] fits. nil for every other call.
+	Input func(yield func(any) bool)
 }

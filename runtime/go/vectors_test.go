@@ -162,7 +162,28 @@ func stateFor(when string) *protocolState {
 	case "server_open":
 		st := newProtocolState(false)
 		_, _ = st.received(helloMsg{Major: 1})
-		st.serverOpen()
+		st.serverOpen(helloMsg{Major: 1})
+		return st
+	case "client_stream", "server_stream":
+		// docs/protocol.md 11: the feature stream in effect (stream_window 2) and call 1 in
+		// flight with window 1, for a member that takes a client stream
+		gateway := helloMsg{Major: 1, Features: []string{streamFeature}, StreamWindow: 2}
+		client := helloMsg{Major: 1, Features: []string{streamFeature}}
+		window := uint64(1)
+		call := callMsg{ID: 1, Target: "files", Member: "sync", Args: []any{nil}, Window: &window}
+		if when == "client_stream" {
+			st := newProtocolState(true)
+			st.sentHello = true
+			_, _ = st.received(gateway)
+			st.inFlight[1] = struct{}{}
+			st.streams.callSent(1, call.Window, true)
+			return st
+		}
+		st := newProtocolState(false)
+		_, _ = st.received(client)
+		st.serverOpen(gateway)
+		_, _ = st.received(call)
+		st.streams.accept(1)
 		return st
 	}
 	return newProtocolState(when == "client_handshake")
@@ -175,9 +196,13 @@ func meaning(m message) any {
 		return append(Map{{"kind", "HELLO"}, {"major", x.Major}, {"minor", x.Minor}}, wire(x)[4].(Map)...)
 	case callMsg:
 		w := wire(x)
-		return Map{{"kind", "CALL"}, {"id", x.ID}, {"op", x.Op.String()}, {"target", x.Target},
+		out := Map{{"kind", "CALL"}, {"id", x.ID}, {"op", x.Op.String()}, {"target", x.Target},
 			{"member", x.Member}, {"instance", w[5]}, {"args", x.Args}, {"kwargs", x.Kwargs},
 			{"timeout_ms", w[8]}, {"metadata", x.Metadata}}
+		if x.Window != nil {
+			return append(out, Entry{"window", *x.Window})
+		}
+		return out
 	case resultMsg:
 		return Map{{"kind", "RESULT"}, {"id", x.ID}, {"value", x.Value}}
 	case errorMsg:
@@ -193,6 +218,12 @@ func meaning(m message) any {
 		return Map{{"kind", "PONG"}, {"opaque", x.Opaque}}
 	case goAwayMsg:
 		return Map{{"kind", "GOAWAY"}, {"last_id", x.LastID}, {"code", x.Code.String()}, {"message", x.Message}}
+	case itemMsg:
+		return Map{{"kind", "ITEM"}, {"id", x.ID}, {"value", x.Value}}
+	case endMsg:
+		return Map{{"kind", "END"}, {"id", x.ID}}
+	case windowMsg:
+		return Map{{"kind", "WINDOW"}, {"id", x.ID}, {"n", x.N}}
 	}
 	return nil
 }

@@ -219,6 +219,28 @@ PAIRS: dict[str, tuple[str, str | None]] = {
         mod("1.0.0", "service shop {\n    fn count() -> int;\n    fn find(sku: str) -> str;\n}"),
         mod("2.0.0", "service shop {\n    fn count() -> float;\n    fn find(sku: str) -> str?;\n}"),
     ),
+    "METHOD_STREAMING_CHANGED": (
+        mod(
+            "1.0.0",
+            "service logs {\n"
+            "    fn tail(app: str) -> list<str>;\n"
+            "    fn lines(app: str) -> stream<str>;\n"
+            "    fn upload(name: str, chunks: stream<bytes>) -> int;\n"
+            "    fn count(app: str) -> stream<int>;\n"
+            "}",
+            name="logs",
+        ),
+        mod(
+            "2.0.0",
+            "service logs {\n"
+            "    fn tail(app: str) -> stream<str>;\n"
+            "    fn lines(app: str) -> list<str>;\n"
+            "    fn upload(name: str, chunks: list<bytes>) -> int;\n"
+            "    fn count(app: str) -> stream<float>;\n"
+            "}",
+            name="logs",
+        ),
+    ),
     "METHOD_STATIC_CHANGED": (
         mod(
             "1.0.0",

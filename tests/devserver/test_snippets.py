@@ -30,7 +30,10 @@ def _modules() -> list[ugm.Module]:
 
     # the composite fixture: unions, literal sets and tuples in snippets and defaults
     composite = ROOT / "tests" / "export" / "fixtures" / "exportfix" / "composite.py"
-    hosted = load_modules([str(ROOT / "examples" / "shop.py"), str(composite)], [])
+    # streaming members: loops over results, iterables for stream parameters
+    streams = ROOT / "tests" / "typescript" / "fixtures" / "tsstream.py"
+    sources = [str(ROOT / "examples" / "shop.py"), str(composite), str(streams)]
+    hosted = load_modules(sources, [])
     return [calculator(), *(h.module for h in hosted)]
 
 
@@ -105,3 +108,14 @@ def test_typescript_snippets_compile_against_the_served_package(tmp_path: Path) 
         [str(tsc), "-p", "tsconfig.json"], cwd=app, capture_output=True, text=True
     )
     assert proc.returncode == 0, proc.stdout + proc.stderr
+
+
+def test_a_streaming_member_snippet_loops_with_for_await() -> None:
+    (module,) = [m for m in _modules() if m.name == "tsstream"]
+    by_id = {x.id: x for x in members_of(module)}
+    typescript = targets.get("typescript").snippets
+    count = typescript.usage(by_id["tsstream.tsstream.count"], "1")
+    assert "for await (const item of client.tsstream.count(1)) {\n  console.log(item);\n}" in count
+    assert 'client.tsstream.shout(["words"])' in typescript.usage(
+        by_id["tsstream.tsstream.shout"], "1"
+    )

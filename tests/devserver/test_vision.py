@@ -164,3 +164,17 @@ def test_served_at_root_and_vision(make_server) -> None:  # type: ignore[no-unty
         assert r.status == 200
         assert dict(r.headers)["Content-Type"].startswith("text/html")
         assert re.search(rb"<title>graftcode Vision: calculator</title>", r.body)
+
+
+def test_streaming_members_show_stream_types_and_loop_snippets() -> None:
+    str_ = ugm.Primitive("str")
+    tail = ugm.Method("tail", (ugm.Param("n", ugm.Primitive("int")),), ugm.StreamOf(str_))
+    upload = ugm.Method("upload", (ugm.Param("lines", ugm.StreamOf(str_)),), ugm.Primitive("int"))
+    m = ugm.Module("logs", "1.0.0", (ugm.Service("logs", (tail, upload)),))
+    html = page(m)
+    assert "fn tail(n: int) -&gt; stream&lt;str&gt;" in html
+    assert "fn upload(lines: stream&lt;str&gt;) -&gt; int" in html
+    snippets = json.loads(parse(html).scripts[0])["logs.logs.tail"]
+    assert "for item in logs.tail(1):\n    print(item)" in snippets["python"]
+    assert "for await (const item of client.logs.tail(1)) {" in snippets["typescript"]
+    assert "for items.Next() {" in snippets["go"]

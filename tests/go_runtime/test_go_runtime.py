@@ -18,7 +18,7 @@ from graftcode_runtime.testing import GatewayProcess, self_signed_cert
 
 ROOT = Path(__file__).resolve().parents[2]
 RUNTIME = ROOT / "runtime" / "go"
-HOSTED = ["shop", "calculator", "tsfixture"]
+HOSTED = ["shop", "calculator", "tsfixture", "tsstream"]
 PATHS = [ROOT / "examples", ROOT / "tests" / "typescript" / "fixtures"]
 
 GO = shutil.which("go")

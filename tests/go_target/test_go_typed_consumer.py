@@ -3,6 +3,7 @@ it uses is removed from the IDL and the module is rebuilt, the program no longer
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 import gohelp
@@ -109,3 +110,69 @@ def test_removing_a_union_member_or_a_literal_breaks_the_build(
     change: tuple[str, str], error: str, tmp_path: Path
 ) -> None:
     assert error in _breaks(tmp_path, UNION_IDL, "inventory", UNION_PROGRAM, change)
+
+
+STREAMS = gohelp.ROOT / "tests" / "typescript" / "fixtures" / "tsstream.py"
+STREAM_PROGRAM = """\
+package main
+
+import (
+	"context"
+	"fmt"
+
+	tsstream "graftcode.dev/g/tsstream"
+)
+
+func main() {
+	ctx := context.Background()
+	client := tsstream.New(tsstream.WithURL("tcp://127.0.0.1:1"))
+	defer client.Close()
+	var sum int64
+	s := client.Count(ctx, 10, nil)
+	defer s.Close()
+	for s.Next() {
+		sum += s.Item()
+	}
+	total, err := client.Total(ctx, func(yield func(int64) bool) { yield(sum) })
+	fmt.Println(total, err, s.Err())
+}
+"""
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    ("old", "new", "error"),
+    [
+        ("def count(", "def _count(", r"client.Count undefined"),
+        (
+            '-> Iterator[int]:\n    """0 .. n-1',
+            '-> Iterator[str]:\n    """0 .. n-1',
+            r"mismatched types",
+        ),
+        (
+            "def total(numbers: Iterator[int])",
+            "def total(numbers: Iterator[str])",
+            r"cannot use func",
+        ),
+    ],
+    ids=["removed", "item type", "client stream item type"],
+)
+def test_changing_a_streaming_member_breaks_the_consumers_build(
+    tmp_path: Path, old: str, new: str, error: str
+) -> None:
+    go = gohelp.go_bin()
+    source = tmp_path / "tsstream.py"
+    text = STREAMS.read_text("utf-8")
+    source.write_text(text)
+    out = tmp_path / "tsstream-go"
+    # in a fresh process each time: both versions are a Python module named tsstream
+    build = [sys.executable, "-m", "graftc.cli", "build", "--from-module", str(source)]
+    gohelp.run([*build, "--target", "go", "-o", str(out)], tmp_path, env=None)
+    program = gohelp.consumer(tmp_path / "app", out, "graftcode.dev/g/tsstream", STREAM_PROGRAM)
+    gohelp.run([go, "vet", "."], program)
+
+    assert text.count(old) == 1
+    source.write_text(text.replace(old, new))
+    gohelp.run([*build, "--target", "go", "-o", str(out)], tmp_path, env=None)
+    with pytest.raises(AssertionError, match=error):
+        gohelp.run([go, "build", "-o", str(tmp_path / "app.bin"), "."], program)

@@ -27,14 +27,30 @@ def test_install_names_the_proxy_and_the_checksum_setting() -> None:
     assert text.splitlines()[-1] == "go get graftcode.dev/g/shop@v1.2.0"
 
 
+# streaming members: a Next loop over results, an iterator function for stream parameters
+STREAMS = {"tsstream": gohelp.ROOT / "tests" / "typescript" / "fixtures" / "tsstream.py"}
+
+
+def test_a_streaming_member_snippet_loops() -> None:
+    module = _module(STREAMS["tsstream"])
+    by_id = {m.id: m for m in members_of(module)}
+    count = get("go").snippets.usage(by_id["tsstream.tsstream.count"], "1.0.0")
+    assert (
+        "items := client.Count(ctx, 1, nil)\n\tdefer items.Close()\n\tfor items.Next() {" in count
+    )
+    shout = get("go").snippets.usage(by_id["tsstream.tsstream.shout"], "1.0.0")
+    assert 'client.Shout(ctx, func(yield func(string) bool) { yield("words") })' in shout
+
+
 @pytest.mark.slow
 @pytest.mark.parametrize(
-    "name", ["shop", "calculator", "edge", "kitchen", "shapes", "tsfixture", "gofixture"]
+    "name",
+    ["shop", "calculator", "edge", "kitchen", "shapes", "tsfixture", "gofixture", "tsstream"],
 )
 def test_every_snippet_compiles(name: str, tmp_path: Path) -> None:
     go = gohelp.go_bin()
     gofixture = gohelp.ROOT / "tests" / "go_target" / "fixtures" / "gofixture.py"
-    source = {**gohelp.EXAMPLES, **gohelp.FIXTURES, "gofixture": gofixture}[name]
+    source = {**gohelp.EXAMPLES, **gohelp.FIXTURES, **STREAMS, "gofixture": gofixture}[name]
     module = _module(source)
     generated = gohelp.build(source, tmp_path / "module")
     path = gohelp.run([go, "list", "-m"], generated, env=gohelp.go_env()).strip()

@@ -11,16 +11,19 @@ from graftcode_runtime.protocol._errors import StatusCode
 from graftcode_runtime.protocol._events import (
     Call,
     Cancel,
+    End,
     Error,
     GoAway,
     Hello,
     InstanceRef,
+    Item,
     Message,
     Op,
     Ping,
     Pong,
     Release,
     Result,
+    Window,
 )
 from graftcode_runtime.protocol._limits import Limits
 
@@ -92,9 +95,13 @@ def meaning(m: Message) -> dict[str, Any]:
             out["modules"] = list(m.modules)
         if m.debug:
             out["debug"] = True
+        if m.stream_window:
+            out["stream_window"] = m.stream_window
+        if m.max_streams:
+            out["max_streams"] = m.max_streams
         return out
     if isinstance(m, Call):
-        return {
+        call = {
             "kind": "CALL",
             "id": _int(m.id),
             "op": m.op.name,
@@ -106,6 +113,15 @@ def meaning(m: Message) -> dict[str, Any]:
             "timeout_ms": m.timeout_ms,
             "metadata": to_json(dict(m.metadata)) if m.metadata is not None else None,
         }
+        if m.window is not None:  # only streamed-result calls have it (protocol.md 5.5)
+            call["window"] = m.window
+        return call
+    if isinstance(m, Item):
+        return {"kind": "ITEM", "id": _int(m.id), "value": to_json(m.value)}
+    if isinstance(m, End):
+        return {"kind": "END", "id": _int(m.id)}
+    if isinstance(m, Window):
+        return {"kind": "WINDOW", "id": _int(m.id), "n": _int(m.n)}
     if isinstance(m, Result):
         return {"kind": "RESULT", "id": _int(m.id), "value": to_json(m.value)}
     if isinstance(m, Error):
@@ -151,6 +167,8 @@ def message(d: dict[str, Any]) -> Message:
             agent=d["agent"],
             modules=tuple(d.get("modules", ())),
             debug=d.get("debug", False),
+            stream_window=d.get("stream_window", 0),
+            max_streams=d.get("max_streams", 0),
             major=d["major"],
             minor=d["minor"],
         )
@@ -166,7 +184,14 @@ def message(d: dict[str, Any]) -> Message:
             from_json(d["kwargs"]),
             d["timeout_ms"],
             from_json(md) if md is not None else None,
+            d.get("window"),
         )
+    if kind == "ITEM":
+        return Item(from_json(d["id"]), from_json(d["value"]))
+    if kind == "END":
+        return End(from_json(d["id"]))
+    if kind == "WINDOW":
+        return Window(from_json(d["id"]), from_json(d["n"]))
     if kind == "RESULT":
         return Result(from_json(d["id"]), from_json(d["value"]))
     if kind == "ERROR":

@@ -65,7 +65,8 @@ def site(consumer: tsharness.Consumer, tmp_path_factory: pytest.TempPathFactory)
 
 @pytest.fixture(scope="module")
 def browser_gateway(site: int) -> Iterator[tsharness.Gateway]:
-    gw = tsharness.start_gateway("shop", "calculator", allow_origins=(f"http://127.0.0.1:{site}",))
+    origins = (f"http://127.0.0.1:{site}",)
+    gw = tsharness.start_gateway("shop", "calculator", "tsstream", allow_origins=origins)
     try:
         yield gw
     finally:
@@ -86,7 +87,7 @@ def test_page_calls_the_gateway(site: int, browser_gateway: tsharness.Gateway) -
     page = out[allowed]
     assert page["error"] is None, page
     failed = [c for c in page["checks"] if not c["ok"]]
-    assert len(page["checks"]) == 8 and not failed, page
+    assert len(page["checks"]) == 11 and not failed, page
     # the same page from another origin (localhost is not the allowed 127.0.0.1) is refused
     refused = out[foreign]
     assert refused["checks"] == [] and refused["error"].startswith("ConnectionLost"), refused

@@ -19,12 +19,22 @@ V1 = (HERE / "inventory_v1.graft").read_text("utf-8")
 CONSUMER = (HERE / "consumer.ts").read_text("utf-8")
 
 
-def _typecheck(tmp_path: Path, idl: str) -> subprocess.CompletedProcess[str]:
-    graft = tmp_path / "inventory.graft"
-    graft.write_text(idl)
+def _typecheck(
+    tmp_path: Path, source: str, consumer: str = CONSUMER, file: str = "inventory.graft"
+) -> subprocess.CompletedProcess[str]:
+    """`source` (IDL, or Python for a `.py` file) generated as graft-<its stem>, and `consumer`
+    type-checked against it."""
+    graft = tmp_path / file
+    graft.write_text(source)
+    package = f"graft-{graft.stem}"
     # unformatted: prettier changes layout only, and skipping it keeps these tests fast
-    gen = tsharness.generate(str(graft), tmp_path / "graft-inventory", format=False)
-    (tmp_path / "consumer.ts").write_text(CONSUMER)
+    gen = tmp_path / package
+    if graft.suffix == ".py":  # in a fresh process: each version imports a module of one name
+        code = "import sys, pathlib, tsharness as h; h.generate(sys.argv[1], pathlib.Path(sys.argv[2]), format=False)"
+        tsharness.run([tsharness.PYTHON, "-c", code, str(graft), str(gen)], tsharness.HERE)
+    else:
+        tsharness.generate(str(graft), gen, format=False)
+    (tmp_path / "consumer.ts").write_text(consumer)
     runtime_types = tsharness.RUNTIME / "dist" / "node.d.ts"
     (tmp_path / "tsconfig.json").write_text(
         json.dumps(
@@ -38,7 +48,7 @@ def _typecheck(tmp_path: Path, idl: str) -> subprocess.CompletedProcess[str]:
                     "lib": ["ES2022", "ESNext.Disposable", "DOM"],
                     "types": [],
                     "paths": {
-                        "graft-inventory": [str(gen / "src" / "index.ts")],
+                        package: [str(gen / "src" / "index.ts")],
                         "graftcode-runtime": [str(runtime_types)],
                     },
                 },
@@ -65,6 +75,48 @@ def _errors(proc: subprocess.CompletedProcess[str]) -> list[tuple[int, str, str]
 
 def _line(n: int) -> str:
     return CONSUMER.splitlines()[n - 1]
+
+
+# Streams: the consumer of tests/typescript/fixtures/tsstream.py's client (from its Python
+# source: what `graftc export` sees)
+STREAMS = (tsharness.HERE / "fixtures" / "tsstream.py").read_text("utf-8")
+STREAM_CONSUMER = (HERE / "streams.ts").read_text("utf-8")
+
+
+def _stream_errors(tmp_path: Path, source: str) -> tuple[int, list[tuple[str, str]]]:
+    proc = _typecheck(tmp_path, source, STREAM_CONSUMER, "tsstream.py")
+    lines = STREAM_CONSUMER.splitlines()
+    return proc.returncode, [(lines[n - 1], msg) for n, _, msg in _errors(proc)]
+
+
+def test_stream_consumer_compiles(runtime: Path, tmp_path: Path) -> None:
+    code, errors = _stream_errors(tmp_path, STREAMS)
+    assert code == 0 and not errors, errors
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "used_at"),
+    [
+        (  # a private function is not exported
+            'def count(n: int, marker: str = "") -> Iterator[int]:',
+            'def _count(n: int, marker: str = "") -> Iterator[int]:',
+            ".count(",
+        ),
+        (
+            'def count(n: int, marker: str = "") -> Iterator[int]:',
+            'def count(n: int, marker: str = "") -> Iterator[str]:',
+            ".count(",
+        ),
+        ("def total(numbers: Iterator[int]) -> int:", "def total(numbers: int) -> int:", ".total("),
+    ],
+    ids=["removed", "item type", "no longer a client stream"],
+)
+def test_stream_changes_fail_at_the_member(
+    runtime: Path, tmp_path: Path, old: str, new: str, used_at: str
+) -> None:
+    assert STREAMS.count(old) == 1
+    code, errors = _stream_errors(tmp_path, STREAMS.replace(old, new))
+    assert code != 0 and errors and all(used_at in line for line, _ in errors), errors
 
 
 def test_v1_consumer_compiles(runtime: Path, tmp_path: Path) -> None:

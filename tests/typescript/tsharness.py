@@ -172,6 +172,7 @@ EXAMPLES = (
     ROOT / "examples" / "shop.py",
     ROOT / "examples" / "calculator.py",
     HERE / "fixtures" / "tsfixture.py",
+    HERE / "fixtures" / "tsstream.py",
 )
 
 

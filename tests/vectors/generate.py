@@ -22,16 +22,19 @@ from graftcode_runtime.protocol._errors import StatusCode  # noqa: E402
 from graftcode_runtime.protocol._events import (  # noqa: E402
     Call,
     Cancel,
+    End,
     Error,
     GoAway,
     Hello,
     InstanceRef,
+    Item,
     Message,
     Op,
     Ping,
     Pong,
     Release,
     Result,
+    Window,
 )
 from graftcode_runtime.protocol._limits import Limits  # noqa: E402
 from protocol.vectorlib import meaning, to_json  # noqa: E402
@@ -276,12 +279,75 @@ GOOD: list[tuple[str, str, Message]] = [
     ),
 ]
 
+# Streams (docs/protocol.md 5.5). Every one concerns call 1 so that the tests can replay it in
+# the situation of the server_stream/client_stream vectors; `to` says who receives it.
+STREAMS: list[tuple[str, str, str, Message]] = [
+    (
+        "stream_hello_client",
+        "A client HELLO announcing the stream feature",
+        "gateway",
+        Hello(module="logs", features=("stream",), agent="graftcode-python/0.1.0"),
+    ),
+    (
+        "stream_hello_server",
+        "The gateway HELLO with the stream feature in effect: client-stream credit and the "
+        "open-streams limit",
+        "client",
+        Hello(
+            module="logs",
+            version="1.0.0",
+            features=("stream",),
+            stream_window=16,
+            max_streams=100,
+            agent="graftcode-gateway/0.1.0",
+        ),
+    ),
+    (
+        "stream_call_server",
+        "logs.tail('app'): a call whose result is a stream; the 11th element grants 64 items",
+        "gateway",
+        Call(1, Op.CALL, "logs", "tail", None, ["app"], {}, 30000, None, 64),
+    ),
+    (
+        "stream_call_client",
+        "files.upload('a.txt', <stream>): the stream parameter is a nil placeholder, no window",
+        "gateway",
+        Call(1, Op.CALL, "files", "upload", None, ["a.txt", None], {}, None, None),
+    ),
+    (
+        "stream_item",
+        "One item of call 1's result stream, a record",
+        "client",
+        Item(1, {"seq": 5, "text": "hi"}),
+    ),
+    (
+        "stream_item_client",
+        "One item of call 1's stream parameter, bytes",
+        "gateway",
+        Item(1, b"\x00\x01\x02"),
+    ),
+    ("stream_end", "The client stream of call 1 has no more items", "gateway", End(1)),
+    (
+        "stream_window",
+        "The client can take 32 more items of call 1's result stream",
+        "gateway",
+        Window(1, 32),
+    ),
+    (
+        "stream_window_gateway",
+        "The gateway can take 8 more items of call 1's stream parameter",
+        "client",
+        Window(1, 8),
+    ),
+]
+
 # Messages that a receiver must accept although they are not what this version sends.
 NON_CANONICAL: list[tuple[str, str, Any, Message]] = [
     (
         "call_extra_elements",
-        "A CALL from a later minor version with an extra trailing element: ignored",
-        [1, 1, 0, "calculator", "add", None, [1, 2], {}, None, None, "future"],
+        "A CALL from a later minor version with extra trailing elements (after the nil "
+        "stream window): ignored",
+        [1, 1, 0, "calculator", "add", None, [1, 2], {}, None, None, None, "future"],
         Call(1, Op.CALL, "calculator", "add", None, [1, 2], {}, None, None),
     ),
     (
@@ -443,6 +509,97 @@ BAD: list[tuple[str, str, bytes, str, str]] = [
         "INVALID_ARGUMENT",
         "client_open",
     ),
+    (
+        "bad_stream_unannounced",
+        "An ITEM on a connection without the stream feature: an unknown kind",
+        _frame(msgpack.packb([9, 1, 1])),
+        "UNIMPLEMENTED",
+        "server_open",
+    ),
+    (
+        "bad_stream_item_beyond_credit",
+        "Two ITEMs of call 1's result stream, whose window is 1",
+        _frame(msgpack.packb([9, 1, 1])) + _frame(msgpack.packb([9, 1, 2])),
+        "RESOURCE_EXHAUSTED",
+        "client_stream",
+    ),
+    (
+        "bad_stream_client_item_beyond_credit",
+        "Three ITEMs of call 1's stream parameter; the gateway's stream_window is 2",
+        b"".join(_frame(msgpack.packb([9, 1, i])) for i in range(3)),
+        "RESOURCE_EXHAUSTED",
+        "server_stream",
+    ),
+    (
+        "bad_stream_item_unknown_id",
+        "An ITEM for call 5, which the client never made",
+        _frame(msgpack.packb([9, 5, 1])),
+        "INVALID_ARGUMENT",
+        "server_stream",
+    ),
+    (
+        "bad_stream_item_not_in_flight",
+        "An ITEM from the gateway for call 2, which is not in flight",
+        _frame(msgpack.packb([9, 2, 1])),
+        "INVALID_ARGUMENT",
+        "client_stream",
+    ),
+    (
+        "bad_stream_end_twice",
+        "END twice for call 1",
+        _frame(msgpack.packb([10, 1])) + _frame(msgpack.packb([10, 1])),
+        "INVALID_ARGUMENT",
+        "server_stream",
+    ),
+    (
+        "bad_stream_item_after_end",
+        "An ITEM after call 1's END",
+        _frame(msgpack.packb([10, 1])) + _frame(msgpack.packb([9, 1, 1])),
+        "INVALID_ARGUMENT",
+        "server_stream",
+    ),
+    (
+        "bad_stream_end_to_client",
+        "An END sent to a client (wrong direction)",
+        _frame(msgpack.packb([10, 1])),
+        "INVALID_ARGUMENT",
+        "client_stream",
+    ),
+    (
+        "bad_stream_window_zero",
+        "A WINDOW granting 0 items",
+        _frame(msgpack.packb([11, 1, 0])),
+        "INVALID_ARGUMENT",
+        "server_stream",
+    ),
+    (
+        "bad_stream_window_negative",
+        "A WINDOW granting -1 items",
+        _frame(msgpack.packb([11, 1, -1])),
+        "INVALID_ARGUMENT",
+        "server_stream",
+    ),
+    (
+        "bad_stream_window_u64",
+        "A WINDOW granting 2**64-1 items (beyond 2**32-1)",
+        _frame(msgpack.packb([11, 1, 2**64 - 1])),
+        "INVALID_ARGUMENT",
+        "server_stream",
+    ),
+    (
+        "bad_stream_credit_overflow",
+        "A WINDOW of 2**32-1 on top of call 1's credit of 1: the credit would pass 2**32-1",
+        _frame(msgpack.packb([11, 1, 2**32 - 1])),
+        "INVALID_ARGUMENT",
+        "server_stream",
+    ),
+    (
+        "bad_stream_call_window_zero",
+        "A CALL whose stream window is 0",
+        _frame(msgpack.packb([1, 2, 0, "logs", "tail", None, [], {}, None, None, 0])),
+        "INVALID_ARGUMENT",
+        "server_stream",
+    ),
 ]
 
 TRUNCATED = (
@@ -469,6 +626,20 @@ def main() -> None:
                 "name": name,
                 "description": description,
                 "framed": True,
+                "hex": _frame(payload).hex(),
+                "msgpack": to_json(msgpack.unpackb(payload, strict_map_key=False, ext_hook=_ext)),
+                "message": meaning(msg),
+            },
+        )
+    for name, description, to, msg in STREAMS:
+        payload = enc.encode(msg)
+        _write(
+            name,
+            {
+                "name": name,
+                "description": description,
+                "framed": True,
+                "to": to,
                 "hex": _frame(payload).hex(),
                 "msgpack": to_json(msgpack.unpackb(payload, strict_map_key=False, ext_hook=_ext)),
                 "message": meaning(msg),

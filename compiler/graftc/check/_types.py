@@ -112,6 +112,12 @@ class Assignability:
     def wire(self, src: ugm.TypeRef, dst: ugm.TypeRef) -> bool:
         if src == dst:
             return True
+        if isinstance(src, ugm.StreamOf) or isinstance(dst, ugm.StreamOf):
+            # items by the usual rules; a stream against a plain type is a different call,
+            # which METHOD_STREAMING_CHANGED reports (once, not again as a type change)
+            if isinstance(src, ugm.StreamOf) and isinstance(dst, ugm.StreamOf):
+                return self.wire(src.item, dst.item)
+            return True
         if isinstance(dst, ugm.Optional):
             if isinstance(src, ugm.Primitive) and src.name == "none":
                 return True
@@ -137,6 +143,12 @@ class Assignability:
 
     def source(self, src: ugm.TypeRef, dst: ugm.TypeRef) -> bool:
         if src == dst:
+            return True
+        if isinstance(src, ugm.StreamOf) or isinstance(dst, ugm.StreamOf):
+            # items by the usual rules; a stream against a plain type is a different call,
+            # which METHOD_STREAMING_CHANGED reports (once, not again as a type change)
+            if isinstance(src, ugm.StreamOf) and isinstance(dst, ugm.StreamOf):
+                return self.source(src.item, dst.item)
             return True
         if isinstance(dst, ugm.Optional):
             if isinstance(src, ugm.Primitive) and src.name == "none":

@@ -290,6 +290,7 @@ class _Checker:
             c.annotations, "a method" if isinstance(c, ugm.Method) else "a constructor"
         )
         self.params(c.params)
+        self.stream_params(c)
         spans = self.pos.raises.get(_key(c) or (0, 0), ())
         seen: set[str] = set()
         for i, name in enumerate(c.raises):
@@ -309,6 +310,18 @@ class _Checker:
             elif not isinstance(found, ugm.Error):
                 report(f"'{name}' is not an error, so it cannot be raised")
             seen.add(name)
+
+    def stream_params(self, c: ugm.Method | ugm.Constructor) -> None:
+        """At most one parameter of a method is a stream; a constructor takes none; a stream
+        parameter has no default (docs/idl.md, "Streams")."""
+        streams = [p for p in c.params if isinstance(p.type, ugm.StreamOf)]
+        for p in streams:
+            if isinstance(c, ugm.Constructor):
+                self.error(p.type.span, "a constructor cannot take a stream")
+            elif p is not streams[0]:
+                self.error(p.type.span, f"'{p.name}': a method takes at most one stream")
+            if p.default is not None:
+                self.at_name(p, p.name, f"stream parameter '{p.name}' cannot have a default")
 
     def params(self, params: tuple[ugm.Param, ...]) -> None:
         rank = {"positional": 0, "either": 1, "keyword": 2}
@@ -356,6 +369,15 @@ class _Checker:
             return True
         if isinstance(t, ugm.Named):
             return self.named(t, where)
+        if isinstance(t, ugm.StreamOf):
+            if not (top and where in ("return", "param")):
+                self.error(
+                    t.span,
+                    "a stream can only be a method's return type or the type of one of its "
+                    "parameters, not part of another type",
+                )
+                return False
+            return self.check_type(t.item, where, top=False)
         if isinstance(t, ugm.Optional):
             if isinstance(t.inner, ugm.Optional):
                 self.error(
@@ -374,6 +396,7 @@ class _Checker:
             return self.literals(t)
         if isinstance(t, ugm.TupleOf):
             return all([self.check_type(x, where, top=False) for x in t.items])
+        assert isinstance(t, ugm.MapOf)
         ok = True
         key = t.key
         if not (isinstance(key, ugm.Primitive) and key.name in ugm.MAP_KEY_PRIMITIVES):

@@ -196,7 +196,7 @@ def _previous_end(e: UnexpectedToken) -> tuple[int, int] | None:
 
 # Terminal sets that stand for one thing in messages ("a type" rather than six alternatives).
 _GROUPS = (
-    ({"NAME", "LIST", "MAP", "TUPLE", "STRING", "INT"}, "a type"),
+    ({"NAME", "LIST", "MAP", "TUPLE", "STREAM", "STRING", "INT"}, "a type"),
     (
         {"INT", "FLOAT", "STRING", "BYTES", "NONE", "TRUE", "FALSE", "LSQB", "LBRACE", "NAME"},
         "a value",

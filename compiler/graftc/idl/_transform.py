@@ -99,6 +99,7 @@ _TYPES = (
     ugm.UnionOf,
     ugm.LiteralOf,
     ugm.TupleOf,
+    ugm.StreamOf,
 )
 _VALUES = (
     ugm.NoneLit,
@@ -434,6 +435,9 @@ class ToUGM(Transformer[Token, Any]):
 
     def list_of(self, children: list[Any]) -> ugm.ListOf:
         return ugm.ListOf(_first(children, _TYPES), _span(children, CURRENT.get().file))
+
+    def stream_of(self, children: list[Any]) -> ugm.StreamOf:
+        return ugm.StreamOf(_first(children, _TYPES), _span(children, CURRENT.get().file))
 
     def map_of(self, children: list[Any]) -> ugm.MapOf:
         key, value = _of(children, _TYPES)

@@ -29,6 +29,7 @@ if TYPE_CHECKING:
     from .client._callspec import CallKind, CallSpec
     from .client._connect import connect, connect_async
     from .client._remote import AsyncRemoteObject, RemoteObject
+    from .client._streams import AsyncRemoteStream, RemoteStream
     from .client._sync import Client
     from .client._trio import AsyncClient
     from .context import RequestContext
@@ -60,6 +61,8 @@ _LAZY: dict[str, str] = {
     "StatusCode": ".protocol._errors",
     "AsyncRemoteObject": ".client._remote",
     "RemoteObject": ".client._remote",
+    "AsyncRemoteStream": ".client._streams",
+    "RemoteStream": ".client._streams",
     "Client": ".client._sync",
     "AsyncClient": ".client._trio",
     "Endpoint": ".transport._url",
@@ -75,6 +78,7 @@ _LAZY: dict[str, str] = {
 __all__ = [
     "AsyncClient",
     "AsyncRemoteObject",
+    "AsyncRemoteStream",
     "CallKind",
     "CallSpec",
     "Cancelled",
@@ -88,6 +92,7 @@ __all__ = [
     "ProtocolError",
     "RemoteError",
     "RemoteObject",
+    "RemoteStream",
     "RequestContext",
     "RetryPolicy",
     "StatusCode",

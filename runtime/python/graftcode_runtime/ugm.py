@@ -135,7 +135,19 @@ class TupleOf:
     span: Span | None = _span()
 
 
-TypeRef: TypeAlias = Primitive | Optional | ListOf | MapOf | Named | UnionOf | LiteralOf | TupleOf
+@dataclass(frozen=True)
+class StreamOf:
+    """`stream<T>`: a sequence of T values sent one message at a time (docs/protocol.md 5.5).
+    Only a method's return type (server streaming) or one parameter's type (client streaming)
+    is a stream, never a part of another type; the IDL checker enforces it."""
+
+    item: TypeRef
+    span: Span | None = _span()
+
+
+TypeRef: TypeAlias = (
+    Primitive | Optional | ListOf | MapOf | Named | UnionOf | LiteralOf | TupleOf | StreamOf
+)
 
 
 # --------------------------------------------------------------------------------------------
@@ -408,7 +420,7 @@ def walk_types(t: TypeRef) -> Iterator[TypeRef]:
     yield t
     if isinstance(t, Optional):
         yield from walk_types(t.inner)
-    elif isinstance(t, ListOf):
+    elif isinstance(t, ListOf | StreamOf):
         yield from walk_types(t.item)
     elif isinstance(t, MapOf):
         yield from walk_types(t.key)
@@ -452,6 +464,8 @@ def type_text(t: TypeRef) -> str:
         return type_text(t.inner) + "?"
     if isinstance(t, ListOf):
         return f"list<{type_text(t.item)}>"
+    if isinstance(t, StreamOf):
+        return f"stream<{type_text(t.item)}>"
     if isinstance(t, MapOf):
         return f"map<{type_text(t.key)}, {type_text(t.value)}>"
     if isinstance(t, UnionOf):
@@ -481,6 +495,7 @@ _NODE_TYPES: dict[str, type] = {
         UnionOf,
         LiteralOf,
         TupleOf,
+        StreamOf,
         NoneLit,
         BoolLit,
         IntLit,

@@ -13,7 +13,8 @@ import {
   type ClientOptions,
   type ResolvedOptions,
 } from "./config.js";
-import { Connection, type CallSpec, type InvokeOptions } from "./connection.js";
+import { Connection, type CallSpec, type InvokeOptions, type StreamHooks } from "./connection.js";
+import { ItemStream, type RemoteStream, type StreamStart } from "./stream.js";
 import { parseEndpoint } from "./endpoint.js";
 import {
   ConnectionLost,
@@ -28,6 +29,32 @@ import { DEFAULT_DECODE_LIMITS } from "./msgpack.js";
 import { encodeInstanceRef, InstanceRef } from "./protocol.js";
 import { transportFor } from "./transport.js";
 import { fromWire, toWire, type FieldDesc, type InstanceCodec, type TypeDesc } from "./types.js";
+
+/** A client stream's values, converted to wire values one by one as the pump pulls them. */
+function wireItems(
+  item: TypeDesc,
+  given: unknown,
+  path: string,
+  codec: InstanceCodec,
+): AsyncIterable<unknown> {
+  if (
+    given === null ||
+    typeof given !== "object" ||
+    !(Symbol.asyncIterator in given || Symbol.iterator in given)
+  ) {
+    throw new GraftError(
+      `${path}: expected an AsyncIterable or an Iterable, got ${typeof given}`,
+      StatusCode.INVALID_ARGUMENT,
+    );
+  }
+  return (async function* () {
+    let i = 0;
+    for await (const v of given as AsyncIterable<unknown>) {
+      yield toWire(item, v, `${path}[${i}]`, codec);
+      i++;
+    }
+  })();
+}
 
 /** Options every generated method takes as its last argument. */
 export interface CallOptions {
@@ -233,7 +260,7 @@ export class Client implements AsyncDisposable {
   /** Low level: run one operation with wire values in and out (no type conversion). */
   async invoke(
     spec: CallSpec,
-    options: CallOptions = {},
+    options: CallOptions & { stream?: StreamHooks } = {},
     connection?: Connection,
   ): Promise<unknown> {
     const timeoutMs = options.timeoutMs ?? this.options.timeoutMs;
@@ -241,7 +268,10 @@ export class Client implements AsyncDisposable {
       ...this.options.metadata,
       ...(options.metadata === undefined ? {} : lowercaseMetadata(options.metadata)),
     };
-    const signal = options.signal === undefined ? {} : { signal: options.signal };
+    const signal = {
+      ...(options.signal === undefined ? {} : { signal: options.signal }),
+      ...(options.stream === undefined ? {} : { stream: options.stream }),
+    };
     const interceptors = this.options.interceptors;
     if (interceptors.length === 0) {
       const conn = connection ?? (await this.ensureConnected(options.signal));
@@ -315,6 +345,97 @@ export class Client implements AsyncDisposable {
     callOptions?: CallOptions,
     instance?: RemoteInstance,
   ): Promise<unknown> {
+    const call = this.prepare(spec, args, callOptions, instance);
+    const options: CallOptions & { stream?: StreamHooks } = call.options;
+    if (call.input !== undefined) options.stream = { input: call.input };
+    // A member marked @idempotent is retried after UNAVAILABLE, never with a client stream
+    // (its items cannot be sent twice) nor on a pinned connection (an instance's).
+    const retrier =
+      call.input === undefined
+        ? this.retrier(
+            spec,
+            options.timeoutMs ?? this.options.timeoutMs,
+            call.connection !== undefined,
+          )
+        : undefined;
+    let result: unknown;
+    try {
+      result =
+        retrier === undefined
+          ? await this.invoke(call.spec, options, call.connection)
+          : await runWithRetry(
+              (left) =>
+                this.invoke(call.spec, left === null ? options : { ...options, timeoutMs: left }),
+              retrier,
+            );
+    } catch (e) {
+      throw e instanceof RemoteError ? this.typedError(e) : e;
+    }
+    return fromWire(spec.returns, result, `the result of ${call.where}`, this.instances);
+  }
+
+  /**
+   * Call a member that returns `stream<T>`: the items, typed, as an async iterator. The call
+   * starts on the first `next()` (the first turn of a `for await` loop); argument errors are
+   * raised there too. A declared error the member raises after some items comes after them.
+   */
+  stream<T>(
+    spec: MemberSpec,
+    args: readonly unknown[],
+    callOptions?: CallOptions,
+    instance?: RemoteInstance,
+  ): RemoteStream<T> {
+    if (spec.returns.kind !== "stream")
+      throw new GraftError(`${spec.target}.${spec.member} does not return a stream`);
+    const item = spec.returns.item;
+    let where = `${spec.target}.${spec.member}`;
+    const start: StreamStart = async (hooks, signal) => {
+      const call = this.prepare(spec, args, { ...callOptions, signal }, instance);
+      where = call.where;
+      const options: CallOptions & { stream?: StreamHooks } = call.options;
+      options.stream = call.input === undefined ? hooks : { ...hooks, input: call.input };
+      try {
+        return await this.invoke(call.spec, options, call.connection);
+      } catch (e) {
+        throw e instanceof RemoteError ? this.typedError(e) : e;
+      }
+    };
+    const convert = (w: unknown, i: number): T =>
+      fromWire(item, w, `item ${i} of ${where}`, this.instances) as T;
+    return new ItemStream<T>(start, convert, callOptions?.signal);
+  }
+
+  /**
+   * A streaming call with wire values, for dynamic callers: `input` is the client stream (wire
+   * values) for a member that takes one; the items of the result come as they are sent.
+   */
+  invokeStream(
+    spec: CallSpec,
+    options: CallOptions & { input?: AsyncIterable<unknown> | Iterable<unknown> } = {},
+  ): RemoteStream<unknown> {
+    const { input, ...rest } = options;
+    const start: StreamStart = (hooks, signal) =>
+      this.invoke(spec, {
+        ...rest,
+        signal,
+        stream: input === undefined ? hooks : { ...hooks, input },
+      });
+    return new ItemStream<unknown>(start, (w) => w, rest.signal);
+  }
+
+  /** Typed arguments to wire values, checked, and the connection the call must use. */
+  private prepare(
+    spec: MemberSpec,
+    args: readonly unknown[],
+    callOptions: CallOptions | undefined,
+    instance: RemoteInstance | undefined,
+  ): {
+    spec: CallSpec;
+    options: CallOptions;
+    connection: Connection | undefined;
+    where: string;
+    input?: AsyncIterable<unknown>;
+  } {
     const options = callOptions as (CallOptions & Record<string, unknown>) | undefined;
     const where = spec.kind === "new" ? `${spec.target}.create` : `${spec.target}.${spec.member}`;
     // Proxies passed as arguments pin the call to their connection: an id means nothing on
@@ -329,6 +450,7 @@ export class Client implements AsyncDisposable {
     };
     const wireArgs: unknown[] = [];
     const kwargs: Record<string, unknown> = {};
+    let input: AsyncIterable<unknown> | undefined;
     let positionalIndex = 0;
     let gap: string | undefined;
     for (const p of spec.params) {
@@ -345,7 +467,12 @@ export class Client implements AsyncDisposable {
         if (p.kind === "positional") gap ??= p.name;
         continue;
       }
-      const wire = toWire(p.type, value, `${where}(${p.name})`, codec);
+      let wire: unknown;
+      if (p.type.kind === "stream") {
+        // the parameter's place holds nil; its items follow the CALL (docs/protocol.md 5.5.3)
+        input = wireItems(p.type.item, value, `${where}(${p.name})`, codec);
+        wire = null;
+      } else wire = toWire(p.type, value, `${where}(${p.name})`, codec);
       if (p.kind === "positional") {
         if (gap !== undefined) {
           throw new GraftError(
@@ -383,33 +510,20 @@ export class Client implements AsyncDisposable {
         );
       }
     }
-    const wireSpec: CallSpec = {
-      kind: spec.kind,
-      target: spec.target,
-      member: spec.member,
-      args: wireArgs,
-      kwargs,
-      instance: instance === undefined ? null : instance.$ref(),
+    return {
+      spec: {
+        kind: spec.kind,
+        target: spec.target,
+        member: spec.member,
+        args: wireArgs,
+        kwargs,
+        instance: instance === undefined ? null : instance.$ref(),
+      },
+      options: onlyCall,
+      connection,
+      where,
+      ...(input === undefined ? {} : { input }),
     };
-    const retrier = this.retrier(
-      spec,
-      onlyCall.timeoutMs ?? this.options.timeoutMs,
-      connection !== undefined,
-    );
-    let result: unknown;
-    try {
-      result =
-        retrier === undefined
-          ? await this.invoke(wireSpec, onlyCall, connection)
-          : await runWithRetry(
-              (left) =>
-                this.invoke(wireSpec, left === null ? onlyCall : { ...onlyCall, timeoutMs: left }),
-              retrier,
-            );
-    } catch (e) {
-      throw e instanceof RemoteError ? this.typedError(e) : e;
-    }
-    return fromWire(spec.returns, result, `the result of ${where}`, this.instances);
   }
 
   /** Turn a RemoteError naming a declared error type into the generated subclass. */
@@ -524,6 +638,15 @@ export class RemoteInstance implements AsyncDisposable {
     options?: CallOptions,
   ): Promise<unknown> {
     return this.$client.call(spec, args, options, this);
+  }
+
+  /** @internal Used by generated methods that return a stream. */
+  protected $stream<T>(
+    spec: MemberSpec,
+    args: readonly unknown[],
+    options?: CallOptions,
+  ): RemoteStream<T> {
+    return this.$client.stream<T>(spec, args, options, this);
   }
 
   /** Release the instance on the gateway. Idempotent; later calls fail with FAILED_PRECONDITION. */

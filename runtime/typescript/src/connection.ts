@@ -28,6 +28,7 @@ import {
   type Message,
   type OpName,
 } from "./protocol.js";
+import { STREAM_FEATURE } from "./stream-rules.js";
 import type { Transport, TransportFactory } from "./transport.js";
 
 export const AGENT = "graftcode-ts/0.1.0";
@@ -48,6 +49,22 @@ export interface InvokeOptions {
   timeoutMs: number;
   metadata: Readonly<Record<string, string | Uint8Array>>;
   signal?: AbortSignal;
+  /** A streaming call (docs/protocol.md 5.5): its items, both ways. */
+  stream?: StreamHooks;
+}
+
+/**
+ * The stream sides of one call. The call's promise is still its one answer (RESULT or ERROR);
+ * the items travel beside it. {@link RemoteStream} is what callers use.
+ */
+export interface StreamHooks {
+  /** Ask for a streamed result with this initial credit; each ITEM goes to `onItem`. */
+  window?: number;
+  onItem?(value: unknown): void;
+  /** Called once the CALL is out, with how to grant `n` more items of the result (WINDOW). */
+  onStart?(grant: (n: number) => void): void;
+  /** Client stream: wire values sent as ITEMs while the gateway's credit lasts, then END. */
+  input?: AsyncIterable<unknown> | Iterable<unknown>;
 }
 
 export interface OpenOptions {
@@ -67,6 +84,9 @@ export interface OpenOptions {
 interface Pending {
   resolve(value: unknown): void;
   reject(error: Error): void;
+  /** Streams: an ITEM of the result, a WINDOW for the client stream. */
+  item?(value: unknown): void;
+  window?(): void;
 }
 
 const METADATA_KEY = /^[a-z0-9_.-]+$/;
@@ -162,7 +182,7 @@ export class Connection {
           max_depth: options.limits.maxDepth,
           max_container_len: options.limits.maxContainerLen,
         },
-        features: [],
+        features: [STREAM_FEATURE],
         agent: AGENT,
       };
       if (options.auth !== undefined) info["auth"] = options.auth;
@@ -203,7 +223,7 @@ export class Connection {
     return this.pending.size;
   }
 
-  private write(m: Message): void {
+  private write(m: Message, clientStream = false): void {
     const bytes = encodeMessage(m);
     if (bytes.length > this.peerMaxMessage) {
       throw new GraftError(
@@ -212,7 +232,7 @@ export class Connection {
       );
     }
     this.transport.send(bytes);
-    this.proto.sent(m);
+    this.proto.sent(m, clientStream);
   }
 
   private onMessage(bytes: Uint8Array): void {
@@ -262,6 +282,13 @@ export class Connection {
         this.closeIfDrained();
         return;
       }
+      case "item":
+        // after a local give-up (break, abort, deadline) the late items are dropped
+        this.pending.get(m.id as number)?.item?.(m.value);
+        return;
+      case "window":
+        this.pending.get(m.id as number)?.window?.();
+        return;
       case "goaway":
         return this.onGoAway(m.lastId, m.code, m.message);
       case "ping":
@@ -377,6 +404,14 @@ export class Connection {
     if (this.state !== "open")
       return Promise.reject(this.failure ?? new ConnectionLost("the connection is not open"));
     const metadata = checkMetadata(options.metadata);
+    const stream = options.stream;
+    if (stream !== undefined && !this.proto.streams.enabled)
+      return Promise.reject(
+        new GraftError(
+          `the gateway at ${this.endpoint.url} does not support streams (feature stream)`,
+          StatusCode.FAILED_PRECONDITION,
+        ),
+      );
     const timeoutMs =
       options.timeoutMs > 0 && Number.isFinite(options.timeoutMs) ? options.timeoutMs : null;
     const deadline = timeoutMs === null ? null : performance.now() + timeoutMs;
@@ -385,10 +420,12 @@ export class Connection {
       let id: number | undefined;
       let settled = false;
       let waited = false;
+      let wakePump: (() => void) | undefined;
       const cleanup = (): void => {
         settled = true;
         if (timer !== undefined) clearTimeout(timer);
         signal?.removeEventListener("abort", onAbort);
+        wakePump?.();
       };
       const giveUp = (error: Error): void => {
         if (settled) return;
@@ -433,26 +470,32 @@ export class Connection {
             cleanup();
             reject(e);
           },
+          ...(stream?.onItem === undefined ? {} : { item: stream.onItem }),
+          window: () => wakePump?.(),
         });
         try {
-          this.write({
-            type: "call",
-            id: callId,
-            op: spec.kind,
-            target: spec.target,
-            member: spec.member,
-            instance: spec.instance,
-            args: spec.args,
-            kwargs: spec.kwargs,
-            // relative; what is left of it if the call waited for a free slot
-            timeoutMs:
-              deadline === null || timeoutMs === null
-                ? null
-                : waited
-                  ? Math.max(0, Math.ceil(deadline - performance.now()))
-                  : Math.ceil(timeoutMs),
-            metadata,
-          });
+          this.write(
+            {
+              type: "call",
+              id: callId,
+              op: spec.kind,
+              target: spec.target,
+              member: spec.member,
+              instance: spec.instance,
+              args: spec.args,
+              kwargs: spec.kwargs,
+              // relative; what is left of it if the call waited for a free slot
+              timeoutMs:
+                deadline === null || timeoutMs === null
+                  ? null
+                  : waited
+                    ? Math.max(0, Math.ceil(deadline - performance.now()))
+                    : Math.ceil(timeoutMs),
+              metadata,
+              ...(stream?.window === undefined ? {} : { window: stream.window }),
+            },
+            stream?.input !== undefined,
+          );
         } catch (e) {
           this.pending.delete(callId);
           cleanup();
@@ -463,6 +506,24 @@ export class Connection {
               : new ConnectionLost(`could not send the call: ${(e as Error).message}`, {
                   cause: e,
                 }),
+          );
+          return;
+        }
+        stream?.onStart?.((n) => {
+          if (settled || !this.isAlive) return;
+          try {
+            this.write({ type: "window", id: callId, n });
+          } catch {
+            // the connection is going away: the call fails with it
+          }
+        });
+        if (stream?.input !== undefined) {
+          const credit = (): Promise<void> =>
+            new Promise((wake) => {
+              wakePump = wake;
+            });
+          void this.pump(callId, stream.input, () => settled, credit).catch((e: unknown) =>
+            giveUp(e instanceof Error ? e : new GraftError(String(e))),
           );
         }
       };
@@ -483,6 +544,41 @@ export class Connection {
         this.waiters.push(start);
       } else start();
     });
+  }
+
+  /**
+   * Send a client stream: one ITEM per value while the gateway's credit lasts (waiting for
+   * its WINDOW otherwise, before pulling the next value), then END. Stops, closing the
+   * caller's iterator, once the call is answered or given up; the caller's iterator raising
+   * rejects the returned promise (the call is then cancelled with that error).
+   */
+  private async pump(
+    id: number,
+    input: AsyncIterable<unknown> | Iterable<unknown>,
+    over: () => boolean,
+    credit: () => Promise<void>,
+  ): Promise<void> {
+    const it =
+      Symbol.asyncIterator in input
+        ? input[Symbol.asyncIterator]()
+        : (input as Iterable<unknown>)[Symbol.iterator]();
+    let finished = false;
+    try {
+      for (;;) {
+        while (!over() && this.proto.streams.credit(id) <= 0) await credit();
+        if (over()) return;
+        const next = await it.next();
+        if (next.done === true) {
+          finished = true;
+          break;
+        }
+        if (over()) return;
+        this.write({ type: "item", id, value: next.value });
+      }
+      if (!over()) this.write({ type: "end", id });
+    } finally {
+      if (!finished) await it.return?.();
+    }
   }
 
   /** Start the next queued call now that a slot is free. */

@@ -21,7 +21,14 @@ export {
   type TlsOptions,
   type TransportName,
 } from "./config.js";
-export { AGENT, Connection, type CallSpec, type InvokeOptions } from "./connection.js";
+export {
+  AGENT,
+  Connection,
+  type CallSpec,
+  type InvokeOptions,
+  type StreamHooks,
+} from "./connection.js";
+export { DEFAULT_WINDOW, type RemoteStream } from "./stream.js";
 export {
   parseEndpoint,
   InvalidURL,

@@ -4,6 +4,7 @@
  * exactly the code the client runs.
  */
 import { GraftError, ProtocolError, StatusCode } from "./errors.js";
+import { MAX_WINDOW, StreamRules } from "./stream-rules.js";
 import {
   decode,
   encode,
@@ -29,6 +30,9 @@ export const Kind = {
   PING: 6,
   PONG: 7,
   GOAWAY: 8,
+  ITEM: 9,
+  END: 10,
+  WINDOW: 11,
 } as const;
 export type Kind = (typeof Kind)[keyof typeof Kind];
 const KIND_NAMES = [
@@ -41,6 +45,9 @@ const KIND_NAMES = [
   "PING",
   "PONG",
   "GOAWAY",
+  "ITEM",
+  "END",
+  "WINDOW",
 ] as const;
 
 export const Op = { call: 0, new: 1, get: 2, set: 3 } as const;
@@ -75,6 +82,8 @@ export interface Call {
   kwargs: Readonly<Record<string, unknown>>;
   timeoutMs: number | null;
   metadata: Readonly<Record<string, string | Uint8Array>> | null;
+  /** Feature `stream`: present exactly when the result is a stream, the initial credit. */
+  window?: number;
 }
 export interface Result {
   type: "result";
@@ -112,7 +121,36 @@ export interface GoAway {
   code: number;
   message: string;
 }
-export type Message = Hello | Call | Result | ErrorReply | Cancel | Release | Ping | Pong | GoAway;
+/** One item of call `id`'s stream (docs/protocol.md 5.5). */
+export interface Item {
+  type: "item";
+  id: CallId;
+  value: unknown;
+}
+/** The client stream of call `id` has no more items. */
+export interface End {
+  type: "end";
+  id: CallId;
+}
+/** The sender may receive `n` more items of call `id`'s stream. */
+export interface Window {
+  type: "window";
+  id: CallId;
+  n: number;
+}
+export type Message =
+  | Hello
+  | Call
+  | Result
+  | ErrorReply
+  | Cancel
+  | Release
+  | Ping
+  | Pong
+  | GoAway
+  | Item
+  | End
+  | Window;
 
 const textEncoder = new TextEncoder();
 const textDecoder = new TextDecoder("utf-8", { fatal: true });
@@ -173,6 +211,8 @@ export function encodeMessage(m: Message): Uint8Array {
         wireValue(m.kwargs),
         m.timeoutMs,
         m.metadata,
+        // sent only when used: a unary CALL keeps the 10 elements of version 1.0
+        ...(m.window === undefined ? [] : [m.window]),
       ]);
     case "result":
       return encode([Kind.RESULT, m.id, wireValue(m.value)]);
@@ -196,6 +236,12 @@ export function encodeMessage(m: Message): Uint8Array {
       return encode([Kind.PONG, m.opaque]);
     case "goaway":
       return encode([Kind.GOAWAY, m.lastId, m.code, m.message]);
+    case "item":
+      return encode([Kind.ITEM, m.id, wireValue(m.value)]);
+    case "end":
+      return encode([Kind.END, m.id]);
+    case "window":
+      return encode([Kind.WINDOW, m.id, m.n]);
   }
 }
 
@@ -233,6 +279,13 @@ function callId(v: unknown, what = "id"): CallId {
   return uint(v, what);
 }
 const MAX_CALL_ID = 2n ** 63n - 1n;
+function windowSize(v: unknown): number {
+  if (typeof v === "bigint" || (typeof v === "number" && v > MAX_WINDOW))
+    throw bad(`a window of ${String(v)} is beyond 2^32-1`);
+  const n = uint(v, "window");
+  if (n === 0) throw bad("a window must be at least 1");
+  return n;
+}
 function str(v: unknown, what: string): string {
   if (typeof v !== "string") throw bad(`${what} must be a string`);
   return v;
@@ -307,7 +360,10 @@ export function decodeMessage(
       if (!Array.isArray(v[6])) throw bad("args must be an array");
       const metadata =
         v[9] === null ? null : (map(v[9], "metadata") as Record<string, string | Uint8Array>);
+      // an 11th element that is not a window is a later version's: ignored (section 3)
+      const window = isUint(v[10]) ? windowSize(v[10]) : undefined;
       return {
+        ...(window === undefined ? {} : { window }),
         type: "call",
         id: callId(v[1]),
         op,
@@ -357,6 +413,15 @@ export function decodeMessage(
         code: uint(v[2], "code"),
         message: str(v[3], "message"),
       };
+    case Kind.ITEM:
+      need(3);
+      return { type: "item", id: callId(v[1]), value: v[2] };
+    case Kind.END:
+      need(2);
+      return { type: "end", id: callId(v[1]) };
+    case Kind.WINDOW:
+      need(3);
+      return { type: "window", id: callId(v[1]), n: windowSize(v[2]) };
     default:
       throw bad(`unknown message kind ${String(kind)}`, StatusCode.UNIMPLEMENTED);
   }
@@ -372,6 +437,9 @@ const FROM_CLIENT: ReadonlySet<Message["type"]> = new Set([
   "ping",
   "pong",
   "goaway",
+  "item",
+  "end",
+  "window",
 ]);
 const FROM_GATEWAY: ReadonlySet<Message["type"]> = new Set([
   "hello",
@@ -380,6 +448,8 @@ const FROM_GATEWAY: ReadonlySet<Message["type"]> = new Set([
   "ping",
   "pong",
   "goaway",
+  "item",
+  "window",
 ]);
 
 /**
@@ -392,8 +462,12 @@ export class ProtocolState {
   private helloSent = false;
   private lastCallId: CallId = 0;
   private readonly inFlight = new Set<CallId>();
+  /** Streams (docs/protocol.md 5.5): the feature and the credit both ways. */
+  readonly streams: StreamRules;
 
-  constructor(readonly role: "client" | "server") {}
+  constructor(readonly role: "client" | "server") {
+    this.streams = new StreamRules(role, bad);
+  }
 
   get isOpen(): boolean {
     return this.phase === "open";
@@ -404,7 +478,9 @@ export class ProtocolState {
     return this.lastCallId;
   }
 
-  sent(m: Message): void {
+  /** `clientStream`: the CALL takes a stream parameter (nothing on the wire says so). */
+  sent(m: Message, clientStream = false): void {
+    this.streams.sent(m, clientStream);
     if (m.type === "hello") {
       this.helloSent = true;
       if (this.role === "server") this.phase = "open";
@@ -432,6 +508,7 @@ export class ProtocolState {
       if (this.role === "client") {
         if (!this.helloSent) throw bad("a HELLO before ours", StatusCode.FAILED_PRECONDITION);
         this.phase = "open";
+        this.streams.received(m, this.lastCallId, this.inFlight);
       }
       return;
     }
@@ -441,6 +518,7 @@ export class ProtocolState {
         `a ${name} may not be sent to a ${this.role === "server" ? "gateway" : "client"}${m.type === "hello" ? " after the handshake" : ""}`,
       );
     }
+    this.streams.received(m, this.lastCallId, this.inFlight);
     if (m.type === "call") {
       if (m.id === 0 || m.id === 0n) throw bad("call ids start at 1");
       if (m.id <= this.lastCallId)

@@ -54,7 +54,9 @@ export type TypeDesc =
   | { readonly kind: "instance"; readonly name: string }
   | { readonly kind: "union"; readonly members: readonly UnionMember[] }
   | { readonly kind: "literal"; readonly values: readonly (string | number)[] }
-  | { readonly kind: "tuple"; readonly items: readonly TypeDesc[] };
+  | { readonly kind: "tuple"; readonly items: readonly TypeDesc[] }
+  /** `stream<T>`: only a member's result or one parameter; its items travel one by one. */
+  | { readonly kind: "stream"; readonly item: TypeDesc };
 
 /** A union member: its tag on the wire (the member's IDL text) and its type. */
 export type UnionMember = readonly [tag: string, type: TypeDesc];
@@ -90,7 +92,13 @@ export const t = {
   union: (members: readonly UnionMember[]): TypeDesc => ({ kind: "union", members }),
   literal: (values: readonly (string | number)[]): TypeDesc => ({ kind: "literal", values }),
   tuple: (items: readonly TypeDesc[]): TypeDesc => ({ kind: "tuple", items }),
+  stream: (item: TypeDesc): TypeDesc => ({ kind: "stream", item }),
 } as const;
+
+/** A stream is never a value: the client sends and takes its items one at a time. */
+function notAValue(path: string): GraftError {
+  return new GraftError(`${path}: a stream is not a value`, StatusCode.INTERNAL);
+}
 
 /** How instance references cross the wire; the client supplies it. */
 export interface InstanceCodec {
@@ -261,6 +269,8 @@ export function toWire(type: TypeDesc, v: unknown, path: string, inst: InstanceC
         throw badArg(path, `an array of ${type.items.length} items`, v);
       }
       return type.items.map((item, i) => toWire(item, v[i], `${path}[${i}]`, inst));
+    case "stream":
+      throw notAValue(path);
   }
 }
 
@@ -396,5 +406,7 @@ export function fromWire(type: TypeDesc, w: unknown, path: string, inst: Instanc
         throw badWire(path, `an array of ${type.items.length} items`, w);
       }
       return type.items.map((item, i) => fromWire(item, w[i], `${path}[${i}]`, inst));
+    case "stream":
+      throw notAValue(path);
   }
 }

@@ -2,6 +2,7 @@
 // gateway over the browser's own WebSocket and leaves its results on `window.__results`.
 import * as shop from "graft-shop";
 import * as calculator from "graft-calculator";
+import * as tsstream from "graft-tsstream";
 
 const params = new URLSearchParams(location.search);
 const url = params.get("ws");
@@ -37,7 +38,17 @@ async function main() {
   }
   check("cart total", (await cart.getTotal()) === "12.50");
   await cart.close();
-  await Promise.all([calc.close(), s.close()]);
+
+  // streams over the browser's WebSocket: for await, break (cancels), a client stream
+  const st = await tsstream.connect({ url });
+  let next = 0;
+  for await (const x of st.tsstream.count(1000)) if (x === next) next++;
+  check("stream in order", next === 1000, next);
+  let taken = 0;
+  for await (const _ of st.tsstream.count(1000000)) if (++taken === 3) break;
+  check("stream break", taken === 3 && (await st.tsstream.total([1, 2, 3])) === 6);
+  check("client stream", (await st.tsstream.total(Array.from({ length: 100 }, (_, i) => i + 1))) === 5050);
+  await Promise.all([calc.close(), s.close(), st.close()]);
 }
 
 main()

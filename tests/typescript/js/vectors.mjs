@@ -21,10 +21,20 @@ function meaning(m) {
       if (i.auth !== undefined && i.auth !== null) out.auth = i.auth;
       if (i.modules && i.modules.length) out.modules = i.modules;
       if (i.debug === true) out.debug = true;
+      for (const key of ["stream_window", "max_streams"]) if (key in i) out[key] = i[key];
       return out;
     }
-    case "call":
-      return { kind: "CALL", id: m.id, op: OPS[m.op], target: m.target, member: m.member, instance: m.instance, args: m.args, kwargs: m.kwargs, timeout_ms: m.timeoutMs, metadata: m.metadata };
+    case "call": {
+      const out = { kind: "CALL", id: m.id, op: OPS[m.op], target: m.target, member: m.member, instance: m.instance, args: m.args, kwargs: m.kwargs, timeout_ms: m.timeoutMs, metadata: m.metadata };
+      if (m.window !== undefined) out.window = m.window;
+      return out;
+    }
+    case "item":
+      return { kind: "ITEM", id: m.id, value: m.value };
+    case "end":
+      return { kind: "END", id: m.id };
+    case "window":
+      return { kind: "WINDOW", id: m.id, n: m.n };
     case "result":
       return { kind: "RESULT", id: m.id, value: m.value };
     case "error":
@@ -41,10 +51,28 @@ function meaning(m) {
   }
 }
 
-// A ProtocolState in the state a bad vector's "when" names.
+// A ProtocolState in the state a bad vector's "when" names. `*_stream` (docs/protocol.md 11):
+// the feature stream in effect (the gateway's stream_window 2) and call 1 in flight, with
+// window 1, for a member that takes a client stream.
 function stateFor(when) {
   const [role, phase] = when.split("_");
   const st = new ProtocolState(role);
+  if (phase === "stream") {
+    const client = { type: "hello", major: 1, minor: 0, info: { features: ["stream"] } };
+    const server = { type: "hello", major: 1, minor: 0, info: { features: ["stream"], stream_window: 2 } };
+    const call = { type: "call", id: 1, op: "call", target: "files", member: "sync", instance: null, args: [null], kwargs: {}, timeoutMs: null, metadata: null, window: 1 };
+    if (role === "client") {
+      st.sent(client);
+      st.received(server);
+      st.sent(call, true);
+    } else {
+      st.received(client);
+      st.sent(server);
+      st.received(call);
+      st.streams.acceptStream(1);
+    }
+    return st;
+  }
   if (phase === "open") {
     const hello = { type: "hello", major: 1, minor: 0, info: {} };
     if (role === "client") {

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from graftcode_runtime import ugm
+
 from graftc.check._binding import rule
 from graftc.check._model import NONE, Emit
 from graftc.check._pairs import DefaultPair, TypePair
@@ -28,5 +30,7 @@ def DEFAULT_ADDED(d: DefaultPair, emit: Emit) -> None:
     "minor",
 )
 def TYPE_WIDENED(t: TypePair, emit: Emit) -> None:
+    if isinstance(t.old, ugm.StreamOf) != isinstance(t.new, ugm.StreamOf):
+        return  # not a wider type but another call: METHOD_STREAMING_CHANGED
     if t.judge() == (True, True):
         emit(f"{type_change(t)} (compatible)", t.parent.path, t.parent.old, t.parent.new)

@@ -37,6 +37,37 @@ def METHOD_STATIC_CHANGED(pair: MethodPair, emit: Emit) -> None:
         emit(f"{pair.what} was {was} and is now {now}", pair.path, m, nm)
 
 
+def _streams(m: ugm.Method) -> tuple[bool, str | None]:
+    """Whether `m` streams its result, and the name of its stream parameter."""
+    param = next((p.name for p in m.params if isinstance(p.type, ugm.StreamOf)), None)
+    return isinstance(m.returns, ugm.StreamOf), param
+
+
+@rule(
+    "A method keeps streaming its result and its stream parameter, or keeps not streaming "
+    "(a unary call and a stream are different calls on the wire).",
+    BOTH,
+    "error",
+    "major",
+)
+def METHOD_STREAMING_CHANGED(pair: MethodPair, emit: Emit) -> None:
+    m, nm = pair.old, pair.new
+    if not isinstance(m, ugm.Method) or not isinstance(nm, ugm.Method):
+        return
+    (was_result, was_param), (now_result, now_param) = _streams(m), _streams(nm)
+    if was_result != now_result:
+        change = "now streams its result" if now_result else "no longer streams its result"
+        emit(f"{pair.what} {change}", pair.path, m, nm)
+    if was_param != now_param:
+        if now_param is None:
+            change = f"no longer takes a stream ('{was_param}')"
+        elif was_param is None:
+            change = f"now takes a stream ('{now_param}')"
+        else:
+            change = f"takes its stream as '{now_param}' instead of '{was_param}'"
+        emit(f"{pair.what} {change}", pair.path, m, nm)
+
+
 @rule(
     "A method keeps the errors it declares (handlers for it become dead code).",
     frozenset({SOURCE}),

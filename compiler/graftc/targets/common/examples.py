@@ -45,6 +45,8 @@ def example(m: ugm.Module, t: ugm.TypeRef, name: str = "", depth: int = 0) -> ug
         return example(m, t.members[0], name, depth)
     if isinstance(t, ugm.TupleOf):
         return ugm.ListLit(tuple(example(m, x, "", depth + 1) for x in t.items))
+    if isinstance(t, ugm.StreamOf):  # a stream parameter's example: a few of its items
+        return ugm.ListLit((example(m, t.item, "", depth + 1),))
     d = m.find(t.name)
     if isinstance(d, ugm.Enum) and d.members:
         return ugm.EnumLit(d.name, d.members[0].name)

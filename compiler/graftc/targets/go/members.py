@@ -46,7 +46,10 @@ def method(
         conv = ctx.conv(p.type, p)
         if p.default is None:
             go_name = scope.claim(naming.unexported(p.name), p.name, p.span)
-            required.append(GoParam(go_name, p.name, conv.go, conv.key, p.kind, None))
+            stream = isinstance(p.type, ugm.StreamOf)
+            required.append(
+                GoParam(go_name, p.name, conv.go, conv.key, p.kind, None, stream=stream)
+            )
             continue
         deref = not ctx.types.nilable(conv.go)
         default = None
@@ -70,7 +73,9 @@ def method(
         )
         option_docs.append((f"Default: {ctx.default_note(p.default)}.",))
     none = isinstance(returns, ugm.Primitive) and returns.name == "none"
-    ret = None if none else ctx.conv(returns, node)
+    streams = isinstance(returns, ugm.StreamOf)
+    shown = returns.item if isinstance(returns, ugm.StreamOf) else returns  # a stream's: T's
+    ret = None if none else ctx.conv(shown, node)
     returns_class = None
     if isinstance(returns, ugm.Named) and ctx.kinds.get(returns.name) == "class":
         returns_class = returns.name
@@ -85,10 +90,11 @@ def method(
         optional=tuple(optional),
         options=f"{name}Options" if optional else "",
         option_docs=tuple(option_docs),
-        returns=None if ret is None else ret.go,
+        returns=None if ret is None else f"*graft.Stream[{ret.go}]" if streams else ret.go,
         returns_conv="" if ret is None else ret.key,
         returns_class=returns_class,
         doc=ctx.method_doc(node, raises, _lead(name, kind, wire, receiver)),
+        stream_item="" if ret is None or not streams else ret.go,
     )
 
 

@@ -84,6 +84,7 @@ class GoParam:
     kind: str  # positional | either | keyword
     default: str | None  # Go expression of the default, for positional-only parameters
     deref: bool = False  # an options field behind a pointer only to mean "not given"
+    stream: bool = False  # a stream<T> parameter: sent as the call's Input, nil in its place
 
 
 @dataclass(frozen=True)
@@ -106,6 +107,7 @@ class GoMethod:
     returns_conv: str
     returns_class: str | None  # the handle type when the result is an instance
     doc: Doc
+    stream_item: str = ""  # returns stream<T>: T's Go type (returns is *graft.Stream[T])
 
     @property
     def channel(self) -> str:

@@ -107,6 +107,9 @@ class _Snippet:
         return head + "func main() {\n" + _indent(body) + "}\n"
 
     def _value(self, t: ugm.TypeRef, name: str = "") -> str:
+        if isinstance(t, ugm.StreamOf):  # any iter.Seq[T] (e.g. slices.Values) is a stream
+            item = self._value(t.item, name)
+            return f"func(yield func({self._qualified(t.item)}) bool) {{ yield({item}) }}"
         spelled = go_value(example(self.module, t, name), self.values, t)
         for name in self._names():
             spelled = _qualify(spelled, name, self.pkg)
@@ -189,6 +192,11 @@ class _Values(GoValues):
 
 
 def _result(call: str, returns: ugm.TypeRef) -> str:
+    if isinstance(returns, ugm.StreamOf):  # Close before the end cancels the call
+        return (
+            f"items := {call}\ndefer items.Close()\nfor items.Next() {{\n"
+            "\tfmt.Println(items.Item())\n}\nif err := items.Err(); err != nil {\n\tpanic(err)\n}\n"
+        )
     if isinstance(returns, ugm.Primitive) and returns.name == "none":
         return f"if err := {call}; err != nil {{\n\tpanic(err)\n}}\n"
     return f"result, err := {call}\nif err != nil {{\n\tpanic(err)\n}}\nfmt.Println(result)\n"

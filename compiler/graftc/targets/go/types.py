@@ -309,6 +309,21 @@ class Conversions:
         """Whether Go type `go` holds nil already: a union's interface does too."""
         return go in self.unions or nilable(go)
 
+    def _streamof(self, t: ugm.StreamOf) -> tuple[str, str, str, str]:
+        # A stream parameter is any iter.Seq[T]; its wire form is what graft.Call.Input takes.
+        # (A streamed result is a *graft.Stream[T] of item conversions: members.py.)
+        item = self.of(t.item)
+        go = f"func(yield func({item.go}) bool)"
+        to = dedent(
+            f"""\
+            return func(yield func(any) bool) {{
+                if v != nil {{
+                    v(func(x {item.go}) bool {{ return yield({item.to}(x)) }})
+                }}
+            }}"""
+        )
+        return "Stream" + item.key, go, to, 'return nil, badWire("no stream as a value", v)'
+
     def _named(self, t: ugm.Named) -> tuple[str, str, str, str]:
         kind = self.kinds.get(t.name)
         if kind == "record":

@@ -12,7 +12,7 @@ from graftcode_runtime import ugm
 from graftc.targets.common.docs import raises_section
 from graftc.targets.python import model as m
 from graftc.targets.python import naming
-from graftc.targets.python.types import Where, annotation, from_wire, to_wire
+from graftc.targets.python.types import Where, annotation, from_wire, to_wire, wire_ref
 from graftc.targets.python.values import default, string_literal
 
 if TYPE_CHECKING:
@@ -57,6 +57,7 @@ def method(ctx: Context, name: str, call: Call, shape: Shape) -> m.MethodDef:
     kwargs: list[str] = []
     kinds = [p.kind for p in call.params]
     saw_default = False
+    source = ""
     for i, p in enumerate(call.params):
         py = scope.claim(naming.escape(p.name, naming.PARAM_RESERVED), p.name, p.span)
         text = f"{py}: {annotation(ctx, p.type, w, param=True)}"
@@ -70,7 +71,12 @@ def method(ctx: Context, name: str, call: Call, shape: Shape) -> m.MethodDef:
         parts.append(text)
         if p.kind == "positional" and (i + 1 == len(call.params) or kinds[i + 1] != "positional"):
             parts.append("/")
-        wire = to_wire(ctx, p.type, py, w)
+        if isinstance(p.type, ugm.StreamOf):  # nil in its place; the items go as `source`
+            item = to_wire(ctx, p.type.item, "x", w)
+            source = py if item == "x" else f"{wire_ref(w)}.items({py}, lambda x: {item})"
+            wire = "None"
+        else:
+            wire = to_wire(ctx, p.type, py, w)
         if p.kind == "positional":
             args.append(wire)
         else:
@@ -86,6 +92,8 @@ def method(ctx: Context, name: str, call: Call, shape: Shape) -> m.MethodDef:
                 parts.append("*")
             parts.append(f"_channel: {shape.channel_param} | None = None")
     is_none = isinstance(call.returns, ugm.Primitive) and call.returns.name == "none"
+    stream = isinstance(call.returns, ugm.StreamOf)
+    produced = call.returns.item if isinstance(call.returns, ugm.StreamOf) else call.returns
     what = call.wire_name or shape.target
     raises = raises_section(
         call.node.doc,
@@ -100,15 +108,18 @@ def method(ctx: Context, name: str, call: Call, shape: Shape) -> m.MethodDef:
         invoke.append("{" + ", ".join(kwargs) + "}")
     if shape.instance:
         invoke.append(f"instance={shape.instance}")
+    if source:
+        invoke.append(f"source={source}")
     return m.MethodDef(
         name=name,
         wire_name=call.wire_name,
         params=", ".join(([shape.head] if shape.head else []) + parts),
         returns=annotation(ctx, call.returns, w),
         invoke=", ".join(invoke),
-        result="" if is_none else from_wire(ctx, call.returns, "w", w),
+        result="" if is_none else from_wire(ctx, produced, "w", w),
         doc=ctx.doc(call.node.doc, raises),
         deprecated=ctx.deprecated(call.node, w.imports, name),
+        stream=stream,
     )
 
 

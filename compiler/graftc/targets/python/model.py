@@ -172,6 +172,7 @@ class MethodDef:
     result: str  # the conversion of the wire result `w`; "" when the method returns none
     doc: Doc
     deprecated: str | None
+    stream: bool = False  # the result is a stream: `result` converts each item `w`
 
 
 @dataclass(frozen=True)

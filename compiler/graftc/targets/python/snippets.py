@@ -111,7 +111,7 @@ class _Snippet:
             call = f"{self._use(d.name)}.{method}({self._args(node.params)})"
             if node.returns == ugm.Primitive("none"):
                 return call
-            return f"result = {call}\nprint(result)"
+            return _result(call, node.returns)
         if isinstance(d, ugm.Class):
             return self._class(d, node)
         if isinstance(d, ugm.Error):
@@ -143,15 +143,23 @@ class _Snippet:
         if isinstance(node, ugm.Constructor) or node is None:
             return f"{ctor}\n...\n{var}.close()  # frees it in the gateway (or use `with`)"
         if isinstance(node, ugm.Method) and node.static:
-            return f"result = {cls}.{_member(node.name)}({self._args(node.params)})\nprint(result)"
+            call = f"{cls}.{_member(node.name)}({self._args(node.params)})"
+            return _result(call, node.returns)
         if isinstance(node, ugm.Method):
             call = f"{var}.{_member(node.name)}({self._args(node.params)})"
-            return f"{ctor}\nresult = {call}\nprint(result)"
+            return f"{ctor}\n{_result(call, node.returns)}"
         prop = _member(node.name)
         body = f"{ctor}\nprint({var}.{prop})"
         if not node.readonly:
             body += f"\n{var}.{prop} = {self._value(node.type, node.name)}"
         return body
+
+
+def _result(call: str, returns: ugm.TypeRef) -> str:
+    """Use the call's result: a stream's items in a `for` loop (`break` cancels the call)."""
+    if isinstance(returns, ugm.StreamOf):
+        return f"for item in {call}:\n    print(item)"
+    return f"result = {call}\nprint(result)"
 
 
 def _member(name: str) -> str:

@@ -73,10 +73,24 @@ def annotation(ctx: Context, t: ugm.TypeRef, w: Where, param: bool = False) -> s
         return f"dict[{k}, {v}]"
     if isinstance(t, ugm.UnionOf | ugm.LiteralOf | ugm.TupleOf):
         return _composite_annotation(ctx, t, w, param)
+    if isinstance(t, ugm.StreamOf):
+        item = annotation(ctx, t.item, w, param)
+        if param:  # any iterable; the trio client also takes an async one
+            w.imports.std("collections.abc", "Iterable")
+            if not w.asynchronous:
+                return f"Iterable[{item}]"
+            w.imports.std("collections.abc", "AsyncIterable")
+            return f"Iterable[{item}] | AsyncIterable[{item}]"
+        kind = "AsyncRemoteStream" if w.asynchronous else "RemoteStream"
+        w.imports.third("graftcode_runtime", kind)
+        return f"{kind}[{item}]"
     return named(ctx, t, w)
 
 
-def named(ctx: Context, t: ugm.Named, w: Where) -> str:
+def named(ctx: Context, t: ugm.Named | ugm.StreamOf, w: Where) -> str:
+    if isinstance(t, ugm.StreamOf):
+        ctx.error(t, "a stream is only a method's return type or parameter type")
+        return "object"
     d = ctx.decls.get(t.name)
     if d is None or isinstance(d, ugm.Service):
         ctx.error(t, f"unknown type {t.name!r}")
@@ -119,6 +133,8 @@ def from_wire(ctx: Context, t: ugm.TypeRef, src: str, w: Where, depth: int = 0) 
         return f"{{{key}: {value} for {k}, {v} in {wire_ref(w)}.as_map({src}).items()}}"
     if isinstance(t, ugm.UnionOf | ugm.LiteralOf | ugm.TupleOf):
         return _composite_from_wire(ctx, t, src, w, depth)
+    if isinstance(t, ugm.StreamOf):
+        return named(ctx, t, w)  # reports it: streams are never values
     return _declared(ctx, t, src, w, reading=True)
 
 
@@ -152,6 +168,8 @@ def to_wire(ctx: Context, t: ugm.TypeRef, src: str, w: Where, depth: int = 0) ->
         return f"{{{key}: {value} for {k}, {v} in {src}.items()}}"
     if isinstance(t, ugm.UnionOf | ugm.LiteralOf | ugm.TupleOf):
         return _composite_to_wire(ctx, t, src, w, depth)
+    if isinstance(t, ugm.StreamOf):
+        return named(ctx, t, w)  # reports it: streams are never values
     return _declared(ctx, t, src, w, reading=False)
 
 

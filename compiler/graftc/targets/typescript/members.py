@@ -31,6 +31,7 @@ def method(
 ) -> TsMethod:
     """`wire` is (target, member) as the gateway names them; `owner` prefixes the name of the
     options interface (`ShopListProductsOptions`)."""
+    streams = isinstance(returns, ugm.StreamOf)
     positional: list[TsParam] = []
     keywords: list[TsParam] = []
     doc_params: list[tuple[str, str]] = []
@@ -70,10 +71,15 @@ def method(
         keywords=tuple(keywords),
         options_type=f"{owner}{naming.pascal(name)}Options" if keywords else "CallOptions",
         options_required=any(not k.optional for k in keywords),
-        returns="void" if is_none(returns) else ts_type(ctx, returns, "out"),
+        returns=(
+            "void"
+            if is_none(returns)
+            else ts_type(ctx, returns.item if isinstance(returns, ugm.StreamOf) else returns, "out")
+        ),
         returns_desc=desc(ctx, returns),
         doc=ctx.doc(node, params=tuple(doc_params), throws=raises),
         idempotent=ugm.annotation(node, "idempotent") is not None,
+        streams=streams,
     )
 
 

@@ -107,10 +107,11 @@ class TsMethod:
     keywords: tuple[TsParam, ...]  # members of the options object
     options_type: str  # `CallOptions` or the generated options interface
     options_required: bool
-    returns: str  # the TS type inside Promise<>
+    returns: str  # the TS type inside Promise<> (a stream's: its item type)
     returns_desc: str
     doc: Doc
     idempotent: bool = False  # marked @idempotent: the client may retry it after UNAVAILABLE
+    streams: bool = False  # returns `stream<T>`: a `RemoteStream<T>` instead of a Promise
 
     @property
     def params(self) -> tuple[TsParam, ...]:
@@ -161,3 +162,10 @@ class TsModule:
     classes: tuple[TsClass, ...] = ()
     client_name: str = "Client"
     option_types: tuple[TsMethod, ...] = field(default=())  # methods needing an options interface
+
+    @property
+    def uses_streams(self) -> bool:
+        """Some member returns a stream (the package imports `RemoteStream`)."""
+        members = [m for s in self.services for m in s.methods]
+        members += [m for c in self.classes for m in c.statics + c.methods]
+        return any(m.streams for m in members)

@@ -59,6 +59,13 @@ class TypeScriptSnippets:
         return _Snippet(member.module).usage(member)
 
 
+def _result(call: str, returns: ugm.TypeRef) -> str:
+    """Use the call's result: a stream in a `for await` loop (`break` would cancel it)."""
+    if isinstance(returns, ugm.StreamOf):
+        return f"for await (const item of {call}) {{\n  console.log(item);\n}}"
+    return f"const result = await {call};\nconsole.log(result);"
+
+
 class _Values(TsValues):
     """Vision's example values, noting the enums they use (the snippet imports them)."""
 
@@ -87,6 +94,8 @@ class _Snippet:
         return f'{keyword} {{ {", ".join(names)} }} from "{pkg}";\n\n{body}'
 
     def _value(self, t: ugm.TypeRef, name: str = "") -> str:
+        if isinstance(t, ugm.StreamOf):  # any (async) iterable is a client stream
+            return f"[{self._value(t.item, name)}]"
         return spell(example(self.module, t, name), self.values, t)
 
     def _args(self, params: tuple[ugm.Param, ...]) -> str:
@@ -106,7 +115,7 @@ class _Snippet:
         connect = "const client = await connect();\n"
         if isinstance(d, ugm.Service) and isinstance(node, ugm.Method):
             call = f"client.{naming.camel(d.name)}.{naming.member(node.name)}"
-            body = f"const result = await {call}({self._args(node.params)});\nconsole.log(result);"
+            body = _result(f"{call}({self._args(node.params)})", node.returns)
             return ["connect"], connect + body + _TAIL
         if isinstance(d, ugm.Class):
             names = ["connect"] if d.constructor is not None else ["connect", f"type {d.name}"]
@@ -133,12 +142,10 @@ class _Snippet:
             ctor = f"declare const {var}: {d.name}; // returned by another call\n"
         if isinstance(node, ugm.Method) and node.static:
             call = f"client.{d.name}.{naming.member(node.name)}({self._args(node.params)})"
-            return f"const result = await {call};\nconsole.log(result);"
+            return _result(call, node.returns)
         if isinstance(node, ugm.Method):
             call = f"{var}.{naming.member(node.name)}({self._args(node.params)})"
-            return (
-                ctor + f"const result = await {call};\nconsole.log(result);\nawait {var}.close();"
-            )
+            return ctor + _result(call, node.returns) + f"\nawait {var}.close();"
         if isinstance(node, ugm.Property):
             body = f"console.log(await {var}.{naming.member('get_' + node.name)}());\n"
             if not node.readonly:

@@ -64,6 +64,12 @@ def ts_type(ctx: Context, t: ugm.TypeRef, mode: str = "out") -> str:
     if isinstance(t, ugm.TupleOf):
         items = ", ".join(ts_type(ctx, x, mode) for x in t.items)
         return f"readonly [{items}]" if mode == "in" else f"[{items}]"
+    if isinstance(t, ugm.StreamOf):
+        # callers pass any (async) iterable and read results with `for await`
+        item = ts_type(ctx, t.item, mode)
+        return (
+            f"AsyncIterable<{item}> | Iterable<{item}>" if mode == "in" else f"RemoteStream<{item}>"
+        )
     kind = ctx.kinds.get(t.name)
     if kind == "record":
         return f"{t.name}Init" if mode == "in" else t.name
@@ -88,6 +94,8 @@ def desc(ctx: Context, t: ugm.TypeRef) -> str:
         return f"t.literal([{', '.join(json.dumps(v.value) for v in t.values)}])"
     if isinstance(t, ugm.TupleOf):
         return f"t.tuple([{', '.join(desc(ctx, x) for x in t.items)}])"
+    if isinstance(t, ugm.StreamOf):
+        return f"t.stream({desc(ctx, t.item)})"
     if not isinstance(t, ugm.Named):
         parts = ", ".join(desc(ctx, part) for part in children(t))
         return f"t.{_CONSTRUCTORS[type(t)]}({parts})"

@@ -18,7 +18,7 @@ import contextlib
 import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
-from typing import TYPE_CHECKING, Any, NoReturn, Protocol, TypeAlias, cast
+from typing import TYPE_CHECKING, Any, NoReturn, Protocol, TypeAlias, TypeVar, cast
 
 from ..client._call_table import InstanceId, deadline_after
 from ..client._callspec import CallSpec
@@ -28,7 +28,10 @@ from ..interceptors import CallContext
 from ..retry import Retrier, RetryBudget, run_with_retry, run_with_retry_async
 
 if TYPE_CHECKING:
+    from ..client._streams import AsyncRemoteStream, RemoteStream
     from ._module import ModuleBinding
+
+T = TypeVar("T")
 
 ErrorMapper: TypeAlias = Callable[[Exception], BaseException | None]
 
@@ -186,13 +189,18 @@ class _Base:
     def _raise(self, ctx: CallContext | None, error: Exception) -> NoReturn:
         """Report a failed call to the interceptors, then raise it, as its declared exception
         if the binding knows one."""
+        mapped = self._mapped(ctx, error)
+        if mapped is error:
+            raise error
+        raise mapped from error
+
+    def _mapped(self, ctx: CallContext | None, error: Exception) -> BaseException:
+        """`error` reported to the interceptors, as the exception the caller is to see."""
         if ctx is not None:
             for i in self.settings.interceptors:
                 i.on_error(ctx, error)
         mapped = self.binding.map_error(error)
-        if mapped is None or mapped is error:
-            raise error
-        raise mapped from error
+        return error if mapped is None else mapped
 
     def _succeeded(self, ctx: CallContext, result: object) -> object:
         for i in self.settings.interceptors:
@@ -265,13 +273,17 @@ class Channel(_Base):
         args: Sequence[object] = (),
         kwargs: Mapping[str, object] | None = None,
         instance: object | None = None,
+        *,
+        source: Any = None,
     ) -> object:
         """Make one call with wire values in and out; declared errors come back mapped. A
-        member marked @idempotent is retried after UNAVAILABLE, per the settings' policy."""
-        idempotent = self.binding.idempotent
+        member marked @idempotent is retried after UNAVAILABLE, per the settings' policy, unless
+        it takes a client stream (`source`: the wire items of its stream parameter), whose
+        items cannot be sent twice."""
+        idempotent = self.binding.idempotent and source is None
         retrier = self._retrier(target, member, time.monotonic) if idempotent else None
         if retrier is None:
-            return self._invoke_once(kind, target, member, args, kwargs, instance)
+            return self._invoke_once(kind, target, member, args, kwargs, instance, source)
         return run_with_retry(
             lambda left: self.with_options(timeout=left)._invoke_once(
                 kind, target, member, args, kwargs, instance
@@ -287,16 +299,21 @@ class Channel(_Base):
         args: Sequence[object],
         kwargs: Mapping[str, object] | None,
         instance: object | None,
+        source: Any = None,
     ) -> object:
         r = self.settings
-        if not r.interceptors:
+        if not r.interceptors and source is None:
             return self._invoke_plain(r, kind, target, member, args, kwargs, instance)
         ctx = self._context(kind, target, member, args, kwargs, instance)
         client = self._connection(r)
         self._flush(client)
         try:
+            extra = {} if source is None else {"source": source}
             result = client.invoke(
-                _spec(kind, target, member, ctx), timeout=ctx.timeout, metadata=ctx.metadata
+                _spec(kind, target, member, ctx),
+                timeout=ctx.timeout,
+                metadata=ctx.metadata,
+                **extra,
             )
         except Exception as e:
             self._lost(client, e)
@@ -338,6 +355,38 @@ class Channel(_Base):
         except Exception as e:
             self._lost(client, e)
             self._raise(None, e)
+
+    def stream(
+        self,
+        kind: str,
+        target: str,
+        member: str,
+        args: Sequence[object] = (),
+        kwargs: Mapping[str, object] | None = None,
+        instance: object | None = None,
+        *,
+        convert: Callable[[Any], T],
+        source: Any = None,
+    ) -> RemoteStream[T]:
+        """Start a call whose result is a stream (docs/protocol.md 5.5): its items, read by
+        `convert`; declared errors raised mid-stream come back mapped. Interceptors see the
+        call start (`before_call`) and its errors, not every item."""
+        ctx = self._context(kind, target, member, args, kwargs, instance)
+        client = self._connection()
+        self._flush(client)
+        try:
+            started: RemoteStream[T] = client.stream(  # type: ignore[attr-defined]
+                _spec(kind, target, member, ctx),
+                timeout=ctx.timeout,
+                metadata=ctx.metadata,
+                convert=convert,
+                errors=lambda e: self._mapped(ctx, e),
+                source=source,
+            )
+        except Exception as e:
+            self._lost(client, e)
+            self._raise(ctx, e)
+        return started
 
     def _lost(self, client: _SyncClient, error: Exception) -> None:
         """A client that cannot reconnect by itself is replaced after a lost connection; the
@@ -409,13 +458,15 @@ class AsyncChannel(_Base):
         args: Sequence[object] = (),
         kwargs: Mapping[str, object] | None = None,
         instance: object | None = None,
+        *,
+        source: Any = None,
     ) -> object:
         import trio
 
-        idempotent = self.binding.idempotent
+        idempotent = self.binding.idempotent and source is None  # a stream is not replayed
         retrier = self._retrier(target, member, trio.current_time) if idempotent else None
         if retrier is None:
-            return await self._invoke_once(kind, target, member, args, kwargs, instance)
+            return await self._invoke_once(kind, target, member, args, kwargs, instance, source)
 
         return await run_with_retry_async(
             lambda left: self.with_options(timeout=left)._invoke_once(
@@ -432,15 +483,44 @@ class AsyncChannel(_Base):
         args: Sequence[object],
         kwargs: Mapping[str, object] | None,
         instance: object | None,
+        source: Any = None,
     ) -> object:
         ctx = self._context(kind, target, member, args, kwargs, instance)
         await self._flush()
         spec = _spec(kind, target, member, ctx)
+        extra = {} if source is None else {"source": source}
         try:
-            result = await self._client.invoke(spec, timeout=ctx.timeout, metadata=ctx.metadata)
+            result = await self._client.invoke(
+                spec, timeout=ctx.timeout, metadata=ctx.metadata, **extra
+            )
         except Exception as e:
             self._raise(ctx, e)
         return self._succeeded(ctx, result)
+
+    def stream(
+        self,
+        kind: str,
+        target: str,
+        member: str,
+        args: Sequence[object] = (),
+        kwargs: Mapping[str, object] | None = None,
+        instance: object | None = None,
+        *,
+        convert: Callable[[Any], T],
+        source: Any = None,
+    ) -> AsyncRemoteStream[T]:
+        """A call whose result is a stream, sent when the caller starts iterating: `async for
+        x in channel.stream(...)`. Queued releases go with the next plain call."""
+        ctx = self._context(kind, target, member, args, kwargs, instance)
+        stream: AsyncRemoteStream[T] = self._client.stream(  # type: ignore[attr-defined]
+            _spec(kind, target, member, ctx),
+            timeout=ctx.timeout,
+            metadata=ctx.metadata,
+            convert=convert,
+            errors=lambda e: self._mapped(ctx, e),
+            source=source,
+        )
+        return stream
 
     async def release(self, instance_id: object) -> None:
         await self._client.release(cast(Any, instance_id))

@@ -10,7 +10,7 @@ import datetime
 import decimal
 import enum
 import uuid
-from collections.abc import Callable, Mapping
+from collections.abc import AsyncIterable, AsyncIterator, Callable, Iterable, Iterator, Mapping
 from typing import Any, TypeVar
 
 from ..protocol import ProtocolError
@@ -180,3 +180,18 @@ def tag_union(v: object, members: tuple[UnionMember, ...]) -> list[object]:
         if isinstance(v, classes) and not (isinstance(v, bool) and bool not in classes):
             return [tag, encode(v)]
     raise TypeError(f"a {type(v).__name__} is not a member of the union")
+
+
+def items(
+    source: Iterable[T] | AsyncIterable[T], convert: Callable[[T], object]
+) -> Iterator[object] | AsyncIterator[object]:
+    """A stream parameter's items as wire values, lazily: the caller's iterable (or async
+    iterable, for the trio client) mapped through `convert` as the runtime sends them."""
+    if isinstance(source, AsyncIterable):
+        return _amap(source, convert)
+    return map(convert, source)
+
+
+async def _amap(source: AsyncIterable[T], convert: Callable[[T], object]) -> AsyncIterator[object]:
+    async for item in source:
+        yield convert(item)

@@ -21,7 +21,20 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from .. import __version__
-from ..protocol import NEED_DATA, Call, Cancel, ConnectionClosed, Error, GoAway, Hello, Op
+from ..protocol import (
+    FEATURE_STREAM,
+    NEED_DATA,
+    Call,
+    Cancel,
+    ConnectionClosed,
+    End,
+    Error,
+    GoAway,
+    Hello,
+    Item,
+    Op,
+    Window,
+)
 from ..protocol._connection import CLIENT, Connection, Framing
 from ..protocol._errors import (
     ConnectionLost,
@@ -45,6 +58,11 @@ HELLO = 0
 # the drivers' timers (socket timeouts, Condition.wait) far from their overflow limits.
 MAX_TIMEOUT = 366 * 86400.0
 _NO_KEYS: list[int] = []
+STREAM_WINDOW = 64  # items a stream's consumer lets the gateway send ahead (docs/protocol.md 5.5)
+END = object()
+"""`take_item`: the stream ended normally (its RESULT came)."""
+NOTHING = object()
+"""`take_item`: no item yet; wait for the key."""
 
 
 def deadline_after(timeout: float | None, now: float) -> float | None:
@@ -139,6 +157,8 @@ class CallTable:
         self.next_id = first_id
         self._pings = 0
         self._releases: deque[int] = deque()  # appended by finalizers in any thread
+        self.items: dict[int, deque[Any]] = {}  # streamed calls: items read, not yet taken
+        self._unacked: dict[int, int] = {}  # streamed calls: items taken since the last WINDOW
 
     # ------------------------------------------------------------------------- sending
 
@@ -150,13 +170,14 @@ class CallTable:
     def start_call(
         self, kind: str, target: str, member: str, args: Sequence[Any], kwargs: Mapping[str, Any],
         instance: int | None, deadline: float | None, defaults: Mapping[str, str],
-        metadata: Mapping[str, str] | None, now: float,
+        metadata: Mapping[str, str] | None, now: float, window: int | None = None,
     ) -> tuple[int, bytes]:  # fmt: skip
         """Register a call and return its id and the bytes of its CALL. The instances whose
         proxies were collected since the previous call are released first: their RELEASE goes
         to `outgoing`. `metadata` overrides the client's `defaults` key by key, its keys
         lowercased first (`_metadata.checked`: an invalid key raises `InvalidValue`, nothing
-        sent)."""
+        sent). `window`: the call's result is a stream, and the gateway may send that many items
+        ahead (`take_item` reads them)."""
         if not self.open:
             raise self._refusal()
         op = OPS.get(kind)
@@ -191,7 +212,18 @@ class CallTable:
         self.waiting[call_id] = deadline
         try:
             data = self.conn.send(
-                Call(call_id, op, target, member, ref, args, kwargs, timeout_ms, metadata or None)
+                Call(
+                    call_id,
+                    op,
+                    target,
+                    member,
+                    ref,
+                    args,
+                    kwargs,
+                    timeout_ms,
+                    metadata or None,
+                    window,
+                )
             )
         except LocalProtocolError:
             self.waiting.pop(call_id, None)
@@ -200,6 +232,9 @@ class CallTable:
                 raise self._refusal() from None
             raise
         self.next_id = call_id + 1
+        if window is not None:
+            self.items[call_id] = deque()
+            self._unacked[call_id] = 0
         if self._releases:
             self.outgoing.append(self._release_queued())
         return call_id, data
@@ -236,6 +271,9 @@ class CallTable:
         call, and return the CANCEL to send if the gateway may still be running it."""
         self.waiting.pop(key, None)
         self.answers.pop(key, None)
+        if self.items:
+            self.items.pop(key, None)
+            self._unacked.pop(key, None)
         if key <= 0 or self.lost is not None or key not in self.conn.calls_in_flight:
             return b""
         try:
@@ -296,6 +334,19 @@ class CallTable:
                     self.server_hello = ev  # type: ignore[assignment]
                     self.open = self.goaway is None and self.lost is None
                     key = HELLO
+                elif t is Item:
+                    queue = self.items.get(ev.id)  # type: ignore[union-attr]
+                    if queue is None:
+                        continue  # the caller gave up on the stream: drop the item
+                    queue.append(ev.value)  # type: ignore[union-attr]
+                    key = ev.id  # type: ignore[union-attr]
+                    answered = [*answered, key] if answered else [key]
+                    continue
+                elif t is Window:  # credit for a stream we send: wake its sender
+                    key = ev.id  # type: ignore[union-attr]
+                    if key in self.waiting:
+                        answered = [*answered, key] if answered else [key]
+                    continue
                 elif t is ConnectionClosed:  # the end: next_event would repeat it forever
                     return answered + self.fail(ConnectionLost("the gateway closed the connection"))
                 else:
@@ -361,6 +412,62 @@ class CallTable:
             return answer
         raise answer
 
+    def take_item(self, key: int, now: float) -> Any:
+        """The next item of a streamed call, `END` once its RESULT came, `NOTHING` while the
+        caller has to wait; raises the call's error after the items that came before it. Each
+        time the caller has taken half the window, a WINDOW for them goes to `outgoing`."""
+        queue = self.items.get(key)
+        if queue:
+            value = queue.popleft()
+            taken = self._unacked.get(key, 0) + 1
+            if taken >= STREAM_WINDOW // 2:
+                taken = 0
+                self.outgoing.append(Window(key, STREAM_WINDOW // 2))
+            self._unacked[key] = taken
+            return value
+        if key not in self.answers:
+            return NOTHING
+        self.items.pop(key, None)
+        self._unacked.pop(key, None)
+        self.take(key, now)  # raises the error; a RESULT's value (nil) means the end
+        return END
+
+    def may_send_item(self, key: int) -> bool | None:
+        """For a call with a stream parameter: True when an item may go now, False while the
+        credit is spent (wait for a WINDOW), None once the call is answered or given up."""
+        if key not in self.waiting or key in self.answers or key not in self.conn.calls_in_flight:
+            return None
+        return self.conn.send_credit(key) > 0
+
+    def send_item(self, key: int, value: Any) -> bytes:
+        """The ITEM of the call's stream parameter (b"" if the call is over)."""
+        if self.may_send_item(key) is None:
+            return b""
+        return self.conn.send(Item(key, value))
+
+    def end_items(self, key: int) -> bytes:
+        """The END of the call's stream parameter (b"" if the call is over)."""
+        if self.may_send_item(key) is None:
+            return b""
+        return self.conn.send(End(key))
+
+    def abort(self, key: int, error: BaseException) -> bytes:
+        """The caller's items failed (its iterable raised): the call fails with `error`, after
+        the items already received; returns the CANCEL to send."""
+        data = self.give_up(key) if key in self.conn.calls_in_flight else b""
+        self.waiting[key] = None
+        self.answers[key] = error
+        return data
+
+    def cancel_later(self, key: int) -> None:
+        """A stream dropped without being closed (a finalizer must not do I/O): its CANCEL goes
+        with the next message sent."""
+        self.waiting.pop(key, None)
+        self.answers.pop(key, None)
+        self.items.pop(key, None)
+        if self.lost is None and key in self.conn.calls_in_flight:
+            self.outgoing.append(Cancel(key))
+
     def bind(self, ref: object) -> InstanceId:
         """The id of an instance reference this connection's gateway sent."""
         if not isinstance(ref, InstanceRef):
@@ -376,4 +483,11 @@ class CallTable:
 
 
 def new_hello(module: str, schema: str, auth: str | bytes | None, limits: Limits | None) -> Hello:
-    return Hello(module=module, schema=schema, auth=auth, agent=AGENT, limits=limits or Limits())
+    return Hello(
+        module=module,
+        schema=schema,
+        auth=auth,
+        agent=AGENT,
+        limits=limits or Limits(),
+        features=(FEATURE_STREAM,),
+    )

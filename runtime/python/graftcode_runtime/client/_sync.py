@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from time import monotonic
 from typing import Any
 
@@ -21,9 +21,10 @@ from ..protocol._errors import ConnectionLost, GraftError
 from ..retry import run_with_retry
 from ..transport._blocking import SyncTransport
 from ._base import ClientBase, Link, WebSocketClosed
-from ._call_table import HELLO, CallTable, deadline_after, expired
+from ._call_table import HELLO, STREAM_WINDOW, CallTable, deadline_after, expired
 from ._callspec import CallSpec
 from ._remote import RemoteObject
+from ._streams import RemoteStream
 
 Opener = Callable[[float | None], SyncTransport]
 
@@ -68,8 +69,12 @@ class Client(ClientBase):
         *,
         timeout: float | None = None,
         metadata: Mapping[str, str] | None = None,
+        source: Iterable[Any] | None = None,
     ) -> object:
-        """Run one remote operation; wire values in, wire values out."""
+        """Run one remote operation; wire values in, wire values out. `source`: the items of
+        the member's stream parameter (client streaming; its place in `spec.args` is None)."""
+        if source is not None:
+            return self._invoke_streaming(spec, source, timeout, metadata)
         return self.invoke_wire(
             spec.kind, spec.target, spec.member, spec.args, spec.kwargs, spec.instance,
             timeout, metadata,
@@ -125,6 +130,105 @@ class Client(ClientBase):
                 self._close_idle()
         return value
 
+    def stream(
+        self,
+        spec: CallSpec,
+        *,
+        timeout: float | None = None,
+        metadata: Mapping[str, str] | None = None,
+        convert: Callable[[Any], Any] | None = None,
+        errors: Callable[[Exception], BaseException] | None = None,
+        source: Iterable[Any] | None = None,
+    ) -> RemoteStream[Any]:
+        """Start a call whose result is a stream (docs/protocol.md 5.5); iterate the result for
+        its items (wire values, or `convert`ed). The timeout covers the whole stream. With
+        `source` (bidirectional) a thread sends its items meanwhile."""
+        link, call_id, deadline = self._start(spec, timeout, metadata, STREAM_WINDOW)
+        if source is not None:
+            threading.Thread(
+                target=self._pump_quietly, args=(link, call_id, source, deadline), daemon=True
+            ).start()
+        return RemoteStream(self, link, call_id, deadline, convert, errors)
+
+    def _start(
+        self,
+        spec: CallSpec,
+        timeout: float | None,
+        metadata: Mapping[str, str] | None,
+        window: int | None,
+    ) -> tuple[_Link, int, float | None]:
+        if timeout is None:
+            timeout = self.default_timeout
+        now = monotonic()
+        deadline = deadline_after(timeout, now)
+        link = self._link
+        if link is None or not link.table.open:
+            link = self._relink(deadline, spec.instance, spec.target)
+        with link.send_lock:
+            call_id, data = link.table.start_call(
+                spec.kind, spec.target, spec.member, spec.args, spec.kwargs, spec.instance,
+                deadline, self.default_metadata, metadata, now, window,
+            )  # fmt: skip
+            self._send(link, data)
+        return link, call_id, deadline
+
+    def _invoke_streaming(
+        self,
+        spec: CallSpec,
+        source: Iterable[Any],
+        timeout: float | None,
+        metadata: Mapping[str, str] | None,
+    ) -> object:
+        link, call_id, deadline = self._start(spec, timeout, metadata, None)
+        try:
+            self._pump(link, call_id, source, deadline)
+            self._wait(call_id, deadline, link)
+        except BaseException as e:
+            raise self._abandon(link, call_id, e) from None
+        return link.table.take(call_id, 0.0 if deadline is None else monotonic())
+
+    def _pump(self, link: _Link, key: int, source: Iterable[Any], deadline: float | None) -> None:
+        """Send `source` as the call's stream parameter within the credit the gateway grants,
+        then END; stops early once the call is answered (docs/protocol.md 5.5.3)."""
+        table = link.table
+        ready = _Credit(table, key)
+        for item in source:
+            while not ready.check():
+                self._wait(key, deadline, link, ready=ready)
+            if table.may_send_item(key) is None:
+                return
+            with link.send_lock:
+                self._send(link, table.send_item(key, item))
+        with link.send_lock:
+            self._send(link, table.end_items(key))
+
+    def _pump_quietly(
+        self, link: _Link, key: int, source: Iterable[Any], deadline: float | None
+    ) -> None:
+        """`_pump` on its own thread (bidirectional): a failure fails the call for its reader."""
+        try:
+            self._pump(link, key, source, deadline)
+        except BaseException as e:  # the caller's iterable raised, or the deadline passed
+            error = expired() if isinstance(e, TimeoutError) else e
+            with link.send_lock:
+                self._send(link, link.table.abort(key, error))
+            if self._sleepers:
+                with self._state:
+                    self._state.notify_all()
+
+    def _now(self, deadline: float | None) -> float:
+        return 0.0 if deadline is None else monotonic()
+
+    def _cancel_dropped(self, link: _Link, key: int) -> None:
+        """A stream was dropped unclosed (from a finalizer: any thread, any moment): send its
+        CANCEL now if nobody is sending, else with the next message."""
+        link.table.cancel_later(key)
+        if link.send_lock.acquire(blocking=False):
+            try:
+                self._send(link, b"")
+            finally:
+                link.send_lock.release()
+
     def _again(
         self,
         kind: str,
@@ -164,9 +268,16 @@ class Client(ClientBase):
                 self._send(link, data)
         return expired() if isinstance(error, TimeoutError) else error
 
-    def _wait(self, key: int, deadline: float | None, link: _Link | None = None) -> None:
-        """Wait until `key` is answered (TimeoutError at `deadline`), reading the transport
-        while no other thread does.
+    def _wait(
+        self,
+        key: int,
+        deadline: float | None,
+        link: _Link | None = None,
+        stream: bool = False,
+        ready: Any = None,
+    ) -> None:
+        """Wait until `key` is answered (TimeoutError at `deadline`), or for a `stream` until
+        it has an item, reading the transport while no other thread does.
 
         The common case (one calling thread) takes the read lock without blocking and loops on
         recv; `_state` is only touched when other threads sleep waiting for their answers."""
@@ -175,6 +286,10 @@ class Client(ClientBase):
             if key not in link.table.waiting:  # a call on a connection replaced since
                 link = next(x for x in self._draining if key in x.table.waiting)
         answers = link.table.answers
+        if stream:  # items count as answers; an empty dict when the stream was dropped
+            answers = _Either(answers, link.table.items.get(key), key)
+        elif ready is not None:  # a stream parameter's sender: credit, or the answer
+            answers = ready
         while key not in answers:
             if link.read_lock.acquire(blocking=False):
                 try:
@@ -354,20 +469,40 @@ class Client(ClientBase):
         _timeout: float | None = None,
         _metadata: Mapping[str, str] | None = None,
         _idempotent: bool = False,
+        _source: Iterable[Any] | None = None,
         **kwargs: Any,
     ) -> Any:
         """Call a function (`"add"`) or a static method (`"Cart.with_items"`) by name.
         Remote instances in the result come back as `RemoteObject` proxies. `_idempotent`:
-        the member is safe to run twice, so UNAVAILABLE is retried (`retry_policy`)."""
+        the member is safe to run twice, so UNAVAILABLE is retried (`retry_policy`; never
+        with a `_source`, whose items cannot be sent twice). `_source`: the items of the
+        function's stream parameter (pass None in its place)."""
         spec = self._call_spec(name, args, kwargs)
-        if not _idempotent:
-            return self._wrap(self.invoke(spec, timeout=_timeout, metadata=_metadata))
+        if not _idempotent or _source is not None:
+            return self._wrap(
+                self.invoke(spec, timeout=_timeout, metadata=_metadata, source=_source)
+            )
         retrier = self._retrier(_timeout, monotonic())
         value = run_with_retry(
             lambda left: self.invoke(spec, timeout=left, metadata=_metadata),
             retrier, monotonic, time.sleep,
         )  # fmt: skip
         return self._wrap(value)
+
+    def call_stream(
+        self,
+        name: str,
+        /,
+        *args: Any,
+        _timeout: float | None = None,
+        _metadata: Mapping[str, str] | None = None,
+        _source: Iterable[Any] | None = None,
+        **kwargs: Any,
+    ) -> RemoteStream[Any]:
+        """Call a streaming function by name: `for item in client.call_stream("tail", "app")`.
+        Items are wire values; `_source` feeds a stream parameter (bidirectional)."""
+        spec = self._call_spec(name, args, kwargs)
+        return self.stream(spec, timeout=_timeout, metadata=_metadata, source=_source)
 
     def new(self, class_name: str, /, *args: Any, **kwargs: Any) -> RemoteObject:
         """Create an instance of a class on the gateway; it lives until released."""
@@ -399,3 +534,31 @@ class Client(ClientBase):
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+class _Either:
+    """`key in answers or items`: what a stream's reader waits for, with the `in` test `_wait`
+    makes for a plain call."""
+
+    __slots__ = ("answers", "items", "key")
+
+    def __init__(self, answers: dict[int, Any], items: Any, key: int) -> None:
+        self.answers, self.items, self.key = answers, items, key
+
+    def __contains__(self, key: object) -> bool:
+        return key in self.answers or bool(self.items)
+
+
+class _Credit:
+    """`key in` it: the call may send an item now, or no longer needs to (answered)."""
+
+    __slots__ = ("key", "table")
+
+    def __init__(self, table: CallTable, key: int) -> None:
+        self.table, self.key = table, key
+
+    def check(self) -> bool:
+        return self.table.may_send_item(self.key) is not False
+
+    def __contains__(self, key: object) -> bool:
+        return self.check()

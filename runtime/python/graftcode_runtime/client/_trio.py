@@ -9,7 +9,7 @@ also where a reconnect starts the new connection's reader.
 from __future__ import annotations
 
 import math
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import AsyncIterable, AsyncIterator, Awaitable, Callable, Iterable, Mapping
 from typing import Any
 
 import trio
@@ -17,9 +17,10 @@ import trio
 from ..protocol._errors import ConnectionLost, GraftError, LocalProtocolError
 from ..transport._trio import Wire
 from ._base import ClientBase, Link, WebSocketClosed
-from ._call_table import HELLO, CallTable, expired
+from ._call_table import HELLO, NOTHING, STREAM_WINDOW, CallTable, expired
 from ._callspec import CallSpec
 from ._remote import AsyncRemoteObject
+from ._streams import AsyncRemoteStream
 
 _GONE = (trio.BrokenResourceError, trio.ClosedResourceError)
 Opener = Callable[[], Awaitable[Wire]]
@@ -55,10 +56,19 @@ class AsyncClient(ClientBase):
         *,
         timeout: float | None = None,
         metadata: Mapping[str, str] | None = None,
+        source: Iterable[Any] | AsyncIterable[Any] | None = None,
     ) -> object:
         """Run one remote operation; wire values in, wire values out. Cancelling the calling
-        task sends CANCEL to the gateway."""
+        task sends CANCEL to the gateway. `source`: the items of the member's stream parameter
+        (client streaming; its place in `spec.args` is None)."""
         deadline = self._deadline(timeout, trio.current_time())
+        if source is not None:
+            link = self._link
+            if link is None or not link.table.open:
+                link = await self._relink(deadline, spec.instance, spec.target)
+            key = await self._send_call(link, spec, deadline, metadata, first=False)
+            self._nursery.start_soon(self._pump, link, key, source, deadline)
+            return await self._answer(link, key, deadline)
         link = self._link
         if link is None or not link.table.open:
             link = await self._relink(deadline, spec.instance, spec.target)
@@ -74,6 +84,85 @@ class AsyncClient(ClientBase):
         key = await self._send_call(link, spec, deadline, metadata, first=False)
         return await self._answer(link, key, deadline)
 
+    def stream(
+        self,
+        spec: CallSpec,
+        *,
+        timeout: float | None = None,
+        metadata: Mapping[str, str] | None = None,
+        convert: Callable[[Any], Any] | None = None,
+        errors: Callable[[Exception], BaseException] | None = None,
+        source: Iterable[Any] | AsyncIterable[Any] | None = None,
+    ) -> AsyncRemoteStream[Any]:
+        """A call whose result is a stream (docs/protocol.md 5.5), sent when iteration starts:
+        `async for` over it; `aclose()` or leaving `async with` cancels it. The timeout
+        covers the whole stream."""
+
+        async def start() -> tuple[_Link, int, float | None]:
+            deadline = self._deadline(timeout, trio.current_time())
+            link = self._link
+            if link is None or not link.table.open:
+                link = await self._relink(deadline, spec.instance, spec.target)
+            key = await self._send_call(link, spec, deadline, metadata, first=False, window=True)
+            if source is not None:  # bidirectional: the items go out meanwhile
+                self._nursery.start_soon(self._pump, link, key, source, deadline)
+            return link, key, deadline
+
+        return AsyncRemoteStream(self, start, convert, errors)
+
+    async def _pump(
+        self,
+        link: _Link,
+        key: int,
+        source: Iterable[Any] | AsyncIterable[Any],
+        deadline: float | None,
+    ) -> None:
+        """Send `source` as the call's stream parameter within the credit the gateway grants,
+        then END; stops once the call is answered. A failure of the caller's iterable fails
+        the call (and cancels it on the gateway)."""
+        table = link.table
+        try:
+            with trio.move_on_at(math.inf if deadline is None else deadline):
+                async for item in _items(source):
+                    while (may := table.may_send_item(key)) is False:
+                        event = link.events.setdefault(key, trio.Event())
+                        await event.wait()
+                    if may is None:
+                        return
+                    async with link.send_lock:
+                        await self._send(link, None, table.send_item(key, item))
+                async with link.send_lock:
+                    await self._send(link, None, table.end_items(key))
+        except Exception as e:
+            async with link.send_lock:
+                await self._send(link, None, table.abort(key, e))
+            self._wake(link, [key])
+
+    async def _next_item(self, link: _Link, key: int, deadline: float | None) -> Any:
+        """The next item of a streamed call (or `END`), waiting for it within the deadline."""
+        table = link.table
+        while (value := table.take_item(key, trio.current_time())) is NOTHING:
+            event = link.events.setdefault(key, trio.Event())
+            got = False
+            try:
+                with trio.move_on_at(math.inf if deadline is None else deadline):
+                    await event.wait()
+                    got = True
+            finally:
+                if not got:  # our deadline, or the task was cancelled
+                    await self._give_up(link, key)
+            if not got:
+                raise expired()
+        if table.outgoing:  # the credit the caller's reading earned
+            async with link.send_lock:
+                await self._send(link, None, b"")
+        return value
+
+    def _cancel_dropped(self, link: _Link, key: int) -> None:
+        """A stream dropped unclosed: its CANCEL goes with the next message sent."""
+        link.events.pop(key, None)
+        link.table.cancel_later(key)
+
     async def _send_call(
         self,
         link: _Link,
@@ -82,6 +171,7 @@ class AsyncClient(ClientBase):
         metadata: Mapping[str, str] | None,
         *,
         first: bool,
+        window: bool = False,
     ) -> int:
         """Send the CALL; returns its key. A first attempt returns 0 instead if the connection
         was lost or told to go away while this task waited for the send lock (the call did not
@@ -92,6 +182,7 @@ class AsyncClient(ClientBase):
             key, data = link.table.start_call(
                 spec.kind, spec.target, spec.member, spec.args, spec.kwargs, spec.instance,
                 deadline, self.default_metadata, metadata, trio.current_time(),
+                STREAM_WINDOW if window else None,
             )  # fmt: skip
             if not await self._send(link, key, data):  # the WebSocket had closed: not sent
                 link.table.give_up(key)
@@ -110,6 +201,13 @@ class AsyncClient(ClientBase):
                 else:
                     with trio.move_on_at(deadline):
                         await event.wait()
+            # a call sending a stream is also woken by WINDOWs: wait on for its answer
+            while key not in table.answers and key in table.waiting:
+                event = link.events.setdefault(key, trio.Event())
+                with trio.move_on_at(math.inf if deadline is None else deadline) as scope:
+                    await event.wait()
+                if scope.cancelled_caught:
+                    break
         finally:
             if key not in table.answers:  # our deadline, or the task was cancelled
                 await self._give_up(link, key)
@@ -257,10 +355,29 @@ class AsyncClient(ClientBase):
         *args: Any,
         _timeout: float | None = None,
         _metadata: Mapping[str, str] | None = None,
+        _source: Iterable[Any] | AsyncIterable[Any] | None = None,
         **kwargs: Any,
     ) -> Any:
+        """`_source`: the items of the function's stream parameter (pass None in its place)."""
         spec = self._call_spec(name, args, kwargs)
-        return self._wrap(await self.invoke(spec, timeout=_timeout, metadata=_metadata))
+        return self._wrap(
+            await self.invoke(spec, timeout=_timeout, metadata=_metadata, source=_source)
+        )
+
+    def call_stream(
+        self,
+        name: str,
+        /,
+        *args: Any,
+        _timeout: float | None = None,
+        _metadata: Mapping[str, str] | None = None,
+        _source: Iterable[Any] | AsyncIterable[Any] | None = None,
+        **kwargs: Any,
+    ) -> AsyncRemoteStream[Any]:
+        """Call a streaming function by name: `async for item in client.call_stream("tail")`.
+        Items are wire values; `_source` feeds a stream parameter (bidirectional)."""
+        spec = self._call_spec(name, args, kwargs)
+        return self.stream(spec, timeout=_timeout, metadata=_metadata, source=_source)
 
     async def new(self, class_name: str, /, *args: Any, **kwargs: Any) -> AsyncRemoteObject:
         ref = await self.invoke(self._new_spec(class_name, args, kwargs))
@@ -280,3 +397,13 @@ class AsyncClient(ClientBase):
                     except (*_GONE, LocalProtocolError, WebSocketClosed):
                         pass
             await link.wire.aclose()
+
+
+async def _items(source: Iterable[Any] | AsyncIterable[Any]) -> AsyncIterator[Any]:
+    if isinstance(source, AsyncIterable):
+        async for item in source:
+            yield item
+    else:
+        for item in source:
+            yield item
+            await trio.lowlevel.checkpoint()

@@ -63,6 +63,8 @@ class GatewayConfig:
     expose_ugm: bool = True  # GET /ugm; `graftc serve --mode production` turns it off
     mcp: bool = False  # /mcp: static functions as MCP tools (docs/gateway.md, MCP)
     mcp_tools: tuple[str, ...] = ()  # globs (`add`, `Cart.*`) of the tools; empty: all
+    max_streams: int = 100  # streaming calls open at once per connection (protocol.md 5.5)
+    stream_window: int = 16  # items of a client stream a caller may send ahead (its credit)
 
 
 def parse_listen_address(text: str, default_port: int) -> tuple[str, int]:

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import contextvars
 import dataclasses
+import functools
 import inspect
 import traceback
 from collections.abc import Callable
@@ -31,7 +32,9 @@ from ..protocol import Call, GraftError, InstanceTable, InvalidValue, Op, Remote
 from ._auth import Refuse
 from ._cancel_flag import LazyCancelFlag
 from ._hosting import HostedModule
+from ._inbox import Inbox
 from ._interceptors import ServerCall, ServerInterceptor, intercept
+from ._streaming import ServerStream
 
 _NONE = ugm.Primitive("none")
 _CURRENT = context._current
@@ -79,10 +82,12 @@ class Job:
         "done",
         "func",
         "handle",
+        "inbox",
         "instances",
         "plan",
         "request",
         "started",
+        "stream",
     )
 
     def __init__(
@@ -108,6 +113,11 @@ class Job:
         self.done = False
         self.handle: Any = None
         self.started = 0.0  # when the session accepted it (its `now`), for the metrics
+        returns = plan.returns
+        self.stream = ServerStream(returns.item) if type(returns) is ugm.StreamOf else None
+        """Server streaming: after the member returned, `start` steps its producer."""
+        self.inbox: Inbox | None = None
+        """Client streaming: the stream parameter's items (the policy sets it up)."""
 
     @property
     def where(self) -> str:
@@ -115,6 +125,9 @@ class Job:
 
     @property
     def is_async(self) -> bool:
+        stream = self.stream
+        if stream is not None and stream.started:
+            return stream.is_async
         func = self.func
         if self.plan.class_name is not None:
             return inspect.iscoroutinefunction(func)  # a bound method or a property lambda
@@ -126,16 +139,28 @@ class Job:
     def start(self) -> Any:
         """Bind the arguments (ArgumentError when they do not fit), then run the user code in
         the call's request context: its value, or a coroutine for async members (and for sync
-        functions that return one). Raises what the user code raised."""
+        functions that return one). Raises what the user code raised. For a streaming call
+        whose member has returned, one step of its producer instead (`ServerStream.step`)."""
+        stream = self.stream
+        if stream is not None and stream.started:
+            return stream.step(self.ctx)
         plan, call = self.plan, self.call
+        inbox = self.inbox
+        params = plan.params if inbox is None else _placeholder_params(plan.params)
         try:
             args, kwargs = self.dispatcher.codec.args_from_wire(
-                plan.params, call.args, call.kwargs, instances=self.instances
+                params, call.args, call.kwargs, instances=self.instances
             )
         except InvalidValue as e:
             raise ArgumentError(
                 StatusCode.INVALID_ARGUMENT, _argument_message(plan.where, e)
             ) from None
+        if inbox is not None:  # the nil placeholder becomes the items (protocol.md 5.5.3)
+            i = stream_param(plan.params)
+            if i < len(args):
+                args[i] = inbox
+            else:
+                kwargs[plan.params[i].name] = inbox
         d = self.dispatcher
         if not d.interceptors:
             return self.ctx.run(self.func, *args, **kwargs)
@@ -168,6 +193,21 @@ class Job:
                 StatusCode.INTERNAL,
                 f"internal error in {self.plan.where}: its result does not match the declared "
                 f"type{detail}",
+            ) from None
+
+    def item_to_wire(self, item: Any, instances: InstanceTable) -> Any:
+        """The wire form of one item of a server stream (INTERNAL when it does not match)."""
+        assert self.stream is not None
+        try:
+            return self.dispatcher.codec.to_wire(self.stream.item, item, instances=instances)
+        except (InvalidValue, RemoteError) as e:
+            if isinstance(e, RemoteError) and e.code is StatusCode.RESOURCE_EXHAUSTED:
+                raise
+            detail = f": {e}" if self.dispatcher.debug else ""
+            raise RemoteError(
+                StatusCode.INTERNAL,
+                f"internal error in {self.plan.where}: stream item {self.stream.sent} does not "
+                f"match the declared type{detail}",
             ) from None
 
     def failure(self, exc: BaseException, instances: InstanceTable) -> RemoteError:
@@ -233,6 +273,12 @@ class Dispatcher:
         if plan is None:
             plan = self._plans[key] = self._resolve(*key)
         func = self._callable(plan, call, instances)
+        if (type(plan.returns) is ugm.StreamOf) is not (call.window is not None):
+            if call.window is None:
+                message = f"{plan.where} returns a stream; call it as a stream"
+            else:
+                message = f"{plan.where} does not return a stream"
+            raise RemoteError(StatusCode.FAILED_PRECONDITION, message)
         if deadline is not None and deadline <= now:
             raise RemoteError(
                 StatusCode.DEADLINE_EXCEEDED, f"{plan.where}: the deadline had passed"
@@ -333,6 +379,20 @@ assert {f.name for f in dataclasses.fields(context.RequestContext)} == {
     "identity",
     "_cancelled",
 } and "__post_init__" not in vars(context.RequestContext)
+
+
+@functools.lru_cache(maxsize=256)
+def stream_param(params: tuple[ugm.Param, ...]) -> int:
+    """The index of the stream parameter (client streaming), -1 when there is none."""
+    return next((i for i, p in enumerate(params) if type(p.type) is ugm.StreamOf), -1)
+
+
+@functools.lru_cache(maxsize=256)
+def _placeholder_params(params: tuple[ugm.Param, ...]) -> tuple[ugm.Param, ...]:
+    """`params` with the stream parameter typed `none`: the CALL carries nil in its place."""
+    return tuple(
+        dataclasses.replace(p, type=_NONE) if type(p.type) is ugm.StreamOf else p for p in params
+    )
 
 
 def plan_kind(op: Op) -> str:

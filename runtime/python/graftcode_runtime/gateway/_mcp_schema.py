@@ -11,7 +11,7 @@ value itself, a tuple an array of its length. The value codec checks what arrive
 one dispatch path), so conversion here only undoes the two JSON changes.
 
 Tools are the static functions of the surface (service functions and static class methods)
-whose signatures never mention a class: an instance is owned by a connection, and MCP's
+whose signatures never mention a class or a stream: an instance is owned by a connection, and MCP's
 current revision (2026-07-28) has no connection or session to own it (docs/gateway.md, MCP).
 """
 
@@ -77,6 +77,8 @@ def tools_of(module: ugm.Module, allow: Sequence[str] = ()) -> list[Tool]:
             types = [p.type for p in method.params] + [method.returns]
             if any(isinstance(x, ugm.Named) and x.name in classes for x in _walk(types)):
                 continue
+            if any(isinstance(x, ugm.StreamOf) for x in _walk(types)):
+                continue  # a tool call has one result: streaming members are not tools
             if allow and not any(fnmatch.fnmatchcase(idl_name, p) for p in allow):
                 continue
             found.append(Tool(name, decl.name, method.name, method, idl_name))
@@ -151,6 +153,8 @@ class SchemaBuilder:
             n = len(t.items)
             items = [self.schema(i) for i in t.items]
             return {"type": "array", "prefixItems": items, "minItems": n, "maxItems": n}
+        if isinstance(t, ugm.StreamOf):
+            raise ValueError("a stream has no JSON Schema: streaming members are not tools")
         self._define(t.name)
         return {"$ref": f"#/$defs/{t.name}"}
 

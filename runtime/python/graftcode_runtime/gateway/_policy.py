@@ -32,16 +32,19 @@ from typing import Any, Protocol
 
 from ..context import Identity
 from ..protocol import (
+    FEATURE_STREAM,
     NEED_DATA,
     SERVER,
     Call,
     Cancel,
     Connection,
     ConnectionClosed,
+    End,
     Error,
     Framing,
     GoAway,
     Hello,
+    Item,
     Limits,
     LocalProtocolError,
     Ping,
@@ -51,19 +54,26 @@ from ..protocol import (
     Result,
     State,
     StatusCode,
+    Window,
 )
 from ._auth import Authenticator, Peer, Refuse
 from ._config import GatewayConfig
-from ._dispatch import Dispatcher, Job
+from ._dispatch import Dispatcher, Job, stream_param
 from ._hosting import HostedModule
+from ._inbox import cancelled
 from ._log import event
 from ._metrics import Metrics, SessionStats
+from ._policy_streams import StreamRules
 
 AGENT = "graftcode-python-gateway/0.1.0"
-SUPPORTED_FEATURES: frozenset[str] = frozenset()  # protocol 1.0 defines none
+SUPPORTED_FEATURES: frozenset[str] = frozenset({FEATURE_STREAM})
 # A longer timeout is no deadline at all: it outlives any process, and timers cannot wait that
 # long anyway (2**64-1 ms overflows every clock API).
 MAX_TIMEOUT_MS = 366 * 24 * 3600 * 1000
+
+
+def _ignore(n: int) -> None:
+    pass
 
 
 class Host(Protocol):
@@ -87,7 +97,7 @@ class Host(Protocol):
     def dispatcher(self, hosted: HostedModule) -> Dispatcher: ...
 
 
-class Session:
+class Session(StreamRules):
     def __init__(
         self,
         host: Host,
@@ -122,6 +132,13 @@ class Session:
         self._out_sent = 0
         self._answers: deque[int] = deque()  # where each unwritten answer ends in the output
         self._abandoned: list[Job] = []
+        self._ready: list[Job] = []  # streaming jobs whose next step is to run
+        self._paused: dict[int, Job] = {}  # streaming jobs waiting for credit or for output room
+        self._closing_producers: list[Job] = []
+        self._streams = 0  # streaming calls open
+        self.on_credit: Any = None
+        """The driver's `(job, n) -> None`, callable from any thread: the member of a
+        client-streaming call took `n` items; call `grant(job, n)` on the policy's side."""
         self._shutting_down = False
         self._opened = now
         self._calls_total = 0
@@ -199,6 +216,16 @@ class Session:
                     running = self.jobs.get(ev.id)  # type: ignore[union-attr]
                     if running is not None:
                         self._abort(running, StatusCode.CANCELLED, "cancelled by the caller")
+                elif t is Window:
+                    paused = self._paused.get(ev.id)  # type: ignore[union-attr]
+                    if paused is not None:
+                        self._schedule(paused)
+                elif t is Item:
+                    self._item(ev)  # type: ignore[arg-type]
+                elif t is End:
+                    target = self.jobs.get(ev.id)  # type: ignore[union-attr]
+                    if target is not None and target.inbox is not None:
+                        target.inbox.end()
                 elif t is Ping:
                     self._queue(Pong(ev.opaque))  # type: ignore[union-attr]
                 elif t is Hello:
@@ -217,12 +244,18 @@ class Session:
         except RemoteProtocolError as e:
             self._refuse(e.code, e.message, protocol_error=True)
         self._maybe_done()
+        if self._ready:
+            jobs += self.take_ready()
         if self.closing is not None:
             return [j for j in jobs if not j.done]
         return jobs
 
     def returned(self, job: Job, value: Any) -> bool:
-        """User code returned `value`; False when the call was answered already."""
+        """User code returned `value`; False when the call was answered already. For a
+        streaming job: the member returned its producer, or one step gave an item (or END)."""
+        stream = job.stream
+        if stream is not None:
+            return self._stream_returned(job, value)
         if job.done:
             return False
         try:
@@ -233,6 +266,11 @@ class Session:
 
     def raised(self, job: Job, exc: BaseException) -> bool:
         """User code raised `exc`; False when the call was answered already."""
+        stream = job.stream
+        if stream is not None:
+            stream.stepping = False
+            if stream.started:
+                stream.finished = True  # a generator that raised is over
         if job.done:
             return False
         return self._finish(job, None, job.failure(exc, self.conn.instances))
@@ -265,6 +303,9 @@ class Session:
         answers, done = self._answers, self._out_sent
         while answers and answers[0] <= done:
             answers.popleft()
+        if self._paused and self.wants_read:
+            for job in list(self._paused.values()):
+                self._schedule(job)
         self._maybe_done()
 
     def go_away(self) -> None:
@@ -287,6 +328,7 @@ class Session:
     def finished(self, now: float) -> None:
         """The transport is closed: release the connection's instances, log the summary."""
         self._close("closed")
+        self.on_credit = None  # the driver's method: no cycle outlives the connection
         released = len(self.conn.instances.release_all())
         self.host.metrics.closed(self)
         event(
@@ -326,16 +368,20 @@ class Session:
             return
         self.dispatcher = host.dispatcher(h)
         self._module = h.name
+        features = tuple(f for f in hello.features if f in SUPPORTED_FEATURES)
+        streams = FEATURE_STREAM in features
         self._queue(
             Hello(
                 module=h.name,
                 version=h.module.version,
                 schema=h.schema_hash,
                 limits=self.limits,
-                features=tuple(f for f in hello.features if f in SUPPORTED_FEATURES),
+                features=features,
                 agent=AGENT,
                 modules=tuple(hosted),
                 debug=host.config.debug,
+                stream_window=host.config.stream_window if streams else 0,
+                max_streams=host.config.max_streams if streams else 0,
                 minor=min(hello.minor, 0),
             )
         )
@@ -377,6 +423,15 @@ class Session:
         except RemoteError as e:
             self._refuse_call(call, e)
             return None
+        takes_stream = stream_param(job.plan.params) >= 0
+        if job.stream is not None or takes_stream:
+            refusal = self._stream_refusal(job)
+            if refusal is not None:
+                self._refuse_call(call, refusal)
+                return None
+            self._streams += 1
+            if takes_stream:
+                self._open_inbox(job)
         job.started = now
         self.jobs[call.id] = job
         if deadline is not None:
@@ -393,6 +448,13 @@ class Session:
         job.done = True
         if self.jobs.pop(job.call_id, None) is None:
             return False
+        if job.stream is not None:
+            self._stream_over(job)
+        elif job.inbox is not None:
+            self._streams -= 1
+        if job.inbox is not None:
+            job.inbox.fail(cancelled())  # wakes a member still reading: nothing more comes
+            job.inbox.on_taken = _ignore  # (its hook refers to the job: no cycle left behind)
         request = job.request
         target, member = request.target, request.member
         if error is None:
@@ -484,6 +546,10 @@ class Session:
             job.done = True
             job.abandon()
             self._abandoned.append(job)
+            if job.stream is not None:
+                self._stream_over(job)
+            if job.inbox is not None:
+                job.inbox.fail(cancelled())
         self.jobs.clear()
 
     def _queue(self, ev: Any, answer: bool = False) -> None:

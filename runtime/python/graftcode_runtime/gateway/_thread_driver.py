@@ -68,6 +68,7 @@ class ThreadedSession:
             now=time.monotonic(),
         )
         self.lock = threading.Lock()
+        self.policy.on_credit = self._credit
         self._arm_lock = threading.Lock()  # orders epoll_ctl calls, outside `lock`
         self.ended = False
         self._on_closed = on_closed
@@ -102,11 +103,13 @@ class ThreadedSession:
             self.ended = True
             policy.connection_lost(reason)
             abandoned = policy.take_abandoned()
+            closing = policy.take_closing()
             timer, self._timer = self._timer, None
         self.engine.unregister(self)
         if timer is not None:
             timer.cancel()
         self._stop(abandoned)
+        self._resume([], closing)
         try:
             self.sock.shutdown(socket.SHUT_RDWR)
         except OSError:
@@ -197,18 +200,27 @@ class ThreadedSession:
     # ---------------------------------------------------------------- calls
 
     def run(self, job: Job) -> None:
-        """Run one call on this thread (sync members) or hand it to asyncio (async ones)."""
-        if job.done:
+        """Run one call on this thread (sync members) or hand it to asyncio (async ones). A
+        streaming call's steps go on here while the policy has it ready again."""
+        if job.done:  # abandoned before it started
+            if job.stream is not None:
+                with self.lock:
+                    dropped = self.policy.dropped(job)
+                if dropped:
+                    self._after()
             return
-        try:
-            result = job.start()
-            if type(result) is CoroutineType:  # async members, or a sync one returning one
-                self._start_async(job, result)
+        while not job.done:
+            try:
+                result = job.start()
+                if type(result) is CoroutineType:  # async members, or a sync one returning one
+                    self._start_async(job, result)
+                    return
+            except Exception as e:  # whatever user code raises, graftcode errors included
+                again = self._answered(job, None, e)
+            else:
+                again = self._answered(job, result, None)
+            if not again:
                 return
-        except Exception as e:  # whatever user code raises, graftcode errors included
-            self._answered(job, None, e)
-        else:
-            self._answered(job, result, None)
 
     def _start_async(self, job: Job, coro: Any) -> None:
         loop = self.engine.gateway.bridge._ensure_loop()
@@ -228,10 +240,19 @@ class ThreadedSession:
     def _async_done(self, job: Job, task: asyncio.Task[Any]) -> None:
         if not task.cancelled():
             exc = task.exception()
-            self._answered(job, None if exc is not None else task.result(), exc)
+            if self._answered(job, None if exc is not None else task.result(), exc):
+                self.run(job)  # the next step of an async producer: another task
+        elif job.stream is not None:
+            with self.lock:
+                dropped = self.policy.dropped(job)
+            if dropped:  # an abandoned step: close what is left of it
+                self._after()
 
     def _stop(self, jobs: list[Job]) -> None:
         for job in jobs:
+            stream = job.stream
+            if stream is not None and not stream.is_async:
+                continue  # a sync generator's step finishes on its thread; then it is closed
             task = job.handle
             if task is not None:
                 try:
@@ -241,22 +262,59 @@ class ThreadedSession:
 
     # ---------------------------------------------------------------- carrying out
 
-    def _answered(self, job: Job, value: Any, exc: BaseException | None) -> None:
-        """User code finished: the answer and its write in as few lock round trips as the hot
-        path allows (an answer never brings a deadline closer, so the timer stays as it is)."""
-        policy = self.policy
+    def _credit(self, job: Job, n: int) -> None:
+        """A member took `n` items of its stream parameter (its own thread): grant them."""
         with self.lock:
             if self.ended:
                 return
+            self.policy.grant(job, n)
+        self._after()
+
+    def _answered(self, job: Job, value: Any, exc: BaseException | None) -> bool:
+        """User code finished: the answer and its write in as few lock round trips as the hot
+        path allows (an answer never brings a deadline closer, so the timer stays as it is).
+        True when `job` is a streaming call whose next step this thread is to run."""
+        policy = self.policy
+        with self.lock:
+            if self.ended:
+                return False
             if exc is None:
                 policy.returned(job, value)
             else:
                 policy.raised(job, exc)
             data = self._claim_output()
+            if job.stream is None:
+                ready: list[Job] = []
+                closing: list[Job] = []
+            else:
+                ready, closing = policy.take_ready(), policy.take_closing()
+        again = job in ready
         if data is not None:
             self._write(data)
+        if job.stream is not None:
+            self._resume([j for j in ready if j is not job], closing)
         if policy.closing is not None:
             self._after()
+        return again
+
+    def _resume(self, ready: list[Job], closing: list[Job]) -> None:
+        """Streams the policy let go on (other threads step them) or ended (closed here, or on
+        the asyncio loop for async producers)."""
+        if ready:
+            self.engine.submit(self, ready)
+        for job in closing:
+            stream = job.stream
+            assert stream is not None
+            try:
+                coro = stream.close()
+            except Exception:  # a finally that raises: the call is over anyway
+                continue
+            if coro is not None:
+                self._on_loop(coro, job)
+
+    def _on_loop(self, coro: Any, job: Job) -> None:
+        loop = self.engine.gateway.bridge._ensure_loop()
+        loop.call_soon_threadsafe(lambda: loop.create_task(coro, context=job.ctx))
 
     def _after(self) -> None:
         """Carry out what the policy decided: stop abandoned calls, write the output, keep the
@@ -267,16 +325,25 @@ class ThreadedSession:
             decided = self._decide()
         self._carry_out(*decided)
 
-    def _decide(self) -> tuple[list[Job], bytes | memoryview | None, bool]:
-        """Calls to stop, output this thread is to write, and whether a closing session is done
-        (the caller holds `lock`)."""
+    def _decide(self) -> tuple[list[Job], bytes | memoryview | None, bool, list[Job]]:
+        """Calls to stop, output this thread is to write, whether a closing session is done,
+        and producers to close (the caller holds `lock`)."""
         abandoned = self.policy.take_abandoned()
         data = self._claim_output()
-        return abandoned, data, (self._plan() if data is None else False)
+        closing = self.policy.take_closing()
+        return abandoned, data, (self._plan() if data is None else False), closing
 
-    def _carry_out(self, abandoned: list[Job], data: bytes | memoryview | None, done: bool) -> None:
+    def _carry_out(
+        self,
+        abandoned: list[Job],
+        data: bytes | memoryview | None,
+        done: bool,
+        closing: list[Job],
+    ) -> None:
         if abandoned:
             self._stop(abandoned)
+        if closing:
+            self._resume([], closing)
         if data is not None:
             self._write(data)
             with self.lock:
@@ -359,6 +426,9 @@ class ThreadedSession:
                 policy.sent(n)
                 if paused and policy.wants_read:
                     arm = self._rearm()  # back-pressure released: read from this peer again
+                    ready = policy.take_ready()  # and producers paused for room go on
+                    if ready:
+                        self.engine.submit(self, ready)
                 if n == len(data):
                     self._writing = False
                     more = self._claim_output()

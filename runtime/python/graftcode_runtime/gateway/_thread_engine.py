@@ -216,6 +216,13 @@ class ThreadedEngine:
         if len(jobs) > 1 or self._backlog:
             self._drain_backlog()
 
+    def submit(self, session: ThreadedSession, jobs: list[Job]) -> None:
+        """Run these calls on whichever pool threads are free (stream steps a write let go on:
+        the writing thread may hold the session's lock)."""
+        with self._lock:
+            self._backlog.extend((session, j) for j in jobs)
+        os.eventfd_write(self._wake, len(jobs))
+
     def _drain_backlog(self) -> None:
         lock = self._lock
         while True:

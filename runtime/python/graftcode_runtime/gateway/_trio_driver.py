@@ -15,6 +15,7 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 import trio
+from wsproto.utilities import LocalProtocolError as WebSocketClosed
 
 from ..protocol import Framing
 from ._dispatch import Job
@@ -24,7 +25,8 @@ if TYPE_CHECKING:
     from ..transport._trio import Wire
     from ._server import Gateway
 
-_GONE = (trio.BrokenResourceError, trio.ClosedResourceError)
+# a WebSocket whose close frame came refuses to send: the peer is gone as surely
+_GONE = (trio.BrokenResourceError, trio.ClosedResourceError, WebSocketClosed)
 _FINAL_FLUSH = 1.0  # seconds to write a GOAWAY and the last answers before closing anyway
 
 
@@ -55,6 +57,8 @@ class TrioSession:
         self._timer_at = math.inf
         self._timer_changed = trio.Event()
         self._ended = trio.Event()
+        self._token: trio.lowlevel.TrioToken | None = None
+        self.policy.on_credit = self._credit
 
     @property
     def calls_in_flight(self) -> int:
@@ -64,6 +68,7 @@ class TrioSession:
 
     async def run(self) -> None:
         policy = self.policy
+        self._token = trio.lowlevel.current_trio_token()
         try:
             async with trio.open_nursery() as nursery:
                 self._nursery = nursery
@@ -75,6 +80,7 @@ class TrioSession:
         finally:
             policy.connection_lost("the gateway stopped")
             self._stop_abandoned()
+            await self._close_producers(wait=True)
             if policy.failed and hasattr(self.wire, "close_code"):
                 self.wire.close_code = 1008  # WebSocket "policy violation"
             with trio.CancelScope(shield=True):
@@ -123,30 +129,80 @@ class TrioSession:
     # ---------------------------------------------------------------- calls
 
     async def _run(self, job: Job) -> None:
-        if job.done:
-            return  # abandoned before it started
         policy, gateway = self.policy, self.gateway
+        if job.done:  # abandoned before it started
+            if policy.dropped(job):
+                await self._after()
+            return
+        stream = job.stream
         with trio.CancelScope() as scope:
-            job.handle = scope
+            # A sync generator's step is not cancelled: its thread would go on stepping it
+            # while we close it. It comes back, and the policy has it closed then.
+            sync_step = stream is not None and stream.started and not stream.is_async
+            job.handle = None if sync_step else scope
             try:
                 value = await run_job(gateway, job)
             except Exception as e:  # whatever user code raises, graftcode errors included
                 policy.raised(job, e)
             else:
                 policy.returned(job, value)
-        if not scope.cancelled_caught:
-            await self._after()
+        if scope.cancelled_caught:
+            policy.dropped(job)  # an abandoned async step: close what is left of it
+        await self._after()
+
+    def _credit(self, job: Job, n: int) -> None:
+        """A member took `n` items of its stream parameter (a worker thread or the asyncio
+        loop): grant them from the trio thread."""
+
+        def grant() -> None:
+            self.policy.grant(job, n)
+            if self._nursery is not None and self.policy.closing is None:
+                self._nursery.start_soon(self._after)
+
+        if self._token is not None:
+            try:
+                self._token.run_sync_soon(grant)
+            except trio.RunFinishedError:
+                pass
 
     def _stop_abandoned(self) -> None:
         for job in self.policy.take_abandoned():
             if job.handle is not None:
                 job.handle.cancel()
 
+    async def _close_producers(self, *, wait: bool = False) -> None:
+        """Close the producers of ended streams where their steps run (their `finally`): in
+        tasks of their own, so a slow `finally` holds up nothing else, or here when `wait`
+        (the connection is ending and its nursery is gone)."""
+        for job in self.policy.take_closing():
+            if wait or self._nursery is None:
+                await self._close_producer(job)
+            else:
+                self._nursery.start_soon(self._close_producer, job)
+
+    async def _close_producer(self, job: Job) -> None:
+        stream = job.stream
+        assert stream is not None
+        with trio.CancelScope(shield=True), trio.move_on_after(_FINAL_FLUSH):
+            try:
+                if stream.is_async:
+                    coro = stream.close()
+                    if coro is not None:
+                        await self.gateway.bridge.run(coro, job.ctx)
+                else:  # a worker thread: a finally may block; past the wait it goes on there
+                    await self.gateway.workers.run(stream.close)
+            except Exception:  # a finally that raises: the call is over anyway
+                pass
+
     async def _after(self) -> None:
         """Carry out what the policy decided: stop abandoned calls, move the timer earlier,
         write the output, stop reading when it is closing."""
         policy = self.policy
         self._stop_abandoned()
+        if self._nursery is not None:
+            for job in policy.take_ready():
+                self._nursery.start_soon(self._run, job)
+        await self._close_producers()
         deadline = policy.next_deadline
         if deadline is not None and deadline < self._timer_at:
             self._timer_changed.set()

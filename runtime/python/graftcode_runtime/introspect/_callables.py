@@ -22,7 +22,7 @@ from ._context import Context
 from ._docstrings import clean, raised_names
 from ._hints import HintError, function_hints, resolve
 from ._source import Location, node_location
-from ._types import TypeProblem, describe, map_type
+from ._types import TypeProblem, describe, map_stream, map_type
 from ._values import literal
 
 _KINDS: dict[Any, ugm.ParamKind] = {
@@ -83,18 +83,28 @@ class _Signature:
         return out
 
     def type_of(
-        self, hint: Any, what: str, node: ast.AST | None, accepts: bool = False
+        self,
+        hint: Any,
+        what: str,
+        node: ast.AST | None,
+        accepts: bool = False,
+        streams: bool = False,
     ) -> ugm.TypeRef | None:
+        """`streams`: a stream type is allowed here (a method's return or parameter)."""
         if isinstance(hint, HintError):
             self.fail(f"{what}: {hint}", node)
             return None
         try:
+            if streams:
+                stream = map_stream(hint, owner=self.owner, named=self.ctx.named, param=accepts)
+                if stream is not None:
+                    return stream
             return map_type(hint, owner=self.owner, named=self.ctx.named, accepts=accepts)
         except TypeProblem as e:
             self.fail(f"{what}: {e}", node)
             return None
 
-    def params(self, drop_first: bool) -> tuple[ugm.Param, ...]:
+    def params(self, drop_first: bool, streams: bool = False) -> tuple[ugm.Param, ...]:
         try:
             signature = inspect.signature(self.fn)
         except (TypeError, ValueError) as e:
@@ -107,7 +117,7 @@ class _Signature:
                 return ()
             params = params[1:]
         nodes = self.arg_nodes()
-        out = []
+        out: list[ugm.Param] = []
         for p in params:
             arg, default_node = nodes.get(p.name, (None, None))
             annotation_node = arg.annotation if arg is not None and arg.annotation else arg
@@ -151,9 +161,22 @@ class _Signature:
                     "other members",
                     self.where(annotation_node),
                 )
-            t = self.type_of(hint, f"parameter `{p.name}`", annotation_node, accepts=True)
+            t = self.type_of(
+                hint,
+                f"parameter `{p.name}`",
+                annotation_node,
+                accepts=True,
+                streams=streams,
+            )
             if t is None:
                 continue
+            if isinstance(t, ugm.StreamOf):
+                if any(isinstance(o.type, ugm.StreamOf) for o in out):
+                    self.fail(f"parameter `{p.name}`: a method takes at most one stream", arg)
+                    continue
+                if p.default is not inspect.Parameter.empty:
+                    self.fail(f"parameter `{p.name}`: a stream parameter has no default", arg)
+                    continue
             if t == ugm.Primitive("none"):
                 self.fail(f"parameter `{p.name}` has type None and carries nothing; remove it", arg)
                 continue
@@ -167,12 +190,14 @@ class _Signature:
             out.append(ugm.Param(p.name, t, default, _KINDS[p.kind]))
         return tuple(out)
 
-    def returns(self) -> ugm.TypeRef:
+    def returns(self, streams: bool = False) -> ugm.TypeRef:
         if "return" not in self.hints:
             self.fail("it has no return annotation; annotate it (`-> None` if it returns nothing)")
             return ugm.Primitive("none")
         node = self.node.returns if self.node is not None else None
-        return self.type_of(self.hints["return"], "return type", node) or ugm.Primitive("none")
+        hint = self.hints["return"]
+        t = self.type_of(hint, "return type", node, streams=streams)
+        return t or ugm.Primitive("none")
 
     def raises(self, doc: str | None) -> tuple[str, ...]:
         out: list[str] = []
@@ -220,11 +245,14 @@ def function(
     """A module function, static method (`static`, with `drop_first` for a classmethod) or an
     instance method (`drop_first`)."""
     sig = _Signature(ctx, fn, member, owner)
-    if inspect.isgeneratorfunction(sig.target) or inspect.isasyncgenfunction(sig.target):
-        sig.fail("it is a generator, and streams are not supported yet; return `list[...]` instead")
-        return None
-    params = sig.params(drop_first)
-    returns = sig.returns()
+    params = sig.params(drop_first, streams=True)
+    returns = sig.returns(streams=True)
+    generator = inspect.isgeneratorfunction(sig.target) or inspect.isasyncgenfunction(sig.target)
+    if generator and not sig.failed and not isinstance(returns, ugm.StreamOf):
+        sig.fail(
+            "it is a generator, so it streams: annotate its return as `Iterator[T]` "
+            "(`AsyncIterator[T]` for an async generator)"
+        )
     doc = clean(getattr(sig.target, "__doc__", None))
     raises = sig.raises(doc)
     if sig.failed:

@@ -157,8 +157,8 @@ def map_type(
         return ugm.ListOf(map_type(args[0], owner=owner, named=named, accepts=accepts))
     if origin in _STREAMS:
         raise TypeProblem(
-            f"`{describe(tp)}`: iterators and generators stream values, and streams are not "
-            "supported yet; return `list[...]`"
+            f"`{describe(tp)}`: a stream is only a method's return type or one of its "
+            "parameters, never part of another type; use `list[...]` here"
         )
     if origin in _AWAITABLES:
         raise TypeProblem(
@@ -177,6 +177,37 @@ def map_type(
     if isinstance(tp, type):
         return _class(tp, owner, named, accepts)
     raise TypeProblem(f"`{describe(tp)}` is not a type")
+
+
+_RESULT_STREAMS: set[object] = _STREAMS - {cabc.Collection}
+_PARAM_STREAMS: set[object] = {cabc.Iterator, cabc.AsyncIterator}
+
+
+def map_stream(
+    tp: Any, *, owner: type | None, named: NamedResolver, param: bool = False
+) -> ugm.StreamOf | None:
+    """`stream<T>` for a return type (`Iterator[T]`, `Iterable[T]`, `Generator[T, None,
+    None]` and their async twins) or a parameter type (`Iterator[T]`, `AsyncIterator[T]`; an
+    `Iterable[T]` parameter stays `list<T>`); None for any other type. Raises TypeProblem."""
+    origin = typing.get_origin(tp)
+    if origin in _WRAPPERS:
+        return map_stream(typing.get_args(tp)[0], owner=owner, named=named, param=param)
+    if origin not in (_PARAM_STREAMS if param else _RESULT_STREAMS):
+        return None
+    args = typing.get_args(tp)
+    if not args:
+        raise TypeProblem(f"`{describe(tp)}`: say what it yields, e.g. `Iterator[int]`")
+    if origin in (cabc.Generator, cabc.AsyncGenerator) and any(
+        a not in (None, type(None)) for a in args[1:]
+    ):
+        raise TypeProblem(
+            f"`{describe(tp)}`: a stream's caller sends nothing into the generator and gets "
+            "no return value; annotate `Iterator[T]`"
+        )
+    item = map_type(args[0], owner=owner, named=named, accepts=param)
+    if item == ugm.Primitive("none"):
+        raise TypeProblem(f"`{describe(tp)}`: a stream of None carries nothing")
+    return ugm.StreamOf(item)
 
 
 def _bound_to(var: typing.TypeVar, owner: type) -> bool:

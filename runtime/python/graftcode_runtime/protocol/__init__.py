@@ -17,15 +17,18 @@ from ._errors import (
     error_from_status,
 )
 from ._events import (
+    FEATURE_STREAM,
     NEED_DATA,
     Call,
     Cancel,
     ConnectionClosed,
+    End,
     Error,
     Event,
     GoAway,
     Hello,
     InstanceRef,
+    Item,
     Message,
     NeedData,
     Op,
@@ -33,6 +36,7 @@ from ._events import (
     Pong,
     Release,
     Result,
+    Window,
 )
 from ._instances import InstanceTable
 from ._limits import Limits
@@ -40,6 +44,7 @@ from ._remote_errors import error_from_event, error_from_goaway
 
 __all__ = [
     "CLIENT",
+    "FEATURE_STREAM",
     "NEED_DATA",
     "SERVER",
     "Call",
@@ -49,6 +54,7 @@ __all__ = [
     "ConnectionClosed",
     "ConnectionLost",
     "DeadlineExceeded",
+    "End",
     "Error",
     "Event",
     "Framing",
@@ -58,6 +64,7 @@ __all__ = [
     "InstanceRef",
     "InstanceTable",
     "InvalidValue",
+    "Item",
     "Limits",
     "LocalProtocolError",
     "Message",
@@ -73,6 +80,7 @@ __all__ = [
     "Role",
     "State",
     "StatusCode",
+    "Window",
     "error_from_event",
     "error_from_goaway",
     "error_from_status",

@@ -16,20 +16,24 @@ import msgpack
 
 from ._errors import RemoteProtocolError, StatusCode
 from ._events import (
+    MAX_CREDIT,
     PROTOCOL_MAGIC,
     PROTOCOL_MAJOR,
     Call,
     Cancel,
+    End,
     Error,
     GoAway,
     Hello,
     InstanceRef,
+    Item,
     Message,
     Op,
     Ping,
     Pong,
     Release,
     Result,
+    Window,
 )
 from ._limits import Limits
 
@@ -47,7 +51,23 @@ KIND_RELEASE = 5
 KIND_PING = 6
 KIND_PONG = 7
 KIND_GOAWAY = 8
-KIND_NAMES = ("HELLO", "CALL", "RESULT", "ERROR", "CANCEL", "RELEASE", "PING", "PONG", "GOAWAY")
+KIND_ITEM = 9
+KIND_END = 10
+KIND_WINDOW = 11
+KIND_NAMES = (
+    "HELLO",
+    "CALL",
+    "RESULT",
+    "ERROR",
+    "CANCEL",
+    "RELEASE",
+    "PING",
+    "PONG",
+    "GOAWAY",
+    "ITEM",
+    "END",
+    "WINDOW",
+)
 _OPS = tuple(Op)
 
 
@@ -106,11 +126,15 @@ def _hello_wire(h: Hello) -> list[Any]:
         info["modules"] = list(h.modules)
     if h.debug:
         info["debug"] = True
+    if h.stream_window:
+        info["stream_window"] = h.stream_window
+    if h.max_streams:
+        info["max_streams"] = h.max_streams
     return [KIND_HELLO, PROTOCOL_MAGIC, h.major, h.minor, info]
 
 
 def _call_wire(c: Call) -> list[Any]:
-    return [
+    wire = [
         KIND_CALL,
         c.id,
         c.op._value_,  # a plain int: msgpack packs IntEnum members on a much slower path
@@ -122,6 +146,9 @@ def _call_wire(c: Call) -> list[Any]:
         c.timeout_ms,
         c.metadata,
     ]
+    if c.window is not None:  # the 11th element exists only on streamed-result calls
+        wire.append(c.window)
+    return wire
 
 
 def _error_wire(e: Error) -> list[Any]:
@@ -138,6 +165,9 @@ ENCODERS: dict[type, Callable[[Any], list[Any]]] = {
     Ping: lambda p: [KIND_PING, p.opaque],
     Pong: lambda p: [KIND_PONG, p.opaque],
     GoAway: lambda g: [KIND_GOAWAY, g.last_id, g.code._value_, g.message],
+    Item: lambda i: [KIND_ITEM, i.id, i.value],
+    End: lambda e: [KIND_END, e.id],
+    Window: lambda w: [KIND_WINDOW, w.id, w.n],
 }
 
 
@@ -248,14 +278,23 @@ def _decode_hello(m: list[Any]) -> Hello:
         agent=text("agent"),
         modules=names("modules"),
         debug=info.get("debug") is True,
+        stream_window=_count(info.get("stream_window")),
+        max_streams=_count(info.get("max_streams")),
         major=major,
         minor=minor,
     )
 
 
+def _count(v: Any) -> int:
+    """A positive count from a HELLO key; 0 (absent) for anything else."""
+    return v if type(v) is int and 1 <= v <= MAX_CREDIT else 0
+
+
 def _decode_call(m: list[Any]) -> Call:
+    window = None
     if len(m) != 10:
         _need(m, 10, "CALL")
+        window = _window(m[10]) if len(m) > 10 else None
         m = m[:10]  # later minor versions may append elements
     _, cid, op, target, member, instance, args, kwargs, timeout, metadata = m
     if type(cid) is not int or not 1 <= cid <= _MAX_ID:
@@ -281,7 +320,33 @@ def _decode_call(m: list[Any]) -> Call:
         for k, v in metadata.items():
             if type(k) is not str or type(v) not in (str, bytes):
                 raise _bad("CALL metadata must map str keys to str or bin values")
-    return Call(cid, _OPS[op], target, member, instance, args, kwargs, timeout, metadata)
+    return Call(cid, _OPS[op], target, member, instance, args, kwargs, timeout, metadata, window)
+
+
+def _window(v: Any) -> int | None:
+    if v is None:
+        return None
+    if type(v) is not int or not 1 <= v <= MAX_CREDIT:
+        raise _bad(f"stream credit must be an int between 1 and 2**32-1, got {v!r}")
+    return v
+
+
+def _decode_item(m: list[Any]) -> Item:
+    _need(m, 3, "ITEM")
+    return Item(_check_id(m[1]), m[2])
+
+
+def _decode_end(m: list[Any]) -> End:
+    _need(m, 2, "END")
+    return End(_check_id(m[1]))
+
+
+def _decode_window(m: list[Any]) -> Window:
+    _need(m, 3, "WINDOW")
+    n = _window(m[2])
+    if n is None:
+        raise _bad("WINDOW credit must be an int between 1 and 2**32-1, got nil")
+    return Window(_check_id(m[1]), n)
 
 
 def _decode_result(m: list[Any]) -> Result:
@@ -360,6 +425,9 @@ _DECODERS: tuple[Callable[[list[Any]], Message], ...] = (
     _decode_ping,
     _decode_pong,
     _decode_goaway,
+    _decode_item,
+    _decode_end,
+    _decode_window,
 )
 
 
@@ -466,4 +534,7 @@ _KIND_OF: dict[type, int] = {
     Ping: KIND_PING,
     Pong: KIND_PONG,
     GoAway: KIND_GOAWAY,
+    Item: KIND_ITEM,
+    End: KIND_END,
+    Window: KIND_WINDOW,
 }

@@ -22,25 +22,31 @@ from collections import deque
 from ._codec import ENCODERS, Decoder, message_from_wire, message_kind, new_packer
 from ._errors import LocalProtocolError, RemoteProtocolError, StatusCode
 from ._events import (
+    DEFAULT_STREAM_WINDOW,
+    FEATURE_STREAM,
     NEED_DATA,
     PROTOCOL_MAJOR,
     Call,
     Cancel,
     ConnectionClosed,
+    End,
     Error,
     Event,
     GoAway,
     Hello,
+    Item,
     Message,
     NeedData,
     Ping,
     Pong,
     Release,
     Result,
+    Window,
 )
 from ._framing import PREFIX, FrameDecoder
 from ._instances import InstanceTable
 from ._limits import Limits
+from ._streams import StreamCredits
 
 _pack_prefix = PREFIX.pack
 
@@ -104,6 +110,9 @@ class Connection:
         self._eof = False
         self._error: RemoteProtocolError | None = None
         self._next_id = 1
+        self.streams = False
+        """The feature `stream` is in effect (both HELLOs list it; docs/protocol.md 5.5)."""
+        self._credits = StreamCredits()
 
     # --------------------------------------------------------------------------------------
     # Receiving
@@ -170,7 +179,11 @@ class Connection:
                     if cid not in self.calls_in_flight:
                         raise RemoteProtocolError(f"answer to call {cid}, which is not in flight")
                     self.calls_in_flight.discard(cid)
+                    if self.streams:
+                        self._credits.forget(cid)
                     return msg
+                if t is Item or t is Window:
+                    return self._client_stream_message(msg)  # type: ignore[arg-type]
             elif t is Call:
                 return self._received_call(msg)  # type: ignore[arg-type]
             elif t is Cancel:
@@ -178,6 +191,8 @@ class Connection:
             elif t is Release:
                 self.instances.release(msg.ids)  # type: ignore[union-attr]
                 return msg
+            elif t is Item or t is End or t is Window:
+                return self._server_stream_message(msg)  # type: ignore[arg-type]
             if t is Ping or t is Pong:
                 return msg
             if t is GoAway:
@@ -205,6 +220,8 @@ class Connection:
             self.peer_limits = msg.limits
             if self._is_client:
                 self.state = State.OPEN
+                self.streams = FEATURE_STREAM in msg.features
+                self._credits.initial_send = msg.stream_window or DEFAULT_STREAM_WINDOW
             return msg
         # CLOSED: the transport is going away; whatever still arrives has no one to act on it.
         return None
@@ -221,7 +238,43 @@ class Connection:
         if self.goaway_sent is not None and cid > self.goaway_sent.last_id:
             return None  # crossed our GOAWAY; the client fails it itself as retry-safe
         self.calls_in_flight.add(cid)
+        if call.window is not None and self.streams:
+            self._credits.send[cid] = call.window
         return call
+
+    def _need_streams(self, msg: Message) -> None:
+        if not self.streams:
+            raise RemoteProtocolError(
+                f"unknown message kind {message_kind(msg)} (the stream feature is not in effect)",
+                code=StatusCode.UNIMPLEMENTED,
+            )
+
+    def _client_stream_message(self, msg: Item | Window) -> Message:
+        self._need_streams(msg)
+        cid = msg.id
+        if cid not in self.calls_in_flight:
+            raise RemoteProtocolError(f"{message_kind(msg)} for call {cid}, which is not in flight")
+        if type(msg) is Item:
+            self._credits.received_item(cid)
+        else:
+            self._credits.received_window(cid, msg.n, known=True)  # type: ignore[union-attr]
+        return msg
+
+    def _server_stream_message(self, msg: Item | End | Window) -> Message | None:
+        self._need_streams(msg)
+        cid = msg.id
+        if cid > self.last_call_id:
+            raise RemoteProtocolError(f"{message_kind(msg)} for call {cid}, which was never made")
+        if cid not in self.calls_in_flight:
+            return None  # crossed our answer on the wire: harmless
+        t = type(msg)
+        if t is Item:
+            self._credits.received_item(cid)
+        elif t is End:
+            self._credits.received_end(cid)
+        else:
+            self._credits.received_window(cid, msg.n, known=False)  # type: ignore[union-attr]
+        return msg
 
     def _received_goaway(self, g: GoAway) -> GoAway:
         self.goaway_received = g
@@ -284,6 +337,8 @@ class Connection:
             raise LocalProtocolError(f"cannot send {message_kind(event)} before the handshake")
         if t is Ping or t is Pong:
             return self._encode(event)
+        if t is Item or t is End or t is Window:
+            return self._send_stream_message(event)  # type: ignore[arg-type]
         if t is Cancel or t is Release:
             if not self._is_client:
                 raise LocalProtocolError(f"only a client sends {message_kind(event)}")
@@ -304,12 +359,53 @@ class Connection:
             raise LocalProtocolError(
                 f"call id {cid} is not greater than the previous id {self.last_call_id}"
             )
+        if call.window is not None and not self.streams:
+            raise LocalProtocolError(
+                "the gateway does not support streams (feature 'stream' not in effect)",
+                code=StatusCode.FAILED_PRECONDITION,
+            )
         data = self._encode(call)
         self.last_call_id = cid
         if cid >= self._next_id:
             self._next_id = cid + 1
         self.calls_in_flight.add(cid)
+        if call.window is not None:
+            self._credits.recv[cid] = call.window
         return data
+
+    def _send_stream_message(self, msg: Item | End | Window) -> bytes:
+        if not self.streams:
+            raise LocalProtocolError(
+                f"cannot send {message_kind(msg)}: the stream feature is not in effect"
+            )
+        cid = msg.id
+        if cid not in self.calls_in_flight:
+            raise LocalProtocolError(f"call {cid} is not in flight")
+        t = type(msg)
+        credits = self._credits
+        if t is Item:
+            before = credits.send_credit(cid, client=self._is_client)
+            credits.sending_item(cid, client=self._is_client)
+            try:
+                return self._encode(msg)
+            except BaseException:
+                credits.send[cid] = before
+                raise
+        if t is End:
+            if not self._is_client:
+                raise LocalProtocolError("only a client sends END")
+            if cid in credits.sent_end:
+                raise LocalProtocolError(f"the stream of call {cid} has already ended")
+            data = self._encode(msg)
+            credits.sent_end.add(cid)
+            return data
+        n = msg.n  # type: ignore[union-attr]
+        credits.sending_window(cid, n)
+        try:
+            return self._encode(msg)
+        except BaseException:
+            credits.recv[cid] -= n
+            raise
 
     def _send_answer(self, answer: Result | Error) -> bytes:
         if self._is_client:
@@ -320,6 +416,8 @@ class Connection:
             raise LocalProtocolError(f"cannot answer: connection {self.state.value}")
         data = self._encode(answer)
         self.calls_in_flight.discard(answer.id)
+        if self.streams:
+            self._credits.forget(answer.id)
         return data
 
     def _send_hello(self, hello: Hello) -> bytes:
@@ -331,6 +429,8 @@ class Connection:
             raise LocalProtocolError("a server sends its HELLO after the client's")
         data = self._encode(hello)
         self.our_hello = hello
+        if not self._is_client:
+            self.streams = FEATURE_STREAM in hello.features
         if hello.limits != self.limits:
             self.limits = hello.limits
             self._decoder = Decoder(hello.limits)
@@ -371,6 +471,17 @@ class Connection:
     # --------------------------------------------------------------------------------------
     # Queries
     # --------------------------------------------------------------------------------------
+
+    def send_credit(self, call_id: int) -> int:
+        """Items this side may send now on call `call_id`'s stream (0: wait for a WINDOW)."""
+        return self._credits.send_credit(call_id, client=self._is_client)
+
+    def accept_stream(self, call_id: int) -> None:
+        """Gateway: call `call_id` takes a client stream; its ITEMs and END become legal, with
+        the `stream_window` of our HELLO as the initial credit."""
+        hello = self.our_hello
+        window = hello.stream_window if hello is not None else 0
+        self._credits.recv[call_id] = window or DEFAULT_STREAM_WINDOW
 
     @property
     def call_limit_exceeded(self) -> bool:

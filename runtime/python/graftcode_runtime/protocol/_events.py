@@ -21,6 +21,10 @@ from ._limits import Limits
 PROTOCOL_MAGIC = "hypertube"
 PROTOCOL_MAJOR = 1
 PROTOCOL_MINOR = 0
+FEATURE_STREAM = "stream"
+DEFAULT_STREAM_WINDOW = 16  # a gateway HELLO without `stream_window` means this
+DEFAULT_MAX_STREAMS = 100
+MAX_CREDIT = 0xFFFFFFFF  # a stream's credit never exceeds this (a WINDOW that would is an error)
 
 _EMPTY: Mapping[str, Any] = MappingProxyType({})
 _T = TypeVar("_T")
@@ -68,6 +72,8 @@ class Hello:
     agent: str = ""
     modules: tuple[str, ...] = ()
     debug: bool = False
+    stream_window: int = 0  # gateway, feature "stream": client-stream initial credit (0: unsent)
+    max_streams: int = 0  # gateway, feature "stream": open streaming calls (0: unsent)
     major: int = PROTOCOL_MAJOR
     minor: int = PROTOCOL_MINOR
 
@@ -86,6 +92,7 @@ class Call:
     kwargs: Mapping[str, Any] = field(default_factory=lambda: _EMPTY)
     timeout_ms: int | None = None
     metadata: Mapping[str, str | bytes] | None = None
+    window: int | None = None  # set only when the caller expects a streamed result (5.5)
 
 
 @_event
@@ -138,13 +145,39 @@ class GoAway:
 
 
 @_event
+class Item:
+    """One item of call `id`'s stream (docs/protocol.md 5.5): of its result stream from the
+    gateway, of its stream parameter from the client."""
+
+    id: int
+    value: Any = None
+
+
+@_event
+class End:
+    """The client stream of call `id` has no more items."""
+
+    id: int
+
+
+@_event
+class Window:
+    """The sender can take `n` more items of call `id`'s stream (credit, 5.5)."""
+
+    id: int
+    n: int
+
+
+@_event
 class ConnectionClosed:
     """The transport ended (`receive_data(b"")`). `truncated` when it ended inside a frame."""
 
     truncated: bool = False
 
 
-Message: TypeAlias = Hello | Call | Result | Error | Cancel | Release | Ping | Pong | GoAway
+Message: TypeAlias = (
+    Hello | Call | Result | Error | Cancel | Release | Ping | Pong | GoAway | Item | End | Window
+)
 Event: TypeAlias = Message | ConnectionClosed
 
 

@@ -273,7 +273,7 @@ function form(li) {
     const t0 = performance.now();
     try {
       const c = await client(mod);
-      // a stream parameter's place holds null; its items go as the client stream (`input`)
+      // a stream parameter's place holds null; its items are sent as the client stream (`input`)
       let args = [], kwargs = {}, input;
       if (json.value.trim()) {
         const parsed = JSON.parse(json.value);

@@ -198,6 +198,13 @@ def _stream_end(browser: Browser, member: str) -> tuple[str, str]:
     return str(state).split()[-1], str(browser.eval(f"{query}.querySelector('.status').innerText"))
 
 
+def _fresh(streamed: tuple[Gateway, Browser, Path]) -> tuple[Browser, Path]:
+    """The streaming fixture's page, freshly loaded (no form open yet)."""
+    gw, browser, root = streamed
+    browser.goto(gw.http + "/")
+    return browser, root
+
+
 def _items(browser: Browser, form: str) -> list[str]:
     return list(
         browser.eval(
@@ -210,8 +217,7 @@ def _items(browser: Browser, form: str) -> list[str]:
 def test_a_server_stream_shows_its_items_and_its_end(
     streamed: tuple[Gateway, Browser, Path],
 ) -> None:
-    gw, browser, root = streamed
-    browser.goto(gw.http + "/")
+    browser, root = _fresh(streamed)
     member = "tsstream.tsstream.count"
     form = _open(browser, member)
     assert browser.eval(f"document.querySelector('{form} button.call').textContent") == "Start"
@@ -240,8 +246,7 @@ def test_a_server_stream_shows_its_items_and_its_end(
 def test_stop_cancels_a_long_stream_and_closes_the_generator(
     streamed: tuple[Gateway, Browser, Path],
 ) -> None:
-    gw, browser, root = streamed
-    browser.goto(gw.http + "/")
+    browser, root = _fresh(streamed)
     marker = root / "count-closed"
     member = "tsstream.tsstream.count"
     form = _open(browser, member)
@@ -269,8 +274,7 @@ def test_stop_cancels_a_long_stream_and_closes_the_generator(
 def test_client_and_bidirectional_streams_send_a_list_editors_items(
     streamed: tuple[Gateway, Browser, Path],
 ) -> None:
-    gw, browser, root = streamed
-    browser.goto(gw.http + "/")
+    browser, root = _fresh(streamed)
     member = "tsstream.tsstream.total"
     form = _open(browser, member)
     for i, n in enumerate([4, 5, 33]):

@@ -1,7 +1,10 @@
 """Vision's "Try it" in headless Chromium against a real `graftc serve`: the form of a function
 with a record argument is filled and called through the TypeScript runtime over WebSocket; a
 declared error shows its type and fields; an instance is created, used and released; a deep
-link renders and scrolls to its member; the MCP panel shows the endpoint. Screenshots are kept
+link renders and scrolls to its member; the MCP panel shows the endpoint; streaming members
+(tests/typescript/fixtures/tsstream.py) start, show their items, end, fail with a typed error
+after some items, and stop (closing the hosted generator); a client stream is sent from a list
+editor. Screenshots are kept
 in the test's tmp dir and copied to `test-output/vision/` (ignored by git)."""
 
 from __future__ import annotations
@@ -24,6 +27,7 @@ pytestmark = [
 ]
 
 FIXTURE = Path(__file__).parents[1] / "gateway" / "mcpfixture.py"
+STREAMS = Path(__file__).parents[1] / "typescript" / "fixtures" / "tsstream.py"
 ARTIFACTS = Path(__file__).parents[2] / "test-output" / "vision"
 
 
@@ -43,6 +47,20 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Gateway, 
         ARTIFACTS.mkdir(parents=True, exist_ok=True)
         for shot in shots.glob("*.png"):
             shutil.copy(shot, ARTIFACTS / shot.name)
+
+
+@pytest.fixture(scope="module")
+def streamed(served: tuple[Gateway, Browser, Path]) -> Iterator[tuple[Gateway, Browser, Path]]:
+    """A gateway hosting the streaming fixture, driven by the same browser."""
+    _, browser, shots = served
+    root = shots.parent / "streams"
+    root.mkdir()
+    shutil.copy(STREAMS, root / "tsstream.py")
+    gw = start_gateway(root / "tsstream.py", root / "cache")
+    try:
+        yield gw, browser, root
+    finally:
+        gw.stop()
 
 
 def _outcome(browser: Browser, member: str) -> str:
@@ -168,3 +186,115 @@ def test_calls_need_the_gateways_token_when_it_requires_one(tmp_path: Path) -> N
     finally:
         browser.close()
         gw.stop()
+
+
+def _stream_end(browser: Browser, member: str) -> tuple[str, str]:
+    """(class, status text) of the member's stream once it has ended, failed or been cancelled."""
+    query = f"document.querySelector('form.tryit[data-member=\"{member}\"] .outcome')"
+    deadline = time.monotonic() + 30
+    while (state := browser.eval(f"{query}.className")) in (None, "outcome", "outcome streaming"):
+        assert time.monotonic() < deadline, "the stream never ended"
+        time.sleep(0.05)
+    return str(state).split()[-1], str(browser.eval(f"{query}.querySelector('.status').innerText"))
+
+
+def _fresh(streamed: tuple[Gateway, Browser, Path]) -> tuple[Browser, Path]:
+    """The streaming fixture's page, freshly loaded (no form open yet)."""
+    gw, browser, root = streamed
+    browser.goto(gw.http + "/")
+    return browser, root
+
+
+def _items(browser: Browser, form: str) -> list[str]:
+    return list(
+        browser.eval(
+            f"[...document.querySelectorAll('{form} ol.stream-items pre.result')]"
+            ".map((e) => e.textContent)"
+        )
+    )
+
+
+def test_a_server_stream_shows_its_items_and_its_end(
+    streamed: tuple[Gateway, Browser, Path],
+) -> None:
+    browser, root = _fresh(streamed)
+    member = "tsstream.tsstream.count"
+    form = _open(browser, member)
+    assert browser.eval(f"document.querySelector('{form} button.call').textContent") == "Start"
+    browser.type_text(f'{form} input[name="n"]', "25")
+    browser.click(f"{form} button.call")
+    state, status = _stream_end(browser, member)
+    assert state == "ok" and status.startswith("ended (status 0) after 25 items"), status
+    assert _items(browser, form) == [str(i) for i in range(5, 25)]  # the last 20 are kept
+    shots = shots_dir(root)
+    browser.screenshot(shots / "tryit-stream.png")
+
+    # a declared error after some items: its type and fields, and how many items came first
+    member = "tsstream.tsstream.fail_after"
+    form = _open(browser, member)
+    browser.type_text(f'{form} input[name="at"]', "3")
+    browser.click(f"{form} button.call")
+    state, status = _stream_end(browser, member)
+    assert state == "error" and "(status 2) after 3 items" in status, status
+    assert browser.eval(f"document.querySelector('{form} .error-type').textContent") == "TooFar"
+    fields = json.loads(browser.eval(f"document.querySelector('{form} .error-fields').textContent"))
+    assert fields == {"at": 3}
+    assert _items(browser, form) == ["0", "1", "2"]
+    browser.screenshot(shots / "tryit-stream-error.png")
+
+
+def test_stop_cancels_a_long_stream_and_closes_the_generator(
+    streamed: tuple[Gateway, Browser, Path],
+) -> None:
+    browser, root = _fresh(streamed)
+    marker = root / "count-closed"
+    member = "tsstream.tsstream.count"
+    form = _open(browser, member)
+    browser.type_text(f'{form} input[name="n"]', str(10**9))
+    browser.click(f"{form} input.use-default")
+    browser.type_text(f'{form} input[name="marker"]', str(marker))
+    browser.click(f"{form} button.call")
+    count = f"Number(document.querySelector('{form} .count')?.textContent || 0)"
+    deadline = time.monotonic() + 30
+    while browser.eval(count) < 100:  # items are arriving
+        assert time.monotonic() < deadline, "no items arrived"
+        time.sleep(0.05)
+    assert not marker.exists()
+    browser.click(f"{form} button.stop")
+    state, status = _stream_end(browser, member)
+    assert state == "cancelled" and status.startswith("cancelled after "), status
+    deadline = time.monotonic() + 30
+    while not marker.exists():  # the gateway closed the generator: its `finally` ran
+        assert time.monotonic() < deadline, "the hosted generator was never closed"
+        time.sleep(0.05)
+    assert marker.read_text() == "closed"
+    assert browser.eval(f"document.querySelector('{form} button.call').disabled") is False
+
+
+def test_client_and_bidirectional_streams_send_a_list_editors_items(
+    streamed: tuple[Gateway, Browser, Path],
+) -> None:
+    browser, root = _fresh(streamed)
+    member = "tsstream.tsstream.total"
+    form = _open(browser, member)
+    for i, n in enumerate([4, 5, 33]):
+        browser.click(f"{form} button.add")
+        browser.type_text(f'{form} input[name="numbers[{i}]"]', str(n))
+    browser.click(f"{form} button.call")
+    text = _outcome(browser, member)
+    assert text.startswith("OK (status 0)") and text.split("\n")[-1] == "42", text
+
+    member = "tsstream.tsstream.shout"
+    form = _open(browser, member)
+    for i, w in enumerate(["hello", "graft"]):
+        browser.click(f"{form} button.add")
+        browser.type_text(f'{form} input[name="words[{i}]"]', w)
+    browser.click(f"{form} button.call")
+    state, status = _stream_end(browser, member)
+    assert state == "ok" and status.startswith("ended (status 0) after 2 items"), status
+    assert _items(browser, form) == ['"HELLO"', '"GRAFT"']
+    browser.screenshot(shots_dir(root) / "tryit-bidi.png")
+
+
+def shots_dir(root: Path) -> Path:
+    return root.parent / "screenshots"

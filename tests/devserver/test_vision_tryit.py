@@ -10,6 +10,7 @@ import re
 import pytest
 from graftc.devserver import tryit
 from graftc.devserver.http import DevServer
+from graftcode_runtime import ugm
 
 from .conftest import HOST
 from .fixtures import calculator
@@ -68,3 +69,20 @@ def test_runtime_modules_are_served_by_listing_only(make_server) -> None:  # typ
 def test_anything_else_under_the_runtime_prefix_is_404(make_server, path: str) -> None:  # type: ignore[no-untyped-def]
     server: DevServer = make_server(calculator())
     assert server.handle("GET", path, HOST).status == 404
+
+
+def test_streaming_members_carry_what_the_try_it_script_keys_on() -> None:
+    """tryit.js gives a member Start/Stop when its result's node is StreamOf and sends a
+    StreamOf parameter's list as the client stream, through the runtime's invokeStream and
+    Cancelled (tests/devserver/test_tryit_browser.py runs the streams in Chromium)."""
+    words = ugm.StreamOf(ugm.Primitive("str"))
+    service = ugm.Service("echo", (ugm.Method("shout", (ugm.Param("words", words),), words),))
+    html = page(ugm.Module("echo", "1.0.0", decls=(service,)))
+    data = json.loads(_script(html, 'application/json" id="tryit-data'))
+    (shout,) = data["modules"]["echo"]["module"]["decls"][0]["methods"]
+    assert shout["returns"]["node"] == "StreamOf"
+    assert shout["params"][0]["type"] == {"node": "StreamOf", "item": shout["returns"]["item"]}
+    runtime = tryit.browser_runtime()
+    assert runtime is not None
+    assert "invokeStream(" in runtime.files["client.js"].read_text()
+    assert "Cancelled" in runtime.files["index.js"].read_text()

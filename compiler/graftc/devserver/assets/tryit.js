@@ -32,6 +32,7 @@ function typeText(t) {
     case "TupleOf": return `tuple<${t.items.map(typeText).join(", ")}>`;
     case "UnionOf": return t.members.map(typeText).join(" | ");
     case "LiteralOf": return t.values.map((v) => JSON.stringify(v.value)).join(" | ");
+    case "StreamOf": return `stream<${typeText(t.item)}>`;
     default: return "?";
   }
 }
@@ -60,6 +61,8 @@ function field(mod, t, path) {
     };
   }
   if (t.node === "ListOf" || t.node === "MapOf") return collection(mod, t, path);
+  // a client stream is edited as a list: its items are sent one by one after the call
+  if (t.node === "StreamOf") return collection(mod, { node: "ListOf", item: t.item }, path);
   if (t.node === "TupleOf") {
     const items = t.items.map((it, i) => field(mod, it, `${path}[${i}]`));
     return { node: el("span", { class: "tuple" }, ...items.map((f) => f.node)), get: () => items.map((f) => f.get()) };
@@ -232,12 +235,16 @@ function form(li) {
   const d = decls[mod] && decls[mod][declName];
   if (!d || (d.node !== "Service" && d.node !== "Class")) return null;
   let kind = "call", params = [], target = declName, member = memberName, needsInstance = false;
+  let streaming = false; // a `stream<T>` result: Start/Stop and the items as they arrive
   if (memberName === "constructor") {
     kind = "new"; params = d.constructor.params; member = "";
   } else {
     const method = (d.methods || []).find((x) => x.name === memberName);
     const prop = (d.properties || []).find((x) => x.name === memberName);
-    if (method) { params = method.params; needsInstance = d.node === "Class" && !method.static; }
+    if (method) {
+      params = method.params; needsInstance = d.node === "Class" && !method.static;
+      streaming = method.returns.node === "StreamOf";
+    }
     else if (prop) {
       kind = "get"; needsInstance = true;
       // a mutable property: giving a value (unticking "default") sets it instead
@@ -251,48 +258,97 @@ function form(li) {
   if (instance) box.append(el("div", { class: "param" }, el("label", { class: "pname" }, "instance"), instance.node));
   for (const { p, input } of inputs) box.append(row(p.name, p.type, input, p.default !== null, p.setter ? "get only" : "default"));
   const json = el("textarea", { class: "json", rows: "3", placeholder: '{"args": [], "kwargs": {}} (JSON entry: used instead of the fields when filled)' });
-  const call = el("button", { type: "submit", class: "call" }, kind === "new" ? "Create" : kind === "get" ? (params.length ? "Get / Set" : "Get") : "Call");
+  const call = el("button", { type: "submit", class: "call" }, streaming ? "Start" : kind === "new" ? "Create" : kind === "get" ? (params.length ? "Get / Set" : "Get") : "Call");
+  const stop = el("button", { type: "button", class: "stop", disabled: "" }, "Stop");
   const out = el("div", { class: "outcome", "aria-live": "polite" });
-  box.append(el("details", { class: "json-entry" }, el("summary", {}, "JSON"), json), call, out);
+  box.append(el("details", { class: "json-entry" }, el("summary", {}, "JSON"), json), call, ...(streaming ? [stop] : []), out);
+  let running = null; // the AbortController of the stream this form runs
+  stop.addEventListener("click", () => running && running.abort());
   box.addEventListener("submit", async (ev) => {
     ev.preventDefault();
+    if (running) return; // one stream per form at a time
     out.className = "outcome";
     out.textContent = "…";
     let spec;
     const t0 = performance.now();
     try {
       const c = await client(mod);
-      let args = [], kwargs = {};
+      // a stream parameter's place holds null; its items are sent as the client stream (`input`)
+      let args = [], kwargs = {}, input;
       if (json.value.trim()) {
         const parsed = JSON.parse(json.value);
-        args = parsed.args || []; kwargs = parsed.kwargs || {};
+        args = parsed.args || []; kwargs = parsed.kwargs || {}; input = parsed.input;
       } else {
-        for (const { p, input } of inputs) {
-          if (input.omitted && input.omitted()) continue;
-          if (p.kind === "positional") args.push(input.get()); else kwargs[p.name] = input.get();
+        for (const { p, input: f } of inputs) {
+          if (f.omitted && f.omitted()) continue;
+          let v = f.get();
+          if (p.type.node === "StreamOf") { input = v; v = null; }
+          if (p.kind === "positional") args.push(v); else kwargs[p.name] = v;
         }
       }
       const setting = kind === "get" && args.length > 0;
       spec = { kind: setting ? "set" : kind, target, member, args, kwargs, instance: instance ? instance.get() : null };
+      if (streaming) {
+        running = new AbortController();
+        call.disabled = true; stop.disabled = false;
+        try { await showStream(mod, c.invokeStream(spec, { signal: running.signal, ...(input ? { input } : {}) }), running.signal, out); }
+        finally { running = null; call.disabled = false; stop.disabled = true; refreshInstances(mod); }
+        return;
+      }
       const started = performance.now();
-      const value = await c.invoke(spec);
+      const value = await c.invoke(spec, input ? { stream: { input } } : {});
       const ms = (performance.now() - started).toFixed(1);
       const result = shown(mod, value);
       out.classList.add("ok");
       out.replaceChildren(el("div", { class: "status" }, `OK (status 0) in ${ms} ms`), el("pre", { class: "result" }, JSON.stringify(result, null, 2)));
       refreshInstances(mod);
     } catch (e) {
-      const ms = (performance.now() - t0).toFixed(1);
-      out.classList.add("error");
-      const code = typeof e.code === "number" ? `${runtime ? runtime.statusName(e.code) : ""} (status ${e.code})` : "not sent";
-      const parts = [el("div", { class: "status" }, `${code} in ${ms} ms`)];
-      if (e.typeName) parts.push(el("div", { class: "error-type" }, e.typeName));
-      parts.push(el("div", { class: "error-message" }, String(e.message)));
-      if (e.fields && Object.keys(e.fields).length) parts.push(el("pre", { class: "error-fields" }, JSON.stringify(shown(mod, e.fields), null, 2)));
-      out.replaceChildren(...parts);
+      out.className = "outcome error";
+      out.replaceChildren(...errorParts(mod, e, `in ${(performance.now() - t0).toFixed(1)} ms`));
     }
   });
   return box;
+}
+
+function errorParts(mod, e, when) {
+  const code = typeof e.code === "number" ? `${runtime ? runtime.statusName(e.code) : ""} (status ${e.code})` : "not sent";
+  const parts = [el("div", { class: "status" }, `${code} ${when}`)];
+  if (e.typeName) parts.push(el("div", { class: "error-type" }, e.typeName));
+  parts.push(el("div", { class: "error-message" }, String(e.message)));
+  if (e.fields && Object.keys(e.fields).length) parts.push(el("pre", { class: "error-fields" }, JSON.stringify(shown(mod, e.fields), null, 2)));
+  return parts;
+}
+
+const SHOWN_ITEMS = 20; // a long stream keeps only its last items on the page
+
+// Consume a streamed result as it arrives: a counter, the last items, then how it ended (the
+// outcome's class becomes ok, error or cancelled). Leaving the loop (Stop aborts `signal`)
+// closes the stream, so the gateway's generator is closed too.
+async function showStream(mod, stream, signal, out) {
+  const t0 = performance.now();
+  const count = el("span", { class: "count" }, "0");
+  const status = el("div", { class: "status" }, "streaming… ", count, " items");
+  const items = el("ol", { class: "stream-items" });
+  out.className = "outcome streaming";
+  out.replaceChildren(status, items);
+  let n = 0;
+  const after = () => `after ${n} item${n === 1 ? "" : "s"} in ${(performance.now() - t0).toFixed(1)} ms`;
+  try {
+    for await (const v of stream) {
+      if (signal.aborted) break;
+      count.textContent = String(++n);
+      items.append(el("li", { value: String(n - 1) }, el("pre", { class: "result" }, JSON.stringify(shown(mod, v), null, 2))));
+      while (items.children.length > SHOWN_ITEMS) items.firstChild.remove();
+    }
+    if (signal.aborted) throw new runtime.Cancelled("stopped from this page");
+    out.className = "outcome ok";
+    status.replaceChildren(`ended (status 0) ${after()}`);
+  } catch (e) {
+    const cancelled = e instanceof runtime.Cancelled;
+    out.className = cancelled ? "outcome cancelled" : "outcome error";
+    if (cancelled) status.replaceChildren(`cancelled ${after()}`);
+    else out.replaceChildren(...errorParts(mod, e, after()), items);
+  }
 }
 
 for (const li of document.querySelectorAll("li.member[data-member]")) {

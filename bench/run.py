@@ -10,6 +10,7 @@ then graftcode's ratios against each peer, then the issue's targets marked met o
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import re
@@ -17,6 +18,7 @@ import statistics
 import subprocess
 import sys
 import time
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -92,7 +94,12 @@ def before_systems(tree: Path) -> list[System]:
     return [replace(s, name=f"{s.name}@before", tree=tree) for s in SYSTEMS if s.name in GRAFTS]
 
 
-def run_system(system: System, quick: bool) -> dict[str, Any]:
+@contextlib.contextmanager
+def run_server(
+    system: System, prefix: Sequence[str] = (), extra: Sequence[str] = ()
+) -> Iterator[tuple[subprocess.Popen[str], str, dict[str, str]]]:
+    """The system's server started (`prefix` before its command, e.g. taskset; `extra` after
+    it): yields the process, its port and the environment its clients need."""
     # a tree from --before runs its own bench folder (service, clients, generated package)
     bench = BENCH if system.tree is None else system.tree / "bench"
     path = [bench, bench / "systems"]
@@ -100,7 +107,7 @@ def run_system(system: System, quick: bool) -> dict[str, Any]:
         path[:0] = [system.tree / "runtime/python", system.tree / "compiler"]
     env = dict(os.environ, PYTHONUNBUFFERED="1", PYTHONPATH=os.pathsep.join(map(str, path)))
     server = subprocess.Popen(
-        [a.replace(str(BENCH), str(bench)) for a in system.server],
+        [*prefix, *(a.replace(str(BENCH), str(bench)) for a in system.server), *extra],
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,
@@ -121,6 +128,19 @@ def run_system(system: System, quick: bool) -> dict[str, Any]:
                 break
         if port is None:
             raise RuntimeError(f"{system.name}: server did not start")
+        yield server, port, env
+    finally:
+        server.terminate()
+        try:
+            server.wait(10)
+        except subprocess.TimeoutExpired:
+            server.kill()
+            server.wait()
+
+
+def run_system(system: System, quick: bool) -> dict[str, Any]:
+    bench = BENCH if system.tree is None else system.tree / "bench"
+    with run_server(system) as (_, port, env):
         cmd = [PY, str(bench / "systems" / system.client), "client", port]
         if quick:
             cmd.append("--quick")
@@ -129,13 +149,6 @@ def run_system(system: System, quick: bool) -> dict[str, Any]:
             raise RuntimeError(f"{system.name}: client failed:\n{out.stderr[-2000:]}")
         result: dict[str, Any] = json.loads(out.stdout.strip().splitlines()[-1])
         return result
-    finally:
-        server.terminate()
-        try:
-            server.wait(10)
-        except subprocess.TimeoutExpired:
-            server.kill()
-            server.wait()
 
 
 def fmt(v: float | None) -> str:

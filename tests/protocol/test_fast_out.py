@@ -5,6 +5,7 @@ they are (subclasses, ints out of range, bools for ints, missing attributes, wro
 from __future__ import annotations
 
 import dataclasses
+import functools
 import enum
 from collections.abc import Callable
 from typing import Any
@@ -115,7 +116,9 @@ def test_list_and_map_shortcuts_match_both_ways(value: Any) -> None:
     fast, general = _codecs()
     for t in (ugm.ListOf(P("int")), ugm.MapOf(P("str"), P("int")), ugm.ListOf(P("float"))):
         for a, b in ((fast.to_wire, general.to_wire), (fast.from_wire, general.from_wire)):
-            assert _outcome(lambda a=a, t=t: a(t, value)) == _outcome(lambda b=b, t=t: b(t, value))
+            assert _outcome(functools.partial(a, t, value)) == _outcome(
+                functools.partial(b, t, value)
+            )
 
 
 def test_a_declared_record_is_encoded_in_one_pass() -> None:

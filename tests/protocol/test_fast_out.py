@@ -5,8 +5,8 @@ they are (subclasses, ints out of range, bools for ints, missing attributes, wro
 from __future__ import annotations
 
 import dataclasses
-import functools
 import enum
+import functools
 from collections.abc import Callable
 from typing import Any
 

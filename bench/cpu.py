@@ -1,7 +1,7 @@
 """CPU time per call, client and server pinned to one CPU: the figure this VM's load moves least.
 
     .venv/bin/python bench/cpu.py [--calls N] [--rounds R] [--cpu C] [--systems a,b,...]
-                                  [--server-args "--workers 2 ..."]
+                                  [--server-args "--workers 2 ..."] [--before DIR]
 
 Each system's server and a client run with `taskset -c C`. The client warms up, then for each
 workload (`add`, `get_user`) the parent reads the server's CPU time (`/proc/PID/stat`, every
@@ -13,6 +13,7 @@ over the rounds (systems interleaved round by round, so all see the same machine
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import os
 import shlex
@@ -24,9 +25,6 @@ from pathlib import Path
 from typing import Any
 
 BENCH = Path(__file__).resolve().parent
-sys.path[:0] = [str(BENCH), str(BENCH / "systems")]
-
-from run import SYSTEMS, run_server  # noqa: E402
 
 CALLERS = {
     "floor": ("floor", "FloorCaller"),
@@ -94,13 +92,19 @@ async def _async_loop(caller: Any, name: str, n: int) -> None:
         await fn(*arg)
 
 
-def measure(system: str, calls: int, cpu: int, server_args: list[str]) -> dict[str, float]:
-    spec = next(s for s in SYSTEMS if s.name == system)
+def measure(
+    system: str, calls: int, cpu: int, server_args: list[str], tree: Path | None
+) -> dict[str, float]:
+    from run import SYSTEMS, run_server
+
+    spec = next(s for s in SYSTEMS if s.name == system.removesuffix("@before"))
+    if system.endswith("@before"):
+        spec = dataclasses.replace(spec, tree=tree)
     pin = ["taskset", "-c", str(cpu)]
     extra = server_args if system.startswith("graftcode") else []
     with run_server(spec, prefix=pin, extra=extra) as (server, port, env):
         client = subprocess.Popen(
-            [*pin, sys.executable, str(BENCH / "cpu.py"), "--client", system, port, str(calls)],
+            [*pin, sys.executable, str(BENCH / "cpu.py"), "--client", spec.name, port, str(calls)],
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             text=True,
@@ -124,17 +128,23 @@ def measure(system: str, calls: int, cpu: int, server_args: list[str]) -> dict[s
 
 
 def main() -> int:
-    if len(sys.argv) > 1 and sys.argv[1] == "--client":
+    if len(sys.argv) > 1 and sys.argv[1] == "--client":  # its bench folder is on PYTHONPATH
         client_main(sys.argv[2], int(sys.argv[3]), int(sys.argv[4]))
         return 0
+    sys.path[:0] = [str(BENCH), str(BENCH / "systems")]
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
     ap.add_argument("--calls", type=int, default=5000)
     ap.add_argument("--rounds", type=int, default=3)
     ap.add_argument("--cpu", type=int, default=0)
     ap.add_argument("--systems", default="floor,graftcode-sync,pyro5-msgpack,graftcode-trio")
     ap.add_argument("--server-args", default="", help="extra `graftc serve` arguments")
+    ap.add_argument(
+        "--before", type=Path, help="another checkout: its graftcode systems run too (NAME@before)"
+    )
     args = ap.parse_args()
     systems = args.systems.split(",")
+    if args.before:
+        systems += [f"{s}@before" for s in systems if s.startswith("graftcode")]
     rows: dict[str, list[dict[str, float]]] = {s: [] for s in systems}
     for _ in range(args.rounds):
         for system in systems:

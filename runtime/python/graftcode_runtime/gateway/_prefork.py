@@ -16,6 +16,7 @@ kernel for SIGTERM if the parent dies, so none is left orphaned.
 from __future__ import annotations
 
 import ctypes
+import functools
 import os
 import signal
 import sys
@@ -57,20 +58,19 @@ def run_workers(
         tcp = (tcp[0], next(shared)) if tcp is not None else None
         ws = (ws[0], next(shared)) if ws is not None else None
 
+        from ._server import run_gateway  # trio is imported, never started, in the parent
+
+        serve = functools.partial(
+            run_gateway, hosted, config, tcp=tcp, ws=ws, routes=routes, open_routes=open_routes,
+            reuse_port=True,
+        )  # fmt: skip
+        listeners = sum(a is not None for a in (tcp, ws))
+
         def start(index: int) -> tuple[int, list[str]]:
-            first = index == 1
+            pages = (http, vision) if index == 1 else (None, None)  # worker 1's alone
             return _fork_worker(
-                _serve_worker(
-                    hosted,
-                    config,
-                    tcp=tcp,
-                    ws=ws,
-                    http=http if first else None,
-                    vision=vision if first else None,
-                    routes=routes,
-                    open_routes=open_routes,
-                ),
-                expected=sum(a is not None for a in (tcp, ws, *((http, vision) if first else ()))),
+                lambda announce: serve(on_listen=announce, http=pages[0], vision=pages[1]),
+                expected=listeners + sum(a is not None for a in pages),
             )
 
         _supervise(count, start, on_listen)
@@ -173,36 +173,6 @@ def _fork_worker(
         os.waitpid(pid, 0)
         raise WorkerStartError("a worker stopped before it was listening")
     return pid, urls
-
-
-def _serve_worker(
-    hosted: Sequence[HostedModule],
-    config: GatewayConfig,
-    *,
-    tcp: Address | None,
-    ws: Address | None,
-    http: Address | None,
-    vision: Address | None,
-    routes: Sequence[HttpRoute],
-    open_routes: Sequence[HttpRoute],
-) -> Callable[[Callable[[str], None]], None]:
-    from ._server import run_gateway  # the parent never starts trio
-
-    def serve(announce: Callable[[str], None]) -> None:
-        run_gateway(
-            hosted,
-            config,
-            tcp=tcp,
-            ws=ws,
-            http=http,
-            vision=vision,
-            routes=routes,
-            open_routes=open_routes,
-            on_listen=announce,
-            reuse_port=True,
-        )
-
-    return serve
 
 
 def _die_with_parent(parent: int) -> None:

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 import select
 import socket
 import struct
@@ -39,6 +40,8 @@ from ._timers import Timer
 
 if TYPE_CHECKING:
     from ._thread_engine import ThreadedEngine
+
+ONESHOT = os.environ.get("GRAFTCODE_EPOLL_ONESHOT", "") == "1"  # see _thread_engine
 
 RECEIVE_CHUNKS = 16  # the engine's receive stops after this many chunks (1 MiB)
 
@@ -153,6 +156,8 @@ class ThreadedSession:
                 self._again = True  # the thread handling this fd re-arms it before leaving
                 return
             self._in_event = True
+            if ONESHOT:
+                self._armed = 0  # the event disarmed the fd
             # a paused peer (back-pressure) is not read: the fd is disarmed below, and armed
             # again (which reports bytes already waiting) once the output has drained
             read = bool(mask & _IN) and self.policy.wants_read

@@ -46,7 +46,9 @@ if TYPE_CHECKING:
 ENV = "GRAFTCODE_TCP_ENGINE"  # "threads" (default) or "trio"
 RECV_SIZE = 64 * 1024  # larger reads cost page faults per call here (docs/performance.md)
 _WAKE = select.EPOLLIN
-_EDGE = select.EPOLLET
+# GRAFTCODE_EPOLL_ONESHOT=1: the one-shot registration (a re-arm per event) of the second pass
+ONESHOT = os.environ.get("GRAFTCODE_EPOLL_ONESHOT", "") == "1"
+_EDGE = select.EPOLLONESHOT if ONESHOT else select.EPOLLET
 _DONTWAIT = socket.MSG_DONTWAIT
 log = logging.getLogger("graftcode.gateway")
 

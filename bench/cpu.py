@@ -149,7 +149,7 @@ def main() -> int:
     for _ in range(args.rounds):
         for system in systems:
             rows[system].append(
-                measure(system, args.calls, args.cpu, shlex.split(args.server_args))
+                measure(system, args.calls, args.cpu, shlex.split(args.server_args), args.before)
             )
     keys = [f"{w}_{side}" for w in WORKLOADS for side in ("client", "server")]
     print("| system | " + " | ".join(k.replace("_", " ") + " µs" for k in keys)

@@ -95,7 +95,11 @@ METRICS = [
 def before_systems(tree: Path) -> list[System]:
     """graftcode from another checkout (the same clients and service, its runtime and graftc
     first on the path), so one run compares a change with what came before it."""
-    return [replace(s, name=f"{s.name}@before", tree=tree) for s in SYSTEMS if s.name in GRAFTS]
+    return [
+        replace(s, name=f"{s.name}@before", tree=tree)
+        for s in SYSTEMS
+        if s.name in GRAFTS and "--workers" not in s.server  # older trees have no --workers
+    ]
 
 
 @contextlib.contextmanager
@@ -276,7 +280,7 @@ def main() -> int:
     args = ap.parse_args()
     systems = SYSTEMS + (before_systems(args.before.resolve()) if args.before else [])
     wanted = set(args.systems.split(","))
-    wanted |= {f"{w}@before" for w in wanted & set(GRAFTS) if args.before}
+    wanted |= {f"{s.name}" for s in systems if s.name.removesuffix("@before") in wanted}
     unknown = wanted - {s.name for s in systems}
     if unknown:
         ap.error(f"unknown systems: {', '.join(sorted(unknown))}")

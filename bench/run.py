@@ -10,6 +10,7 @@ then graftcode's ratios against each peer, then the issue's targets marked met o
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import re
@@ -17,6 +18,7 @@ import statistics
 import subprocess
 import sys
 import time
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -52,6 +54,10 @@ SYSTEMS = [
     System("floor", [PY, str(BENCH / "systems/floor.py"), "serve"], r"READY (\d+)", "floor.py"),
     System("graftcode-sync", GRAFT_SERVER, GRAFT_READY, "graftcode_sync.py"),
     System("graftcode-trio", GRAFT_SERVER, GRAFT_READY, "graftcode_trio.py"),
+    # the same client against two gateway processes sharing the port (`graftc serve --workers`)
+    System(
+        "graftcode-sync-w2", [*GRAFT_SERVER, "--workers", "2"], GRAFT_READY, "graftcode_sync.py"
+    ),
     System(
         "grpc-sync",
         [PY, str(BENCH / "systems/grpc_sync.py"), "serve"],
@@ -69,7 +75,7 @@ SYSTEMS = [
     ),
 ]
 PEERS = ("grpc-sync", "grpc-aio", "pyro5-msgpack")
-GRAFTS = ("graftcode-sync", "graftcode-trio")
+GRAFTS = ("graftcode-sync", "graftcode-trio", "graftcode-sync-w2")
 
 # (key, label, higher_is_better)
 METRICS = [
@@ -89,10 +95,19 @@ METRICS = [
 def before_systems(tree: Path) -> list[System]:
     """graftcode from another checkout (the same clients and service, its runtime and graftc
     first on the path), so one run compares a change with what came before it."""
-    return [replace(s, name=f"{s.name}@before", tree=tree) for s in SYSTEMS if s.name in GRAFTS]
+    return [
+        replace(s, name=f"{s.name}@before", tree=tree)
+        for s in SYSTEMS
+        if s.name in GRAFTS and "--workers" not in s.server  # older trees have no --workers
+    ]
 
 
-def run_system(system: System, quick: bool) -> dict[str, Any]:
+@contextlib.contextmanager
+def run_server(
+    system: System, prefix: Sequence[str] = (), extra: Sequence[str] = ()
+) -> Iterator[tuple[subprocess.Popen[str], str, dict[str, str]]]:
+    """The system's server started (`prefix` before its command, e.g. taskset; `extra` after
+    it): yields the process, its port and the environment its clients need."""
     # a tree from --before runs its own bench folder (service, clients, generated package)
     bench = BENCH if system.tree is None else system.tree / "bench"
     path = [bench, bench / "systems"]
@@ -100,7 +115,7 @@ def run_system(system: System, quick: bool) -> dict[str, Any]:
         path[:0] = [system.tree / "runtime/python", system.tree / "compiler"]
     env = dict(os.environ, PYTHONUNBUFFERED="1", PYTHONPATH=os.pathsep.join(map(str, path)))
     server = subprocess.Popen(
-        [a.replace(str(BENCH), str(bench)) for a in system.server],
+        [*prefix, *(a.replace(str(BENCH), str(bench)) for a in system.server), *extra],
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,
@@ -121,14 +136,7 @@ def run_system(system: System, quick: bool) -> dict[str, Any]:
                 break
         if port is None:
             raise RuntimeError(f"{system.name}: server did not start")
-        cmd = [PY, str(bench / "systems" / system.client), "client", port]
-        if quick:
-            cmd.append("--quick")
-        out = subprocess.run(cmd, capture_output=True, text=True, env=env, cwd=bench, timeout=600)
-        if out.returncode != 0:
-            raise RuntimeError(f"{system.name}: client failed:\n{out.stderr[-2000:]}")
-        result: dict[str, Any] = json.loads(out.stdout.strip().splitlines()[-1])
-        return result
+        yield server, port, env
     finally:
         server.terminate()
         try:
@@ -136,6 +144,19 @@ def run_system(system: System, quick: bool) -> dict[str, Any]:
         except subprocess.TimeoutExpired:
             server.kill()
             server.wait()
+
+
+def run_system(system: System, quick: bool, pin: Sequence[str] = ()) -> dict[str, Any]:
+    bench = BENCH if system.tree is None else system.tree / "bench"
+    with run_server(system, prefix=pin) as (_, port, env):
+        cmd = [*pin, PY, str(bench / "systems" / system.client), "client", port]
+        if quick:
+            cmd.append("--quick")
+        out = subprocess.run(cmd, capture_output=True, text=True, env=env, cwd=bench, timeout=600)
+        if out.returncode != 0:
+            raise RuntimeError(f"{system.name}: client failed:\n{out.stderr[-2000:]}")
+        result: dict[str, Any] = json.loads(out.stdout.strip().splitlines()[-1])
+        return result
 
 
 def fmt(v: float | None) -> str:
@@ -201,36 +222,40 @@ def report(results: dict[str, dict[str, float]], runs: int, quick: bool) -> str:
     return "\n".join(lines)
 
 
+SEQUENTIAL = ("add_p50_us", "add_seq_per_s", "user_per_s", "echo_1024_per_s", "echo_65536_mb_s",
+              "echo_1048576_mb_s")  # fmt: skip
+
+
 def targets(results: dict[str, dict[str, float]]) -> list[str]:
+    """The goals of the calling-path issue (15) this run can judge (CPU per call: bench/cpu.py;
+    the one-CPU rows: a run with --cpus 0)."""
     out: list[str] = []
+    better = {k: hb for k, _, hb in METRICS}
+    label = {k: text for k, text, _ in METRICS}
 
-    def mark(ok: bool) -> str:
-        return "met" if ok else "MISSED"
+    def ratio(a: str, b: str, key: str) -> float | None:
+        x, y = results.get(a, {}).get(key), results.get(b, {}).get(key)
+        if not x or not y:
+            return None
+        return x / y if better[key] else y / x
 
-    g = results.get("graftcode-sync")
-    floor = results.get("floor")
-    if g and floor:
-        r = g["add_p50_us"] / floor["add_p50_us"]
-        out.append(f"- sequential add p50 within 1.5× of the floor: {r:.2f}× — {mark(r <= 1.5)}")
-    for gname in GRAFTS:
-        gr = results.get(gname)
-        if not gr:
-            continue
-        for peer, need in (("grpc-sync", 5.0), ("grpc-aio", 5.0), ("pyro5-msgpack", 1.3)):
-            pr = results.get(peer)
-            if not pr:
-                continue
-            worst = min(
-                (gr[k] / pr[k] if hb else pr[k] / gr[k], label)
-                for k, label, hb in METRICS
-                if gr.get(k) and pr.get(k)
-            )
-            out.append(
-                f"- {gname} ≥ {need}× {peer} on every row: worst row {worst[1]} at "
-                f"{worst[0]:.2f}× — {mark(worst[0] >= need)}"
-            )
-        mb = gr.get("echo_1048576_mb_s", 0.0)
-        out.append(f"- {gname} 1 MiB echo above 500 MB/s: {mb:,.0f} MB/s — {mark(mb > 500)}")
+    def goal(text: str, a: str, b: str, keys: tuple[str, ...], need: float) -> None:
+        found = [(r, k) for k in keys if (r := ratio(a, b, k)) is not None]
+        if not found:
+            return
+        worst, key = min(found)
+        mark = "met" if worst >= need else "MISSED"
+        out.append(f"- {text}: {a} vs {b}, worst {label[key]} at {worst:.2f}× — {mark}")
+
+    g, f, p = "graftcode-sync", "floor", "pyro5-msgpack"
+    goal("add p50 at most 1.3× the floor's (≥ 0.77×)", g, f, ("add_p50_us",), 1 / 1.3)
+    goal("get_user and echo 64 KiB ≥ 1.5× Pyro5", g, p, ("user_per_s", "echo_65536_mb_s"), 1.5)
+    goal("echo 1 MiB ≥ 0.8× the floor", g, f, ("echo_1048576_mb_s",), 0.8)
+    goal("64 callers ≥ 2× Pyro5", g, p, ("add_x64_per_s",), 2.0)
+    goal("64 callers, gateway on both cores: ≥ the floor", "graftcode-sync-w2", f,
+         ("add_x64_per_s",), 1.0)  # fmt: skip
+    goal("trio level with Pyro5 on every sequential row", "graftcode-trio", p, SEQUENTIAL, 1.0)
+    goal("trio ≥ 3× grpc-aio", "graftcode-trio", "grpc-aio", SEQUENTIAL, 3.0)
     return out
 
 
@@ -247,10 +272,15 @@ def main() -> int:
     ap.add_argument(
         "--before", type=Path, help="another checkout: its graftcode runs too, for a before/after"
     )
+    ap.add_argument(
+        "--cpus",
+        metavar="LIST",
+        help="run every server and client under `taskset -c LIST` (e.g. 0: all on one CPU)",
+    )
     args = ap.parse_args()
     systems = SYSTEMS + (before_systems(args.before.resolve()) if args.before else [])
     wanted = set(args.systems.split(","))
-    wanted |= {f"{w}@before" for w in wanted & set(GRAFTS) if args.before}
+    wanted |= {f"{s.name}" for s in systems if s.name.removesuffix("@before") in wanted}
     unknown = wanted - {s.name for s in systems}
     if unknown:
         ap.error(f"unknown systems: {', '.join(sorted(unknown))}")
@@ -259,7 +289,8 @@ def main() -> int:
         for system in systems:
             if system.name in wanted:
                 print(f"[run {i + 1}/{args.repeat}] {system.name} ...", file=sys.stderr, flush=True)
-                runs.setdefault(system.name, []).append(run_system(system, args.quick))
+                pin = ["taskset", "-c", args.cpus] if args.cpus else []
+                runs.setdefault(system.name, []).append(run_system(system, args.quick, pin))
     results = {
         name: {k: statistics.median(r[k] for r in rs if k in r) for k in rs[0]}
         for name, rs in runs.items()

@@ -133,3 +133,30 @@ def test_concurrent_call_limit_per_connection() -> None:
         out = trio.run(main)
         assert out.count(1) >= 2
         assert StatusCode.RESOURCE_EXHAUSTED in out
+
+
+def test_direct_writes_keep_calls_whole_and_in_order_under_concurrency(
+    gateway: GatewayThread,
+) -> None:
+    """On plain TCP a CALL is written to the socket without the send lock when nobody is
+    sending; a write the socket takes only in part (large arguments, many tasks at once) goes
+    on under the lock, so no other CALL lands inside it."""
+
+    async def main() -> None:
+        async with connect_async(gateway.url("tcp", "gwfixture"), module="gwfixture") as c:
+            big = [bytes([i]) * (3 * 1024 * 1024 + i) for i in range(4)]
+            results: dict[int, object] = {}
+
+            async def one(i: int) -> None:
+                if i < len(big):
+                    results[i] = await c.call("echo_bytes", big[i])
+                else:
+                    results[i] = await c.call("echo", f"s{i}")
+
+            async with trio.open_nursery() as nursery:
+                for i in range(40):
+                    nursery.start_soon(one, i)
+            for i in range(40):
+                assert results[i] == (big[i] if i < len(big) else f"s{i}")
+
+    trio.run(main)

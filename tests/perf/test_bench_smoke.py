@@ -33,4 +33,4 @@ def test_bench_run_quick_reports_graftcode_beside_the_floor(tmp_path: Path) -> N
     report = out.read_text()
     for row in ("| floor |", "| graftcode-sync |", "| graftcode-trio |", "| vs |", "Targets:"):
         assert row in report, report
-    assert "sequential add p50 within 1.5" in report
+    assert "add p50 at most 1.3" in report

@@ -57,6 +57,11 @@ def test_record_round_trip_defaults_and_unknown_fields(edge: ModuleType) -> None
         ({"required": 1, "level": 7}, "7 is not a value of Level"),
         ({"required": 1, "money": "lots"}, "not a decimal"),
         ([1], "expected a Defaults map from the gateway, got list"),
+        ({"required": 1.0}, "expected int from the gateway, got float"),
+        ({"required": 1, "tags": "ab"}, "expected list from the gateway, got str"),
+        ({"required": 1, "tags": ["a", 2]}, "expected str from the gateway, got int"),
+        ({"required": 1, "weights": [1]}, "expected map from the gateway, got list"),
+        ({"required": 1, "weights": {"x": "1"}}, "expected float from the gateway, got str"),
     ],
 )
 def test_unexpected_wire_values_are_protocol_errors(
@@ -65,6 +70,17 @@ def test_unexpected_wire_values_are_protocol_errors(
     convert = importlib.import_module("graft_acme_edge._convert")
     with pytest.raises(ProtocolError, match=message):
         convert.defaults_from_wire(wire)
+
+
+def test_well_formed_values_are_read_without_copies_but_converted_where_needed(
+    edge: ModuleType,
+) -> None:
+    """The inline type tests take exact types as they are and hand the rest to the checked
+    readers: an int where a float is declared becomes a float, a tuple is an array."""
+    convert = importlib.import_module("graft_acme_edge._convert")
+    d = convert.defaults_from_wire({"required": 1, "tags": ("x", "y"), "weights": {"a": 2}})
+    assert d.tags == ["x", "y"] and type(d.tags) is list
+    assert d.weights == {"a": 2.0} and type(d.weights["a"]) is float
 
 
 def test_declared_errors_from_remote_errors(edge: ModuleType) -> None:

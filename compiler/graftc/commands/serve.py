@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import errno
+import functools
 import json
 import os
 import socket
@@ -39,6 +40,7 @@ from graftcode_runtime.gateway import (
     parse_listen_address,
     run_gateway,
 )
+from graftcode_runtime.gateway._prefork import WorkerStartError, run_workers
 from graftcode_runtime.protocol._limits import MIN_MAX_MESSAGE_SIZE
 
 from . import _serve_auth, _serve_mcp
@@ -134,6 +136,14 @@ def register(sub: Any) -> None:
         default=64,
         metavar="N",
         help="worker threads for synchronous hosted functions (default 64)",
+    )
+    p.add_argument(
+        "--workers",
+        type=int,
+        default=1,
+        metavar="N",
+        help="gateway processes sharing the TCP and WebSocket ports, to use every core (Linux; "
+        "default 1); HTTP pages are served by the first worker",
     )
     _serve_auth.add_arguments(p)
     _serve_mcp.add_arguments(p)
@@ -310,9 +320,10 @@ def run(args: argparse.Namespace) -> int:
         print("graftc serve: error: --expose-ugm needs auth in production (--auth-token, --auth-tokens or --auth-hook)",
               file=sys.stderr)  # fmt: skip
         return 2
-    if args.max_workers < 1:
-        print("graftc serve: error: --max-workers must be at least 1", file=sys.stderr)
-        return 2
+    for flag, value in (("--max-workers", args.max_workers), ("--workers", args.workers)):
+        if value < 1:
+            print(f"graftc serve: error: {flag} must be at least 1", file=sys.stderr)
+            return 2
     for flag, addr in (("--tcp", tcp), ("--ws", ws), ("--http", http)):
         problem = _unresolvable(addr)
         if problem and addr is not None:
@@ -373,7 +384,8 @@ def run(args: argparse.Namespace) -> int:
         if ports_file is not None:
             ports_file.discard_leftover()  # a script waiting for the file must not read an old one
         print(f"graftc: mode {_MODE_LINE[args.mode]}", file=sys.stderr, flush=True)
-        run_gateway(
+        serve = run_gateway if args.workers == 1 else _workers(args.workers)
+        serve(
             hosted,
             config,
             tcp=tcp,
@@ -386,6 +398,9 @@ def run(args: argparse.Namespace) -> int:
         )
     except _PortsFileError as e:
         print(f"graftc serve: error: --ports-file {e.filename}: {e.strerror}", file=sys.stderr)
+        return 1
+    except WorkerStartError as e:
+        print(f"graftc serve: error: {e}", file=sys.stderr)
         return 1
     except OSError as e:
         listeners = {"--tcp": tcp, "--ws": ws, "--http": http}
@@ -405,6 +420,11 @@ def run(args: argparse.Namespace) -> int:
         if ports_file is not None:
             ports_file.remove()
     return 0
+
+
+def _workers(count: int) -> Callable[..., None]:
+    """`run_gateway`'s stand-in that serves with `count` processes (`--workers`)."""
+    return functools.partial(run_workers, count)
 
 
 def _side_by_side_hint(port_base: int | None) -> str:

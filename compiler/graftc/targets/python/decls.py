@@ -60,7 +60,9 @@ def fields(
         if f.default is None:
             declaration = ""
             src = (
-                f"{wire_ref(conv)}.field(m, {string_literal(f.name)}, {string_literal(scope.what)})"
+                f"m[{string_literal(f.name)}]"  # inside the converter's `try`: see _convert.py.j2
+                if reader == "_convert"
+                else f"{wire_ref(conv)}.field(m, {string_literal(f.name)}, {string_literal(scope.what)})"
             )
             from_w = from_wire(ctx, f.type, src, conv)
         else:

@@ -29,6 +29,9 @@ _FROM_WIRE_PRIMITIVE = {
     "duration": "as_duration",
 }
 
+# Primitives whose wire value is already the Python value when its exact type is this class.
+_EXACT = {"bool": "bool", "int": "int", "float": "float", "str": "str", "bytes": "bytes"}
+
 
 @dataclass(frozen=True)
 class Where:
@@ -116,7 +119,15 @@ def from_wire(ctx: Context, t: ugm.TypeRef, src: str, w: Where, depth: int = 0) 
     """An expression reading wire value `src` as type `t` (raising on a wrong shape)."""
     x = f"x{depth}"
     if isinstance(t, ugm.Primitive):
-        return f"{wire_ref(w)}.{_FROM_WIRE_PRIMITIVE[t.name]}({src})"
+        read = f"{wire_ref(w)}.{_FROM_WIRE_PRIMITIVE[t.name]}"
+        exact = _EXACT.get(t.name)
+        if exact is None:
+            return f"{read}({src})"
+        # the well-formed value costs a type test, not a call (the call raises or converts)
+        if src.isidentifier():
+            return f"({src} if type({src}) is {exact} else {read}({src}))"
+        v = f"_v{depth}"
+        return f"({v} if type({v} := {src}) is {exact} else {read}({v}))"
     if isinstance(t, ugm.Optional):
         inner = from_wire(ctx, t.inner, x, w, depth + 1)
         call = f"({x})"
@@ -125,12 +136,12 @@ def from_wire(ctx: Context, t: ugm.TypeRef, src: str, w: Where, depth: int = 0) 
         return f"{wire_ref(w)}.optional({src}, {fn})"
     if isinstance(t, ugm.ListOf):
         item = from_wire(ctx, t.item, x, w, depth + 1)
-        return f"[{item} for {x} in {wire_ref(w)}.as_list({src})]"
+        return f"[{item} for {x} in {wire_ref(w)}.seq({src})]"
     if isinstance(t, ugm.MapOf):
         k, v = f"k{depth}", f"v{depth}"
         key = from_wire(ctx, t.key, k, w, depth + 1)
         value = from_wire(ctx, t.value, v, w, depth + 1)
-        return f"{{{key}: {value} for {k}, {v} in {wire_ref(w)}.as_map({src}).items()}}"
+        return f"{{{key}: {value} for {k}, {v} in {wire_ref(w)}.pairs({src})}}"
     if isinstance(t, ugm.UnionOf | ugm.LiteralOf | ugm.TupleOf):
         return _composite_from_wire(ctx, t, src, w, depth)
     if isinstance(t, ugm.StreamOf):

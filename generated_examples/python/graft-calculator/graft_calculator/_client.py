@@ -41,19 +41,19 @@ class CalculatorClient:
     def add(self, a: int, b: int) -> int:
         """Add two integers."""
         w = self._ch.invoke("call", "calculator", "add", (), {"a": a, "b": b})
-        return wire.as_int(w)
+        return w if type(w) is int else wire.as_int(w)
 
     def subtract(self, a: int, b: int) -> int:
         """Subtract `b` from `a`."""
         w = self._ch.invoke("call", "calculator", "subtract", (), {"a": a, "b": b})
-        return wire.as_int(w)
+        return w if type(w) is int else wire.as_int(w)
 
     def multiply(self, a: float, b: float) -> float:
         """Multiply two numbers."""
         w = self._ch.invoke(
             "call", "calculator", "multiply", (), {"a": float(a), "b": float(b)}
         )
-        return wire.as_float(w)
+        return w if type(w) is float else wire.as_float(w)
 
     def divide(self, a: float, b: float) -> float:
         """Divide `a` by `b`.
@@ -64,7 +64,7 @@ class CalculatorClient:
         w = self._ch.invoke(
             "call", "calculator", "divide", (), {"a": float(a), "b": float(b)}
         )
-        return wire.as_float(w)
+        return w if type(w) is float else wire.as_float(w)
 
     def total(self, values: Sequence[float], *, start: float = 0.0) -> float:
         """Sum a list of numbers, starting from `start`."""
@@ -75,7 +75,7 @@ class CalculatorClient:
             (),
             {"values": [float(x0) for x0 in values], "start": float(start)},
         )
-        return wire.as_float(w)
+        return w if type(w) is float else wire.as_float(w)
 
 
 class AsyncCalculatorClient:
@@ -102,21 +102,21 @@ class AsyncCalculatorClient:
     async def add(self, a: int, b: int) -> int:
         """Add two integers."""
         w = await self._ch.invoke("call", "calculator", "add", (), {"a": a, "b": b})
-        return wire.as_int(w)
+        return w if type(w) is int else wire.as_int(w)
 
     async def subtract(self, a: int, b: int) -> int:
         """Subtract `b` from `a`."""
         w = await self._ch.invoke(
             "call", "calculator", "subtract", (), {"a": a, "b": b}
         )
-        return wire.as_int(w)
+        return w if type(w) is int else wire.as_int(w)
 
     async def multiply(self, a: float, b: float) -> float:
         """Multiply two numbers."""
         w = await self._ch.invoke(
             "call", "calculator", "multiply", (), {"a": float(a), "b": float(b)}
         )
-        return wire.as_float(w)
+        return w if type(w) is float else wire.as_float(w)
 
     async def divide(self, a: float, b: float) -> float:
         """Divide `a` by `b`.
@@ -127,7 +127,7 @@ class AsyncCalculatorClient:
         w = await self._ch.invoke(
             "call", "calculator", "divide", (), {"a": float(a), "b": float(b)}
         )
-        return wire.as_float(w)
+        return w if type(w) is float else wire.as_float(w)
 
     async def total(self, values: Sequence[float], *, start: float = 0.0) -> float:
         """Sum a list of numbers, starting from `start`."""
@@ -138,7 +138,7 @@ class AsyncCalculatorClient:
             (),
             {"values": [float(x0) for x0 in values], "start": float(start)},
         )
-        return wire.as_float(w)
+        return w if type(w) is float else wire.as_float(w)
 
 
 calculator = CalculatorClient()
@@ -160,7 +160,7 @@ class Accumulator(Proxy):
         """What this class does."""
         ch = binding.default_channel() if _channel is None else _channel
         w = ch.invoke("call", "Accumulator", "describe")
-        return wire.as_str(w)
+        return w if type(w) is str else wire.as_str(w)
 
     def add(self, amount: float) -> float:
         """Add `amount` and return the new value."""
@@ -172,7 +172,7 @@ class Accumulator(Proxy):
             {"amount": float(amount)},
             instance=self._live_id(),
         )
-        return wire.as_float(w)
+        return w if type(w) is float else wire.as_float(w)
 
     def reset(self) -> None:
         """Set the value back to zero."""
@@ -183,7 +183,7 @@ class Accumulator(Proxy):
     @property
     def label(self) -> str:
         w = self._ch.invoke("get", "Accumulator", "label", instance=self._live_id())
-        return wire.as_str(w)
+        return w if type(w) is str else wire.as_str(w)
 
     @label.setter
     def label(self, value: str) -> None:
@@ -195,7 +195,7 @@ class Accumulator(Proxy):
     def value(self) -> float:
         """The current value."""
         w = self._ch.invoke("get", "Accumulator", "value", instance=self._live_id())
-        return wire.as_float(w)
+        return w if type(w) is float else wire.as_float(w)
 
 
 class AsyncAccumulator(AsyncProxy):
@@ -221,7 +221,7 @@ class AsyncAccumulator(AsyncProxy):
         """What this class does."""
         ch = _channel
         w = await ch.invoke("call", "Accumulator", "describe")
-        return wire.as_str(w)
+        return w if type(w) is str else wire.as_str(w)
 
     async def add(self, amount: float) -> float:
         """Add `amount` and return the new value."""
@@ -233,7 +233,7 @@ class AsyncAccumulator(AsyncProxy):
             {"amount": float(amount)},
             instance=self._live_id(),
         )
-        return wire.as_float(w)
+        return w if type(w) is float else wire.as_float(w)
 
     async def reset(self) -> None:
         """Set the value back to zero."""
@@ -249,7 +249,7 @@ class AsyncAccumulator(AsyncProxy):
         w = await self._ch.invoke(
             "get", "Accumulator", "label", instance=self._live_id()
         )
-        return wire.as_str(w)
+        return w if type(w) is str else wire.as_str(w)
 
     async def set_label(self, value: str) -> None:
         await self._ch.invoke(
@@ -265,4 +265,4 @@ class AsyncAccumulator(AsyncProxy):
         w = await self._ch.invoke(
             "get", "Accumulator", "value", instance=self._live_id()
         )
-        return wire.as_float(w)
+        return w if type(w) is float else wire.as_float(w)

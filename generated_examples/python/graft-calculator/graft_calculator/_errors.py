@@ -26,7 +26,11 @@ class DivisionByZero(Exception):
 
 def _make_DivisionByZero(m: Mapping[str, object], message: str) -> DivisionByZero:
     return DivisionByZero(
-        dividend=wire.as_float(wire.field(m, "dividend", "error DivisionByZero")),
+        dividend=(
+            _v0
+            if type(_v0 := wire.field(m, "dividend", "error DivisionByZero")) is float
+            else wire.as_float(_v0)
+        ),
         message=message,
     )
 

@@ -50,7 +50,7 @@ class ShopClient:
             (),
             {"category": None if category is None else category.value, "limit": limit},
         )
-        return [_convert.product_from_wire(x0) for x0 in wire.as_list(w)]
+        return [_convert.product_from_wire(x0) for x0 in wire.seq(w)]
 
     def get_product(self, sku: str) -> Product:
         """The product with this SKU.
@@ -105,7 +105,7 @@ class AsyncShopClient:
             (),
             {"category": None if category is None else category.value, "limit": limit},
         )
-        return [_convert.product_from_wire(x0) for x0 in wire.as_list(w)]
+        return [_convert.product_from_wire(x0) for x0 in wire.seq(w)]
 
     async def get_product(self, sku: str) -> Product:
         """The product with this SKU.
@@ -182,14 +182,14 @@ class Cart(Proxy):
             {"sku": sku, "quantity": quantity},
             instance=self._live_id(),
         )
-        return wire.as_int(w)
+        return w if type(w) is int else wire.as_int(w)
 
     def remove(self, sku: str) -> bool:
         """Take `sku` out of the cart; False if it was not there."""
         w = self._ch.invoke(
             "call", "Cart", "remove", (), {"sku": sku}, instance=self._live_id()
         )
-        return wire.as_bool(w)
+        return w if type(w) is bool else wire.as_bool(w)
 
     def checkout(self, note: str | None = None) -> Order:
         """Place the order and empty the cart."""
@@ -201,7 +201,7 @@ class Cart(Proxy):
     @property
     def note(self) -> str:
         w = self._ch.invoke("get", "Cart", "note", instance=self._live_id())
-        return wire.as_str(w)
+        return w if type(w) is str else wire.as_str(w)
 
     @note.setter
     def note(self, value: str) -> None:
@@ -211,7 +211,7 @@ class Cart(Proxy):
     def items(self) -> list[LineItem]:
         """The cart's lines."""
         w = self._ch.invoke("get", "Cart", "items", instance=self._live_id())
-        return [_convert.line_item_from_wire(x0) for x0 in wire.as_list(w)]
+        return [_convert.line_item_from_wire(x0) for x0 in wire.seq(w)]
 
     @property
     def total(self) -> decimal.Decimal:
@@ -273,14 +273,14 @@ class AsyncCart(AsyncProxy):
             {"sku": sku, "quantity": quantity},
             instance=self._live_id(),
         )
-        return wire.as_int(w)
+        return w if type(w) is int else wire.as_int(w)
 
     async def remove(self, sku: str) -> bool:
         """Take `sku` out of the cart; False if it was not there."""
         w = await self._ch.invoke(
             "call", "Cart", "remove", (), {"sku": sku}, instance=self._live_id()
         )
-        return wire.as_bool(w)
+        return w if type(w) is bool else wire.as_bool(w)
 
     async def checkout(self, note: str | None = None) -> Order:
         """Place the order and empty the cart."""
@@ -295,7 +295,7 @@ class AsyncCart(AsyncProxy):
 
     async def _get_note(self) -> str:
         w = await self._ch.invoke("get", "Cart", "note", instance=self._live_id())
-        return wire.as_str(w)
+        return w if type(w) is str else wire.as_str(w)
 
     async def set_note(self, value: str) -> None:
         await self._ch.invoke("set", "Cart", "note", (value,), instance=self._live_id())
@@ -307,7 +307,7 @@ class AsyncCart(AsyncProxy):
 
     async def _get_items(self) -> list[LineItem]:
         w = await self._ch.invoke("get", "Cart", "items", instance=self._live_id())
-        return [_convert.line_item_from_wire(x0) for x0 in wire.as_list(w)]
+        return [_convert.line_item_from_wire(x0) for x0 in wire.seq(w)]
 
     @property
     def total(self) -> Awaitable[decimal.Decimal]:

@@ -12,15 +12,29 @@ from ._types import Category, LineItem, Order, OrderStatus, Product
 
 
 def product_from_wire(w: object) -> Product:
-    m = wire.as_record(w, "Product")
-    return Product(
-        sku=wire.as_str(wire.field(m, "sku", "record Product")),
-        name=wire.as_str(wire.field(m, "name", "record Product")),
-        price=wire.as_decimal(wire.field(m, "price", "record Product")),
-        category=wire.as_enum(Category, wire.field(m, "category", "record Product")),
-        tags=[wire.as_str(x0) for x0 in wire.as_list(m["tags"])] if "tags" in m else [],
-        stock=wire.as_int(m["stock"]) if "stock" in m else 0,
-    )
+    m = wire.record(w, "Product")
+    try:
+        return Product(
+            sku=(_v0 if type(_v0 := m["sku"]) is str else wire.as_str(_v0)),
+            name=(_v0 if type(_v0 := m["name"]) is str else wire.as_str(_v0)),
+            price=wire.as_decimal(m["price"]),
+            category=wire.as_enum(Category, m["category"]),
+            tags=(
+                [
+                    (x0 if type(x0) is str else wire.as_str(x0))
+                    for x0 in wire.seq(m["tags"])
+                ]
+                if "tags" in m
+                else []
+            ),
+            stock=(
+                (_v0 if type(_v0 := m["stock"]) is int else wire.as_int(_v0))
+                if "stock" in m
+                else 0
+            ),
+        )
+    except KeyError as e:  # a required field the gateway left out
+        raise wire.missing(e, "record Product") from None
 
 
 def product_to_wire(v: Product) -> dict[str, object]:
@@ -35,12 +49,15 @@ def product_to_wire(v: Product) -> dict[str, object]:
 
 
 def line_item_from_wire(w: object) -> LineItem:
-    m = wire.as_record(w, "LineItem")
-    return LineItem(
-        sku=wire.as_str(wire.field(m, "sku", "record LineItem")),
-        quantity=wire.as_int(wire.field(m, "quantity", "record LineItem")),
-        unit_price=wire.as_decimal(wire.field(m, "unit_price", "record LineItem")),
-    )
+    m = wire.record(w, "LineItem")
+    try:
+        return LineItem(
+            sku=(_v0 if type(_v0 := m["sku"]) is str else wire.as_str(_v0)),
+            quantity=(_v0 if type(_v0 := m["quantity"]) is int else wire.as_int(_v0)),
+            unit_price=wire.as_decimal(m["unit_price"]),
+        )
+    except KeyError as e:  # a required field the gateway left out
+        raise wire.missing(e, "record LineItem") from None
 
 
 def line_item_to_wire(v: LineItem) -> dict[str, object]:
@@ -52,22 +69,28 @@ def line_item_to_wire(v: LineItem) -> dict[str, object]:
 
 
 def order_from_wire(w: object) -> Order:
-    m = wire.as_record(w, "Order")
-    return Order(
-        id=wire.as_int(wire.field(m, "id", "record Order")),
-        customer=wire.as_str(wire.field(m, "customer", "record Order")),
-        items=[
-            line_item_from_wire(x0)
-            for x0 in wire.as_list(wire.field(m, "items", "record Order"))
-        ],
-        total=wire.as_decimal(wire.field(m, "total", "record Order")),
-        status=(
-            wire.as_enum(OrderStatus, m["status"])
-            if "status" in m
-            else OrderStatus.PENDING
-        ),
-        note=wire.optional(m["note"], wire.as_str) if "note" in m else None,
-    )
+    m = wire.record(w, "Order")
+    try:
+        return Order(
+            id=(_v0 if type(_v0 := m["id"]) is int else wire.as_int(_v0)),
+            customer=(_v0 if type(_v0 := m["customer"]) is str else wire.as_str(_v0)),
+            items=[line_item_from_wire(x0) for x0 in wire.seq(m["items"])],
+            total=wire.as_decimal(m["total"]),
+            status=(
+                wire.as_enum(OrderStatus, m["status"])
+                if "status" in m
+                else OrderStatus.PENDING
+            ),
+            note=(
+                wire.optional(
+                    m["note"], lambda x0: (x0 if type(x0) is str else wire.as_str(x0))
+                )
+                if "note" in m
+                else None
+            ),
+        )
+    except KeyError as e:  # a required field the gateway left out
+        raise wire.missing(e, "record Order") from None
 
 
 def order_to_wire(v: Order) -> dict[str, object]:

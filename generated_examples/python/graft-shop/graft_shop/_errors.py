@@ -56,16 +56,32 @@ def _make_ShopError(m: Mapping[str, object], message: str) -> ShopError:
 
 def _make_NotFound(m: Mapping[str, object], message: str) -> NotFound:
     return NotFound(
-        sku=wire.as_str(wire.field(m, "sku", "error NotFound")),
+        sku=(
+            _v0
+            if type(_v0 := wire.field(m, "sku", "error NotFound")) is str
+            else wire.as_str(_v0)
+        ),
         message=message,
     )
 
 
 def _make_OutOfStock(m: Mapping[str, object], message: str) -> OutOfStock:
     return OutOfStock(
-        sku=wire.as_str(wire.field(m, "sku", "error OutOfStock")),
-        requested=wire.as_int(wire.field(m, "requested", "error OutOfStock")),
-        available=wire.as_int(wire.field(m, "available", "error OutOfStock")),
+        sku=(
+            _v0
+            if type(_v0 := wire.field(m, "sku", "error OutOfStock")) is str
+            else wire.as_str(_v0)
+        ),
+        requested=(
+            _v0
+            if type(_v0 := wire.field(m, "requested", "error OutOfStock")) is int
+            else wire.as_int(_v0)
+        ),
+        available=(
+            _v0
+            if type(_v0 := wire.field(m, "available", "error OutOfStock")) is int
+            else wire.as_int(_v0)
+        ),
         message=message,
     )
 

@@ -9,13 +9,14 @@ also where a reconnect starts the new connection's reader.
 from __future__ import annotations
 
 import math
+import os
 from collections.abc import AsyncIterable, AsyncIterator, Awaitable, Callable, Iterable, Mapping
 from typing import Any
 
 import trio
 
 from ..protocol._errors import ConnectionLost, GraftError, LocalProtocolError
-from ..transport._trio import Wire
+from ..transport._trio import StreamWire, Wire
 from ._base import ClientBase, Link, WebSocketClosed
 from ._call_table import HELLO, NOTHING, STREAM_WINDOW, CallTable, expired
 from ._callspec import CallSpec
@@ -27,13 +28,23 @@ Opener = Callable[[], Awaitable[Wire]]
 
 
 class _Link(Link):
-    __slots__ = ("events", "send_lock", "wire")
+    __slots__ = ("events", "fd", "send_lock", "wire")
 
     def __init__(self, table: CallTable, wire: Wire) -> None:
         super().__init__(table)
         self.wire = wire
         self.events: dict[int, trio.Event] = {}  # key -> set when the table has its answer
         self.send_lock = trio.Lock()  # call ids must reach the gateway in increasing order
+        self.fd = _plain_socket_fd(wire)  # -1 unless a CALL may be written straight to it
+
+
+def _plain_socket_fd(wire: Wire) -> int:
+    """The descriptor of a plain TCP connection (never TLS or WebSocket, which frame bytes
+    themselves); what `_send_call` writes to without a trip through the scheduler."""
+    stream = getattr(wire, "stream", None)
+    if type(wire) is not StreamWire or type(stream) is not trio.SocketStream:
+        return -1
+    return stream.socket.fileno()
 
 
 class AsyncClient(ClientBase):
@@ -175,8 +186,32 @@ class AsyncClient(ClientBase):
     ) -> int:
         """Send the CALL; returns its key. A first attempt returns 0 instead if the connection
         was lost or told to go away while this task waited for the send lock (the call did not
-        go out: `invoke` sends it on a new connection); a second one raises that refusal."""
-        async with link.send_lock:
+        go out: `invoke` sends it on a new connection); a second one raises that refusal.
+
+        On a plain TCP connection that nobody is sending on, the CALL is written to the socket
+        at once (a non-blocking write: no lock, no scheduler pass; the answer's wait is this
+        call's checkpoint). What the socket does not take goes out under the lock as usual:
+        no other task sends before it, since none can hold the lock we found free."""
+        lock = link.send_lock
+        direct = not window and link.fd >= 0  # a streamed result's CALL carries its window
+        if direct and not lock.locked() and link.table.open and not link.table.outgoing:
+            key, data = link.table.start_call(
+                spec.kind, spec.target, spec.member, spec.args, spec.kwargs, spec.instance,
+                deadline, self.default_metadata, metadata, trio.current_time(),
+            )  # fmt: skip
+            link.events[key] = trio.Event()
+            try:
+                n = os.write(link.fd, data)
+            except BlockingIOError:
+                n = 0
+            except OSError:  # as `_send` does when the connection is gone
+                self._wake(link, link.table.fail(ConnectionLost("the connection was lost")))
+                return key
+            if n < len(data):
+                async with lock:
+                    await self._send(link, None, data[n:])
+            return key
+        async with lock:
             if first and not link.table.open:
                 return 0
             key, data = link.table.start_call(

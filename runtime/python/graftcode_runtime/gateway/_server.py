@@ -23,6 +23,7 @@ from ._config import GatewayConfig
 from ._dispatch import Dispatcher
 from ._hosting import HostedModule
 from ._http import serve_http
+from ._listeners import open_listeners
 from ._log import event
 from ._mcp import McpEndpoint
 from ._metrics import CONTENT_TYPE, Metrics
@@ -263,11 +264,14 @@ class Gateway:
         http: Address | None = None,
         vision: Address | None = None,
         on_listen: Callable[[str], None] | None = None,
+        reuse_port: bool = False,
         task_status: trio.TaskStatus[list[Listener]] = trio.TASK_STATUS_IGNORED,
     ) -> None:
         """Listen until `shutdown()` is called, then drain. Reports the bound listeners (with
         their real ports when port 0 was asked for) through `task_status` and `on_listen`.
-        `vision` serves `open_routes` without auth, as `http://HOST:PORT/vision`."""
+        `vision` serves `open_routes` without auth, as `http://HOST:PORT/vision`. With
+        `reuse_port` the listeners join the SO_REUSEPORT group of their port, where the kernel
+        spreads connections over the gateway processes (`graftc serve --workers`)."""
         try:
             async with trio.open_nursery() as nursery:
                 specs: list[tuple[str, Address, Callable[..., object]]] = []
@@ -282,7 +286,7 @@ class Gateway:
                 accept_scopes: list[trio.CancelScope] = []
                 bound: list[tuple[str, list[trio.SocketListener]]] = []
                 for kind, (host, port), _ in specs:
-                    bound.append((kind, await trio.open_tcp_listeners(port, host=host)))
+                    bound.append((kind, await open_listeners(host, port, reuse_port=reuse_port)))
                 for (kind, listeners), (_, _, handler) in zip(bound, specs, strict=True):
                     sock = listeners[0].socket
                     host, port = sock.getsockname()[:2]
@@ -384,6 +388,7 @@ def run_gateway(
     routes: Sequence[HttpRoute] = (),
     open_routes: Sequence[HttpRoute] = (),
     on_listen: Callable[[str], None] | None = None,
+    reuse_port: bool = False,
 ) -> None:
     """Run a gateway in this thread until SIGTERM or SIGINT, then shut down gracefully; SIGHUP
     reloads `config.auth_tokens_file`."""
@@ -409,7 +414,14 @@ def run_gateway(
                         return
 
                 nursery.start_soon(watch)
-                await gateway.serve(tcp=tcp, ws=ws, http=http, vision=vision, on_listen=on_listen)
+                await gateway.serve(
+                    tcp=tcp,
+                    ws=ws,
+                    http=http,
+                    vision=vision,
+                    on_listen=on_listen,
+                    reuse_port=reuse_port,
+                )
                 nursery.cancel_scope.cancel()
 
     try:

@@ -12,14 +12,17 @@ stop a thread; its result is dropped and its request context says it was cancell
 
 Locking: `lock` guards the policy and what this session wants of epoll, and is held only to
 feed the policy or take its output, never across I/O (epoll_ctl included) or user code. The socket is registered
-EPOLLONESHOT; the thread handling an event re-arms it when done, *before* running the calls it
-parsed, so another idle thread reads the next message of the same connection meanwhile.
+edge-triggered (EPOLLET) and stays armed: epoll_ctl runs only when what the session waits for
+changes (back-pressure, a full socket waiting for EPOLLOUT), not once per call. The thread
+handling an event lets go of the fd *before* running the calls it parsed, so another idle
+thread reads the next message of the same connection meanwhile.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import os
 import select
 import socket
 import struct
@@ -37,6 +40,10 @@ from ._timers import Timer
 
 if TYPE_CHECKING:
     from ._thread_engine import ThreadedEngine
+
+ONESHOT = os.environ.get("GRAFTCODE_EPOLL_ONESHOT", "") == "1"  # see _thread_engine
+
+RECEIVE_CHUNKS = 16  # the engine's receive stops after this many chunks (1 MiB)
 
 _IN = select.EPOLLIN | select.EPOLLHUP | select.EPOLLERR
 _OUT = select.EPOLLOUT
@@ -72,8 +79,9 @@ class ThreadedSession:
         self._arm_lock = threading.Lock()  # orders epoll_ctl calls, outside `lock`
         self.ended = False
         self._on_closed = on_closed
-        self._in_event = False  # a pool thread is handling an epoll event (the fd is disarmed)
-        self._armed = 0  # the events the fd is armed for, when no event is being handled
+        self._in_event = False  # a pool thread is handling an epoll event of this fd
+        self._again = False  # an event came meanwhile: that thread reads once more
+        self._armed = 0  # the events the fd is armed for
         self._writing = False
         self._want_out = False  # the socket took only part of the output: wait for EPOLLOUT
         self._leftover: bytes | memoryview | None = None
@@ -140,18 +148,26 @@ class ThreadedSession:
     # ---------------------------------------------------------------- epoll events
 
     def on_event(self, mask: int) -> None:
-        """Called by one pool thread per event (EPOLLONESHOT)."""
+        """Called by a pool thread per epoll event (edge-triggered: the fd stays armed, so no
+        epoll_ctl per call). One thread handles the fd at a time; an event arriving meanwhile
+        only marks `_again`, and the handling thread then re-arms the fd, which makes epoll
+        report the bytes waiting to an idle thread."""
         with self.lock:
-            if self._in_event or self.ended:
-                return  # another thread handles this fd; it re-arms when done
-            self._in_event = True
-            self._armed = 0
             if mask & _OUT:
                 self._want_out = False
+            if self._in_event or self.ended:
+                self._again = True  # the thread handling this fd re-arms it before leaving
+                return
+            self._in_event = True
+            if ONESHOT:
+                self._armed = 0  # the event disarmed the fd
+            # a paused peer (back-pressure) is not read: the fd is disarmed below, and armed
+            # again (which reports bytes already waiting) once the output has drained
+            read = bool(mask & _IN) and self.policy.wants_read
         policy = self.policy
         jobs: list[Job] = []
         try:
-            chunks, eof = self.engine.receive(self.sock) if mask & _IN else ([], False)
+            chunks, eof = self.engine.receive(self.sock) if read else ([], False)
             now = time.monotonic()
             with self.lock:  # feed the policy and carry out its first decisions in one go
                 if not self.ended:
@@ -160,6 +176,11 @@ class ThreadedSession:
                     if eof:
                         jobs += policy.receive(b"", now)
                 self._in_event = False
+                if self._again or len(chunks) >= RECEIVE_CHUNKS:
+                    # an event came meanwhile, or the read stopped at its size limit: edge-
+                    # triggered epoll would not report those bytes again, re-arming does
+                    self._again = False
+                    self._armed = -1  # no real mask: `_rearm` applies one
                 arm = self._rearm()
                 if self.ended:
                     return
@@ -181,7 +202,7 @@ class ThreadedSession:
         """Decide what the fd is to be armed for now (the caller holds `lock`); True when that
         changed, and the caller then calls `_apply_arm` once it has let go of `lock`."""
         if self._in_event or self.ended:
-            return False  # the thread handling the event re-arms when it is done
+            return False  # the thread handling the event decides when it is done
         mask = (_IN if self.policy.wants_read else 0) | (_OUT if self._want_out else 0)
         if mask == self._armed:
             return False

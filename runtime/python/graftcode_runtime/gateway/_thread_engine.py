@@ -7,9 +7,10 @@ from the trio thread: two hops per call. Here the thread that reads a call runs 
 its answer: no hop at all, like a blocking-socket server. The session rules are the same
 policy's (`_policy.py`); `_thread_driver.py` drives it for one connection.
 
-Connections stay concurrent: each socket is registered with EPOLLONESHOT and re-armed as soon
-as its bytes are parsed, *before* the calls run, so while one thread runs a slow call another
-idle thread, already waiting in `epoll_wait`, reads the next message of the same connection.
+Connections stay concurrent: each socket is registered edge-triggered and the thread that
+handles an event lets go of it as soon as its bytes are parsed, *before* the calls run, so while
+one thread runs a slow call another idle thread, already waiting in `epoll_wait`, reads the
+next message of the same connection (no epoll_ctl re-arm per call, as EPOLLONESHOT needed).
 Idle threads all wait in the kernel, which wakes exactly one per event. Calls parsed together
 beyond the first go to a backlog that idle threads (woken through an eventfd) and the reading
 thread itself drain. At most `max_workers` threads run user code at once; the pool keeps one
@@ -36,7 +37,7 @@ import trio
 from ..transport._malloc import keep_large_allocations
 from ._dispatch import Job
 from ._log import event
-from ._thread_driver import ThreadedSession
+from ._thread_driver import RECEIVE_CHUNKS, ThreadedSession
 from ._timers import TimerThread
 
 if TYPE_CHECKING:
@@ -45,7 +46,9 @@ if TYPE_CHECKING:
 ENV = "GRAFTCODE_TCP_ENGINE"  # "threads" (default) or "trio"
 RECV_SIZE = 64 * 1024  # larger reads cost page faults per call here (docs/performance.md)
 _WAKE = select.EPOLLIN
-_ONESHOT = select.EPOLLONESHOT
+# GRAFTCODE_EPOLL_ONESHOT=1: the one-shot registration (a re-arm per event) of the second pass
+ONESHOT = os.environ.get("GRAFTCODE_EPOLL_ONESHOT", "") == "1"
+_EDGE = select.EPOLLONESHOT if ONESHOT else select.EPOLLET
 _DONTWAIT = socket.MSG_DONTWAIT
 log = logging.getLogger("graftcode.gateway")
 
@@ -113,11 +116,11 @@ class ThreadedEngine:
     def register(self, session: ThreadedSession, mask: int) -> None:
         with self._lock:
             self._sessions[session.fd] = session
-        self._ep.register(session.fd, mask | _ONESHOT)
+        self._ep.register(session.fd, mask | _EDGE)
 
     def rearm(self, session: ThreadedSession, mask: int) -> None:
         try:
-            self._ep.modify(session.fd, mask | _ONESHOT)
+            self._ep.modify(session.fd, mask | _EDGE)
         except (OSError, ValueError):
             pass  # closed meanwhile
 
@@ -149,7 +152,7 @@ class ThreadedEngine:
             if n == 0:
                 return chunks, True
             chunks.append(bytes(view[:n]))
-            if n < RECV_SIZE or len(chunks) >= 16:
+            if n < RECV_SIZE or len(chunks) >= RECEIVE_CHUNKS:
                 return chunks, False  # more than 1 MiB at once: let the policy judge it first
 
     # ---------------------------------------------------------------- the pool

@@ -207,14 +207,41 @@ class Encoder:
 # ------------------------------------------------------------------------------------------
 
 
-def _too_deep(obj: Any, budget: int) -> bool:
-    """True if `obj` nests arrays/maps more than `budget` levels (`obj` itself counts as one)."""
-    if budget <= 0:
+# Every array or map starts with one of these bytes (fixmap, fixarray, map/array 16 and 32).
+_NOT_A_CONTAINER_START = bytes(
+    b for b in range(256) if not (0x80 <= b <= 0x9F or 0xDC <= b <= 0xDF)
+)
+
+
+def _may_nest(payload: bytes | memoryview, depth: int) -> bool:
+    """False when `payload` cannot hold more than `depth` nested containers: it has no more than
+    `depth` bytes that could start one (strings and numbers may add some; they never hide one).
+    A payload of n bytes cannot nest deeper than n, so short messages skip the count too."""
+    if len(payload) <= depth:
+        return False
+    if type(payload) is not bytes or len(payload) > 65536:
         return True
-    if type(obj) is list:
-        return any(type(x) in (list, dict) and _too_deep(x, budget - 1) for x in obj)
-    if type(obj) is dict:
-        return any(type(x) in (list, dict) and _too_deep(x, budget - 1) for x in obj.values())
+    return len(payload.translate(None, _NOT_A_CONTAINER_START)) > depth
+
+
+def _too_deep(obj: Any, budget: int) -> bool:
+    """True if `obj` nests arrays/maps more than `budget` levels (`obj` itself counts as one).
+
+    One level at a time, with comprehensions and no recursion: a message costs one list per
+    level that holds containers, not a generator per container."""
+    level = [obj]
+    while level:
+        if budget <= 0:
+            return True
+        budget -= 1
+        below: list[Any] = []
+        for o in level:
+            t = type(o)
+            if t is list:
+                below += [x for x in o if type(x) is list or type(x) is dict]
+            elif t is dict:
+                below += [x for x in o.values() if type(x) is list or type(x) is dict]
+        level = below
     return False
 
 
@@ -482,8 +509,11 @@ class Decoder:
         except Exception as e:
             self._new_unpacker()
             raise _classify(e) from None
-        # A payload of n bytes cannot nest deeper than n, so short messages skip the walk.
-        if size > self.max_depth and _too_deep(obj, self.max_depth):
+        if (
+            size > self.max_depth
+            and _may_nest(payload, self.max_depth)
+            and _too_deep(obj, self.max_depth)
+        ):
             raise _bad(
                 f"message nests deeper than {self.max_depth} levels",
                 StatusCode.RESOURCE_EXHAUSTED,

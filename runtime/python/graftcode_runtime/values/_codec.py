@@ -32,6 +32,8 @@ from ._arguments import _ArgBinder
 from ._composite import literal_converter, tuple_converter, union_converter, untagged_default
 from ._converter import Converter, InstanceHooks, _expected, _key_segment, _kind, type_text
 from ._declared import _class_converter, _enum_converter, _RecordPlan
+from ._fast_out import ENABLED as _FAST_OUT
+from ._fast_out import exact_entries, exact_items, record_encoder
 from ._primitives import _PRIMITIVES_IN, _PRIMITIVES_OUT, _int, _str
 
 _ID_CACHE_SIZE = 4096
@@ -42,6 +44,8 @@ class ValueCodec:
     classes to build when decoding (dataclasses or other classes taking fields as keyword
     arguments for records, Enum classes for enums, exception classes for errors). Records without
     a Python class decode to dicts, enums without one to their raw values."""
+
+    fast_out = _FAST_OUT  # the one-pass shortcuts of `_fast_out` (GRAFTCODE_FAST_CONVERT=0: off)
 
     def __init__(self, module: ugm.Module, python_types: Mapping[str, type] | None = None) -> None:
         self.module = module
@@ -264,8 +268,11 @@ class ValueCodec:
     def _list(self, t: ugm.ListOf, decode: bool) -> Converter:
         item = self.decoder(t.item) if decode else self.encoder(t.item)
         what = f"list ({type_text(t)})"
+        same = exact_items(t.item) if self.fast_out else None
 
         def convert(v: Any, h: InstanceHooks | None) -> list[Any]:
+            if same is not None and type(v) is list and same(v):
+                return v[:]
             if type(v) is not list and not (
                 isinstance(v, list | tuple) or (not decode and isinstance(v, set | frozenset))
             ):
@@ -287,8 +294,11 @@ class ValueCodec:
         key = _str if key_name == "str" else _int
         value = self.decoder(t.value) if decode else self.encoder(t.value)
         what = f"map ({type_text(t)})"
+        same = exact_entries(t.key, t.value) if self.fast_out else None
 
         def convert(v: Any, h: InstanceHooks | None) -> dict[Any, Any]:
+            if same is not None and type(v) is dict and same(v):
+                return v.copy()
             # `type(v) is dict` first: isinstance against the Mapping ABC is the slow check
             if type(v) is not dict and not isinstance(v, Mapping):
                 raise _expected(what, v)
@@ -321,8 +331,13 @@ class ValueCodec:
     def _compile_decl(self, decl: ugm.Decl, decode: bool) -> Converter:
         if isinstance(decl, ugm.Record | ugm.Error):
             fields = decl.fields if isinstance(decl, ugm.Record) else self.error_fields(decl.name)
-            plan = _RecordPlan(self, decl.name, fields, self.python_types.get(decl.name))
-            return plan.decode if decode else plan.encode
+            cls = self.python_types.get(decl.name)
+            plan = _RecordPlan(self, decl.name, fields, cls)
+            if decode:
+                return plan.decode
+            if isinstance(decl, ugm.Record) and isinstance(cls, type) and self.fast_out:
+                return record_encoder(cls, fields, self.encoder, plan.encode)
+            return plan.encode
         if isinstance(decl, ugm.Enum):
             return _enum_converter(decl, self.python_types.get(decl.name), decode)
         if isinstance(decl, ugm.Class):

@@ -1,0 +1,167 @@
+"""CPU time per call, client and server pinned to one CPU: the figure this VM's load moves least.
+
+    .venv/bin/python bench/cpu.py [--calls N] [--rounds R] [--cpu C] [--systems a,b,...]
+                                  [--server-args "--workers 2 ..."] [--before DIR]
+
+Each system's server and a client run with `taskset -c C`. The client warms up, then for each
+workload (`add`, `get_user`) the parent reads the server's CPU time (`/proc/PID/stat`, every
+thread), lets the client make N sequential calls timed with `time.process_time()`, and reads
+the server's again. Reported: µs of CPU per call for the client, the server and both, median
+over the rounds (systems interleaved round by round, so all see the same machine).
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import json
+import os
+import shlex
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+BENCH = Path(__file__).resolve().parent
+
+CALLERS = {
+    "floor": ("floor", "FloorCaller"),
+    "graftcode-sync": ("graftcode_sync", "GraftCaller"),
+    "graftcode-trio": ("graftcode_trio", "AsyncGraftCaller"),
+    "pyro5-msgpack": ("pyro5_msgpack", "PyroCaller"),
+    "grpc-sync": ("grpc_sync", "GrpcCaller"),
+}
+WORKLOADS = ("add", "get_user")
+TICK = os.sysconf("SC_CLK_TCK")
+
+
+def server_cpu(pid: int) -> float:
+    """Seconds of CPU (user + system, all threads) the process has used."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / TICK
+
+
+def client_main(system: str, port: int, calls: int) -> None:
+    """The pinned client: warm up, then one loop per workload when the parent says go."""
+    import importlib
+
+    module_name, caller_name = CALLERS[system]
+    module = importlib.import_module(module_name)
+    asynchronous = caller_name.startswith("Async")
+    caller = None if asynchronous else getattr(module, caller_name)(port)
+
+    def loop(name: str, n: int) -> float:
+        fn = getattr(caller, name)
+        arg = (1, 2) if name == "add" else (7,)
+        t0 = time.process_time()
+        for _ in range(n):
+            fn(*arg)
+        return time.process_time() - t0
+
+    if asynchronous:  # the trio client lives inside one trio run
+        import trio
+
+        async def main() -> None:
+            service = module.graft_service
+            async with service.connect_async(f"tcp://127.0.0.1:{port}") as channel:
+                client = service.AsyncServiceClient(channel)
+                for name in WORKLOADS:
+                    await _async_loop(client, name, calls // 10)
+                for name in WORKLOADS:
+                    await trio.to_thread.run_sync(input)
+                    t0 = time.process_time()
+                    await _async_loop(client, name, calls)
+                    spent = time.process_time() - t0
+                    print(json.dumps({name: spent / calls * 1e6}), flush=True)
+
+        trio.run(main)
+        return
+    for name in WORKLOADS:
+        loop(name, calls // 10)
+    for name in WORKLOADS:
+        input()
+        print(json.dumps({name: loop(name, calls) / calls * 1e6}), flush=True)
+
+
+async def _async_loop(caller: Any, name: str, n: int) -> None:
+    fn = getattr(caller, name)
+    arg = (1, 2) if name == "add" else (7,)
+    for _ in range(n):
+        await fn(*arg)
+
+
+def measure(
+    system: str, calls: int, cpu: int, server_args: list[str], tree: Path | None
+) -> dict[str, float]:
+    from run import SYSTEMS, run_server
+
+    spec = next(s for s in SYSTEMS if s.name == system.removesuffix("@before"))
+    if system.endswith("@before"):
+        spec = dataclasses.replace(spec, tree=tree)
+    pin = ["taskset", "-c", str(cpu)]
+    extra = server_args if system.startswith("graftcode") else []
+    with run_server(spec, prefix=pin, extra=extra) as (server, port, env):
+        client = subprocess.Popen(
+            [*pin, sys.executable, str(BENCH / "cpu.py"), "--client", spec.name, port, str(calls)],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
+            env=env,
+            cwd=BENCH,
+        )
+        assert client.stdin is not None and client.stdout is not None
+        out: dict[str, float] = {}
+        for name in WORKLOADS:
+            before = server_cpu(server.pid)
+            client.stdin.write("go\n")
+            client.stdin.flush()
+            line = client.stdout.readline()
+            if not line:
+                raise RuntimeError(f"{system}: the client stopped")
+            out[f"{name}_client"] = json.loads(line)[name]
+            out[f"{name}_server"] = (server_cpu(server.pid) - before) / calls * 1e6
+        client.stdin.close()
+        client.wait(30)
+    return out
+
+
+def main() -> int:
+    if len(sys.argv) > 1 and sys.argv[1] == "--client":  # its bench folder is on PYTHONPATH
+        client_main(sys.argv[2], int(sys.argv[3]), int(sys.argv[4]))
+        return 0
+    sys.path[:0] = [str(BENCH), str(BENCH / "systems")]
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
+    ap.add_argument("--calls", type=int, default=5000)
+    ap.add_argument("--rounds", type=int, default=3)
+    ap.add_argument("--cpu", type=int, default=0)
+    ap.add_argument("--systems", default="floor,graftcode-sync,pyro5-msgpack,graftcode-trio")
+    ap.add_argument("--server-args", default="", help="extra `graftc serve` arguments")
+    ap.add_argument(
+        "--before", type=Path, help="another checkout: its graftcode systems run too (NAME@before)"
+    )
+    args = ap.parse_args()
+    systems = args.systems.split(",")
+    if args.before:
+        systems += [f"{s}@before" for s in systems if s.startswith("graftcode")]
+    rows: dict[str, list[dict[str, float]]] = {s: [] for s in systems}
+    for _ in range(args.rounds):
+        for system in systems:
+            rows[system].append(
+                measure(system, args.calls, args.cpu, shlex.split(args.server_args), args.before)
+            )
+    keys = [f"{w}_{side}" for w in WORKLOADS for side in ("client", "server")]
+    print("| system | " + " | ".join(k.replace("_", " ") + " µs" for k in keys)
+          + " | add both µs | get_user both µs |")  # fmt: skip
+    print("|---" * (len(keys) + 3) + "|")
+    for system, runs in rows.items():
+        med = {k: statistics.median(r[k] for r in runs) for k in keys}
+        both = [med[f"{w}_client"] + med[f"{w}_server"] for w in WORKLOADS]
+        cells = [f"{med[k]:.1f}" for k in keys] + [f"{b:.1f}" for b in both]
+        print(f"| {system} | " + " | ".join(cells) + " |")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -45,7 +45,9 @@ ONESHOT = os.environ.get("GRAFTCODE_EPOLL_ONESHOT", "") == "1"  # see _thread_en
 
 RECEIVE_CHUNKS = 16  # the engine's receive stops after this many chunks (1 MiB)
 
-_IN = select.EPOLLIN | select.EPOLLHUP | select.EPOLLERR
+_IN = select.EPOLLIN | select.EPOLLHUP | select.EPOLLERR | select.EPOLLRDHUP
+# the peer's end of stream is among this event's causes: read up to it (see Engine.receive)
+_ENDED = select.EPOLLHUP | select.EPOLLERR | select.EPOLLRDHUP
 _OUT = select.EPOLLOUT
 _SEND_WAIT = struct.pack("ll", 0, 20_000)  # SO_SNDTIMEO: 20 ms for a full socket to take more
 _FINAL_FLUSH = 1.0  # seconds to write a GOAWAY and the last answers before closing anyway
@@ -167,7 +169,9 @@ class ThreadedSession:
         policy = self.policy
         jobs: list[Job] = []
         try:
-            chunks, eof = self.engine.receive(self.sock) if read else ([], False)
+            chunks, eof = (
+                self.engine.receive(self.sock, bool(mask & _ENDED)) if read else ([], False)
+            )
             now = time.monotonic()
             with self.lock:  # feed the policy and carry out its first decisions in one go
                 if not self.ended:

@@ -133,8 +133,13 @@ class ThreadedEngine:
         except (OSError, ValueError):
             pass
 
-    def receive(self, sock: socket.socket) -> tuple[list[bytes], bool]:
-        """Everything the socket holds now, without blocking; True at the end of the stream."""
+    def receive(self, sock: socket.socket, ended: bool = False) -> tuple[list[bytes], bool]:
+        """Everything the socket holds now, without blocking; True at the end of the stream.
+
+        A short read means the socket is empty for now, and new bytes bring a new edge-
+        triggered event; the peer's end of stream is no new bytes, so when the event says the
+        peer has ended (`ended`: EPOLLRDHUP/HUP/ERR) the read goes on up to it. Otherwise a
+        frame cut short and then a FIN in one event would leave the connection open for good."""
         local = self._local
         buf = getattr(local, "buf", None)
         if buf is None:
@@ -152,7 +157,7 @@ class ThreadedEngine:
             if n == 0:
                 return chunks, True
             chunks.append(bytes(view[:n]))
-            if n < RECV_SIZE or len(chunks) >= RECEIVE_CHUNKS:
+            if (n < RECV_SIZE and not ended) or len(chunks) >= RECEIVE_CHUNKS:
                 return chunks, False  # more than 1 MiB at once: let the policy judge it first
 
     # ---------------------------------------------------------------- the pool

@@ -5,6 +5,7 @@ and SIGTERM (or the supervisor's death) stops every worker. Gateways run as a us
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import signal
@@ -161,3 +162,54 @@ def test_workers_must_be_positive(tmp_path: Path) -> None:
     )
     assert done.returncode == 2
     assert "--workers must be at least 1" in done.stderr
+
+
+def test_hostile_peers_never_take_a_worker_down(tmp_path: Path) -> None:
+    """The workers run the same engine as a single gateway (tests/gateway/test_hostile.py puts
+    it through everything); what --workers adds is processes sharing one port, so the check
+    here is that garbage, frames cut short, oversized length prefixes and a few hundred short
+    connections spread over the workers leave every worker alive and serving."""
+    import random
+    import socket
+
+    from graftcode_runtime.testing import frame, hello
+
+    import threading
+
+    proc, ports = _start(tmp_path, "--workers", "2")
+    stderr = proc.stderr
+    assert stderr is not None
+    log: list[str] = []  # read as it comes: each refused peer is logged, and a full pipe blocks
+    reader = threading.Thread(target=lambda: log.extend(stderr), daemon=True)
+    reader.start()
+    try:
+        workers = _children(proc.pid)
+        host, port = str(ports["tcp"]).removeprefix("tcp://").rstrip("/").rsplit(":", 1)
+        rng = random.Random(7)
+        good = frame(hello("workersfixture"))
+        payloads = [
+            b"GET / HTTP/1.1\r\n\r\n",
+            b"\xff\xff\xff\xff" + b"x" * 64,  # a length prefix of 4 GiB
+            good + frame([1, 1])[:3],  # a frame cut short, then the end of the stream
+            bytes(rng.getrandbits(8) for _ in range(512)),
+            good,  # a handshake, then nothing
+        ]
+        for i in range(400):
+            with socket.create_connection((host, int(port)), timeout=10) as s:
+                s.sendall(payloads[i % len(payloads)])
+                s.shutdown(socket.SHUT_WR)
+                with contextlib.suppress(OSError):
+                    while s.recv(65536):
+                        pass
+        assert _children(proc.pid) == workers  # none died and was replaced
+        clients = [connect(str(ports["tcp"]), module="workersfixture") for _ in range(16)]
+        try:
+            assert {c.call("pid") for c in clients} == workers
+        finally:
+            for c in clients:
+                c.close()
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        proc.wait(timeout=30)
+        reader.join(timeout=10)
+    assert proc.returncode == 0, "".join(log[-20:])

@@ -7,6 +7,7 @@ from __future__ import annotations
 import argparse
 import importlib
 import sys
+from collections.abc import Awaitable
 from pathlib import Path
 from typing import Any
 
@@ -76,11 +77,11 @@ def vision_listener(
     address = parse_listen_address(args.vision_http, DEFAULT_HTTP_PORT + 1)
     page = next(r for r in routes if r.matches("/vision"))
 
-    def vision_only(request: HttpRequest) -> HttpResponse:
+    def vision_only(request: HttpRequest) -> HttpResponse | Awaitable[HttpResponse]:
         runtime = request.path.startswith("/vision/rt/")  # what "Try it" loads
         if request.path.rstrip("/") not in ("", "/vision") and not runtime:
             return HttpResponse.text("only Vision is served here\n", status=404)
-        return page.handler(request)  # type: ignore[return-value]
+        return page.handler(request)
 
     return address, [HttpRoute("/", vision_only)]
 

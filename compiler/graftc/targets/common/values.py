@@ -120,7 +120,12 @@ def _fields(v: ugm.MapLit, s: Spelling, decl: str) -> list[tuple[str, str]]:
 
 
 # The primitive a literal is first read as when a union offers several members it fits.
-_OWN_KIND = {ugm.IntLit: "int", ugm.FloatLit: "float", ugm.StrLit: "str", ugm.BoolLit: "bool"}
+_OWN_KIND: dict[type, ugm.PrimitiveName] = {
+    ugm.IntLit: "int",
+    ugm.FloatLit: "float",
+    ugm.StrLit: "str",
+    ugm.BoolLit: "bool",
+}
 _FITS: dict[type, tuple[type, ...]] = {
     ugm.IntLit: (ugm.Primitive,),
     ugm.FloatLit: (ugm.Primitive,),
@@ -137,8 +142,8 @@ def member_of(v: ugm.Value, t: ugm.UnionOf) -> ugm.TypeRef | None:
     """The member of union `t` a literal is spelled as: its own primitive kind when the union
     has it, else the first member of a matching shape (None: spell it by itself)."""
     own = _OWN_KIND.get(type(v))
-    if own is not None and ugm.Primitive(own) in t.members:  # type: ignore[arg-type]
-        return ugm.Primitive(own)  # type: ignore[arg-type]
+    if own is not None and ugm.Primitive(own) in t.members:
+        return ugm.Primitive(own)
     shapes = _FITS.get(type(v), ())
     if isinstance(v, ugm.EnumLit):
         return ugm.Named(v.enum) if ugm.Named(v.enum) in t.members else None

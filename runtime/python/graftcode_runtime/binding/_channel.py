@@ -42,6 +42,16 @@ class _SyncClient(Protocol):
     ) -> object: ...
     def release(self, instance_id: Any) -> object: ...
     def close(self) -> object: ...
+    def stream(
+        self,
+        spec: Any,
+        *,
+        timeout: float | None = None,
+        metadata: Any = None,
+        convert: Callable[[Any], Any] | None = None,
+        errors: Callable[[Exception], BaseException] | None = None,
+        source: Any = None,
+    ) -> RemoteStream[Any]: ...
 
 
 class _AsyncClient(Protocol):
@@ -49,6 +59,16 @@ class _AsyncClient(Protocol):
         self, spec: Any, *, timeout: float | None = None, metadata: Any = None
     ) -> object: ...
     async def release(self, instance_id: Any) -> object: ...
+    def stream(
+        self,
+        spec: Any,
+        *,
+        timeout: float | None = None,
+        metadata: Any = None,
+        convert: Callable[[Any], Any] | None = None,
+        errors: Callable[[Exception], BaseException] | None = None,
+        source: Any = None,
+    ) -> AsyncRemoteStream[Any]: ...
 
 
 def _connect_options(r: Resolved) -> dict[str, Any]:
@@ -375,7 +395,7 @@ class Channel(_Base):
         client = self._connection()
         self._flush(client)
         try:
-            started: RemoteStream[T] = client.stream(  # type: ignore[attr-defined]
+            started: RemoteStream[T] = client.stream(
                 _spec(kind, target, member, ctx),
                 timeout=ctx.timeout,
                 metadata=ctx.metadata,
@@ -512,7 +532,7 @@ class AsyncChannel(_Base):
         """A call whose result is a stream, sent when the caller starts iterating: `async for
         x in channel.stream(...)`. Queued releases go with the next plain call."""
         ctx = self._context(kind, target, member, args, kwargs, instance)
-        stream: AsyncRemoteStream[T] = self._client.stream(  # type: ignore[attr-defined]
+        stream: AsyncRemoteStream[T] = self._client.stream(
             _spec(kind, target, member, ctx),
             timeout=ctx.timeout,
             metadata=ctx.metadata,

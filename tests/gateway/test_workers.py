@@ -171,10 +171,9 @@ def test_hostile_peers_never_take_a_worker_down(tmp_path: Path) -> None:
     connections spread over the workers leave every worker alive and serving."""
     import random
     import socket
+    import threading
 
     from graftcode_runtime.testing import frame, hello
-
-    import threading
 
     proc, ports = _start(tmp_path, "--workers", "2")
     stderr = proc.stderr

@@ -17,8 +17,8 @@ from graftc.idl._brackets import Explained
 from graftc.idl._check import check_module
 from graftc.idl._layout import Layout, build_layout
 from graftc.idl._lexer import COMMENT_SINK
+from graftc.idl._positions import CURRENT, Positions
 from graftc.idl._printer import print_module as _print
-from graftc.idl._transform import CURRENT, Positions
 
 
 def parse(text: str, file: str = "<input>") -> ugm.Module:

@@ -22,7 +22,7 @@ from graftc.idl._literals import (
     quote_str,
     semver_key,
 )
-from graftc.idl._transform import Positions
+from graftc.idl._positions import Positions
 
 RESERVED_TYPE_NAMES = frozenset(ugm.PRIMITIVES) | {"list", "map", "true", "false"}
 KNOWN_ANNOTATIONS = ("deprecated", "since", "idempotent")

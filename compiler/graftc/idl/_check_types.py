@@ -13,8 +13,8 @@ from graftcode_runtime import ugm
 from graftc.diagnostics import Diagnostic
 from graftc.idl._defaults import default_problem
 from graftc.idl._literals import INT64_MAX, INT64_MIN, semver_key
+from graftc.idl._positions import Positions
 from graftc.idl._printer import type_text
-from graftc.idl._transform import Positions
 
 # Type names people bring from other IDLs and languages, with the .graft spelling.
 FOREIGN_TYPE_NAMES = {

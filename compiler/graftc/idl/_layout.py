@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from graftcode_runtime import ugm
 from lark import Token
 
-from graftc.idl._transform import ItemExtent, Pos
+from graftc.idl._positions import ItemExtent, Pos
 
 MODULE_END: Pos = (0, 0)
 """The key of the comments after the last declaration of the file."""

@@ -54,7 +54,7 @@ def lark_parser() -> Lark:
 
 def parse_text(text: str) -> tuple[ugm.Module | None, list[Explained]]:
     """The module (None after a syntax error) and the syntax errors, each with its notes.
-    Run with `_transform.CURRENT` set."""
+    Run with `_positions.CURRENT` set."""
     parser = lark_parser()
     try:
         module = parser.parse(text, start="start")

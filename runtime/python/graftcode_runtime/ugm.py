@@ -17,11 +17,16 @@ Design rules:
 
 from __future__ import annotations
 
-import hashlib
-import json
 from collections.abc import Iterator
-from dataclasses import dataclass, field, fields, is_dataclass
-from typing import Any, Literal, TypeAlias, get_args
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Literal, TypeAlias, get_args
+
+if TYPE_CHECKING:
+    from graftcode_runtime._ugm_json import dumps as dumps
+    from graftcode_runtime._ugm_json import from_json as from_json
+    from graftcode_runtime._ugm_json import loads as loads
+    from graftcode_runtime._ugm_json import schema_hash as schema_hash
+    from graftcode_runtime._ugm_json import to_json as to_json
 
 SCHEMA_VERSION = "graftcode.ugm/1"
 
@@ -477,135 +482,13 @@ def type_text(t: TypeRef) -> str:
     return "tuple<" + ", ".join(type_text(x) for x in t.items) + ">"
 
 
-# --------------------------------------------------------------------------------------------
-# JSON form
-# --------------------------------------------------------------------------------------------
-# Every node becomes {"node": <class name>, <field>: ...}; spans are kept (as [line, col,
-# end_line, end_col, file]) so tools reading the JSON can point at the source, and dropped when
-# `spans=False`. Bytes become {"node": "bytes", "hex": ...}; tuples become lists.
-
-_NODE_TYPES: dict[str, type] = {
-    cls.__name__: cls
-    for cls in (
-        Primitive,
-        Optional,
-        ListOf,
-        MapOf,
-        Named,
-        UnionOf,
-        LiteralOf,
-        TupleOf,
-        StreamOf,
-        NoneLit,
-        BoolLit,
-        IntLit,
-        FloatLit,
-        StrLit,
-        BytesLit,
-        ListLit,
-        MapLit,
-        EnumLit,
-        Annotation,
-        Param,
-        Field,
-        Record,
-        EnumMember,
-        Enum,
-        Error,
-        Method,
-        Constructor,
-        Property,
-        Service,
-        Class,
-        Module,
-    )
-}
+# The JSON form lives in `_ugm_json`, which needs every node class above: loaded on first use.
+_JSON_NAMES = frozenset({"dumps", "loads", "to_json", "from_json", "schema_hash"})
 
 
-def _encode(obj: Any, spans: bool) -> Any:
-    if isinstance(obj, Span):
-        return [obj.line, obj.column, obj.end_line, obj.end_column, obj.file]
-    if is_dataclass(obj) and not isinstance(obj, type):
-        out: dict[str, Any] = {"node": type(obj).__name__}
-        for f in fields(obj):
-            v = getattr(obj, f.name)
-            if f.name == "span":
-                if spans and v is not None:
-                    out["span"] = _encode(v, spans)
-                continue
-            out[f.name] = _encode(v, spans)
-        return out
-    if isinstance(obj, tuple):
-        return [_encode(x, spans) for x in obj]
-    if isinstance(obj, bytes):
-        return {"node": "bytes", "hex": obj.hex()}
-    return obj
+def __getattr__(name: str) -> Any:
+    if name in _JSON_NAMES:
+        from graftcode_runtime import _ugm_json
 
-
-def _decode(obj: Any) -> Any:
-    if isinstance(obj, list):
-        return tuple(_decode(x) for x in obj)
-    if isinstance(obj, dict):
-        tag = obj.get("node")
-        if tag == "bytes":
-            return bytes.fromhex(obj["hex"])
-        cls = _NODE_TYPES.get(tag) if isinstance(tag, str) else None
-        if cls is None:
-            raise ValueError(f"unknown UGM node {tag!r}")
-        kwargs: dict[str, Any] = {}
-        for f in fields(cls):
-            if f.name == "span":
-                s = obj.get("span")
-                if s is not None:
-                    kwargs["span"] = Span(*s)
-            elif f.name in obj:
-                kwargs[f.name] = _decode(obj[f.name])
-        return cls(**kwargs)
-    return obj
-
-
-def to_json(module: Module, *, spans: bool = True) -> dict[str, Any]:
-    """The module as a JSON-ready dict, tagged with the schema version."""
-    return {"schema": SCHEMA_VERSION, "module": _encode(module, spans)}
-
-
-def from_json(data: dict[str, Any]) -> Module:
-    """Inverse of `to_json`. Raises ValueError on an unknown schema version or node."""
-    if data.get("schema") != SCHEMA_VERSION:
-        raise ValueError(
-            f"unsupported UGM schema {data.get('schema')!r}, expected {SCHEMA_VERSION}"
-        )
-    module = _decode(data["module"])
-    if not isinstance(module, Module):
-        raise ValueError("UGM JSON does not hold a module")
-    return module
-
-
-def dumps(module: Module, *, spans: bool = True, indent: int | None = 2) -> str:
-    return json.dumps(to_json(module, spans=spans), indent=indent, sort_keys=True)
-
-
-def loads(text: str) -> Module:
-    return from_json(json.loads(text))
-
-
-def _strip_for_hash(obj: Any) -> Any:
-    if isinstance(obj, dict):
-        return {
-            k: _strip_for_hash(v) for k, v in obj.items() if k not in ("doc", "annotations", "span")
-        }
-    if isinstance(obj, list):
-        return [_strip_for_hash(x) for x in obj]
-    return obj
-
-
-def schema_hash(module: Module) -> str:
-    """sha256 (hex) of the wire-relevant surface: names, types, defaults, kinds, raises.
-
-    Docs, annotations, positions and the version are left out, so editing a docstring or bumping
-    the version alone does not change it.
-    """
-    data = _strip_for_hash(_encode(module, spans=False))
-    data.pop("version", None)  # the hash says what the surface is; the version says what it claims
-    blob = json.dumps(data, sort_keys=True, separators=(",", ":")).encode()
-    return hashlib.sha256(blob).hexdigest()
+        return getattr(_ugm_json, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -19,7 +19,8 @@ import pytest
 from graftcode_runtime import connect
 
 ROOT = Path(__file__).resolve().parents[2]
-FIXTURE = str(Path(__file__).with_name("workersfixture.py"))
+# the deploy tests' module: its answers name the serving process
+FIXTURE = str(Path(__file__).parent.parent / "deploy" / "clustermod.py")
 
 pytestmark = [
     pytest.mark.slow,
@@ -83,16 +84,16 @@ def test_calls_spread_over_workers_and_instances_stay_on_their_connection(
         workers = _children(proc.pid)
         assert len(workers) == 2
         url = str(ports["tcp"])
-        clients = [connect(url, module="workersfixture") for _ in range(24)]
+        clients = [connect(url, module="clustermod") for _ in range(24)]
         try:
-            served = {c.call("pid") for c in clients}
+            served = {c.call("whoami") for c in clients}
             assert served == workers  # the kernel spread 24 connections over both workers
             tallies = [(c, c.new("Tally")) for c in clients]
             for round_ in range(1, 4):
                 for _, tally in tallies:
                     assert tally.call("add", 1) == round_  # each instance keeps its own state
             for c, tally in tallies:
-                assert tally.call("owner") == c.call("pid")  # ...in its connection's worker
+                assert tally.call("gateway") == c.call("whoami")  # ...in its connection's worker
         finally:
             for c in clients:
                 c.close()
@@ -110,9 +111,9 @@ def test_calls_spread_over_workers_and_instances_stay_on_their_connection(
 def test_sigterm_drains_calls_in_flight_in_every_worker(tmp_path: Path) -> None:
     proc, ports = _start(tmp_path, "--workers", "2", "--grace", "10")
     workers = _children(proc.pid)
-    clients = [connect(str(ports["tcp"]), module="workersfixture") for _ in range(8)]
+    clients = [connect(str(ports["tcp"]), module="clustermod") for _ in range(8)]
     try:
-        assert {c.call("pid") for c in clients} == workers
+        assert {c.call("whoami") for c in clients} == workers
         proc.send_signal(signal.SIGTERM)
         _, err = proc.communicate(timeout=30)
         assert proc.returncode == 0, err
@@ -141,8 +142,8 @@ def test_a_worker_that_dies_is_replaced_and_a_killed_supervisor_leaves_no_orphan
             time.sleep(0.05)
         now = _children(proc.pid)
         assert len(now) == 2 and victim not in now
-        with connect(str(ports["tcp"]), module="workersfixture") as c:
-            assert c.call("pid") in now
+        with connect(str(ports["tcp"]), module="clustermod") as c:
+            assert c.call("whoami") in now
         proc.kill()  # SIGKILL: the supervisor cannot forward anything
         proc.communicate(timeout=30)
         assert _wait_gone(now) == set()  # the workers asked for SIGTERM on the parent's death
@@ -185,7 +186,7 @@ def test_hostile_peers_never_take_a_worker_down(tmp_path: Path) -> None:
         workers = _children(proc.pid)
         host, port = str(ports["tcp"]).removeprefix("tcp://").rstrip("/").rsplit(":", 1)
         rng = random.Random(7)
-        good = frame(hello("workersfixture"))
+        good = frame(hello("clustermod"))
         payloads = [
             b"GET / HTTP/1.1\r\n\r\n",
             b"\xff\xff\xff\xff" + b"x" * 64,  # a length prefix of 4 GiB
@@ -201,9 +202,9 @@ def test_hostile_peers_never_take_a_worker_down(tmp_path: Path) -> None:
                     while s.recv(65536):
                         pass
         assert _children(proc.pid) == workers  # none died and was replaced
-        clients = [connect(str(ports["tcp"]), module="workersfixture") for _ in range(16)]
+        clients = [connect(str(ports["tcp"]), module="clustermod") for _ in range(16)]
         try:
-            assert {c.call("pid") for c in clients} == workers
+            assert {c.call("whoami") for c in clients} == workers
         finally:
             for c in clients:
                 c.close()

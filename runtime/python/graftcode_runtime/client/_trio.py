@@ -14,9 +14,17 @@ from collections.abc import AsyncIterable, AsyncIterator, Awaitable, Callable, I
 from typing import Any
 
 import trio
+from trio.lowlevel import (
+    Abort,
+    Task,
+    current_task,
+    reschedule,
+    wait_readable,
+    wait_task_rescheduled,
+)
 
 from ..protocol._errors import ConnectionLost, GraftError, LocalProtocolError
-from ..transport._trio import StreamWire, Wire
+from ..transport._trio import RECEIVE_SIZE, StreamWire, Wire
 from ._base import ClientBase, Link, WebSocketClosed
 from ._call_table import HELLO, NOTHING, STREAM_WINDOW, CallTable, expired
 from ._callspec import CallSpec
@@ -28,14 +36,19 @@ Opener = Callable[[], Awaitable[Wire]]
 
 
 class _Link(Link):
-    __slots__ = ("events", "fd", "send_lock", "wire")
+    __slots__ = ("fd", "send_lock", "waiters", "wire")
 
     def __init__(self, table: CallTable, wire: Wire) -> None:
         super().__init__(table)
         self.wire = wire
-        self.events: dict[int, trio.Event] = {}  # key -> set when the table has its answer
+        # key -> who waits for what the table routes to it: the task of a plain call, parked
+        # until the reader reschedules it; an Event where two tasks may wait on one key (a
+        # call with a stream parameter: its caller and its pump) or a stream's items
+        self.waiters: dict[int, trio.Event | Task] = {}
         self.send_lock = trio.Lock()  # call ids must reach the gateway in increasing order
-        self.fd = _plain_socket_fd(wire)  # -1 unless a CALL may be written straight to it
+        # -1 unless this is a plain TCP socket: then a CALL may be written straight to it, and
+        # the reader reads it with os.read once trio says it is readable
+        self.fd = _plain_socket_fd(wire)
 
 
 def _plain_socket_fd(wire: Wire) -> int:
@@ -79,7 +92,7 @@ class AsyncClient(ClientBase):
                 link = await self._relink(deadline, spec.instance, spec.target)
             key = await self._send_call(link, spec, deadline, metadata, first=False)
             self._nursery.start_soon(self._pump, link, key, source, deadline)
-            return await self._answer(link, key, deadline)
+            return await self._answer(link, key, deadline, shared=True)
         link = self._link
         if link is None or not link.table.open:
             link = await self._relink(deadline, spec.instance, spec.target)
@@ -136,24 +149,23 @@ class AsyncClient(ClientBase):
             with trio.move_on_at(math.inf if deadline is None else deadline):
                 async for item in _items(source):
                     while (may := table.may_send_item(key)) is False:
-                        event = link.events.setdefault(key, trio.Event())
-                        await event.wait()
+                        await _event(link, key).wait()
                     if may is None:
                         return
                     async with link.send_lock:
-                        await self._send(link, None, table.send_item(key, item))
+                        await self._send(link, table.send_item(key, item))
                 async with link.send_lock:
-                    await self._send(link, None, table.end_items(key))
+                    await self._send(link, table.end_items(key))
         except Exception as e:
             async with link.send_lock:
-                await self._send(link, None, table.abort(key, e))
+                await self._send(link, table.abort(key, e))
             self._wake(link, [key])
 
     async def _next_item(self, link: _Link, key: int, deadline: float | None) -> Any:
         """The next item of a streamed call (or `END`), waiting for it within the deadline."""
         table = link.table
         while (value := table.take_item(key, trio.current_time())) is NOTHING:
-            event = link.events.setdefault(key, trio.Event())
+            event = _event(link, key)
             got = False
             try:
                 with trio.move_on_at(math.inf if deadline is None else deadline):
@@ -166,12 +178,12 @@ class AsyncClient(ClientBase):
                 raise expired()
         if table.outgoing:  # the credit the caller's reading earned
             async with link.send_lock:
-                await self._send(link, None, b"")
+                await self._send(link, b"")
         return value
 
     def _cancel_dropped(self, link: _Link, key: int) -> None:
         """A stream dropped unclosed: its CANCEL goes with the next message sent."""
-        link.events.pop(key, None)
+        link.waiters.pop(key, None)
         link.table.cancel_later(key)
 
     async def _send_call(
@@ -199,7 +211,6 @@ class AsyncClient(ClientBase):
                 spec.kind, spec.target, spec.member, spec.args, spec.kwargs, spec.instance,
                 deadline, self.default_metadata, metadata, trio.current_time(),
             )  # fmt: skip
-            link.events[key] = trio.Event()
             try:
                 n = os.write(link.fd, data)
             except BlockingIOError:
@@ -209,7 +220,7 @@ class AsyncClient(ClientBase):
                 return key
             if n < len(data):
                 async with lock:
-                    await self._send(link, None, data[n:])
+                    await self._send(link, data[n:])
             return key
         async with lock:
             if first and not link.table.open:
@@ -219,26 +230,31 @@ class AsyncClient(ClientBase):
                 deadline, self.default_metadata, metadata, trio.current_time(),
                 STREAM_WINDOW if window else None,
             )  # fmt: skip
-            if not await self._send(link, key, data):  # the WebSocket had closed: not sent
+            if not await self._send(link, data):  # the WebSocket had closed: not sent
                 link.table.give_up(key)
                 if first:
                     return 0
                 raise ConnectionLost("the gateway closed the WebSocket")
         return key
 
-    async def _answer(self, link: _Link, key: int, deadline: float | None) -> Any:
+    async def _answer(
+        self, link: _Link, key: int, deadline: float | None, shared: bool = False
+    ) -> Any:
+        """Wait for the answer to `key`. The caller's task parks until the reader reschedules
+        it (no Event per call); `shared`: the call sends a stream, so its pump waits on the
+        same key (for WINDOWs): both wait on an Event, and this one waits on after a WINDOW."""
         table = link.table
-        event = link.events.get(key)
         try:
-            if event is not None:
-                if deadline is None:  # no cancel scope to set up and tear down per call
-                    await event.wait()
+            if key not in table.answers and key in table.waiting:
+                if shared:
+                    pass
+                elif deadline is None:  # no cancel scope to set up and tear down per call
+                    await _park(link, key)
                 else:
                     with trio.move_on_at(deadline):
-                        await event.wait()
-            # a call sending a stream is also woken by WINDOWs: wait on for its answer
+                        await _park(link, key)
             while key not in table.answers and key in table.waiting:
-                event = link.events.setdefault(key, trio.Event())
+                event = _event(link, key)
                 with trio.move_on_at(math.inf if deadline is None else deadline) as scope:
                     await event.wait()
                 if scope.cancelled_caught:
@@ -251,13 +267,11 @@ class AsyncClient(ClientBase):
         self._answered = table  # read by instance_id() before this task's next checkpoint
         return table.take(key, trio.current_time())
 
-    async def _send(self, link: _Link, key: int | None, data: bytes) -> bool:
-        """Send what the table has waiting, then `data`, under `link.send_lock`; `key`'s event
-        is registered first, so that an answer read while the send is under way finds it. A
-        failure fails the connection's waiters; False if `data` surely did not go out (the
-        WebSocket was closing: the reader has yet to route what came before the close)."""
-        if key is not None:
-            link.events[key] = trio.Event()
+    async def _send(self, link: _Link, data: bytes) -> bool:
+        """Send what the table has waiting, then `data`, under `link.send_lock` (an answer
+        read meanwhile waits in the table: `_answer` looks there before it parks). A failure
+        fails the connection's waiters; False if `data` surely did not go out (the WebSocket
+        was closing: the reader has yet to route what came before the close)."""
         wire = link.wire
         try:
             if link.table.outgoing:
@@ -273,32 +287,40 @@ class AsyncClient(ClientBase):
         return True
 
     async def _give_up(self, link: _Link, key: int) -> None:
-        link.events.pop(key, None)
+        link.waiters.pop(key, None)
         data = link.table.give_up(key)
         if data:
             with trio.CancelScope(shield=True), trio.move_on_after(1):
                 async with link.send_lock:
-                    await self._send(link, None, data)
+                    await self._send(link, data)
 
     def _wake(self, link: _Link, keys: list[int]) -> None:
-        events = link.events
+        waiters = link.waiters
         for key in keys:
-            event = events.pop(key, None)
-            if event is not None:
-                event.set()
+            waiter = waiters.pop(key, None)
+            if waiter is None:
+                continue
+            if type(waiter) is trio.Event:
+                waiter.set()
+            else:
+                reschedule(waiter)
 
     async def _reader(self, link: _Link) -> None:
         table = link.table
+        fd = link.fd
         try:
             while table.lost is None:
-                try:
-                    data = await link.wire.receive()
-                except _GONE:  # closed under it (aclose, a failed send)
-                    data = None
-                answered = table.receive(data or b"")
+                if fd >= 0:
+                    answered = await _read_socket(table, fd)
+                else:
+                    try:
+                        data = await link.wire.receive()
+                    except _GONE:  # closed under it (aclose, a failed send)
+                        data = None
+                    answered = table.receive(data or b"")
                 if table.outgoing:
                     async with link.send_lock:
-                        await self._send(link, None, b"")
+                        await self._send(link, b"")
                 self._wake(link, answered)
         finally:
             if table.lost is None:  # cancelled: the context that runs the readers is closing
@@ -314,7 +336,7 @@ class AsyncClient(ClientBase):
             link = await self._relink(None, None, "")
         async with link.send_lock:
             key, data = link.table.start_ping()
-            await self._send(link, key, data)
+            await self._send(link, data)
         await self._answer(link, key, None)
         return trio.current_time() - start
 
@@ -327,7 +349,7 @@ class AsyncClient(ClientBase):
             async with link.send_lock:
                 data = link.table.release_now(instance_ids)
                 if data:
-                    await self._send(link, None, data)
+                    await self._send(link, data)
 
     # ---------------------------------------------------------------- connections
 
@@ -360,7 +382,7 @@ class AsyncClient(ClientBase):
                 try:
                     self._nursery.start_soon(self._reader, link)
                     async with link.send_lock:
-                        await self._send(link, HELLO, link.table.start_handshake())
+                        await self._send(link, link.table.start_handshake())
                     await self._answer(link, HELLO, None)
                 except BaseException as e:
                     with trio.CancelScope(shield=True):
@@ -432,6 +454,49 @@ class AsyncClient(ClientBase):
                     except (*_GONE, LocalProtocolError, WebSocketClosed):
                         pass
             await link.wire.aclose()
+
+
+async def _park(link: _Link, key: int) -> None:
+    """Sleep until `_wake` reschedules this task for `key`, or the task is cancelled (its
+    waiter is then removed, so the reader never reschedules a task that no longer waits)."""
+    task = current_task()
+    link.waiters[key] = task
+
+    def abort(_: object) -> Abort:
+        if link.waiters.get(key) is task:
+            del link.waiters[key]
+        return Abort.SUCCEEDED
+
+    await wait_task_rescheduled(abort)
+
+
+def _event(link: _Link, key: int) -> trio.Event:
+    """The Event the tasks waiting on `key` share (a stream's pump and its caller)."""
+    waiter = link.waiters.get(key)
+    if type(waiter) is not trio.Event:
+        waiter = link.waiters[key] = trio.Event()
+    return waiter
+
+
+async def _read_socket(table: CallTable, fd: int) -> list[int]:
+    """Wait until the plain TCP socket `fd` is readable, then route everything it holds: one
+    park and as many reads as it takes, never a read that finds nothing (trio's receive_some
+    tries one first, failing with EAGAIN, then parks, then reads again)."""
+    try:
+        await wait_readable(fd)
+    except (*_GONE, OSError):  # closed under it (aclose, a failed send)
+        return table.receive(b"")
+    answered: list[int] = []
+    while True:
+        try:
+            data = os.read(fd, RECEIVE_SIZE)
+        except BlockingIOError:
+            return answered
+        except OSError:  # reset: the connection's end
+            data = b""
+        answered += table.receive(data)
+        if len(data) < RECEIVE_SIZE:
+            return answered
 
 
 async def _items(source: Iterable[Any] | AsyncIterable[Any]) -> AsyncIterator[Any]:

@@ -14,50 +14,28 @@ from collections.abc import AsyncIterable, AsyncIterator, Awaitable, Callable, I
 from typing import Any
 
 import trio
-from trio.lowlevel import (
-    Abort,
-    Task,
-    current_task,
-    reschedule,
-    wait_readable,
-    wait_task_rescheduled,
-)
 
 from ..protocol._errors import ConnectionLost, GraftError, LocalProtocolError
-from ..transport._trio import RECEIVE_SIZE, StreamWire, Wire
-from ._base import ClientBase, Link, WebSocketClosed
+from ..transport._trio import Wire
+from ._base import ClientBase, WebSocketClosed
 from ._call_table import HELLO, NOTHING, STREAM_WINDOW, CallTable, expired
 from ._callspec import CallSpec
 from ._remote import AsyncRemoteObject
 from ._streams import AsyncRemoteStream
+from ._trio_link import (
+    TrioLink,
+    answers_pending,
+    hand_over,
+    idle,
+    may_lead,
+    park,
+    read_socket,
+    shared_event,
+    wake,
+)
 
 _GONE = (trio.BrokenResourceError, trio.ClosedResourceError)
 Opener = Callable[[], Awaitable[Wire]]
-
-
-class _Link(Link):
-    __slots__ = ("fd", "send_lock", "waiters", "wire")
-
-    def __init__(self, table: CallTable, wire: Wire) -> None:
-        super().__init__(table)
-        self.wire = wire
-        # key -> who waits for what the table routes to it: the task of a plain call, parked
-        # until the reader reschedules it; an Event where two tasks may wait on one key (a
-        # call with a stream parameter: its caller and its pump) or a stream's items
-        self.waiters: dict[int, trio.Event | Task] = {}
-        self.send_lock = trio.Lock()  # call ids must reach the gateway in increasing order
-        # -1 unless this is a plain TCP socket: then a CALL may be written straight to it, and
-        # the reader reads it with os.read once trio says it is readable
-        self.fd = _plain_socket_fd(wire)
-
-
-def _plain_socket_fd(wire: Wire) -> int:
-    """The descriptor of a plain TCP connection (never TLS or WebSocket, which frame bytes
-    themselves); what `_send_call` writes to without a trip through the scheduler."""
-    stream = getattr(wire, "stream", None)
-    if type(wire) is not StreamWire or type(stream) is not trio.SocketStream:
-        return -1
-    return stream.socket.fileno()
 
 
 class AsyncClient(ClientBase):
@@ -85,7 +63,10 @@ class AsyncClient(ClientBase):
         """Run one remote operation; wire values in, wire values out. Cancelling the calling
         task sends CANCEL to the gateway. `source`: the items of the member's stream parameter
         (client streaming; its place in `spec.args` is None)."""
-        deadline = self._deadline(timeout, trio.current_time())
+        if timeout is None and self.default_timeout is None:
+            deadline = None  # (no clock read: the table reads `now` only against a deadline)
+        else:
+            deadline = self._deadline(timeout, trio.current_time())
         if source is not None:
             link = self._link
             if link is None or not link.table.open:
@@ -122,7 +103,7 @@ class AsyncClient(ClientBase):
         `async for` over it; `aclose()` or leaving `async with` cancels it. The timeout
         covers the whole stream."""
 
-        async def start() -> tuple[_Link, int, float | None]:
+        async def start() -> tuple[TrioLink, int, float | None]:
             deadline = self._deadline(timeout, trio.current_time())
             link = self._link
             if link is None or not link.table.open:
@@ -136,7 +117,7 @@ class AsyncClient(ClientBase):
 
     async def _pump(
         self,
-        link: _Link,
+        link: TrioLink,
         key: int,
         source: Iterable[Any] | AsyncIterable[Any],
         deadline: float | None,
@@ -149,7 +130,7 @@ class AsyncClient(ClientBase):
             with trio.move_on_at(math.inf if deadline is None else deadline):
                 async for item in _items(source):
                     while (may := table.may_send_item(key)) is False:
-                        await _event(link, key).wait()
+                        await shared_event(link, key).wait()
                     if may is None:
                         return
                     async with link.send_lock:
@@ -159,13 +140,13 @@ class AsyncClient(ClientBase):
         except Exception as e:
             async with link.send_lock:
                 await self._send(link, table.abort(key, e))
-            self._wake(link, [key])
+            wake(link, [key])
 
-    async def _next_item(self, link: _Link, key: int, deadline: float | None) -> Any:
+    async def _next_item(self, link: TrioLink, key: int, deadline: float | None) -> Any:
         """The next item of a streamed call (or `END`), waiting for it within the deadline."""
         table = link.table
         while (value := table.take_item(key, trio.current_time())) is NOTHING:
-            event = _event(link, key)
+            event = shared_event(link, key)
             got = False
             try:
                 with trio.move_on_at(math.inf if deadline is None else deadline):
@@ -181,14 +162,14 @@ class AsyncClient(ClientBase):
                 await self._send(link, b"")
         return value
 
-    def _cancel_dropped(self, link: _Link, key: int) -> None:
+    def _cancel_dropped(self, link: TrioLink, key: int) -> None:
         """A stream dropped unclosed: its CANCEL goes with the next message sent."""
         link.waiters.pop(key, None)
         link.table.cancel_later(key)
 
     async def _send_call(
         self,
-        link: _Link,
+        link: TrioLink,
         spec: CallSpec,
         deadline: float | None,
         metadata: Mapping[str, str] | None,
@@ -209,14 +190,15 @@ class AsyncClient(ClientBase):
         if direct and not lock.locked() and link.table.open and not link.table.outgoing:
             key, data = link.table.start_call(
                 spec.kind, spec.target, spec.member, spec.args, spec.kwargs, spec.instance,
-                deadline, self.default_metadata, metadata, trio.current_time(),
+                deadline, self.default_metadata, metadata,
+                0.0 if deadline is None else trio.current_time(),
             )  # fmt: skip
             try:
                 n = os.write(link.fd, data)
             except BlockingIOError:
                 n = 0
             except OSError:  # as `_send` does when the connection is gone
-                self._wake(link, link.table.fail(ConnectionLost("the connection was lost")))
+                wake(link, link.table.fail(ConnectionLost("the connection was lost")))
                 return key
             if n < len(data):
                 async with lock:
@@ -238,23 +220,22 @@ class AsyncClient(ClientBase):
         return key
 
     async def _answer(
-        self, link: _Link, key: int, deadline: float | None, shared: bool = False
+        self, link: TrioLink, key: int, deadline: float | None, shared: bool = False
     ) -> Any:
         """Wait for the answer to `key`. The caller's task parks until the reader reschedules
         it (no Event per call); `shared`: the call sends a stream, so its pump waits on the
         same key (for WINDOWs): both wait on an Event, and this one waits on after a WINDOW."""
         table = link.table
         try:
-            if key not in table.answers and key in table.waiting:
-                if shared:
-                    pass
-                elif deadline is None:  # no cancel scope to set up and tear down per call
-                    await _park(link, key)
+            if key not in table.answers and key in table.waiting and not shared:
+                wait = self._lead if may_lead(link) else park
+                if deadline is None:  # no cancel scope to set up and tear down per call
+                    await wait(link, key)
                 else:
                     with trio.move_on_at(deadline):
-                        await _park(link, key)
+                        await wait(link, key)
             while key not in table.answers and key in table.waiting:
-                event = _event(link, key)
+                event = shared_event(link, key)
                 with trio.move_on_at(math.inf if deadline is None else deadline) as scope:
                     await event.wait()
                 if scope.cancelled_caught:
@@ -265,9 +246,9 @@ class AsyncClient(ClientBase):
         if key not in table.answers:
             raise expired()
         self._answered = table  # read by instance_id() before this task's next checkpoint
-        return table.take(key, trio.current_time())
+        return table.take(key, 0.0 if deadline is None else trio.current_time())
 
-    async def _send(self, link: _Link, data: bytes) -> bool:
+    async def _send(self, link: TrioLink, data: bytes) -> bool:
         """Send what the table has waiting, then `data`, under `link.send_lock` (an answer
         read meanwhile waits in the table: `_answer` looks there before it parks). A failure
         fails the connection's waiters; False if `data` surely did not go out (the WebSocket
@@ -280,13 +261,13 @@ class AsyncClient(ClientBase):
             if data:
                 await wire.send(data)
         except _GONE:
-            self._wake(link, link.table.fail(ConnectionLost("the connection was lost")))
+            wake(link, link.table.fail(ConnectionLost("the connection was lost")))
         except WebSocketClosed:
-            self._wake(link, link.table.fail(ConnectionLost("the gateway closed the WebSocket")))
+            wake(link, link.table.fail(ConnectionLost("the gateway closed the WebSocket")))
             return False
         return True
 
-    async def _give_up(self, link: _Link, key: int) -> None:
+    async def _give_up(self, link: TrioLink, key: int) -> None:
         link.waiters.pop(key, None)
         data = link.table.give_up(key)
         if data:
@@ -294,24 +275,36 @@ class AsyncClient(ClientBase):
                 async with link.send_lock:
                     await self._send(link, data)
 
-    def _wake(self, link: _Link, keys: list[int]) -> None:
-        waiters = link.waiters
-        for key in keys:
-            waiter = waiters.pop(key, None)
-            if waiter is None:
-                continue
-            if type(waiter) is trio.Event:
-                waiter.set()
-            else:
-                reschedule(waiter)
+    async def _lead(self, link: TrioLink, key: int) -> None:
+        """Read the socket in the caller's own task until `key`'s answer is in, routing what
+        comes for others; then let go of the read role (`_trio_link`), handing it to the
+        reader task if others still wait or the connection is lost."""
+        table, sock = link.table, link.sock
+        assert sock is not None  # `may_lead`: a plain TCP connection
+        link.leading = True
+        try:
+            while key not in table.answers and key in table.waiting:
+                answered = await read_socket(table, sock)
+                if table.outgoing:
+                    async with link.send_lock:
+                        await self._send(link, b"")
+                wake(link, answered)
+        finally:
+            link.leading = False
+            link.leads += 1
+            if table.lost is not None or answers_pending(table, key):
+                hand_over(link)
 
-    async def _reader(self, link: _Link) -> None:
+    async def _reader(self, link: TrioLink) -> None:
         table = link.table
-        fd = link.fd
+        sock = link.sock
         try:
             while table.lost is None:
-                if fd >= 0:
-                    answered = await _read_socket(table, fd)
+                if not link.reading:  # callers read for themselves
+                    await idle(link)
+                    continue
+                if sock is not None:
+                    answered = await read_socket(table, sock)
                 else:
                     try:
                         data = await link.wire.receive()
@@ -321,10 +314,12 @@ class AsyncClient(ClientBase):
                 if table.outgoing:
                     async with link.send_lock:
                         await self._send(link, b"")
-                self._wake(link, answered)
+                wake(link, answered)
+                if sock is not None and not answers_pending(table):  # the next caller reads itself
+                    link.reading = False
         finally:
             if table.lost is None:  # cancelled: the context that runs the readers is closing
-                self._wake(link, table.fail(ConnectionLost("the client's context was left")))
+                wake(link, table.fail(ConnectionLost("the client's context was left")))
             with trio.CancelScope(shield=True):
                 await link.wire.aclose()
 
@@ -353,12 +348,12 @@ class AsyncClient(ClientBase):
 
     # ---------------------------------------------------------------- connections
 
-    async def _relink(self, deadline: float | None, instance: object, target: str) -> _Link:
+    async def _relink(self, deadline: float | None, instance: object, target: str) -> TrioLink:
         """The open connection for a call, opening one within the call's deadline."""
         self._refuse(instance, target)
         with trio.move_on_at(math.inf if deadline is None else deadline):
             async with self._connect_lock:  # one task connects; the others wait for it
-                link: _Link | None = self._link
+                link: TrioLink | None = self._link
                 if link is not None and link.table.open:
                     return link  # another task connected meanwhile
                 link = await self._connect(deadline)
@@ -370,7 +365,7 @@ class AsyncClient(ClientBase):
                 return link
         raise expired()
 
-    async def _connect(self, deadline: float | None) -> _Link:
+    async def _connect(self, deadline: float | None) -> TrioLink:
         now = trio.current_time()
         budget, by_call = self._budget(deadline, now)
         end = None if budget is None else now + budget
@@ -378,7 +373,7 @@ class AsyncClient(ClientBase):
             attempt = 0
             while True:
                 wire = await self._open_wire()
-                link = _Link(self._new_table(wire.message_mode), wire)
+                link = TrioLink(self._new_table(wire.message_mode), wire)
                 try:
                     self._nursery.start_soon(self._reader, link)
                     async with link.send_lock:
@@ -446,7 +441,7 @@ class AsyncClient(ClientBase):
         self._closed = True
         for link in self._links():
             data, failed = link.table.close()
-            self._wake(link, failed)
+            wake(link, failed)
             if data:
                 with trio.move_on_after(1):
                     try:
@@ -454,49 +449,6 @@ class AsyncClient(ClientBase):
                     except (*_GONE, LocalProtocolError, WebSocketClosed):
                         pass
             await link.wire.aclose()
-
-
-async def _park(link: _Link, key: int) -> None:
-    """Sleep until `_wake` reschedules this task for `key`, or the task is cancelled (its
-    waiter is then removed, so the reader never reschedules a task that no longer waits)."""
-    task = current_task()
-    link.waiters[key] = task
-
-    def abort(_: object) -> Abort:
-        if link.waiters.get(key) is task:
-            del link.waiters[key]
-        return Abort.SUCCEEDED
-
-    await wait_task_rescheduled(abort)
-
-
-def _event(link: _Link, key: int) -> trio.Event:
-    """The Event the tasks waiting on `key` share (a stream's pump and its caller)."""
-    waiter = link.waiters.get(key)
-    if type(waiter) is not trio.Event:
-        waiter = link.waiters[key] = trio.Event()
-    return waiter
-
-
-async def _read_socket(table: CallTable, fd: int) -> list[int]:
-    """Wait until the plain TCP socket `fd` is readable, then route everything it holds: one
-    park and as many reads as it takes, never a read that finds nothing (trio's receive_some
-    tries one first, failing with EAGAIN, then parks, then reads again)."""
-    try:
-        await wait_readable(fd)
-    except (*_GONE, OSError):  # closed under it (aclose, a failed send)
-        return table.receive(b"")
-    answered: list[int] = []
-    while True:
-        try:
-            data = os.read(fd, RECEIVE_SIZE)
-        except BlockingIOError:
-            return answered
-        except OSError:  # reset: the connection's end
-            data = b""
-        answered += table.receive(data)
-        if len(data) < RECEIVE_SIZE:
-            return answered
 
 
 async def _items(source: Iterable[Any] | AsyncIterable[Any]) -> AsyncIterator[Any]:

@@ -1,0 +1,246 @@
+"""The trio client's read role on plain TCP (client/_trio_link.py): a caller reads its own
+answer when nobody else reads, the reader task takes over while several wait, and either way
+every waiter is woken exactly once, with its own answer, a cancellation or the connection's
+loss; an idle connection is still read (a PING answered, a GOAWAY seen)."""
+
+from __future__ import annotations
+
+import socket
+from collections.abc import Callable, Iterator
+
+import pytest
+import trio
+from graftcode_runtime import CallSpec, ConnectionLost, StatusCode, connect_async
+from graftcode_runtime.protocol import Ping, Pong
+from harness import GatewayThread
+from trio.testing import wait_all_tasks_blocked
+
+from .conftest import ScriptedPeer, ScriptedServer
+from .kinds import Call, Cancel, GoAway, Result
+
+Scripted = Callable[[Callable[[ScriptedPeer, int], None]], ScriptedServer]
+
+
+@pytest.fixture(scope="module")
+def gateway() -> Iterator[GatewayThread]:
+    with GatewayThread(["gwfixture", "streamfix"]) as gw:
+        yield gw
+
+
+def _next_call(peer: ScriptedPeer) -> Call:
+    """The next CALL, past the CANCELs a test may or may not cause."""
+    while isinstance(ev := peer.next_event(), Cancel):
+        pass
+    assert isinstance(ev, Call), ev
+    return ev
+
+
+def test_callers_get_their_own_answers_while_the_read_role_moves(gateway: GatewayThread) -> None:
+    async def main() -> None:
+        async with connect_async(gateway.url("tcp", "gwfixture"), module="gwfixture") as c:
+            link = c._link
+            for i in range(20):  # one caller: it reads its answers itself
+                assert await c.call("echo", f"s{i}") == f"s{i}"
+            assert link.leads >= 19 and not link.reading
+
+            results: dict[tuple[int, int], object] = {}
+
+            async def caller(t: int) -> None:
+                for i in range(10):
+                    value = await (
+                        c.call("delayed", t * 100 + i, 0.001) if i % 3 == 0 else
+                        c.call("echo", f"{t}.{i}")
+                    )  # fmt: skip
+                    results[t, i] = value
+
+            async def streamed() -> None:
+                spec = CallSpec("call", "streamfix", "count", [300], {})
+                async with connect_async(gateway.url("tcp", "streamfix"), module="streamfix") as s:
+                    assert [i async for i in s.stream(spec)] == list(range(300))
+
+            async with trio.open_nursery() as nursery:
+                nursery.start_soon(streamed)
+                for t in range(60):
+                    nursery.start_soon(caller, t)
+            assert results == {
+                (t, i): t * 100 + i if i % 3 == 0 else f"{t}.{i}"
+                for t in range(60)
+                for i in range(10)
+            }
+            leads = link.leads
+            assert await c.call("echo", "after") == "after"  # alone again: it reads itself
+            assert link.leads == leads + 1
+
+    trio.run(main)
+
+
+def test_a_stream_and_plain_calls_on_one_connection(gateway: GatewayThread) -> None:
+    """A stream waiting for items makes the reader task read; plain calls meanwhile park."""
+
+    async def main() -> None:
+        async with connect_async(gateway.url("tcp", "streamfix"), module="streamfix") as c:
+            spec = CallSpec("call", "streamfix", "count", [200], {})
+            got: list[int] = []
+            async with c.stream(spec) as items:
+                async for i in items:
+                    got.append(i)
+                    if i % 50 == 0:
+                        assert await c.call("total", [i, 1]) == i + 1
+            assert got == list(range(200))
+            assert await c.call("total", [2]) == 2
+            assert not c._link.reading
+
+    trio.run(main)
+
+
+def test_a_caller_cancelled_before_its_answer_arrives(scripted: Scripted) -> None:
+    """The parked caller is cancelled (a CANCEL goes out); its late answer is dropped, and
+    the caller that reads the socket gets its own."""
+
+    def script(peer: ScriptedPeer, n: int) -> None:
+        peer.handshake()
+        a, b = _next_call(peer), _next_call(peer)
+        cancel = peer.next_event()
+        assert isinstance(cancel, Cancel) and cancel.id == b.id
+        peer.send(Result(b.id, "late"))
+        peer.send(Result(a.id, a.args[0]))
+        c = _next_call(peer)
+        peer.send(Result(c.id, c.args[0]))
+        peer.next_event()  # the client's GOAWAY
+
+    server = scripted(script)
+
+    async def main() -> None:
+        async with connect_async(server.url, module="gwfixture") as c:
+            results: dict[str, object] = {}
+            b_scope = trio.CancelScope()
+
+            async def call(name: str) -> None:
+                results[name] = await c.call("echo", name)
+
+            async def cancellable() -> None:
+                with b_scope:
+                    await call("b")
+
+            async with trio.open_nursery() as nursery:
+                nursery.start_soon(call, "a")
+                await wait_all_tasks_blocked()
+                assert c._link.leading  # "a" reads the socket itself
+                nursery.start_soon(cancellable)
+                await wait_all_tasks_blocked()
+                b_scope.cancel()
+            assert results == {"a": "a"} and b_scope.cancelled_caught
+            assert await c.call("echo", "c") == "c"
+
+    trio.run(main)
+    assert not server.errors
+
+
+def test_a_caller_cancelled_as_its_answer_arrives(scripted: Scripted) -> None:
+    """Both answers come in one write; the reading caller cancels the other as soon as its
+    own call returns, whether or not that one's answer was routed yet. Nothing is woken
+    twice; the other gets its answer or is cancelled, and the connection carries on."""
+
+    def script(peer: ScriptedPeer, n: int) -> None:
+        peer.handshake()
+        a, b = _next_call(peer), _next_call(peer)
+        peer.sock.sendall(peer.conn.send(Result(a.id, "a")) + peer.conn.send(Result(b.id, "b")))
+        c = _next_call(peer)
+        peer.send(Result(c.id, c.args[0]))
+        peer.next_event()
+
+    server = scripted(script)
+
+    async def main() -> None:
+        async with connect_async(server.url, module="gwfixture") as c:
+            results: dict[str, object] = {}
+            b_scope = trio.CancelScope()
+
+            async def first() -> None:
+                results["a"] = await c.call("echo", "a")
+                b_scope.cancel()  # no checkpoint between the answer and this
+
+            async def second() -> None:
+                with b_scope:
+                    results["b"] = await c.call("echo", "b")
+
+            async with trio.open_nursery() as nursery:
+                nursery.start_soon(first)
+                await wait_all_tasks_blocked()
+                nursery.start_soon(second)
+            assert results["a"] == "a" and results.get("b", "b") == "b"
+            assert await c.call("echo", "c") == "c"
+
+    trio.run(main)
+    assert not server.errors
+
+
+def test_losing_the_connection_wakes_every_caller(scripted: Scripted) -> None:
+    """The gateway's end reaches the caller reading the socket and every parked one: each
+    gets ConnectionLost (UNAVAILABLE); the next call opens a new connection."""
+
+    def script(peer: ScriptedPeer, n: int) -> None:
+        peer.handshake()
+        if n == 0:
+            for _ in range(5):
+                _next_call(peer)
+            peer.sock.shutdown(socket.SHUT_RDWR)
+            return
+        call = _next_call(peer)
+        peer.send(Result(call.id, call.args[0]))
+        peer.next_event()
+
+    server = scripted(script)
+
+    async def main() -> None:
+        async with connect_async(server.url, module="gwfixture") as c:
+            errors: list[BaseException] = []
+
+            async def call(i: int) -> None:
+                try:
+                    await c.call("echo", str(i))
+                except ConnectionLost as e:
+                    errors.append(e)
+
+            async with trio.open_nursery() as nursery:
+                for i in range(5):
+                    nursery.start_soon(call, i)
+            assert len(errors) == 5
+            assert {e.code for e in errors} == {StatusCode.UNAVAILABLE}  # type: ignore[attr-defined]
+            assert await c.call("echo", "again") == "again"
+
+    trio.run(main)
+    assert server.connections == 2 and not server.errors
+
+
+def test_an_idle_connection_is_still_read(scripted: Scripted) -> None:
+    """With no call waiting, nobody reads the socket for a moment; then the reader task
+    does: the gateway's PING is answered and its GOAWAY seen without a call."""
+
+    def script(peer: ScriptedPeer, n: int) -> None:
+        peer.handshake()
+        if n == 0:
+            call = _next_call(peer)
+            peer.send(Result(call.id, call.args[0]))
+            peer.send(Ping(7))
+            pong = peer.next_event()
+            assert isinstance(pong, Pong) and pong.opaque == 7
+            peer.send(GoAway(call.id, StatusCode.OK, "bye"))
+            return
+        call = _next_call(peer)
+        peer.send(Result(call.id, call.args[0]))
+        peer.next_event()
+
+    server = scripted(script)
+
+    async def main() -> None:
+        async with connect_async(server.url, module="gwfixture") as c:
+            assert await c.call("echo", "a") == "a"
+            with trio.fail_after(30):
+                while c.connected:
+                    await trio.sleep(0.01)
+            assert c.goaway is not None
+            assert await c.call("echo", "b") == "b"
+
+    trio.run(main)
+    assert server.connections == 2 and not server.errors

@@ -1,7 +1,8 @@
-"""The trio client's read role on plain TCP (client/_trio_link.py): a caller reads its own
+"""The trio client on plain TCP. The read role (client/_trio_link.py): a caller reads its own
 answer when nobody else reads, the reader task takes over while several wait, and either way
 every waiter is woken exactly once, with its own answer, a cancellation or the connection's
-loss; an idle connection is still read (a PING answered, a GOAWAY seen)."""
+loss; an idle connection is still read (a PING answered, a GOAWAY seen). Writing: a CALL
+written in part by a task cancelled before the rest never leaves a torn frame behind."""
 
 from __future__ import annotations
 
@@ -244,3 +245,23 @@ def test_an_idle_connection_is_still_read(scripted: Scripted) -> None:
 
     trio.run(main)
     assert server.connections == 2 and not server.errors
+
+
+def test_a_call_cancelled_while_its_frame_is_half_written(gateway: GatewayThread) -> None:
+    """A large CALL the socket takes only in part, from a task cancelled before the rest went
+    out: the torn frame would leave the gateway reading garbage, so the connection is given
+    up (its callers get ConnectionLost) and the next call opens a new one."""
+
+    async def main() -> None:
+        async with connect_async(gateway.url("tcp", "gwfixture"), module="gwfixture") as c:
+            assert await c.call("echo", "x") == "x"
+            first = c._link
+            with trio.CancelScope() as scope:
+                scope.cancel()
+                await c.call("echo_bytes", b"z" * (3 * 1024 * 1024))
+            assert scope.cancelled_caught
+            with trio.fail_after(30):  # (a hang guard, not a timing assertion)
+                assert await c.call("echo", "y") == "y"
+            assert c._link is not first
+
+    trio.run(main)

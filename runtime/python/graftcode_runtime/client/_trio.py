@@ -36,6 +36,7 @@ from ._trio_link import (
 
 _GONE = (trio.BrokenResourceError, trio.ClosedResourceError)
 Opener = Callable[[], Awaitable[Wire]]
+_TORN = "the connection was closed: a call was cancelled while it was being sent"
 
 
 class AsyncClient(ClientBase):
@@ -183,8 +184,10 @@ class AsyncClient(ClientBase):
 
         On a plain TCP connection that nobody is sending on, the CALL is written to the socket
         at once (a non-blocking write: no lock, no scheduler pass; the answer's wait is this
-        call's checkpoint). What the socket does not take goes out under the lock as usual:
-        no other task sends before it, since none can hold the lock we found free."""
+        call's checkpoint). What the socket does not take goes out under the lock, taken
+        without a checkpoint (we found it free and nothing ran since), so no other task's
+        bytes come inside the frame; a cancellation before the rest is out fails the
+        connection, which the torn frame has broken."""
         lock = link.send_lock
         direct = not window and link.fd >= 0  # a streamed result's CALL carries its window
         if direct and not lock.locked() and link.table.open and not link.table.outgoing:
@@ -201,8 +204,16 @@ class AsyncClient(ClientBase):
                 wake(link, link.table.fail(ConnectionLost("the connection was lost")))
                 return key
             if n < len(data):
-                async with lock:
+                lock.acquire_nowait()
+                try:
                     await self._send(link, data[n:])
+                except BaseException:  # cancelled part way: the frame is torn, and so the
+                    # connection (its callers get ConnectionLost, the next call reconnects)
+                    if n:
+                        wake(link, link.table.fail(ConnectionLost(_TORN)))
+                    raise
+                finally:
+                    lock.release()
             return key
         async with lock:
             if first and not link.table.open:

@@ -207,10 +207,10 @@ class AsyncClient(ClientBase):
                 lock.acquire_nowait()
                 try:
                     await self._send(link, data[n:])
-                except BaseException:  # cancelled part way: the frame is torn, and so the
-                    # connection (its callers get ConnectionLost, the next call reconnects)
-                    if n:
-                        wake(link, link.table.fail(ConnectionLost(_TORN)))
+                except BaseException:  # cancelled part way: the frame is torn (or, if none of
+                    # it went out, registered as sent), and so the connection: its callers get
+                    # ConnectionLost, the next call reconnects
+                    wake(link, link.table.fail(ConnectionLost(_TORN)))
                     raise
                 finally:
                     lock.release()

@@ -75,12 +75,28 @@ class _Frames:
         return out
 
 
-async def _bare_single(port: int, calls: int) -> float:
+async def _connected(port: int) -> Any:
     import trio
 
     sock = trio.socket.socket()
     await sock.connect(("127.0.0.1", port))
     sock.setsockopt(trio.socket.IPPROTO_TCP, trio.socket.TCP_NODELAY, 1)
+    return sock
+
+
+async def _timed(one: Callable[[int, bytes], Awaitable[Any]], calls: int) -> float:
+    """The HELLO, a tenth of `calls` to warm up, then `calls` timed: seconds of CPU."""
+    await one(0, _hello())
+    for i in range(1, calls // 10 + 1):
+        await one(i, _call(i))
+    t0 = time.process_time()
+    for i in range(calls, 2 * calls):
+        await one(i, _call(i))
+    return time.process_time() - t0
+
+
+async def _bare_single(port: int, calls: int) -> float:
+    sock = await _connected(port)
     frames = _Frames()
 
     async def one(call_id: int, data: bytes) -> Any:
@@ -90,25 +106,15 @@ async def _bare_single(port: int, calls: int) -> float:
             if got:
                 return got[0]
 
-    await one(0, _hello())
-    for i in range(calls // 10):
-        await one(i + 1, _call(i + 1))
-    t0 = time.process_time()
-    for i in range(calls):
-        await one(i, _call(i + calls))
-    spent = time.process_time() - t0
-    sock.close()
-    return spent
+    with sock:
+        return await _timed(one, calls)
 
 
 async def _bare_lean(port: int, calls: int) -> float:
-    import trio
     from trio.lowlevel import wait_readable
 
-    sock = trio.socket.socket()
-    await sock.connect(("127.0.0.1", port))
-    sock.setsockopt(trio.socket.IPPROTO_TCP, trio.socket.TCP_NODELAY, 1)
-    raw = sock._sock  # type: ignore[attr-defined]
+    sock = await _connected(port)
+    raw = sock._sock
     frames = _Frames()
 
     async def one(call_id: int, data: bytes) -> Any:
@@ -119,24 +125,15 @@ async def _bare_lean(port: int, calls: int) -> float:
             if got:
                 return got[0]
 
-    await one(0, _hello())
-    for i in range(calls // 10):
-        await one(i + 1, _call(i + 1))
-    t0 = time.process_time()
-    for i in range(calls):
-        await one(i, _call(i + calls))
-    spent = time.process_time() - t0
-    sock.close()
-    return spent
+    with sock:
+        return await _timed(one, calls)
 
 
 async def _bare_reader(port: int, calls: int, resched: bool) -> float:
     import trio
     from trio.lowlevel import Abort, current_task, reschedule, wait_task_rescheduled
 
-    sock = trio.socket.socket()
-    await sock.connect(("127.0.0.1", port))
-    sock.setsockopt(trio.socket.IPPROTO_TCP, trio.socket.TCP_NODELAY, 1)
+    sock = await _connected(port)
     frames = _Frames()
     waiting: dict[int, Any] = {}
     answers: dict[int, Any] = {}
@@ -165,17 +162,11 @@ async def _bare_reader(port: int, calls: int, resched: bool) -> float:
                 await event.wait()
         return answers.pop(call_id)
 
-    async with trio.open_nursery() as nursery:
-        nursery.start_soon(reader)
-        await one(0, _hello())
-        for i in range(calls // 10):
-            await one(i + 1, _call(i + 1))
-        t0 = time.process_time()
-        for i in range(calls):
-            await one(i + calls, _call(i + calls))
-        spent = time.process_time() - t0
-        nursery.cancel_scope.cancel()
-    sock.close()
+    with sock:
+        async with trio.open_nursery() as nursery:
+            nursery.start_soon(reader)
+            spent = await _timed(one, calls)
+            nursery.cancel_scope.cancel()
     return spent
 
 
@@ -219,9 +210,8 @@ def main() -> int:
     from run import SYSTEMS, run_server
 
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
-    ap.add_argument("--calls", type=int, default=5000)
-    ap.add_argument("--rounds", type=int, default=3)
-    ap.add_argument("--cpu", type=int, default=0)
+    for flag, default in (("--calls", 5000), ("--rounds", 3), ("--cpu", 0)):
+        ap.add_argument(flag, type=int, default=default)
     ap.add_argument("--before", type=Path, help="another checkout: its trio client runs too")
     args = ap.parse_args()
     variants = list(VARIANTS) + (["graftcode-trio@before"] if args.before else [])

@@ -36,6 +36,13 @@ def _next_call(peer: ScriptedPeer) -> Call:
     return ev
 
 
+def _echo_one(peer: ScriptedPeer) -> None:
+    """Answer the next call with its argument, then wait for the client's GOAWAY."""
+    call = _next_call(peer)
+    peer.send(Result(call.id, call.args[0]))
+    peer.next_event()
+
+
 def test_callers_get_their_own_answers_while_the_read_role_moves(gateway: GatewayThread) -> None:
     async def main() -> None:
         async with connect_async(gateway.url("tcp", "gwfixture"), module="gwfixture") as c:
@@ -94,61 +101,25 @@ def test_a_stream_and_plain_calls_on_one_connection(gateway: GatewayThread) -> N
     trio.run(main)
 
 
-def test_a_caller_cancelled_before_its_answer_arrives(scripted: Scripted) -> None:
-    """The parked caller is cancelled (a CANCEL goes out); its late answer is dropped, and
-    the caller that reads the socket gets its own."""
+@pytest.mark.parametrize("when", ["before", "as"])
+def test_a_caller_cancelled_before_or_as_its_answer_arrives(scripted: Scripted, when: str) -> None:
+    """ "a" reads the socket itself, "b" parks. Before: "b" is cancelled (a CANCEL goes out),
+    its late answer is dropped and "a" gets its own. As: both answers come in one write and
+    "a" cancels "b" as soon as its own call returns, whether or not the answer of "b" was
+    routed yet: "b" gets it or is cancelled, nothing is woken twice. Either way the
+    connection carries on."""
 
     def script(peer: ScriptedPeer, n: int) -> None:
         peer.handshake()
         a, b = _next_call(peer), _next_call(peer)
-        cancel = peer.next_event()
-        assert isinstance(cancel, Cancel) and cancel.id == b.id
-        peer.send(Result(b.id, "late"))
-        peer.send(Result(a.id, a.args[0]))
-        c = _next_call(peer)
-        peer.send(Result(c.id, c.args[0]))
-        peer.next_event()  # the client's GOAWAY
-
-    server = scripted(script)
-
-    async def main() -> None:
-        async with connect_async(server.url, module="gwfixture") as c:
-            results: dict[str, object] = {}
-            b_scope = trio.CancelScope()
-
-            async def call(name: str) -> None:
-                results[name] = await c.call("echo", name)
-
-            async def cancellable() -> None:
-                with b_scope:
-                    await call("b")
-
-            async with trio.open_nursery() as nursery:
-                nursery.start_soon(call, "a")
-                await wait_all_tasks_blocked()
-                assert c._link.leading  # "a" reads the socket itself
-                nursery.start_soon(cancellable)
-                await wait_all_tasks_blocked()
-                b_scope.cancel()
-            assert results == {"a": "a"} and b_scope.cancelled_caught
-            assert await c.call("echo", "c") == "c"
-
-    trio.run(main)
-    assert not server.errors
-
-
-def test_a_caller_cancelled_as_its_answer_arrives(scripted: Scripted) -> None:
-    """Both answers come in one write; the reading caller cancels the other as soon as its
-    own call returns, whether or not that one's answer was routed yet. Nothing is woken
-    twice; the other gets its answer or is cancelled, and the connection carries on."""
-
-    def script(peer: ScriptedPeer, n: int) -> None:
-        peer.handshake()
-        a, b = _next_call(peer), _next_call(peer)
-        peer.sock.sendall(peer.conn.send(Result(a.id, "a")) + peer.conn.send(Result(b.id, "b")))
-        c = _next_call(peer)
-        peer.send(Result(c.id, c.args[0]))
-        peer.next_event()
+        if when == "before":
+            cancel = peer.next_event()
+            assert isinstance(cancel, Cancel) and cancel.id == b.id
+            peer.send(Result(b.id, "late"))
+            peer.send(Result(a.id, "a"))
+        else:
+            peer.sock.sendall(peer.conn.send(Result(a.id, "a")) + peer.conn.send(Result(b.id, "b")))
+        _echo_one(peer)
 
     server = scripted(script)
 
@@ -159,7 +130,8 @@ def test_a_caller_cancelled_as_its_answer_arrives(scripted: Scripted) -> None:
 
             async def first() -> None:
                 results["a"] = await c.call("echo", "a")
-                b_scope.cancel()  # no checkpoint between the answer and this
+                if when == "as":
+                    b_scope.cancel()  # no checkpoint between the answer and this
 
             async def second() -> None:
                 with b_scope:
@@ -168,8 +140,15 @@ def test_a_caller_cancelled_as_its_answer_arrives(scripted: Scripted) -> None:
             async with trio.open_nursery() as nursery:
                 nursery.start_soon(first)
                 await wait_all_tasks_blocked()
+                assert c._link.leading  # "a" reads the socket itself
                 nursery.start_soon(second)
-            assert results["a"] == "a" and results.get("b", "b") == "b"
+                if when == "before":
+                    await wait_all_tasks_blocked()
+                    b_scope.cancel()
+            if when == "before":
+                assert results == {"a": "a"} and b_scope.cancelled_caught
+            else:
+                assert results["a"] == "a" and results.get("b", "b") == "b"
             assert await c.call("echo", "c") == "c"
 
     trio.run(main)
@@ -187,9 +166,7 @@ def test_losing_the_connection_wakes_every_caller(scripted: Scripted) -> None:
                 _next_call(peer)
             peer.sock.shutdown(socket.SHUT_RDWR)
             return
-        call = _next_call(peer)
-        peer.send(Result(call.id, call.args[0]))
-        peer.next_event()
+        _echo_one(peer)
 
     server = scripted(script)
 
@@ -228,9 +205,7 @@ def test_an_idle_connection_is_still_read(scripted: Scripted) -> None:
             assert isinstance(pong, Pong) and pong.opaque == 7
             peer.send(GoAway(call.id, StatusCode.OK, "bye"))
             return
-        call = _next_call(peer)
-        peer.send(Result(call.id, call.args[0]))
-        peer.next_event()
+        _echo_one(peer)
 
     server = scripted(script)
 

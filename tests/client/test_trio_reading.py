@@ -1,8 +1,9 @@
 """The trio client on plain TCP. The read role (client/_trio_link.py): a caller reads its own
 answer when nobody else reads, the reader task takes over while several wait, and either way
 every waiter is woken exactly once, with its own answer, a cancellation or the connection's
-loss; an idle connection is still read (a PING answered, a GOAWAY seen). Writing: a CALL
-written in part by a task cancelled before the rest never leaves a torn frame behind."""
+loss; an idle connection is still read (a PING answered, a GOAWAY seen). Writing: a send
+cancelled part way (a CALL written in part directly, or any send under the lock) never leaves
+a torn frame behind: the connection is given up instead."""
 
 from __future__ import annotations
 
@@ -12,6 +13,9 @@ from collections.abc import Callable, Iterator
 import pytest
 import trio
 from graftcode_runtime import CallSpec, ConnectionLost, StatusCode, connect_async
+from graftcode_runtime.client._call_table import HELLO
+from graftcode_runtime.client._trio import AsyncClient
+from graftcode_runtime.client._trio_link import TrioLink
 from graftcode_runtime.protocol import Ping, Pong
 from harness import GatewayThread
 from trio.testing import wait_all_tasks_blocked
@@ -62,7 +66,7 @@ def test_callers_get_their_own_answers_while_the_read_role_moves(gateway: Gatewa
                     results[t, i] = value
 
             async def streamed() -> None:
-                spec = CallSpec("call", "streamfix", "count", [300], {})
+                spec = CallSpec("call", "streamfix", "count", (300,), {})
                 async with connect_async(gateway.url("tcp", "streamfix"), module="streamfix") as s:
                     assert [i async for i in s.stream(spec)] == list(range(300))
 
@@ -87,7 +91,7 @@ def test_a_stream_and_plain_calls_on_one_connection(gateway: GatewayThread) -> N
 
     async def main() -> None:
         async with connect_async(gateway.url("tcp", "streamfix"), module="streamfix") as c:
-            spec = CallSpec("call", "streamfix", "count", [200], {})
+            spec = CallSpec("call", "streamfix", "count", (200,), {})
             got: list[int] = []
             async with c.stream(spec) as items:
                 async for i in items:
@@ -238,5 +242,91 @@ def test_a_call_cancelled_while_its_frame_is_half_written(gateway: GatewayThread
             with trio.fail_after(30):  # (a hang guard, not a timing assertion)
                 assert await c.call("echo", "y") == "y"
             assert c._link is not first
+
+    trio.run(main)
+
+
+class _StuckWire:
+    """A wire whose sends stop part way (a peer that stopped reading)."""
+
+    message_mode = False
+    peer = "stuck"
+
+    def __init__(self) -> None:
+        self.started = False
+
+    async def send(self, data: bytes) -> None:
+        self.started = True
+        await trio.sleep_forever()
+
+    async def receive(self) -> bytes | None:
+        await trio.sleep_forever()
+        return None
+
+    async def aclose(self) -> None:
+        pass
+
+
+async def _never() -> _StuckWire:
+    raise AssertionError("no connection is opened here")
+
+
+@pytest.mark.parametrize("when", ["before", "during"])
+def test_a_send_cancelled_part_way_fails_the_connection(when: str) -> None:
+    """Under the send lock too: a send cancelled once it began may have cut a frame, so the
+    connection is failed (its waiters get ConnectionLost); one cancelled before any byte
+    went out leaves the connection as it was."""
+
+    async def main() -> None:
+        wire = _StuckWire()
+        async with trio.open_nursery() as nursery:
+            client = AsyncClient(_never, nursery, module="gwfixture")
+            link = TrioLink(client._new_table(False), wire)
+            link.table.start_handshake()  # something waits on the connection
+            scope = trio.CancelScope()
+            if when == "before":
+                scope.cancel()
+
+            async def send() -> None:
+                with scope:
+                    await client._send(link, b"frame")
+
+            nursery.start_soon(send)
+            await wait_all_tasks_blocked()
+            scope.cancel()
+        if when == "before":
+            assert not wire.started and link.table.lost is None
+        else:
+            assert wire.started and isinstance(link.table.lost, ConnectionLost)
+            assert isinstance(link.table.answers[HELLO], ConnectionLost)
+
+    trio.run(main)
+
+
+def test_a_call_cancelled_as_it_gets_the_send_lock_is_forgotten(gateway: GatewayThread) -> None:
+    """A call that waited for the send lock and is cancelled before its CALL goes out is not
+    left waiting in the table (nothing would ever answer it, and a waiter without an answer
+    keeps the reader task reading for good): the next lone caller reads for itself again."""
+
+    async def main() -> None:
+        async with connect_async(gateway.url("tcp", "gwfixture"), module="gwfixture") as c:
+            assert await c.call("echo", "a") == "a"
+            link = c._link
+            scope = trio.CancelScope()
+
+            async def cancelled() -> None:
+                with scope:
+                    await c.call("echo", "never")
+
+            async with trio.open_nursery() as nursery:
+                await link.send_lock.acquire()
+                nursery.start_soon(cancelled)
+                await wait_all_tasks_blocked()  # it waits for the lock
+                link.send_lock.release()  # the lock is its own now; it has not run yet
+                scope.cancel()
+            assert scope.cancelled_caught and not link.table.waiting
+            leads = link.leads
+            assert await c.call("echo", "b") == "b"
+            assert link.leads == leads + 1 and c._link is link
 
     trio.run(main)

@@ -223,7 +223,12 @@ class AsyncClient(ClientBase):
                 deadline, self.default_metadata, metadata, trio.current_time(),
                 STREAM_WINDOW if window else None,
             )  # fmt: skip
-            if not await self._send(link, data):  # the WebSocket had closed: not sent
+            try:
+                sent = await self._send(link, data)
+            except BaseException:  # cancelled before it went out (or torn: then failed)
+                link.table.give_up(key)  # so nothing waits for an answer that cannot come
+                raise
+            if not sent:  # the WebSocket had closed: not sent
                 link.table.give_up(key)
                 if first:
                     return 0
@@ -263,8 +268,11 @@ class AsyncClient(ClientBase):
         """Send what the table has waiting, then `data`, under `link.send_lock` (an answer
         read meanwhile waits in the table: `_answer` looks there before it parks). A failure
         fails the connection's waiters; False if `data` surely did not go out (the WebSocket
-        was closing: the reader has yet to route what came before the close)."""
+        was closing: the reader has yet to route what came before the close). A cancellation
+        once sending began may have cut a frame, which breaks the connection: it is failed
+        (its callers get ConnectionLost, the next call reconnects) instead of hanging."""
         wire = link.wire
+        await trio.lowlevel.checkpoint_if_cancelled()  # before any byte: nothing to undo
         try:
             if link.table.outgoing:
                 for chunk in link.table.take_outgoing():
@@ -276,6 +284,9 @@ class AsyncClient(ClientBase):
         except WebSocketClosed:
             wake(link, link.table.fail(ConnectionLost("the gateway closed the WebSocket")))
             return False
+        except BaseException:
+            wake(link, link.table.fail(ConnectionLost(_TORN)))
+            raise
         return True
 
     async def _give_up(self, link: TrioLink, key: int) -> None:

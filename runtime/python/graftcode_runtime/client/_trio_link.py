@@ -7,7 +7,7 @@ and its pump, a stream's items) wait on one `shared_event`.
 Reading: on TLS and WebSocket the connection's reader task reads everything. On plain TCP the
 read role moves. While calls wait for answers not yet read, the reader task holds it; once
 every waiter's answer is in, it lets go (`reading` False), and the next call's own task reads
-the socket until its answer is in (`lead` in the client): one task and one scheduler pass per
+the socket until its answer is in (`AsyncClient._lead`): one task and one scheduler pass per
 sequential call instead of a hop through the reader. The reader task meanwhile sleeps
 (`idle`); it takes the role back when a waiter hands it over (`hand_over`: other callers
 still wait when the leading caller's answer came, a stream waits, the connection was lost), or

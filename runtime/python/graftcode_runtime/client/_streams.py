@@ -18,7 +18,7 @@ from ._call_table import END, NOTHING
 if TYPE_CHECKING:
     from ._sync import Client, _Link
     from ._trio import AsyncClient
-    from ._trio import _Link as _TrioLink
+    from ._trio_link import TrioLink as _TrioLink
 
 T = TypeVar("T")
 ErrorMap = Callable[[Exception], BaseException]

@@ -16,35 +16,27 @@ from typing import Any
 import trio
 
 from ..protocol._errors import ConnectionLost, GraftError, LocalProtocolError
-from ..transport._trio import StreamWire, Wire
-from ._base import ClientBase, Link, WebSocketClosed
+from ..transport._trio import Wire
+from ._base import ClientBase, WebSocketClosed
 from ._call_table import HELLO, NOTHING, STREAM_WINDOW, CallTable, expired
 from ._callspec import CallSpec
 from ._remote import AsyncRemoteObject
 from ._streams import AsyncRemoteStream
+from ._trio_link import (
+    TrioLink,
+    answers_pending,
+    hand_over,
+    idle,
+    may_lead,
+    park,
+    read_socket,
+    shared_event,
+    wake,
+)
 
 _GONE = (trio.BrokenResourceError, trio.ClosedResourceError)
 Opener = Callable[[], Awaitable[Wire]]
-
-
-class _Link(Link):
-    __slots__ = ("events", "fd", "send_lock", "wire")
-
-    def __init__(self, table: CallTable, wire: Wire) -> None:
-        super().__init__(table)
-        self.wire = wire
-        self.events: dict[int, trio.Event] = {}  # key -> set when the table has its answer
-        self.send_lock = trio.Lock()  # call ids must reach the gateway in increasing order
-        self.fd = _plain_socket_fd(wire)  # -1 unless a CALL may be written straight to it
-
-
-def _plain_socket_fd(wire: Wire) -> int:
-    """The descriptor of a plain TCP connection (never TLS or WebSocket, which frame bytes
-    themselves); what `_send_call` writes to without a trip through the scheduler."""
-    stream = getattr(wire, "stream", None)
-    if type(wire) is not StreamWire or type(stream) is not trio.SocketStream:
-        return -1
-    return stream.socket.fileno()
+_TORN = "the connection was closed: a call was cancelled while it was being sent"
 
 
 class AsyncClient(ClientBase):
@@ -72,14 +64,17 @@ class AsyncClient(ClientBase):
         """Run one remote operation; wire values in, wire values out. Cancelling the calling
         task sends CANCEL to the gateway. `source`: the items of the member's stream parameter
         (client streaming; its place in `spec.args` is None)."""
-        deadline = self._deadline(timeout, trio.current_time())
+        if timeout is None and self.default_timeout is None:
+            deadline = None  # (no clock read: the table reads `now` only against a deadline)
+        else:
+            deadline = self._deadline(timeout, trio.current_time())
         if source is not None:
             link = self._link
             if link is None or not link.table.open:
                 link = await self._relink(deadline, spec.instance, spec.target)
             key = await self._send_call(link, spec, deadline, metadata, first=False)
             self._nursery.start_soon(self._pump, link, key, source, deadline)
-            return await self._answer(link, key, deadline)
+            return await self._answer(link, key, deadline, shared=True)
         link = self._link
         if link is None or not link.table.open:
             link = await self._relink(deadline, spec.instance, spec.target)
@@ -109,7 +104,7 @@ class AsyncClient(ClientBase):
         `async for` over it; `aclose()` or leaving `async with` cancels it. The timeout
         covers the whole stream."""
 
-        async def start() -> tuple[_Link, int, float | None]:
+        async def start() -> tuple[TrioLink, int, float | None]:
             deadline = self._deadline(timeout, trio.current_time())
             link = self._link
             if link is None or not link.table.open:
@@ -123,7 +118,7 @@ class AsyncClient(ClientBase):
 
     async def _pump(
         self,
-        link: _Link,
+        link: TrioLink,
         key: int,
         source: Iterable[Any] | AsyncIterable[Any],
         deadline: float | None,
@@ -136,24 +131,23 @@ class AsyncClient(ClientBase):
             with trio.move_on_at(math.inf if deadline is None else deadline):
                 async for item in _items(source):
                     while (may := table.may_send_item(key)) is False:
-                        event = link.events.setdefault(key, trio.Event())
-                        await event.wait()
+                        await shared_event(link, key).wait()
                     if may is None:
                         return
                     async with link.send_lock:
-                        await self._send(link, None, table.send_item(key, item))
+                        await self._send(link, table.send_item(key, item))
                 async with link.send_lock:
-                    await self._send(link, None, table.end_items(key))
+                    await self._send(link, table.end_items(key))
         except Exception as e:
             async with link.send_lock:
-                await self._send(link, None, table.abort(key, e))
-            self._wake(link, [key])
+                await self._send(link, table.abort(key, e))
+            wake(link, [key])
 
-    async def _next_item(self, link: _Link, key: int, deadline: float | None) -> Any:
+    async def _next_item(self, link: TrioLink, key: int, deadline: float | None) -> Any:
         """The next item of a streamed call (or `END`), waiting for it within the deadline."""
         table = link.table
         while (value := table.take_item(key, trio.current_time())) is NOTHING:
-            event = link.events.setdefault(key, trio.Event())
+            event = shared_event(link, key)
             got = False
             try:
                 with trio.move_on_at(math.inf if deadline is None else deadline):
@@ -166,17 +160,17 @@ class AsyncClient(ClientBase):
                 raise expired()
         if table.outgoing:  # the credit the caller's reading earned
             async with link.send_lock:
-                await self._send(link, None, b"")
+                await self._send(link, b"")
         return value
 
-    def _cancel_dropped(self, link: _Link, key: int) -> None:
+    def _cancel_dropped(self, link: TrioLink, key: int) -> None:
         """A stream dropped unclosed: its CANCEL goes with the next message sent."""
-        link.events.pop(key, None)
+        link.waiters.pop(key, None)
         link.table.cancel_later(key)
 
     async def _send_call(
         self,
-        link: _Link,
+        link: TrioLink,
         spec: CallSpec,
         deadline: float | None,
         metadata: Mapping[str, str] | None,
@@ -190,26 +184,36 @@ class AsyncClient(ClientBase):
 
         On a plain TCP connection that nobody is sending on, the CALL is written to the socket
         at once (a non-blocking write: no lock, no scheduler pass; the answer's wait is this
-        call's checkpoint). What the socket does not take goes out under the lock as usual:
-        no other task sends before it, since none can hold the lock we found free."""
+        call's checkpoint). What the socket does not take goes out under the lock, taken
+        without a checkpoint (we found it free and nothing ran since), so no other task's
+        bytes come inside the frame; a cancellation before the rest is out fails the
+        connection, which the torn frame has broken."""
         lock = link.send_lock
         direct = not window and link.fd >= 0  # a streamed result's CALL carries its window
         if direct and not lock.locked() and link.table.open and not link.table.outgoing:
             key, data = link.table.start_call(
                 spec.kind, spec.target, spec.member, spec.args, spec.kwargs, spec.instance,
-                deadline, self.default_metadata, metadata, trio.current_time(),
+                deadline, self.default_metadata, metadata,
+                0.0 if deadline is None else trio.current_time(),
             )  # fmt: skip
-            link.events[key] = trio.Event()
             try:
                 n = os.write(link.fd, data)
             except BlockingIOError:
                 n = 0
             except OSError:  # as `_send` does when the connection is gone
-                self._wake(link, link.table.fail(ConnectionLost("the connection was lost")))
+                wake(link, link.table.fail(ConnectionLost("the connection was lost")))
                 return key
             if n < len(data):
-                async with lock:
-                    await self._send(link, None, data[n:])
+                lock.acquire_nowait()
+                try:
+                    await self._send(link, data[n:])
+                except BaseException:  # cancelled part way: the frame is torn (or, if none of
+                    # it went out, registered as sent), and so the connection: its callers get
+                    # ConnectionLost, the next call reconnects
+                    wake(link, link.table.fail(ConnectionLost(_TORN)))
+                    raise
+                finally:
+                    lock.release()
             return key
         async with lock:
             if first and not link.table.open:
@@ -219,26 +223,35 @@ class AsyncClient(ClientBase):
                 deadline, self.default_metadata, metadata, trio.current_time(),
                 STREAM_WINDOW if window else None,
             )  # fmt: skip
-            if not await self._send(link, key, data):  # the WebSocket had closed: not sent
+            try:
+                sent = await self._send(link, data)
+            except BaseException:  # cancelled before it went out (or torn: then failed)
+                link.table.give_up(key)  # so nothing waits for an answer that cannot come
+                raise
+            if not sent:  # the WebSocket had closed: not sent
                 link.table.give_up(key)
                 if first:
                     return 0
                 raise ConnectionLost("the gateway closed the WebSocket")
         return key
 
-    async def _answer(self, link: _Link, key: int, deadline: float | None) -> Any:
+    async def _answer(
+        self, link: TrioLink, key: int, deadline: float | None, shared: bool = False
+    ) -> Any:
+        """Wait for the answer to `key`. The caller's task parks until the reader reschedules
+        it (no Event per call); `shared`: the call sends a stream, so its pump waits on the
+        same key (for WINDOWs): both wait on an Event, and this one waits on after a WINDOW."""
         table = link.table
-        event = link.events.get(key)
         try:
-            if event is not None:
+            if key not in table.answers and key in table.waiting and not shared:
+                wait = self._lead if may_lead(link) else park
                 if deadline is None:  # no cancel scope to set up and tear down per call
-                    await event.wait()
+                    await wait(link, key)
                 else:
                     with trio.move_on_at(deadline):
-                        await event.wait()
-            # a call sending a stream is also woken by WINDOWs: wait on for its answer
+                        await wait(link, key)
             while key not in table.answers and key in table.waiting:
-                event = link.events.setdefault(key, trio.Event())
+                event = shared_event(link, key)
                 with trio.move_on_at(math.inf if deadline is None else deadline) as scope:
                     await event.wait()
                 if scope.cancelled_caught:
@@ -249,16 +262,17 @@ class AsyncClient(ClientBase):
         if key not in table.answers:
             raise expired()
         self._answered = table  # read by instance_id() before this task's next checkpoint
-        return table.take(key, trio.current_time())
+        return table.take(key, 0.0 if deadline is None else trio.current_time())
 
-    async def _send(self, link: _Link, key: int | None, data: bytes) -> bool:
-        """Send what the table has waiting, then `data`, under `link.send_lock`; `key`'s event
-        is registered first, so that an answer read while the send is under way finds it. A
-        failure fails the connection's waiters; False if `data` surely did not go out (the
-        WebSocket was closing: the reader has yet to route what came before the close)."""
-        if key is not None:
-            link.events[key] = trio.Event()
+    async def _send(self, link: TrioLink, data: bytes) -> bool:
+        """Send what the table has waiting, then `data`, under `link.send_lock` (an answer
+        read meanwhile waits in the table: `_answer` looks there before it parks). A failure
+        fails the connection's waiters; False if `data` surely did not go out (the WebSocket
+        was closing: the reader has yet to route what came before the close). A cancellation
+        once sending began may have cut a frame, which breaks the connection: it is failed
+        (its callers get ConnectionLost, the next call reconnects) instead of hanging."""
         wire = link.wire
+        await trio.lowlevel.checkpoint_if_cancelled()  # before any byte: nothing to undo
         try:
             if link.table.outgoing:
                 for chunk in link.table.take_outgoing():
@@ -266,43 +280,68 @@ class AsyncClient(ClientBase):
             if data:
                 await wire.send(data)
         except _GONE:
-            self._wake(link, link.table.fail(ConnectionLost("the connection was lost")))
+            wake(link, link.table.fail(ConnectionLost("the connection was lost")))
         except WebSocketClosed:
-            self._wake(link, link.table.fail(ConnectionLost("the gateway closed the WebSocket")))
+            wake(link, link.table.fail(ConnectionLost("the gateway closed the WebSocket")))
             return False
+        except BaseException:
+            wake(link, link.table.fail(ConnectionLost(_TORN)))
+            raise
         return True
 
-    async def _give_up(self, link: _Link, key: int) -> None:
-        link.events.pop(key, None)
+    async def _give_up(self, link: TrioLink, key: int) -> None:
+        link.waiters.pop(key, None)
         data = link.table.give_up(key)
         if data:
             with trio.CancelScope(shield=True), trio.move_on_after(1):
                 async with link.send_lock:
-                    await self._send(link, None, data)
+                    await self._send(link, data)
 
-    def _wake(self, link: _Link, keys: list[int]) -> None:
-        events = link.events
-        for key in keys:
-            event = events.pop(key, None)
-            if event is not None:
-                event.set()
-
-    async def _reader(self, link: _Link) -> None:
-        table = link.table
+    async def _lead(self, link: TrioLink, key: int) -> None:
+        """Read the socket in the caller's own task until `key`'s answer is in, routing what
+        comes for others; then let go of the read role (`_trio_link`), handing it to the
+        reader task if others still wait or the connection is lost."""
+        table, sock = link.table, link.sock
+        assert sock is not None  # `may_lead`: a plain TCP connection
+        link.leading = True
         try:
-            while table.lost is None:
-                try:
-                    data = await link.wire.receive()
-                except _GONE:  # closed under it (aclose, a failed send)
-                    data = None
-                answered = table.receive(data or b"")
+            while key not in table.answers and key in table.waiting:
+                answered = await read_socket(table, sock)
                 if table.outgoing:
                     async with link.send_lock:
-                        await self._send(link, None, b"")
-                self._wake(link, answered)
+                        await self._send(link, b"")
+                wake(link, answered)
+        finally:
+            link.leading = False
+            link.leads += 1
+            if table.lost is not None or answers_pending(table, key):
+                hand_over(link)
+
+    async def _reader(self, link: TrioLink) -> None:
+        table = link.table
+        sock = link.sock
+        try:
+            while table.lost is None:
+                if not link.reading:  # callers read for themselves
+                    await idle(link)
+                    continue
+                if sock is not None:
+                    answered = await read_socket(table, sock)
+                else:
+                    try:
+                        data = await link.wire.receive()
+                    except _GONE:  # closed under it (aclose, a failed send)
+                        data = None
+                    answered = table.receive(data or b"")
+                if table.outgoing:
+                    async with link.send_lock:
+                        await self._send(link, b"")
+                wake(link, answered)
+                if sock is not None and not answers_pending(table):  # the next caller reads itself
+                    link.reading = False
         finally:
             if table.lost is None:  # cancelled: the context that runs the readers is closing
-                self._wake(link, table.fail(ConnectionLost("the client's context was left")))
+                wake(link, table.fail(ConnectionLost("the client's context was left")))
             with trio.CancelScope(shield=True):
                 await link.wire.aclose()
 
@@ -314,7 +353,7 @@ class AsyncClient(ClientBase):
             link = await self._relink(None, None, "")
         async with link.send_lock:
             key, data = link.table.start_ping()
-            await self._send(link, key, data)
+            await self._send(link, data)
         await self._answer(link, key, None)
         return trio.current_time() - start
 
@@ -327,16 +366,16 @@ class AsyncClient(ClientBase):
             async with link.send_lock:
                 data = link.table.release_now(instance_ids)
                 if data:
-                    await self._send(link, None, data)
+                    await self._send(link, data)
 
     # ---------------------------------------------------------------- connections
 
-    async def _relink(self, deadline: float | None, instance: object, target: str) -> _Link:
+    async def _relink(self, deadline: float | None, instance: object, target: str) -> TrioLink:
         """The open connection for a call, opening one within the call's deadline."""
         self._refuse(instance, target)
         with trio.move_on_at(math.inf if deadline is None else deadline):
             async with self._connect_lock:  # one task connects; the others wait for it
-                link: _Link | None = self._link
+                link: TrioLink | None = self._link
                 if link is not None and link.table.open:
                     return link  # another task connected meanwhile
                 link = await self._connect(deadline)
@@ -348,7 +387,7 @@ class AsyncClient(ClientBase):
                 return link
         raise expired()
 
-    async def _connect(self, deadline: float | None) -> _Link:
+    async def _connect(self, deadline: float | None) -> TrioLink:
         now = trio.current_time()
         budget, by_call = self._budget(deadline, now)
         end = None if budget is None else now + budget
@@ -356,11 +395,11 @@ class AsyncClient(ClientBase):
             attempt = 0
             while True:
                 wire = await self._open_wire()
-                link = _Link(self._new_table(wire.message_mode), wire)
+                link = TrioLink(self._new_table(wire.message_mode), wire)
                 try:
                     self._nursery.start_soon(self._reader, link)
                     async with link.send_lock:
-                        await self._send(link, HELLO, link.table.start_handshake())
+                        await self._send(link, link.table.start_handshake())
                     await self._answer(link, HELLO, None)
                 except BaseException as e:
                     with trio.CancelScope(shield=True):
@@ -424,7 +463,7 @@ class AsyncClient(ClientBase):
         self._closed = True
         for link in self._links():
             data, failed = link.table.close()
-            self._wake(link, failed)
+            wake(link, failed)
             if data:
                 with trio.move_on_after(1):
                     try:

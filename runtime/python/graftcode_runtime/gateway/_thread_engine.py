@@ -59,7 +59,8 @@ _DONTWAIT = socket.MSG_DONTWAIT
 # GRAFTCODE_TCP_INLINE=0: every call goes to a worker thread (no call runs on the leader)
 INLINE = os.environ.get("GRAFTCODE_TCP_INLINE", "1") != "0"
 _BATCH = 64  # events the leader takes per epoll_wait
-_WATCH = 0.002  # seconds between the watchdog's looks at the leader's call
+_WATCH = 0.002  # seconds between the watchdog's looks while the leader is busy; while it
+_WATCH_IDLE = 0.016  # waits in epoll_wait the pause doubles up to this (looks cost CPU)
 _SLOW = 0.0005  # a member whose code took longer (wall clock) goes to the workers ...
 _SLOW_RUNS = 100  # ... for this many runs, then the leader tries it again (twice as many
 _SLOW_RUNS_MAX = 100_000  # runs each time it is slow again, up to this many)
@@ -347,12 +348,14 @@ class ThreadedEngine:
     def _watch(self) -> None:
         """The watchdog: a leader that is still on the same step (an event, a call) at two looks
         `_WATCH` apart loses its post, and a waiting thread takes over polling and what was
-        queued, so a member that blocks on the leader holds up other connections for a few
-        milliseconds at most, and once (its member then goes to the workers). Parks while the
-        leader waits in `epoll_wait`, so an idle gateway sleeps."""
+        queued, so a member that blocks on the leader holds up other connections briefly (a
+        few ms when the gateway is busy, at most about `_WATCH_IDLE` more when it was idle),
+        and once: its member then goes to the workers. Looks grow rarer while the leader waits
+        in `epoll_wait`, and stop (parked) after a while of that, so an idle gateway sleeps."""
         lock, cond = self._lock, self._watch_cond
         seen = -1
         quiet = 0
+        pause = _WATCH
         while True:
             with lock:
                 if self._closed:
@@ -360,10 +363,12 @@ class ThreadedEngine:
                 if self._polling or self._leader is None:
                     seen = -1
                     quiet += 1
+                    pause = min(2 * pause, _WATCH_IDLE)
                     if quiet >= _PARK_AFTER:
                         self._watch_parked = True
                         cond.wait()
                         quiet = 0
+                        pause = _WATCH
                 elif self._step == seen:
                     self._counts["deposed"] += 1
                     self._leader = None  # the call's own time decides if it was slow
@@ -374,8 +379,9 @@ class ThreadedEngine:
                     seen = -1
                 else:
                     quiet = 0
+                    pause = _WATCH
                     seen = self._step
-            time.sleep(_WATCH)
+            time.sleep(pause)
 
     def run_jobs(self, session: ThreadedSession, jobs: list[Job]) -> None:
         """Calls one read produced: plain calls of members not known to be slow wait for the

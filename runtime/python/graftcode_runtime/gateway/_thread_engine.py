@@ -347,20 +347,24 @@ class ThreadedEngine:
 
     def _watch(self) -> None:
         """The watchdog: a leader that is still on the same step (an event, a call) at two looks
-        `_WATCH` apart loses its post, and a waiting thread takes over polling and what was
-        queued, so a member that blocks on the leader holds up other connections briefly (a
-        few ms when the gateway is busy, at most about `_WATCH_IDLE` more when it was idle),
+        `_WATCH` apart, and that is blocked or busy on the CPU meanwhile (not merely waiting for
+        a CPU that other processes hold), loses its post; a waiting thread takes over polling
+        and what was queued. So a member that blocks on the leader holds up other connections
+        briefly (a few ms when the gateway is busy, about `_WATCH_IDLE` more when it was idle),
         and once: its member then goes to the workers. Looks grow rarer while the leader waits
         in `epoll_wait`, and stop (parked) after a while of that, so an idle gateway sleeps."""
         lock, cond = self._lock, self._watch_cond
         seen = -1
+        seen_cpu = 0.0
         quiet = 0
         pause = _WATCH
         while True:
+            stuck: threading.Thread | None = None
             with lock:
                 if self._closed:
                     return
-                if self._polling or self._leader is None:
+                leader = self._leader
+                if self._polling or leader is None:
                     seen = -1
                     quiet += 1
                     pause = min(2 * pause, _WATCH_IDLE)
@@ -370,18 +374,27 @@ class ThreadedEngine:
                         quiet = 0
                         pause = _WATCH
                 elif self._step == seen:
-                    self._counts["deposed"] += 1
-                    self._leader = None  # the call's own time decides if it was slow
-                    if self._idle or len(self._threads) < self._cap:
-                        self._wake_one()
-                    else:  # the stuck thread is not counted busy (a write, a generator's close)
-                        self._spawn()
-                    seen = -1
+                    stuck = leader
                 else:
                     quiet = 0
                     pause = _WATCH
                     seen = self._step
+                    seen_cpu = _cpu_time(leader)
+            if stuck is not None and _holds_up(stuck, seen_cpu, pause):
+                with lock:
+                    if self._leader is stuck and self._step == seen and not self._polling:
+                        self._depose()
+                seen = -1
             time.sleep(pause)
+
+    def _depose(self) -> None:
+        """Take the post from a stuck leader and give it to another thread (holding `_lock`)."""
+        self._counts["deposed"] += 1
+        self._leader = None  # the call's own time decides if it was slow
+        if self._idle or len(self._threads) < self._cap:
+            self._wake_one()
+        else:  # the stuck thread is not counted busy (a write, a generator's close)
+            self._spawn()
 
     def run_jobs(self, session: ThreadedSession, jobs: list[Job]) -> None:
         """Calls one read produced: plain calls of members not known to be slow wait for the
@@ -454,6 +467,29 @@ class ThreadedEngine:
                 "connections": len(self._sessions),
                 "timers": len(self.timers),
             }
+
+
+def _cpu_time(thread: threading.Thread) -> float:
+    """The thread's CPU time in seconds (0.0 where the platform cannot tell)."""
+    try:
+        return time.clock_gettime(time.pthread_getcpuclockid(thread.ident or 0))
+    except (AttributeError, OSError, OverflowError):
+        return 0.0
+
+
+def _holds_up(thread: threading.Thread, cpu_then: float, interval: float) -> bool:
+    """Whether a thread that made no progress for `interval` is holding the others up: it is
+    blocked (sleeping on something) or it kept a CPU busy for most of that time. A thread that
+    only waited for a CPU (other processes ran) is not; on a shared CPU that is common, and
+    taking its post would only add a thread."""
+    if _cpu_time(thread) - cpu_then >= interval / 2:
+        return True  # busy on the CPU: a long computation
+    try:
+        with open(f"/proc/self/task/{thread.native_id}/stat", "rb") as f:
+            state = f.read().rsplit(b")", 1)[1].split()[0]
+    except (OSError, IndexError):
+        return True  # cannot tell: assume the worst
+    return state != b"R"
 
 
 _ENGINES: dict[int, ThreadedEngine] = {}

@@ -44,6 +44,7 @@ from ..transport._malloc import keep_large_allocations
 from ._dispatch import Job
 from ._log import event
 from ._thread_driver import RECEIVE_CHUNKS, ThreadedSession
+from ._thread_watch import watch
 from ._timers import TimerThread
 
 if TYPE_CHECKING:
@@ -59,12 +60,9 @@ _DONTWAIT = socket.MSG_DONTWAIT
 # GRAFTCODE_TCP_INLINE=0: every call goes to a worker thread (no call runs on the leader)
 INLINE = os.environ.get("GRAFTCODE_TCP_INLINE", "1") != "0"
 _BATCH = 64  # events the leader takes per epoll_wait
-_WATCH = 0.002  # seconds between the watchdog's looks while the leader is busy; while it
-_WATCH_IDLE = 0.016  # waits in epoll_wait the pause doubles up to this (looks cost CPU)
 _SLOW = 0.0005  # a member whose code took longer (wall clock) goes to the workers ...
 _SLOW_RUNS = 100  # ... for this many runs, then the leader tries it again (twice as many
 _SLOW_RUNS_MAX = 100_000  # runs each time it is slow again, up to this many)
-_PARK_AFTER = 50  # the watchdog parks after this many looks with no call running
 log = logging.getLogger("graftcode.gateway")
 
 
@@ -105,7 +103,8 @@ class ThreadedEngine:
         self._counts = {"inline": 0, "worker": 0, "deposed": 0}
         with self._lock:
             self._spawn()
-        self._watcher = threading.Thread(target=self._watch, name="graftcode-watch", daemon=True)
+        self._watcher = threading.Thread(target=watch, args=(self,), name="graftcode-watch")
+        self._watcher.daemon = True
         self._watcher.start()
 
     # ---------------------------------------------------------------- trio side
@@ -345,48 +344,6 @@ class ThreadedEngine:
                     else:
                         self._slow[job.plan.where] = left - 1
 
-    def _watch(self) -> None:
-        """The watchdog: a leader that is still on the same step (an event, a call) at two looks
-        `_WATCH` apart, and that is blocked or busy on the CPU meanwhile (not merely waiting for
-        a CPU that other processes hold), loses its post; a waiting thread takes over polling
-        and what was queued. So a member that blocks on the leader holds up other connections
-        briefly (a few ms when the gateway is busy, about `_WATCH_IDLE` more when it was idle),
-        and once: its member then goes to the workers. Looks grow rarer while the leader waits
-        in `epoll_wait`, and stop (parked) after a while of that, so an idle gateway sleeps."""
-        lock, cond = self._lock, self._watch_cond
-        seen = -1
-        seen_cpu = 0.0
-        quiet = 0
-        pause = _WATCH
-        while True:
-            stuck: threading.Thread | None = None
-            with lock:
-                if self._closed:
-                    return
-                leader = self._leader
-                if self._polling or leader is None:
-                    seen = -1
-                    quiet += 1
-                    pause = min(2 * pause, _WATCH_IDLE)
-                    if quiet >= _PARK_AFTER:
-                        self._watch_parked = True
-                        cond.wait()
-                        quiet = 0
-                        pause = _WATCH
-                elif self._step == seen:
-                    stuck = leader
-                else:
-                    quiet = 0
-                    pause = _WATCH
-                    seen = self._step
-                    seen_cpu = _cpu_time(leader)
-            if stuck is not None and _holds_up(stuck, seen_cpu, pause):
-                with lock:
-                    if self._leader is stuck and self._step == seen and not self._polling:
-                        self._depose()
-                seen = -1
-            time.sleep(pause)
-
     def _depose(self) -> None:
         """Take the post from a stuck leader and give it to another thread (holding `_lock`)."""
         self._counts["deposed"] += 1
@@ -467,29 +424,6 @@ class ThreadedEngine:
                 "connections": len(self._sessions),
                 "timers": len(self.timers),
             }
-
-
-def _cpu_time(thread: threading.Thread) -> float:
-    """The thread's CPU time in seconds (0.0 where the platform cannot tell)."""
-    try:
-        return time.clock_gettime(time.pthread_getcpuclockid(thread.ident or 0))
-    except (AttributeError, OSError, OverflowError):
-        return 0.0
-
-
-def _holds_up(thread: threading.Thread, cpu_then: float, interval: float) -> bool:
-    """Whether a thread that made no progress for `interval` is holding the others up: it is
-    blocked (sleeping on something) or it kept a CPU busy for most of that time. A thread that
-    only waited for a CPU (other processes ran) is not; on a shared CPU that is common, and
-    taking its post would only add a thread."""
-    if _cpu_time(thread) - cpu_then >= interval / 2:
-        return True  # busy on the CPU: a long computation
-    try:
-        with open(f"/proc/self/task/{thread.native_id}/stat", "rb") as f:
-            state = f.read().rsplit(b")", 1)[1].split()[0]
-    except (OSError, IndexError):
-        return True  # cannot tell: assume the worst
-    return state != b"R"
 
 
 _ENGINES: dict[int, ThreadedEngine] = {}

@@ -350,8 +350,9 @@ class ThreadedEngine:
         self._leader = None  # the call's own time decides if it was slow
         if self._idle or len(self._threads) < self._cap:
             self._wake_one()
-        else:  # the stuck thread is not counted busy (a write, a generator's close)
-            self._spawn()
+        elif len(self._threads) < 2 * self._cap:
+            self._spawn()  # the stuck thread is not counted busy (a write, a generator's close)
+        # else the next thread to finish takes the post: the pool does not grow without bound
 
     def run_jobs(self, session: ThreadedSession, jobs: list[Job]) -> None:
         """Calls one read produced: plain calls of members not known to be slow wait for the

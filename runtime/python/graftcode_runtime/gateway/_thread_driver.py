@@ -224,28 +224,36 @@ class ThreadedSession:
 
     # ---------------------------------------------------------------- calls
 
-    def run(self, job: Job) -> None:
+    def run(self, job: Job) -> float:
         """Run one call on this thread (sync members) or hand it to asyncio (async ones). A
-        streaming call's steps go on here while the policy has it ready again."""
+        streaming call's steps go on here while the policy has it ready again. Returns the
+        seconds (wall clock) the member's own code took, which the engine uses to tell short
+        members from slow ones."""
         if job.done:  # abandoned before it started
             if job.stream is not None:
                 with self.lock:
                     dropped = self.policy.dropped(job)
                 if dropped:
                     self._after()
-            return
+            return 0.0
+        spent = 0.0
+        clock = time.perf_counter
         while not job.done:
+            t0 = clock()
             try:
                 result = job.start()
                 if type(result) is CoroutineType:  # async members, or a sync one returning one
                     self._start_async(job, result)
-                    return
+                    return spent + clock() - t0
             except Exception as e:  # whatever user code raises, graftcode errors included
+                spent += clock() - t0
                 again = self._answered(job, None, e)
             else:
+                spent += clock() - t0
                 again = self._answered(job, result, None)
             if not again:
-                return
+                return spent
+        return spent
 
     def _start_async(self, job: Job, coro: Any) -> None:
         loop = self.engine.gateway.bridge._ensure_loop()

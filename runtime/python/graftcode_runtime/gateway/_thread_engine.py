@@ -7,14 +7,20 @@ from the trio thread: two hops per call. Here the thread that reads a call runs 
 its answer: no hop at all, like a blocking-socket server. The session rules are the same
 policy's (`_policy.py`); `_thread_driver.py` drives it for one connection.
 
-Connections stay concurrent: each socket is registered edge-triggered and the thread that
-handles an event lets go of it as soon as its bytes are parsed, *before* the calls run, so while
-one thread runs a slow call another idle thread, already waiting in `epoll_wait`, reads the
-next message of the same connection (no epoll_ctl re-arm per call, as EPOLLONESHOT needed).
-Idle threads all wait in the kernel, which wakes exactly one per event. Calls parsed together
-beyond the first go to a backlog that idle threads (woken through an eventfd) and the reading
-thread itself drain. At most `max_workers` threads run user code at once; the pool keeps one
-more so a connection can always be read.
+One thread at a time, the leader, waits in `epoll_wait` (edge-triggered registrations, no
+epoll_ctl per call). It reads every connection an event names, up to `_BATCH` per wake-up, and
+then runs the short plain calls they brought itself, answering each at once; the other pool
+threads wait on a condition and never compete for the GIL while it does (bench/notes/
+gateway-concurrency.md: with many callers the old pool, every idle thread in `epoll_wait`, spent
+most of its extra CPU on GIL hand-offs and wake-ups). Calls that may block go to worker threads
+instead: streaming calls, and members whose code took longer than `_SLOW` last time (measured
+per member; after `_SLOW_RUNS` runs on workers the leader tries one again). A member that
+blocks when run by the leader, once, is caught by the watchdog thread: a call still running at
+two of its looks `_WATCH` apart costs the leader its post, and a waiting thread takes over
+polling and the queued calls. So a blocking member stalls other connections for a few
+milliseconds at most. At most `max_workers` threads run user code at once (the leader's inline
+calls included); the pool keeps one more thread, so a connection can always be read.
+GRAFTCODE_TCP_INLINE=0 sends every call to the workers.
 
 Accepting, TLS, WebSocket, HTTP and the in-memory transport stay on trio. The trio accept loop
 hands each plain TCP socket over here (`serve_stream`), and the session joins
@@ -38,6 +44,7 @@ from ..transport._malloc import keep_large_allocations
 from ._dispatch import Job
 from ._log import event
 from ._thread_driver import RECEIVE_CHUNKS, ThreadedSession
+from ._thread_watch import watch
 from ._timers import TimerThread
 
 if TYPE_CHECKING:
@@ -50,6 +57,12 @@ _WAKE = select.EPOLLIN
 ONESHOT = os.environ.get("GRAFTCODE_EPOLL_ONESHOT", "") == "1"
 _EDGE = select.EPOLLONESHOT if ONESHOT else select.EPOLLET
 _DONTWAIT = socket.MSG_DONTWAIT
+# GRAFTCODE_TCP_INLINE=0: every call goes to a worker thread (no call runs on the leader)
+INLINE = os.environ.get("GRAFTCODE_TCP_INLINE", "1") != "0"
+_BATCH = 64  # events the leader takes per epoll_wait
+_SLOW = 0.0005  # a member whose code took longer (wall clock) goes to the workers ...
+_SLOW_RUNS = 100  # ... for this many runs, then the leader tries it again (twice as many
+_SLOW_RUNS_MAX = 100_000  # runs each time it is slow again, up to this many)
 log = logging.getLogger("graftcode.gateway")
 
 
@@ -70,16 +83,29 @@ class ThreadedEngine:
         self._sessions: dict[int, ThreadedSession] = {}
         self._lock = threading.Lock()
         self._local = threading.local()  # one receive buffer per pool thread, not per connection
-        self._backlog: deque[tuple[ThreadedSession, Job]] = deque()
+        self._cond = threading.Condition(self._lock)  # pool threads wait here for work
+        self._backlog: deque[tuple[ThreadedSession, Job]] = deque()  # for the workers
+        self._ready: deque[tuple[ThreadedSession, Job]] = deque()  # for the leader
+        self._leader: threading.Thread | None = None  # the thread in epoll_wait
+        self._pending: deque[tuple[int, int]] = deque()  # events the leader has to handle
+        self._polling = False  # the leader waits in epoll_wait
+        self._step = 0  # the leader's events and calls so far: the watchdog's clock
+        self._slow: dict[str, int] = {}  # members (by name) sent to the workers, for so many runs
+        self._slow_next: dict[str, int] = {}  # how many, the next time they are slow
+        self._watch_cond = threading.Condition(self._lock)
+        self._watch_parked = False
         self._max_busy = max(1, gateway.config.max_workers)
         self._cap = self._max_busy + 1
         self._threads: list[threading.Thread] = []
-        self._idle = 0
-        self._busy = 0
+        self._idle = 0  # threads waiting on `_cond`, not yet woken
+        self._busy = 0  # threads running hosted code (the leader's inline calls included)
         self._closed = False
+        self._counts = {"inline": 0, "worker": 0, "deposed": 0}
         with self._lock:
             self._spawn()
-            self._spawn()
+        self._watcher = threading.Thread(target=watch, args=(self,), name="graftcode-watch")
+        self._watcher.daemon = True
+        self._watcher.start()
 
     # ---------------------------------------------------------------- trio side
 
@@ -166,84 +192,195 @@ class ThreadedEngine:
         """Start one more pool thread (the caller holds `_lock`)."""
         t = threading.Thread(target=self._worker, name="graftcode-tcp", daemon=True)
         self._threads.append(t)
-        self._idle += 1
         t.start()
 
+    def _wake_one(self) -> None:
+        """Get a thread to take the lead or a queued call: a waiting one, else a new one while
+        the pool is below its cap (the caller holds `_lock`). A woken thread is counted out of
+        `_idle` here, so two wake-ups never count on the same waiting thread."""
+        if self._idle:
+            self._idle -= 1
+            self._cond.notify()
+        elif len(self._threads) < self._cap:
+            self._spawn()
+
     def _worker(self) -> None:
-        ep, wake, lock, sessions = self._ep, self._wake, self._lock, self._sessions
-        first = True
+        """A pool thread: the leader while the post is free, else a worker for queued calls."""
+        lock, cond, backlog = self._lock, self._cond, self._backlog
+        me = threading.current_thread()
         while True:
-            if not first:
-                with lock:
-                    self._idle += 1
-            first = False
-            try:
-                events = ep.poll(-1, 1)
-            except InterruptedError:
-                events = []
-            except (OSError, ValueError):
-                return  # the epoll object was closed
             with lock:
-                self._idle -= 1
-                if self._closed:
+                while True:
+                    if self._closed:
+                        return
+                    if self._leader is None:
+                        self._leader = me
+                        item = None
+                        break
+                    if backlog and self._busy < self._max_busy:
+                        item = backlog.popleft()
+                        self._busy += 1
+                        self._counts["worker"] += 1
+                        break
+                    self._idle += 1  # whoever wakes us counts us out again (_wake_one)
+                    cond.wait()
+            if item is None:
+                self._lead(me)
+            else:
+                self._run_counted(*item)
+
+    def _lead(self, me: threading.Thread) -> None:
+        """The leader: the one thread in `epoll_wait`. It reads every connection an event names
+        (up to `_BATCH` at once), then runs the short calls they brought itself, then waits
+        again: under load one wake-up serves many calls and no other thread wants the GIL.
+        Returns once the watchdog has handed the lead to another thread (a step took too long:
+        a call, or a write to a full socket); the events and calls it had not reached yet are
+        the next leader's (`_pending`, `_ready`)."""
+        ep, wake, sessions, pending = self._ep, self._wake, self._sessions, self._pending
+        while True:
+            while pending:
+                if self._leader is not me:
+                    self._hand_over()
                     return
-                if self._idle == 0 and len(self._threads) < self._cap:
-                    self._spawn()  # keep one thread waiting while this one works
-            for fd, mask in events:
+                try:
+                    fd, mask = pending.popleft()
+                except IndexError:
+                    break
+                self._step += 1
                 if fd == wake:
                     try:
                         os.eventfd_read(wake)
                     except (BlockingIOError, OSError):
                         pass
-                    self._drain_backlog()
                     continue
                 session = sessions.get(fd)
                 if session is not None:
                     session.on_event(mask)
-
-    def run_jobs(self, session: ThreadedSession, jobs: list[Job]) -> None:
-        """Run the calls one read produced: the first here, the rest by whichever thread is
-        free first (this one included, once done)."""
-        if len(jobs) > 1:
-            with self._lock:
-                self._backlog.extend((session, j) for j in jobs[1:])
-            os.eventfd_write(self._wake, len(jobs) - 1)
-        with self._lock:
-            if self._busy >= self._max_busy:
-                self._backlog.append((session, jobs[0]))
-                job = None
-            else:
-                self._busy += 1
-                job = jobs[0]
-        if job is not None:
+            if not self._run_ready(me):
+                return
+            self._polling = True
             try:
-                session.run(job)
+                events = ep.poll(-1, _BATCH)
+            except InterruptedError:
+                continue
+            except (OSError, ValueError):
+                return  # the epoll object was closed
             finally:
+                self._polling = False
+            pending.extend(events)
+            if self._watch_parked:
                 with self._lock:
-                    self._busy -= 1
-        if len(jobs) > 1 or self._backlog:
-            self._drain_backlog()
+                    self._watch_parked = False
+                    self._watch_cond.notify()
 
-    def submit(self, session: ThreadedSession, jobs: list[Job]) -> None:
-        """Run these calls on whichever pool threads are free (stream steps a write let go on:
-        the writing thread may hold the session's lock)."""
-        with self._lock:
-            self._backlog.extend((session, j) for j in jobs)
-        os.eventfd_write(self._wake, len(jobs))
-
-    def _drain_backlog(self) -> None:
-        lock = self._lock
+    def _run_ready(self, me: threading.Thread) -> bool:
+        """Run the calls queued for the leader; False once this thread is no longer the leader
+        (the watchdog deposed it while a call ran, or the engine closed). One lock round trip
+        per call: the end of one call and the start of the next are booked together."""
+        lock, ready, counts = self._lock, self._ready, self._counts
+        job: Job | None = None
+        spent = 0.0
         while True:
             with lock:
-                if not self._backlog or self._busy >= self._max_busy or self._closed:
-                    return
-                session, job = self._backlog.popleft()
+                if job is not None:
+                    self._busy -= 1
+                    if spent > _SLOW:
+                        self._mark_slow(job.plan.where)
+                    job = None
+                if self._leader is not me or self._closed:
+                    if self._leader is me:
+                        self._leader = None
+                    elif ready:
+                        self._hand_over()
+                    return False
+                if not ready:
+                    return True
+                if self._busy >= self._max_busy:  # every worker busy: they take these later
+                    self._backlog.extend(ready)
+                    ready.clear()
+                    return True
+                session, job = ready.popleft()
                 self._busy += 1
+                self._step += 1
+                counts["inline"] += 1
+            spent = 0.0
             try:
-                session.run(job)
-            finally:
+                spent = session.run(job)
+            except BaseException:  # SystemExit and the like from user code: this thread ends
                 with lock:
                     self._busy -= 1
+                    if self._leader is me:
+                        self._leader = None
+                        self._wake_one()
+                raise
+
+    def _hand_over(self) -> None:
+        """A deposed leader leaves events or calls behind: wake the leader, which may already
+        be waiting in `epoll_wait` (it polled before this thread noticed it had lost the post)."""
+        try:
+            os.eventfd_write(self._wake, 1)
+        except OSError:
+            pass  # closed: nothing is served any more
+
+    def _mark_slow(self, where: str) -> None:
+        """Send a member to the workers for a while (the caller holds `_lock`)."""
+        runs = self._slow_next.get(where, _SLOW_RUNS)
+        self._slow[where] = runs
+        self._slow_next[where] = min(2 * runs, _SLOW_RUNS_MAX)
+
+    def _run_counted(self, session: ThreadedSession, job: Job) -> None:
+        """Run a queued call on a worker (the caller counted it in `_busy`)."""
+        try:
+            session.run(job)
+        finally:
+            with self._lock:
+                self._busy -= 1
+                # after so many runs here, the leader tries the member again (a worker's own
+                # timing says little: it includes waiting for the GIL)
+                left = self._slow.get(job.plan.where)
+                if left is not None:
+                    if left <= 1:
+                        del self._slow[job.plan.where]
+                    else:
+                        self._slow[job.plan.where] = left - 1
+
+    def _depose(self) -> None:
+        """Take the post from a stuck leader and give it to another thread (holding `_lock`)."""
+        self._counts["deposed"] += 1
+        self._leader = None  # the call's own time decides if it was slow
+        if self._idle or len(self._threads) < self._cap:
+            self._wake_one()
+        elif len(self._threads) < 2 * self._cap:
+            self._spawn()  # the stuck thread is not counted busy (a write, a generator's close)
+        # else the next thread to finish takes the post: the pool does not grow without bound
+
+    def run_jobs(self, session: ThreadedSession, jobs: list[Job]) -> None:
+        """Calls one read produced: plain calls of members not known to be slow wait for the
+        leader (the thread that read them), the rest go to the workers."""
+        slow = self._slow
+        with self._lock:
+            for job in jobs:
+                if (
+                    INLINE
+                    and job.stream is None
+                    and job.inbox is None
+                    and job.plan.where not in slow
+                    and self._leader is threading.current_thread()
+                ):
+                    self._ready.append((session, job))
+                else:
+                    self._backlog.append((session, job))
+                    if self._busy < self._max_busy:
+                        self._wake_one()
+
+    def submit(self, session: ThreadedSession, jobs: list[Job]) -> None:
+        """Run these calls on the workers (stream steps a write let go on: the writing thread
+        may hold the session's lock)."""
+        with self._lock:
+            for job in jobs:
+                self._backlog.append((session, job))
+                if self._busy < self._max_busy:
+                    self._wake_one()
 
     # ---------------------------------------------------------------- shutdown
 
@@ -256,6 +393,10 @@ class ThreadedEngine:
             sessions = list(self._sessions.values())
             threads = list(self._threads)
             self._backlog.clear()
+            self._ready.clear()
+            self._pending.clear()
+            self._cond.notify_all()
+            self._watch_cond.notify_all()
         for s in sessions:
             s.end("the gateway stopped")
         os.eventfd_write(self._wake, len(threads) + 1)
@@ -278,7 +419,9 @@ class ThreadedEngine:
                 "threads": len(self._threads),
                 "idle": self._idle,
                 "busy": self._busy,
-                "backlog": len(self._backlog),
+                "backlog": len(self._backlog) + len(self._ready),
+                "slow_members": len(self._slow),
+                **self._counts,
                 "connections": len(self._sessions),
                 "timers": len(self.timers),
             }

@@ -6,7 +6,7 @@ VENV    := .venv
 BIN     := $(VENV)/bin
 STAMP   := $(VENV)/.installed
 
-.PHONY: demo test lint typecheck pytest install bench clean node-deps system-deps
+.PHONY: demo test lint typecheck pytest install compiled bench clean node-deps system-deps
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV)
@@ -16,7 +16,12 @@ $(STAMP): $(BIN)/python pyproject.toml runtime/python/pyproject.toml
 	$(BIN)/python -m pip install --quiet -e runtime/python -e '.[dev,bench]'
 	touch $(STAMP)
 
-install: $(STAMP)
+# The runtime's hot modules compiled with mypyc (docs/performance.md, "Compiled modules"): built
+# again only when their sources change; a failed build says why and leaves pure Python.
+compiled: $(STAMP)
+	$(BIN)/python -m graftcode_runtime._mypyc_build
+
+install: $(STAMP) compiled
 
 # Node packages and Chromium for the TypeScript and browser tests (see scripts/setup-system.sh).
 node-deps:
@@ -44,4 +49,4 @@ bench: install
 	$(BIN)/python bench/run.py $(BENCH_ARGS)
 
 clean:
-	rm -rf $(VENV) .mypy_cache .pytest_cache .ruff_cache
+	rm -rf $(VENV) .mypy_cache .pytest_cache .ruff_cache runtime/python/graftcode_runtime/_mypyc_lib

@@ -1,0 +1,148 @@
+"""The mypyc-compiled runtime modules (graftcode_runtime._mypyc): used when built and current,
+never when switched off (GRAFTCODE_MYPYC=0), stale or failed builds fall back to pure Python,
+and the sans-IO and client suites pass in the mode the rest of the suite does not run in."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from graftcode_runtime import _mypyc, _mypyc_build
+
+ROOT = Path(__file__).resolve().parents[2]
+
+PROBE = """
+import importlib, json
+from graftcode_runtime import _mypyc
+files = {m: importlib.import_module("graftcode_runtime." + m).__file__ for m in _mypyc.COMPILED}
+print(json.dumps({"status": _mypyc.status(), "files": files}))
+"""
+
+
+def probe(switch: str | None) -> dict[str, object]:
+    env = {k: v for k, v in os.environ.items() if k != _mypyc.SWITCH}
+    if switch is not None:
+        env[_mypyc.SWITCH] = switch
+    out = subprocess.run(
+        [sys.executable, "-W", "error", "-c", PROBE],
+        capture_output=True,
+        text=True,
+        env=env,
+        check=True,
+    )
+    result: dict[str, object] = json.loads(out.stdout)
+    return result
+
+
+def built() -> dict[str, object]:
+    """The manifest `make install` left; a machine that cannot compile skips what needs it."""
+    if not _mypyc.MANIFEST.is_file():
+        pytest.fail(
+            "no compiled modules: `make install` runs python -m graftcode_runtime._mypyc_build"
+        )
+    manifest: dict[str, object] = json.loads(_mypyc.MANIFEST.read_text())
+    if manifest.get("error"):
+        pytest.skip(f"the mypyc build failed on this machine: {manifest['error']}")
+    return manifest
+
+
+@pytest.mark.parametrize("switch", [None, "1"])
+def test_compiled_modules_are_the_ones_imported(switch: str | None) -> None:
+    built()
+    result = probe(switch)
+    assert result["status"] == "compiled"
+    files = result["files"]
+    assert isinstance(files, dict) and set(files) == set(_mypyc.COMPILED)
+    for name, file in files.items():
+        assert file.startswith(str(_mypyc.LIB)), name
+        assert file.endswith(_mypyc.extension_suffix()), name
+
+
+def test_switch_off_imports_the_sources() -> None:
+    result = probe("0")
+    assert result["status"] == "pure Python: GRAFTCODE_MYPYC=0"
+    files = result["files"]
+    assert isinstance(files, dict)
+    for name, file in files.items():
+        assert file == str(_mypyc.ROOT / (name.replace(".", "/") + ".py"))
+
+
+@pytest.fixture
+def lib(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A private `_mypyc_lib`, so these tests never touch the real build."""
+    lib = tmp_path / "_mypyc_lib"
+    for module in (_mypyc, _mypyc_build):
+        monkeypatch.setattr(module, "LIB", lib)
+        monkeypatch.setattr(module, "MANIFEST", lib / "manifest.json")
+    monkeypatch.setattr(_mypyc, "_status", _mypyc.status())  # restored after the test
+    monkeypatch.delenv(_mypyc.SWITCH, raising=False)
+    return lib
+
+
+def write(lib: Path, **manifest: object) -> None:
+    lib.mkdir(exist_ok=True)
+    (lib / "manifest.json").write_text(json.dumps(manifest))
+
+
+def test_edited_sources_make_the_whole_set_stale(lib: Path) -> None:
+    hashes = _mypyc.source_hashes()
+    hashes["values._codec"] = "0" * 64
+    write(lib, suffix=_mypyc.extension_suffix(), sources=hashes)
+    finders = list(sys.meta_path)
+    with pytest.warns(RuntimeWarning, match="older than their sources"):
+        _mypyc.install()
+    assert sys.meta_path == finders
+    assert not _mypyc.in_use()
+
+
+def test_no_build_a_failed_one_or_another_interpreter_is_pure_python(lib: Path) -> None:
+    _mypyc.install()
+    assert _mypyc.status().startswith("pure Python: not compiled")
+    write(lib, suffix=_mypyc.extension_suffix(), sources={}, error="gcc: not found")
+    _mypyc.install()
+    assert _mypyc.status() == "pure Python: the build failed: gcc: not found"
+    write(lib, suffix=".cpython-399-x.so", sources=_mypyc.source_hashes())
+    _mypyc.install()
+    assert "compiled for .cpython-399-x.so" in _mypyc.status()
+
+
+def test_a_failed_build_says_so_once_and_never_fails_the_install(
+    lib: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    def broken(out: Path, work: Path) -> None:
+        print("x.c:1:1: error: no compiler today")
+        raise SystemExit(1)
+
+    monkeypatch.setattr(_mypyc_build, "compile_into", broken)
+    assert _mypyc_build.main([]) == 0
+    err = capsys.readouterr().err.strip().splitlines()
+    assert err == [
+        "graftcode_runtime: mypyc build failed, the runtime runs as pure Python: "
+        "x.c:1:1: error: no compiler today"
+    ]
+    manifest = json.loads((lib / "manifest.json").read_text())
+    assert manifest["error"] == "x.c:1:1: error: no compiler today"
+    # the same sources are not tried again on every `make install`; --strict reports it
+    assert _mypyc_build.main([]) == 0 and capsys.readouterr().err == ""
+    assert _mypyc_build.main(["--strict"]) == 1
+
+
+@pytest.mark.slow
+def test_protocol_and_client_suites_in_the_other_mode() -> None:
+    """`make test` runs everything in the default mode (compiled when built); this runs the
+    sans-IO, value and client suites again with the switch flipped."""
+    other = "0" if _mypyc.in_use() else "1"
+    env = dict(os.environ, **{_mypyc.SWITCH: other})
+    out = subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-n", "0", "-p", "no:cacheprovider",
+         "tests/protocol", "tests/client"],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=ROOT,
+    )  # fmt: skip
+    assert out.returncode == 0, out.stdout[-3000:]

@@ -6,7 +6,8 @@ the sources' hashes. The `.py` files stay where they are and stay the pure-Pytho
 compiled modules are loaded only through the finder below, put first on `sys.meta_path` by
 `install()` when the package is imported, and only when
 
-- `GRAFTCODE_MYPYC` is not `0` (`GRAFTCODE_MYPYC=0` selects pure Python),
+- `GRAFTCODE_MYPYC=1` asks for them (opt-in: measured end to end they do not pay, and the
+  modules that would matter cannot be compiled safely yet; bench/notes/mypyc.md),
 - the build exists, succeeded, and was made for this interpreter (its extension suffix), and
 - every compiled module's source still has the hash it was compiled from. A source edited since
   (an editable install) makes the whole set stale, not just that module: compiled modules call
@@ -74,7 +75,7 @@ def extension_suffix() -> str:
 
 
 def enabled() -> bool:
-    return os.environ.get(SWITCH, "1").strip() != "0"
+    return os.environ.get(SWITCH, "").strip() == "1"
 
 
 def status() -> str:
@@ -105,7 +106,7 @@ class _Finder:
 def _check() -> dict[str, str] | str:
     """The extension file of every compiled module, or why they cannot be used."""
     if not enabled():
-        return f"pure Python: {SWITCH}=0"
+        return f"pure Python: {SWITCH} is not 1"
     try:
         manifest = json.loads(MANIFEST.read_text())
     except FileNotFoundError:
@@ -139,7 +140,7 @@ def install() -> None:
             return  # the build itself, about to make them current
         warnings.warn(
             f"graftcode_runtime: {_status}; rebuild them with `make install` or "
-            "`python -m graftcode_runtime._mypyc_build` (or set GRAFTCODE_MYPYC=0)",
+            "`python -m graftcode_runtime._mypyc_build` (or unset GRAFTCODE_MYPYC)",
             RuntimeWarning,
             stacklevel=3,
         )

@@ -51,6 +51,10 @@ COMPILED: tuple[str, ...] = (
     "values._fast_out",
     "values._primitives",
     "client._call_table",
+    "gateway._dispatch",
+    "gateway._policy",
+    "gateway._policy_streams",
+    "gateway._thread_driver",
 )
 # The shared library every compiled module's shim imports (mypyc's `group_name`).
 GROUP = "graftcode_runtime_mypyc"

@@ -16,12 +16,13 @@ $(STAMP): $(BIN)/python pyproject.toml runtime/python/pyproject.toml
 	$(BIN)/python -m pip install --quiet -e runtime/python -e '.[dev,bench]'
 	touch $(STAMP)
 
-# The runtime's hot modules compiled with mypyc (docs/performance.md, "Compiled modules"): built
-# again only when their sources change; a failed build says why and leaves pure Python.
+install: $(STAMP)
+
+# The runtime's hot modules compiled with mypyc, used only with GRAFTCODE_MYPYC=1 (docs/
+# performance.md, "Compiled modules"); the tests run them too. Built again only when their
+# sources change; a failed build says why, leaves pure Python and does not fail the target.
 compiled: $(STAMP)
 	$(BIN)/python -m graftcode_runtime._mypyc_build
-
-install: $(STAMP) compiled
 
 # Node packages and Chromium for the TypeScript and browser tests (see scripts/setup-system.sh).
 node-deps:
@@ -40,7 +41,7 @@ lint: install
 typecheck: install
 	$(BIN)/mypy
 
-pytest: install
+pytest: install compiled
 	$(BIN)/python -m pytest -n 2 --dist loadgroup $(PYTEST_ARGS)
 
 test: install system-deps node-deps lint typecheck pytest

@@ -1,6 +1,6 @@
 """The mypyc-compiled runtime modules (graftcode_runtime._mypyc): used when asked for
 (GRAFTCODE_MYPYC=1), built and current, never otherwise; stale or failed builds fall back to pure
-Python; the sans-IO, value and client suites pass compiled (the rest of the suite runs pure)."""
+Python; the sans-IO, value, client and policy suites pass compiled (the rest runs pure)."""
 
 from __future__ import annotations
 
@@ -39,10 +39,10 @@ def probe(switch: str | None) -> dict[str, object]:
 
 
 def built() -> dict[str, object]:
-    """The manifest `make install` left; a machine that cannot compile skips what needs it."""
+    """The manifest `make compiled` left; a machine that cannot compile skips what needs it."""
     if not _mypyc.MANIFEST.is_file():
         pytest.fail(
-            "no compiled modules: `make install` runs python -m graftcode_runtime._mypyc_build"
+            "no compiled modules: `make compiled` runs python -m graftcode_runtime._mypyc_build"
         )
     manifest: dict[str, object] = json.loads(_mypyc.MANIFEST.read_text())
     if manifest.get("error"):
@@ -126,20 +126,22 @@ def test_a_failed_build_says_so_once_and_never_fails_the_install(
     ]
     manifest = json.loads((lib / "manifest.json").read_text())
     assert manifest["error"] == "x.c:1:1: error: no compiler today"
-    # the same sources are not tried again on every `make install`; --strict reports it
+    # the same sources are not tried again on every `make test`; --strict reports it
     assert _mypyc_build.main([]) == 0 and capsys.readouterr().err == ""
     assert _mypyc_build.main(["--strict"]) == 1
 
 
 @pytest.mark.slow
-def test_protocol_and_client_suites_compiled() -> None:
-    """`make test` runs everything in pure Python (the default); this runs the sans-IO, value
-    and client suites again on the compiled modules."""
+def test_protocol_client_and_policy_suites_compiled() -> None:
+    """`make test` runs everything in pure Python (the default); this runs the sans-IO, value,
+    client and session-policy suites and the gateway's calls again on the compiled modules
+    (the whole of tests/gateway passes compiled too, but takes minutes: bench/notes/mypyc.md)."""
     built()
     env = dict(os.environ, **{_mypyc.SWITCH: "1"})
     out = subprocess.run(
         [sys.executable, "-m", "pytest", "-q", "-n", "0", "-p", "no:cacheprovider",
-         "tests/protocol", "tests/client"],
+         "tests/protocol", "tests/client", "tests/gateway/test_policy.py",
+         "tests/gateway/test_calls.py"],
         capture_output=True,
         text=True,
         env=env,

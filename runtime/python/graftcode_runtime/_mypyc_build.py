@@ -2,12 +2,13 @@
 
 Compiles `_mypyc.COMPILED` from this package's own sources into `_mypyc_lib/` (see `_mypyc` for
 how and when they are used). Needs mypy (which ships mypyc), setuptools and a C compiler with
-the Python headers; `make install` runs it. Does nothing when the last build was made from the
-same sources for the same interpreter, whether it succeeded or failed (`--force` builds again).
+the Python headers; `make compiled` (and so `make test`) runs it. Does nothing when the last
+build was made from the same sources for the same interpreter, whether it succeeded or failed
+(`--force` builds again).
 
-A failed build never fails the install: it prints one line saying the runtime runs as pure
-Python and why, records that in the manifest, and exits 0 (`--strict` exits 1 instead).
-`--clean` removes the compiled modules.
+A failed build never fails `make`: it prints one line saying the runtime runs as pure Python
+and why, records that in the manifest, and exits 0 (`--strict` exits 1 instead). `--clean`
+removes the compiled modules.
 """
 
 from __future__ import annotations

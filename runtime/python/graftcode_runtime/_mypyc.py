@@ -21,9 +21,7 @@ Python unless the build is run there too. `status()` says which and why.
 
 from __future__ import annotations
 
-import hashlib
 import importlib.machinery
-import json
 import os
 import sys
 import warnings
@@ -68,6 +66,8 @@ _status = "not checked"
 
 def source_hashes(root: Path = ROOT) -> dict[str, str]:
     """sha256 of each compiled module's source, by module name."""
+    import hashlib  # here and in `_check`: `import graftcode_runtime` stays light
+
     return {
         name: hashlib.sha256((root / (name.replace(".", "/") + ".py")).read_bytes()).hexdigest()
         for name in COMPILED
@@ -111,6 +111,8 @@ def _check() -> dict[str, str] | str:
     """The extension file of every compiled module, or why they cannot be used."""
     if not enabled():
         return f"pure Python: {SWITCH} is not 1"
+    import json
+
     try:
         manifest = json.loads(MANIFEST.read_text())
     except FileNotFoundError:

@@ -6,7 +6,7 @@ a manifest of the sources' hashes. The `.py` files stay where they are and stay 
 fallback: the compiled modules are loaded only through the finder below, put first on
 `sys.meta_path` by `install()` when the package is imported, and only when
 
-- `GRAFTCODE_MYPYC=1` asks for them (opt-in: the gateway gains 5-17 % CPU per call, the clients
+- `GRAFTCODE_MYPYC=1` asks for them (opt-in: the gateway gains 3-17 % CPU per call, the clients
   nothing; figures in bench/notes/mypyc.md),
 - the build exists, succeeded, and was made for this interpreter (its extension suffix), and
 - every compiled module's source still has the hash it was compiled from. A source edited since

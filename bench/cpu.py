@@ -139,6 +139,8 @@ def main() -> int:
         client_main(sys.argv[2], int(sys.argv[3]), int(sys.argv[4]))
         return 0
     sys.path[:0] = [str(BENCH), str(BENCH / "systems")]
+    from run import add_before_env
+
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
     ap.add_argument("--calls", type=int, default=5000)
     ap.add_argument("--rounds", type=int, default=3)
@@ -148,13 +150,7 @@ def main() -> int:
     ap.add_argument(
         "--before", type=Path, help="another checkout: its graftcode systems run too (NAME@before)"
     )
-    ap.add_argument(
-        "--before-env",
-        action="append",
-        default=[],
-        metavar="NAME=VALUE",
-        help="set for the @before systems (this checkout's without --before)",
-    )
+    add_before_env(ap)
     args = ap.parse_args()
     systems = args.systems.split(",")
     if args.before or args.before_env:

@@ -98,6 +98,17 @@ def env_pairs(env: Sequence[str]) -> tuple[tuple[str, str], ...]:
     return tuple((name, value) for name, _, value in (e.partition("=") for e in env))
 
 
+def add_before_env(ap: argparse.ArgumentParser) -> None:
+    """--before-env, shared with cpu.py."""
+    ap.add_argument(
+        "--before-env",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="set for the @before systems (this checkout's without --before)",
+    )
+
+
 def before_systems(tree: Path | None, env: Sequence[str] = ()) -> list[System]:
     """graftcode from another checkout (the same clients and service, its runtime and graftc
     first on the path), so one run compares a change with what came before it. `env`
@@ -281,13 +292,7 @@ def main() -> int:
     ap.add_argument(
         "--before", type=Path, help="another checkout: its graftcode runs too, for a before/after"
     )
-    ap.add_argument(
-        "--before-env",
-        action="append",
-        default=[],
-        metavar="NAME=VALUE",
-        help="set for the @before systems (this checkout's without --before)",
-    )
+    add_before_env(ap)
     ap.add_argument(
         "--cpus",
         metavar="LIST",

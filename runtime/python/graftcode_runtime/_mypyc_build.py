@@ -90,7 +90,9 @@ def build() -> str | None:
         except (Exception, SystemExit) as exc:  # setuptools exits on a compiler error
             lines = [line for line in log.getvalue().splitlines() if "error" in line.lower()]
             detail = lines[0].strip() if lines else f"{type(exc).__name__}: {exc}"
-            write_manifest({"error": detail[:300], "sources": hashes})
+            if len(detail) > 200:  # a compiler's whole command line, say
+                detail = detail[:200] + "..."
+            write_manifest({"error": detail, "sources": hashes})
             return detail
         (out / "manifest.json").write_text(
             json.dumps({"suffix": extension_suffix(), "sources": hashes}, indent=1)

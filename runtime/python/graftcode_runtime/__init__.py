@@ -26,7 +26,7 @@ from . import _mypyc
 
 __version__ = "0.1.0"
 
-# The mypyc-compiled hot modules, when built and not switched off (GRAFTCODE_MYPYC=0): this
+# The mypyc-compiled hot modules, when built and asked for (GRAFTCODE_MYPYC=1): this
 # must run before any of them is imported.
 _mypyc.install()
 

@@ -7,7 +7,7 @@ fallback: the compiled modules are loaded only through the finder below, put fir
 `sys.meta_path` by `install()` when the package is imported, and only when
 
 - `GRAFTCODE_MYPYC=1` asks for them (opt-in: the gateway gains 3-17 % CPU per call, the clients
-  nothing; figures in bench/notes/mypyc.md),
+  nothing or lose some; figures in bench/notes/mypyc.md),
 - the build exists, succeeded, and was made for this interpreter (its extension suffix), and
 - every compiled module's source still has the hash it was compiled from. A source edited since
   (an editable install) makes the whole set stale, not just that module: compiled modules call

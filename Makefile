@@ -6,7 +6,7 @@ VENV    := .venv
 BIN     := $(VENV)/bin
 STAMP   := $(VENV)/.installed
 
-.PHONY: demo test lint typecheck pytest install bench clean node-deps system-deps
+.PHONY: demo test lint typecheck pytest install compiled bench clean node-deps system-deps
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV)
@@ -17,6 +17,12 @@ $(STAMP): $(BIN)/python pyproject.toml runtime/python/pyproject.toml
 	touch $(STAMP)
 
 install: $(STAMP)
+
+# The runtime's hot modules compiled with mypyc, used only with GRAFTCODE_MYPYC=1 (docs/
+# performance.md, "Compiled modules"); the tests run them too. Built again only when their
+# sources change; a failed build says why, leaves pure Python and does not fail the target.
+compiled: $(STAMP)
+	$(BIN)/python -m graftcode_runtime._mypyc_build
 
 # Node packages and Chromium for the TypeScript and browser tests (see scripts/setup-system.sh).
 node-deps:
@@ -35,7 +41,7 @@ lint: install
 typecheck: install
 	$(BIN)/mypy
 
-pytest: install
+pytest: install compiled
 	$(BIN)/python -m pytest -n 2 --dist loadgroup $(PYTEST_ARGS)
 
 test: install system-deps node-deps lint typecheck pytest
@@ -44,4 +50,4 @@ bench: install
 	$(BIN)/python bench/run.py $(BENCH_ARGS)
 
 clean:
-	rm -rf $(VENV) .mypy_cache .pytest_cache .ruff_cache
+	rm -rf $(VENV) .mypy_cache .pytest_cache .ruff_cache runtime/python/graftcode_runtime/_mypyc_lib

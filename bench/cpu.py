@@ -2,12 +2,14 @@
 
     .venv/bin/python bench/cpu.py [--calls N] [--rounds R] [--cpu C] [--systems a,b,...]
                                   [--server-args "--workers 2 ..."] [--before DIR]
+                                  [--before-env NAME=VALUE ...]
 
 Each system's server and a client run with `taskset -c C`. The client warms up, then for each
 workload (`add`, `get_user`) the parent reads the server's CPU time (`/proc/PID/stat`, every
 thread), lets the client make N sequential calls timed with `time.process_time()`, and reads
 the server's again. Reported: µs of CPU per call for the client, the server and both, median
 over the rounds (systems interleaved round by round, so all see the same machine).
+`--before-env GRAFTCODE_MYPYC=0` without `--before` compares this tree with itself in pure Python.
 """
 
 from __future__ import annotations
@@ -93,13 +95,18 @@ async def _async_loop(caller: Any, name: str, n: int) -> None:
 
 
 def measure(
-    system: str, calls: int, cpu: int, server_args: list[str], tree: Path | None
+    system: str,
+    calls: int,
+    cpu: int,
+    server_args: list[str],
+    tree: Path | None,
+    before_env: list[str],
 ) -> dict[str, float]:
-    from run import SYSTEMS, run_server
+    from run import SYSTEMS, env_pairs, run_server
 
     spec = next(s for s in SYSTEMS if s.name == system.removesuffix("@before"))
     if system.endswith("@before"):
-        spec = dataclasses.replace(spec, tree=tree)
+        spec = dataclasses.replace(spec, tree=tree, env=env_pairs(before_env))
     pin = ["taskset", "-c", str(cpu)]
     extra = server_args if system.startswith("graftcode") else []
     with run_server(spec, prefix=pin, extra=extra) as (server, port, env):
@@ -132,6 +139,8 @@ def main() -> int:
         client_main(sys.argv[2], int(sys.argv[3]), int(sys.argv[4]))
         return 0
     sys.path[:0] = [str(BENCH), str(BENCH / "systems")]
+    from run import add_before_env
+
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
     ap.add_argument("--calls", type=int, default=5000)
     ap.add_argument("--rounds", type=int, default=3)
@@ -141,15 +150,23 @@ def main() -> int:
     ap.add_argument(
         "--before", type=Path, help="another checkout: its graftcode systems run too (NAME@before)"
     )
+    add_before_env(ap)
     args = ap.parse_args()
     systems = args.systems.split(",")
-    if args.before:
+    if args.before or args.before_env:
         systems += [f"{s}@before" for s in systems if s.startswith("graftcode")]
     rows: dict[str, list[dict[str, float]]] = {s: [] for s in systems}
     for _ in range(args.rounds):
         for system in systems:
             rows[system].append(
-                measure(system, args.calls, args.cpu, shlex.split(args.server_args), args.before)
+                measure(
+                    system,
+                    args.calls,
+                    args.cpu,
+                    shlex.split(args.server_args),
+                    args.before,
+                    args.before_env,
+                )
             )
     keys = [f"{w}_{side}" for w in WORKLOADS for side in ("client", "server")]
     print("| system | " + " | ".join(k.replace("_", " ") + " µs" for k in keys)

@@ -35,6 +35,7 @@ class System:
     ready: str  # regex with the port as group 1, matched against the server's output lines
     client: str  # script under bench/systems
     tree: Path | None = None  # another checkout whose graftcode runs instead (--before)
+    env: tuple[tuple[str, str], ...] = ()  # set for server and client (--before-env)
 
 
 GRAFT_SERVER = [
@@ -92,11 +93,29 @@ METRICS = [
 ]
 
 
-def before_systems(tree: Path) -> list[System]:
+def env_pairs(env: Sequence[str]) -> tuple[tuple[str, str], ...]:
+    """NAME=VALUE strings as (name, value) pairs."""
+    return tuple((name, value) for name, _, value in (e.partition("=") for e in env))
+
+
+def add_before_env(ap: argparse.ArgumentParser) -> None:
+    """--before-env, shared with cpu.py."""
+    ap.add_argument(
+        "--before-env",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="set for the @before systems (this checkout's without --before)",
+    )
+
+
+def before_systems(tree: Path | None, env: Sequence[str] = ()) -> list[System]:
     """graftcode from another checkout (the same clients and service, its runtime and graftc
-    first on the path), so one run compares a change with what came before it."""
+    first on the path), so one run compares a change with what came before it. `env`
+    (NAME=VALUE) is set for those systems' processes; with no tree they run this checkout,
+    e.g. `GRAFTCODE_MYPYC=0` against the compiled runtime."""
     return [
-        replace(s, name=f"{s.name}@before", tree=tree)
+        replace(s, name=f"{s.name}@before", tree=tree, env=env_pairs(env))
         for s in SYSTEMS
         if s.name in GRAFTS and "--workers" not in s.server  # older trees have no --workers
     ]
@@ -114,6 +133,7 @@ def run_server(
     if system.tree is not None:
         path[:0] = [system.tree / "runtime/python", system.tree / "compiler"]
     env = dict(os.environ, PYTHONUNBUFFERED="1", PYTHONPATH=os.pathsep.join(map(str, path)))
+    env.update(system.env)
     server = subprocess.Popen(
         [*prefix, *(a.replace(str(BENCH), str(bench)) for a in system.server), *extra],
         stdout=subprocess.PIPE,
@@ -272,13 +292,17 @@ def main() -> int:
     ap.add_argument(
         "--before", type=Path, help="another checkout: its graftcode runs too, for a before/after"
     )
+    add_before_env(ap)
     ap.add_argument(
         "--cpus",
         metavar="LIST",
         help="run every server and client under `taskset -c LIST` (e.g. 0: all on one CPU)",
     )
     args = ap.parse_args()
-    systems = SYSTEMS + (before_systems(args.before.resolve()) if args.before else [])
+    before = args.before.resolve() if args.before else None
+    systems = SYSTEMS + (
+        before_systems(before, args.before_env) if before or args.before_env else []
+    )
     wanted = set(args.systems.split(","))
     wanted |= {f"{s.name}" for s in systems if s.name.removesuffix("@before") in wanted}
     unknown = wanted - {s.name for s in systems}

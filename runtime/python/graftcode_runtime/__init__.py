@@ -22,7 +22,13 @@ from __future__ import annotations
 import importlib
 from typing import TYPE_CHECKING, Any
 
+from . import _mypyc
+
 __version__ = "0.1.0"
+
+# The mypyc-compiled hot modules, when built and asked for (GRAFTCODE_MYPYC=1): this
+# must run before any of them is imported.
+_mypyc.install()
 
 if TYPE_CHECKING:
     from . import context

@@ -20,8 +20,9 @@ import time
 from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, NoReturn, Protocol, TypeAlias, TypeVar, cast
 
-from ..client._call_table import InstanceId, deadline_after
+from ..client._call_table import deadline_after
 from ..client._callspec import CallSpec
+from ..client._instance_id import InstanceId
 from ..client._metadata import checked
 from ..config import Resolved, Settings, generation
 from ..interceptors import CallContext

@@ -25,7 +25,6 @@ from ..protocol._limits import Limits
 from ..retry import DEFAULT_RETRY, Retrier, RetryBudget, RetryPolicy
 from ._call_table import (
     CallTable,
-    InstanceId,
     connect_budget,
     connect_timed_out,
     deadline_after,
@@ -33,6 +32,7 @@ from ._call_table import (
     new_hello,
 )
 from ._callspec import CallSpec
+from ._instance_id import InstanceId
 from ._metadata import checked
 from ._remote import ProxyTable, unwrap_args
 

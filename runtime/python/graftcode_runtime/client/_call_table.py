@@ -49,6 +49,7 @@ from ..protocol._errors import (
 from ..protocol._events import InstanceRef, Message, Ping, Pong, Release, Result
 from ..protocol._limits import Limits
 from ..protocol._remote_errors import error_from_event, error_from_goaway
+from ._instance_id import AnyId, InstanceId
 from ._metadata import checked
 
 AGENT = f"graftcode-python/{__version__}"
@@ -96,22 +97,7 @@ def connect_timed_out(url: str, by_call: bool, connect_timeout: float | None) ->
     return ConnectionLost(f"{url}: connecting timed out after {connect_timeout:g} s")
 
 
-class InstanceId(int):
-    """A remote instance's id, bound to the connection whose gateway holds the instance.
-
-    Instance ids are per connection (docs/protocol.md 6.5): after a reconnect the same number
-    names another object, or none. Proxies keep their id in this form so that a call, a release
-    or an argument through an old proxy fails clearly instead of reaching another object."""
-
-    table: CallTable
-
-    def __new__(cls, value: int, table: CallTable) -> InstanceId:
-        self = super().__new__(cls, value)
-        self.table = table
-        return self
-
-
-def instance_gone(instance: int, class_name: str = "") -> RemoteError:
+def instance_gone(instance: AnyId, class_name: str = "") -> RemoteError:
     """What a call through an instance id of another connection fails with: NOT_FOUND, as the
     gateway answers an id its connection does not hold (docs/protocol.md 4.2)."""
     what = f"{class_name} instance {int(instance)}" if class_name else f"instance {int(instance)}"
@@ -125,7 +111,7 @@ def instance_gone(instance: int, class_name: str = "") -> RemoteError:
     return RemoteError(StatusCode.NOT_FOUND, f"{what} {why}")
 
 
-def check_alive(instance: int, class_name: str = "") -> None:
+def check_alive(instance: AnyId, class_name: str = "") -> None:
     """Refuse an id whose connection is gone (used before passing a proxy as an argument)."""
     if type(instance) is InstanceId and not instance.table.open:
         raise instance_gone(instance, class_name)
@@ -169,7 +155,7 @@ class CallTable:
 
     def start_call(
         self, kind: str, target: str, member: str, args: Sequence[Any], kwargs: Mapping[str, Any],
-        instance: int | None, deadline: float | None, defaults: Mapping[str, str],
+        instance: AnyId | None, deadline: float | None, defaults: Mapping[str, str],
         metadata: Mapping[str, str] | None, now: float, window: int | None = None,
     ) -> tuple[int, bytes]:  # fmt: skip
         """Register a call and return its id and the bytes of its CALL. The instances whose
@@ -183,13 +169,10 @@ class CallTable:
         op = OPS.get(kind)
         if op is None:
             raise ValueError(f"CallSpec.kind must be one of {', '.join(OPS)}, not {kind!r}")
-        ref = None
-        if instance is not None:
-            if type(instance) is not int:
-                if type(instance) is InstanceId and instance.table is not self:
-                    raise instance_gone(instance, target)
-                instance = int(instance)
-            ref = InstanceRef(instance, target)
+        # InstanceId is tested before `instance` is narrowed to `int` (see `AnyId`)
+        if type(instance) is InstanceId and instance.table is not self:
+            raise instance_gone(instance, target)
+        ref = None if instance is None else InstanceRef(int(instance), target)
         timeout_ms = None
         if deadline is not None:
             if deadline <= now:
@@ -286,7 +269,7 @@ class CallTable:
         if self.lost is None:
             self._releases.append(int(instance_id))
 
-    def release_now(self, instance_ids: Sequence[int]) -> bytes:
+    def release_now(self, instance_ids: Sequence[AnyId]) -> bytes:
         """The RELEASE of the given ids that belong to this connection, or b"" if none do or
         the connection is gone (closing it released every instance already)."""
         ids = tuple(int(i) for i in instance_ids if type(i) is not InstanceId or i.table is self)

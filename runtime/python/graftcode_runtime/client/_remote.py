@@ -9,8 +9,9 @@ from typing import TYPE_CHECKING, Any
 
 from ..protocol._errors import RemoteError, StatusCode
 from ..protocol._events import InstanceRef
-from ._call_table import CallTable, InstanceId, check_alive
+from ._call_table import CallTable, check_alive
 from ._callspec import CallSpec
+from ._instance_id import InstanceId
 
 if TYPE_CHECKING:
     from ._sync import Client

@@ -236,7 +236,7 @@ class Session(StreamRules):
                     truncated = ev.truncated  # type: ignore[union-attr]
                     self._close("connection lost mid-frame" if truncated else "closed by peer")
                 # RELEASE (the core applied it to conn.instances) and PONG need nothing more
-                if self.closing is not None:
+                if self._closing():
                     break
                 if conn.state is State.CLOSED:
                     self._close("goaway")
@@ -246,9 +246,15 @@ class Session(StreamRules):
         self._maybe_done()
         if self._ready:
             jobs += self.take_ready()
-        if self.closing is not None:
+        if self._closing():
             return [j for j in jobs if not j.done]
         return jobs
+
+    def _closing(self) -> bool:
+        # Not inline in `receive`: mypy keeps `self.closing` narrowed to None from its first
+        # line on, across the calls that set it, and mypyc compiles by what mypy infers
+        # (graftcode_runtime._mypyc), so an inline test there would be compiled as always false.
+        return self.closing is not None
 
     def returned(self, job: Job, value: Any) -> bool:
         """User code returned `value`; False when the call was answered already. For a

@@ -186,7 +186,7 @@ class ThreadedSession:
                     self._again = False
                     self._armed = -1  # no real mask: `_rearm` applies one
                 arm = self._rearm()
-                if self.ended:
+                if self._has_ended():
                     return
                 decided = self._decide()
         except Exception as e:  # one broken connection must never take a pool thread down
@@ -201,6 +201,10 @@ class ThreadedSession:
         self._carry_out(*decided)
         if jobs:
             self.engine.run_jobs(self, jobs)
+
+    def _has_ended(self) -> bool:
+        # see `_is_done`
+        return self.ended
 
     def _rearm(self) -> bool:
         """Decide what the fd is to be armed for now (the caller holds `lock`); True when that
@@ -265,7 +269,7 @@ class ThreadedSession:
             task = loop.create_task(coro, context=job.ctx)
             job.handle = task
             task.add_done_callback(lambda t: self._async_done(job, t))
-            if job.done:  # abandoned while we were starting it
+            if _is_done(job):  # abandoned while we were starting it
                 task.cancel()
 
         loop.call_soon_threadsafe(start)
@@ -476,3 +480,10 @@ class ThreadedSession:
             if more is None:
                 return
             data = more
+
+
+def _is_done(job: Job) -> bool:
+    """`job.done` read again after calls that may set it: mypy keeps an attribute narrowed
+    across calls, and mypyc compiles by what mypy infers (graftcode_runtime._mypyc), so an
+    inline second test would be compiled as always false."""
+    return job.done

@@ -11,11 +11,10 @@ import enum
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from types import MappingProxyType
-from typing import Any, TypeAlias, TypeVar
-
-from typing_extensions import dataclass_transform
+from typing import Any, TypeAlias
 
 from ._errors import StatusCode
+from ._event_class import _event
 from ._limits import Limits
 
 PROTOCOL_MAGIC = "hypertube"
@@ -27,15 +26,6 @@ DEFAULT_MAX_STREAMS = 100
 MAX_CREDIT = 0xFFFFFFFF  # a stream's credit never exceeds this (a WINDOW that would is an error)
 
 _EMPTY: Mapping[str, Any] = MappingProxyType({})
-_T = TypeVar("_T")
-
-
-@dataclass_transform(frozen_default=True, field_specifiers=(field,))
-def _event(cls: type[_T]) -> type[_T]:
-    """An event class: immutable by contract, which type checkers enforce (they see a frozen
-    dataclass). At run time it is a plain slotted dataclass, because a frozen dataclass costs
-    about 5x more to construct and two events are built per call on the hot path."""
-    return dataclass(slots=True, unsafe_hash=True)(cls)
 
 
 class Op(enum.IntEnum):

@@ -242,7 +242,7 @@ class ThreadedSession:
             return 0.0
         spent = 0.0
         clock = time.perf_counter
-        while not job.done:
+        while not _is_done(job):  # a call that changes it (see `_is_done`)
             t0 = clock()
             try:
                 result = job.start()

@@ -139,25 +139,34 @@ class ThreadedEngine:
 
     # ---------------------------------------------------------------- epoll
 
+    # Every epoll_ctl goes under `_lock` and only for the session registered for the fd: a
+    # session's late re-arm (from a thread still finishing its call) could otherwise reach a
+    # new connection that got the same fd number after the close, and arm it for writing only,
+    # so its HELLO was never noticed (test_hostile_streams, after a stream broke off).
+
     def register(self, session: ThreadedSession, mask: int) -> None:
         with self._lock:
             self._sessions[session.fd] = session
-        self._ep.register(session.fd, mask | _EDGE)
+            self._ep.register(session.fd, mask | _EDGE)
 
     def rearm(self, session: ThreadedSession, mask: int) -> None:
-        try:
-            self._ep.modify(session.fd, mask | _EDGE)
-        except (OSError, ValueError):
-            pass  # closed meanwhile
+        with self._lock:
+            if self._sessions.get(session.fd) is not session:
+                return  # ended: the fd may be another connection's now
+            try:
+                self._ep.modify(session.fd, mask | _EDGE)
+            except (OSError, ValueError):
+                pass  # closed meanwhile
 
     def unregister(self, session: ThreadedSession) -> None:
         with self._lock:
-            if self._sessions.get(session.fd) is session:
-                del self._sessions[session.fd]
-        try:
-            self._ep.unregister(session.fd)
-        except (OSError, ValueError):
-            pass
+            if self._sessions.get(session.fd) is not session:
+                return
+            del self._sessions[session.fd]
+            try:
+                self._ep.unregister(session.fd)
+            except (OSError, ValueError):
+                pass
 
     def receive(self, sock: socket.socket, ended: bool = False) -> tuple[list[bytes], bool]:
         """Everything the socket holds now, without blocking; True at the end of the stream.

@@ -474,7 +474,7 @@ class Decoder:
 
     __slots__ = ("_consumed", "_kw", "_unpacker", "max_depth")
 
-    _SMALL = 64 * 1024
+    _SMALL = 16 * 1024  # where unpackb catches up (1.7 us at 16 KiB; at 32 KiB 2.3 against 3.4)
 
     def __init__(self, limits: Limits) -> None:
         self.max_depth = limits.max_depth

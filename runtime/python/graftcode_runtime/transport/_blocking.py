@@ -25,7 +25,8 @@ from ..protocol._errors import ConnectionLost
 
 # recv(256 KiB) costs ~20 us more per call here: a fresh mmap each time
 # (docs/performance.md)
-RECV_SIZE = 64 * 1024
+# 64 KiB and 4 more: a 64 KiB payload with its envelope in one read
+RECV_SIZE = 68 * 1024
 # After a read that filled RECV_SIZE a large message is arriving: read the rest in pieces of up
 # to this size (one syscall and one chunk for whatever the socket holds, not one per 64 KiB).
 # Freed at once, so with the heap tuning of _malloc.py it costs no page faults.

@@ -147,7 +147,7 @@ class ThreadedEngine:
         frame cut short and then a FIN in one event would leave the connection open for good.
 
         The first read goes to this thread's buffer (a small message costs a copy of its own
-        size, not a fresh 64 KiB); once one fills it, a large message is arriving and the rest
+        size, not a fresh RECV_SIZE); once one fills it, a large message is arriving and the rest
         is read straight into new bytes of up to BURST_SIZE: one syscall and no copy for
         whatever the socket holds, instead of a recv and a copy per 64 KiB."""
         local = self._local

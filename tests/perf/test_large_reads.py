@@ -76,6 +76,46 @@ def test_a_burst_is_read_in_large_pieces_within_the_limit(
     assert _receive(b) == ([], False, False)
 
 
+class _Socket:
+    """A socket whose reads return at most `piece` bytes of `data`, then EAGAIN."""
+
+    def __init__(self, data: bytes, piece: int) -> None:
+        self.data, self.piece, self.reads = data, piece, 0
+
+    def _next(self, n: int) -> bytes:
+        if not self.data:
+            raise BlockingIOError
+        self.reads += 1
+        out, self.data = self.data[: min(n, self.piece)], self.data[min(n, self.piece) :]
+        return out
+
+    def recv_into(self, buf: bytearray, n: int, flags: int) -> int:
+        out = self._next(n)
+        buf[: len(out)] = out
+        return len(out)
+
+    def recv(self, n: int, flags: int) -> bytes:
+        return self._next(n)
+
+
+@pytest.mark.parametrize("piece", [RECV_SIZE, 100_000, RECEIVE_LIMIT])
+def test_a_burst_stops_at_the_limit_exactly_and_says_so(piece: int) -> None:
+    data = os.urandom(RECEIVE_LIMIT + 100)
+    sock = _Socket(data, piece)
+    chunks, eof, full = _receive(sock)  # type: ignore[arg-type]
+    assert b"".join(chunks) == data[:RECEIVE_LIMIT] and full and not eof
+    assert _receive(sock) == ([data[RECEIVE_LIMIT:]], False, False)  # type: ignore[arg-type]
+
+
+def test_a_burst_reads_on_while_pieces_are_large_and_stops_at_a_small_one() -> None:
+    sock = _Socket(os.urandom(5 * RECV_SIZE), RECV_SIZE + 1)  # the sender still writing
+    chunks, eof, full = _receive(sock)  # type: ignore[arg-type]
+    assert sum(map(len, chunks)) == 5 * RECV_SIZE and not eof and not full
+    small = _Socket(os.urandom(2 * RECV_SIZE), RECV_SIZE - 1)
+    chunks, _, _ = _receive(small)  # type: ignore[arg-type]
+    assert len(chunks) == 1  # a short first read: a small message, nothing more is read
+
+
 def test_the_peer_s_end_is_read_up_to_when_the_event_reports_it(
     pair: tuple[socket.socket, socket.socket],
 ) -> None:

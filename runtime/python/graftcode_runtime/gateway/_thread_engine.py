@@ -181,7 +181,9 @@ class ThreadedEngine:
                 return chunks, True, False
             chunks.append(data)
             total += len(data)
-            if len(data) < size and not ended:
+            # as in the 64 KiB loop before: read on while reads bring more than a small
+            # message (the sender is still writing), not only while they fill their size
+            if len(data) < min(size, RECV_SIZE) and not ended:
                 return chunks, False, False
 
     # ---------------------------------------------------------------- the pool

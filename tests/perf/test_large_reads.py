@@ -1,7 +1,7 @@
 """Large messages on the threaded engine and the blocking client: the engine's read of a burst
 (its own buffer first, then fresh bytes of up to BURST_SIZE, never more than RECEIVE_LIMIT per
-event, and "stopped at the limit" reported so the session re-arms), and payloads larger than that
-limit going both ways intact."""
+event, and "stopped at the limit" reported so the session re-arms), the client's one read of a
+64 KiB payload's frame, and payloads larger than the limit going both ways intact."""
 
 from __future__ import annotations
 
@@ -19,8 +19,7 @@ from graftcode_runtime import connect
 from graftcode_runtime.gateway import GatewayConfig
 from graftcode_runtime.gateway._thread_driver import RECEIVE_LIMIT
 from graftcode_runtime.gateway._thread_engine import RECV_SIZE, ThreadedEngine
-from graftcode_runtime.transport._blocking import BURST_SIZE, SocketTransport
-from graftcode_runtime.transport._blocking import RECV_SIZE as CLIENT_RECV_SIZE
+from graftcode_runtime.transport._blocking import SocketTransport
 
 GATEWAY_TESTS = Path(__file__).resolve().parents[1] / "gateway"
 if str(GATEWAY_TESTS) not in sys.path:
@@ -128,20 +127,13 @@ def test_the_peer_s_end_is_read_up_to_when_the_event_reports_it(
     assert b"".join(chunks) == data and eof and not full
 
 
-def test_the_client_transport_reads_a_burst_in_large_pieces(
+def test_the_client_transport_reads_a_64_kib_payload_and_its_envelope_at_once(
     pair: tuple[socket.socket, socket.socket],
 ) -> None:
     a, b = pair
-    data = os.urandom(CLIENT_RECV_SIZE + 30_000)
-    a.sendall(data)  # fits the socket's buffer: no writer thread, no timing
-    transport = SocketTransport(b)
-    first = transport.recv(10)
-    assert len(first) == CLIENT_RECV_SIZE
-    assert transport._size == BURST_SIZE  # a full read: the next one takes up to 1 MiB
-    assert first + transport.recv(10) == data
-    assert transport._size == CLIENT_RECV_SIZE  # back to the small read after a short one
-    a.sendall(b"next")
-    assert transport.recv(10) == b"next"
+    data = os.urandom(65536 + 100)  # a 64 KiB payload's frame: one read, nothing to join
+    a.sendall(data)
+    assert SocketTransport(b).recv(10) == data
 
 
 @pytest.fixture(scope="module")

@@ -25,12 +25,11 @@ from ..protocol._errors import ConnectionLost
 
 # recv(256 KiB) costs ~20 us more per call here: a fresh mmap each time
 # (docs/performance.md)
-# 64 KiB and 4 more: a 64 KiB payload with its envelope in one read
+# 64 KiB and 4 more: a 64 KiB payload with its envelope in one read. Reading up to 1 MiB once a
+# read fills this was tried (issue 15): fewer recvs, but while the gateway is still sending, a
+# large blocking recv keeps taking the arriving segments in this thread: +100 us of client CPU
+# and -20 % on a 1 MiB echo (bench/notes/large-payloads.md)
 RECV_SIZE = 68 * 1024
-# After a read that filled RECV_SIZE a large message is arriving: read the rest in pieces of up
-# to this size (one syscall and one chunk for whatever the socket holds, not one per 64 KiB).
-# Freed at once, so with the heap tuning of _malloc.py it costs no page faults.
-BURST_SIZE = 1024 * 1024
 SUBPROTOCOL = "hypertube.v1"
 
 
@@ -118,7 +117,6 @@ class SocketTransport:
     def __init__(self, sock: socket.socket) -> None:
         self.sock = sock
         self._timeout: float | None = None
-        self._size = RECV_SIZE
 
     def send(self, data: bytes) -> None:
         try:
@@ -131,9 +129,7 @@ class SocketTransport:
             self.sock.settimeout(timeout)
             self._timeout = timeout
         try:
-            data = self.sock.recv(self._size)
-            self._size = BURST_SIZE if len(data) >= RECV_SIZE else RECV_SIZE
-            return data
+            return self.sock.recv(RECV_SIZE)
         except TimeoutError:
             raise
         except OSError:

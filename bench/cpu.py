@@ -1,6 +1,7 @@
 """CPU time per call, client and server pinned to one CPU: the figure this VM's load moves least.
 
     .venv/bin/python bench/cpu.py [--calls N] [--rounds R] [--cpu C] [--systems a,b,...]
+                                  [--workloads add,get_user,echo_64k,echo_1m]
                                   [--server-args "--workers 2 ..."] [--before DIR]
                                   [--before-env NAME=VALUE ...]
 
@@ -23,6 +24,7 @@ import statistics
 import subprocess
 import sys
 import time
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -36,6 +38,14 @@ CALLERS = {
     "grpc-sync": ("grpc_sync", "GrpcCaller"),
 }
 WORKLOADS = ("add", "get_user")
+# `--workloads`: the large-payload rows too (echo_1k, echo_64k, echo_1m: bytes of that size)
+ARGS: dict[str, tuple[Any, ...]] = {
+    "add": (1, 2),
+    "get_user": (7,),
+    "echo_1k": (b"x" * 1024,),
+    "echo_64k": (b"x" * 65536,),
+    "echo_1m": (b"x" * 1048576,),
+}
 TICK = os.sysconf("SC_CLK_TCK")
 
 
@@ -45,7 +55,7 @@ def server_cpu(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / TICK
 
 
-def client_main(system: str, port: int, calls: int) -> None:
+def client_main(system: str, port: int, calls: int, workloads: list[str]) -> None:
     """The pinned client: warm up, then one loop per workload when the parent says go."""
     import importlib
 
@@ -55,8 +65,8 @@ def client_main(system: str, port: int, calls: int) -> None:
     caller = None if asynchronous else getattr(module, caller_name)(port)
 
     def loop(name: str, n: int) -> float:
-        fn = getattr(caller, name)
-        arg = (1, 2) if name == "add" else (7,)
+        fn = getattr(caller, name.partition("_")[0] if name.startswith("echo") else name)
+        arg = ARGS[name]
         t0 = time.process_time()
         for _ in range(n):
             fn(*arg)
@@ -69,9 +79,9 @@ def client_main(system: str, port: int, calls: int) -> None:
             service = module.graft_service
             async with service.connect_async(f"tcp://127.0.0.1:{port}") as channel:
                 client = service.AsyncServiceClient(channel)
-                for name in WORKLOADS:
+                for name in workloads:
                     await _async_loop(client, name, calls // 10)
-                for name in WORKLOADS:
+                for name in workloads:
                     await trio.to_thread.run_sync(input)
                     t0 = time.process_time()
                     await _async_loop(client, name, calls)
@@ -80,16 +90,16 @@ def client_main(system: str, port: int, calls: int) -> None:
 
         trio.run(main)
         return
-    for name in WORKLOADS:
+    for name in workloads:
         loop(name, calls // 10)
-    for name in WORKLOADS:
+    for name in workloads:
         input()
         print(json.dumps({name: loop(name, calls) / calls * 1e6}), flush=True)
 
 
 async def _async_loop(caller: Any, name: str, n: int) -> None:
-    fn = getattr(caller, name)
-    arg = (1, 2) if name == "add" else (7,)
+    fn = getattr(caller, name.partition("_")[0] if name.startswith("echo") else name)
+    arg = ARGS[name]
     for _ in range(n):
         await fn(*arg)
 
@@ -101,6 +111,7 @@ def measure(
     server_args: list[str],
     tree: Path | None,
     before_env: list[str],
+    workloads: Sequence[str] = WORKLOADS,
 ) -> dict[str, float]:
     from run import SYSTEMS, env_pairs, run_server
 
@@ -111,7 +122,16 @@ def measure(
     extra = server_args if system.startswith("graftcode") else []
     with run_server(spec, prefix=pin, extra=extra) as (server, port, env):
         client = subprocess.Popen(
-            [*pin, sys.executable, str(BENCH / "cpu.py"), "--client", spec.name, port, str(calls)],
+            [
+                *pin,
+                sys.executable,
+                str(BENCH / "cpu.py"),
+                "--client",
+                spec.name,
+                port,
+                str(calls),
+                ",".join(workloads),
+            ],
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             text=True,
@@ -120,15 +140,15 @@ def measure(
         )
         assert client.stdin is not None and client.stdout is not None
         out: dict[str, float] = {}
-        for name in WORKLOADS:
+        for name in workloads:
             before = server_cpu(server.pid)
             client.stdin.write("go\n")
             client.stdin.flush()
             line = client.stdout.readline()
             if not line:
                 raise RuntimeError(f"{system}: the client stopped")
-            out[f"{name}_client"] = json.loads(line)[name]
-            out[f"{name}_server"] = (server_cpu(server.pid) - before) / calls * 1e6
+            out[f"{name}:client"] = json.loads(line)[name]
+            out[f"{name}:server"] = (server_cpu(server.pid) - before) / calls * 1e6
         client.stdin.close()
         client.wait(30)
     return out
@@ -136,7 +156,7 @@ def measure(
 
 def main() -> int:
     if len(sys.argv) > 1 and sys.argv[1] == "--client":  # its bench folder is on PYTHONPATH
-        client_main(sys.argv[2], int(sys.argv[3]), int(sys.argv[4]))
+        client_main(sys.argv[2], int(sys.argv[3]), int(sys.argv[4]), sys.argv[5].split(","))
         return 0
     sys.path[:0] = [str(BENCH), str(BENCH / "systems")]
     from run import add_before_env
@@ -146,6 +166,9 @@ def main() -> int:
     ap.add_argument("--rounds", type=int, default=3)
     ap.add_argument("--cpu", type=int, default=0)
     ap.add_argument("--systems", default="floor,graftcode-sync,pyro5-msgpack,graftcode-trio")
+    ap.add_argument(
+        "--workloads", default=",".join(WORKLOADS), help=f"of {', '.join(ARGS)} (echo_*: bytes)"
+    )
     ap.add_argument("--server-args", default="", help="extra `graftc serve` arguments")
     ap.add_argument(
         "--before", type=Path, help="another checkout: its graftcode systems run too (NAME@before)"
@@ -155,6 +178,7 @@ def main() -> int:
     systems = args.systems.split(",")
     if args.before or args.before_env:
         systems += [f"{s}@before" for s in systems if s.startswith("graftcode")]
+    workloads = args.workloads.split(",")
     rows: dict[str, list[dict[str, float]]] = {s: [] for s in systems}
     for _ in range(args.rounds):
         for system in systems:
@@ -166,15 +190,16 @@ def main() -> int:
                     shlex.split(args.server_args),
                     args.before,
                     args.before_env,
+                    workloads,
                 )
             )
-    keys = [f"{w}_{side}" for w in WORKLOADS for side in ("client", "server")]
-    print("| system | " + " | ".join(k.replace("_", " ") + " µs" for k in keys)
-          + " | add both µs | get_user both µs |")  # fmt: skip
-    print("|---" * (len(keys) + 3) + "|")
+    keys = [f"{w}:{side}" for w in workloads for side in ("client", "server")]
+    print("| system | " + " | ".join(k.replace(":", " ") + " µs" for k in keys)
+          + "".join(f" | {w} both µs" for w in workloads) + " |")  # fmt: skip
+    print("|---" * (len(keys) + len(workloads) + 1) + "|")
     for system, runs in rows.items():
         med = {k: statistics.median(r[k] for r in runs) for k in keys}
-        both = [med[f"{w}_client"] + med[f"{w}_server"] for w in WORKLOADS]
+        both = [med[f"{w}:client"] + med[f"{w}:server"] for w in workloads]
         cells = [f"{med[k]:.1f}" for k in keys] + [f"{b:.1f}" for b in both]
         print(f"| {system} | " + " | ".join(cells) + " |")
     return 0

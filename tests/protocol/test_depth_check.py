@@ -6,7 +6,10 @@ from __future__ import annotations
 from typing import Any
 
 import msgpack
-from graftcode_runtime.protocol._codec import _may_nest, _too_deep
+import pytest
+from graftcode_runtime.protocol._codec import Decoder, _may_nest, _too_deep
+from graftcode_runtime.protocol._errors import RemoteProtocolError
+from graftcode_runtime.protocol._limits import Limits
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -51,3 +54,17 @@ def test_a_flat_record_skips_the_walk_and_text_that_looks_like_containers_does_n
     record = {"id": 1, "name": "ann", "tags": ["a", "b"], "counts": {"x": 1}}
     assert not _may_nest(msgpack.packb([3, 1, None, record]), 64)
     assert _may_nest(msgpack.packb(["€" * 100]), 64)  # UTF-8 continuation bytes count
+
+
+def test_large_payloads_are_walked_not_counted_and_deep_ones_still_refused() -> None:
+    # above a few KiB the count costs more than the walk: such payloads always reach the walk
+    flat = msgpack.packb([3, 1, None, {"data": b"x" * 60_000}])
+    assert _may_nest(flat, 64)
+    assert not _too_deep(msgpack.unpackb(flat), 64)
+    deep: Any = b"x" * 60_000
+    for _ in range(70):
+        deep = [deep]
+    decoder = Decoder(Limits())
+    assert decoder.unpack(flat)[3]["data"] == b"x" * 60_000
+    with pytest.raises(RemoteProtocolError, match="deeper"):
+        decoder.unpack(msgpack.packb(deep))

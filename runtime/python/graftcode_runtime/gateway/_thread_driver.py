@@ -43,7 +43,7 @@ if TYPE_CHECKING:
 
 ONESHOT = os.environ.get("GRAFTCODE_EPOLL_ONESHOT", "") == "1"  # see _thread_engine
 
-RECEIVE_CHUNKS = 16  # the engine's receive stops after this many chunks (1 MiB)
+RECEIVE_LIMIT = 2 * 1024 * 1024  # bytes the engine's receive reads per event at most
 
 _IN = select.EPOLLIN | select.EPOLLHUP | select.EPOLLERR | select.EPOLLRDHUP
 # the peer's end of stream is among this event's causes: read up to it (see Engine.receive)
@@ -169,8 +169,8 @@ class ThreadedSession:
         policy = self.policy
         jobs: list[Job] = []
         try:
-            chunks, eof = (
-                self.engine.receive(self.sock, bool(mask & _ENDED)) if read else ([], False)
+            chunks, eof, full = (
+                self.engine.receive(self.sock, bool(mask & _ENDED)) if read else ([], False, False)
             )
             now = time.monotonic()
             with self.lock:  # feed the policy and carry out its first decisions in one go
@@ -180,7 +180,7 @@ class ThreadedSession:
                     if eof:
                         jobs += policy.receive(b"", now)
                 self._in_event = False
-                if self._again or len(chunks) >= RECEIVE_CHUNKS:
+                if self._again or full:
                     # an event came meanwhile, or the read stopped at its size limit: edge-
                     # triggered epoll would not report those bytes again, re-arming does
                     self._again = False

@@ -213,13 +213,20 @@ _NOT_A_CONTAINER_START = bytes(
 )
 
 
+# Counting costs ~0.8 ns a byte (25 us for 60 KiB), the walk ~1 us for a message of a few
+# containers: above this size the count costs more than the walk it would save.
+_COUNT_MAX = 2048
+
+
 def _may_nest(payload: bytes | memoryview, depth: int) -> bool:
     """False when `payload` cannot hold more than `depth` nested containers: it has no more than
     `depth` bytes that could start one (strings and numbers may add some; they never hide one).
-    A payload of n bytes cannot nest deeper than n, so short messages skip the count too."""
+    A payload of n bytes cannot nest deeper than n, so short messages skip the count too. Large
+    payloads are walked without counting: when the count says "no", there are at most `depth`
+    containers, so the walk is as short."""
     if len(payload) <= depth:
         return False
-    if type(payload) is not bytes or len(payload) > 65536:
+    if type(payload) is not bytes or len(payload) > _COUNT_MAX:
         return True
     return len(payload.translate(None, _NOT_A_CONTAINER_START)) > depth
 
@@ -467,7 +474,7 @@ class Decoder:
 
     __slots__ = ("_consumed", "_kw", "_unpacker", "max_depth")
 
-    _SMALL = 64 * 1024
+    _SMALL = 16 * 1024  # where unpackb catches up (1.7 us at 16 KiB; at 32 KiB 2.3 against 3.4)
 
     def __init__(self, limits: Limits) -> None:
         self.max_depth = limits.max_depth

@@ -19,7 +19,7 @@ from __future__ import annotations
 import enum
 from collections import deque
 
-from ._codec import ENCODERS, Decoder, message_from_wire, message_kind, new_packer
+from ._codec import ENCODERS, KIND_RESULT, Decoder, message_from_wire, message_kind, new_packer
 from ._errors import LocalProtocolError, RemoteProtocolError, StatusCode
 from ._events import (
     DEFAULT_STREAM_WINDOW,
@@ -49,6 +49,11 @@ from ._limits import Limits
 from ._streams import StreamCredits
 
 _pack_prefix = PREFIX.pack
+# RESULT values of bytes from this size on are framed without passing through the Packer; msgpack
+# writes them with a bin 32 header (0xc6 and a 4-byte length), as `_encode_bytes_result` does
+_LARGE_BYTES = 65536
+_RESULT_HEAD = bytes((0x93, KIND_RESULT))  # a 3-element array, then the kind
+_BIN32 = b"\xc6"
 
 
 class Role(enum.Enum):
@@ -414,7 +419,11 @@ class Connection:
             raise LocalProtocolError(f"call {answer.id} is not in flight")
         if self.state is State.ERROR or (self.state is State.CLOSED and self.goaway_sent):
             raise LocalProtocolError(f"cannot answer: connection {self.state.value}")
-        data = self._encode(answer)
+        value = answer.value if type(answer) is Result else None
+        if type(value) is bytes and len(value) >= _LARGE_BYTES and self._stream:
+            data = self._encode_bytes_result(answer)  # type: ignore[arg-type]
+        else:
+            data = self._encode(answer)
         self.calls_in_flight.discard(answer.id)
         if self.streams:
             self._credits.forget(answer.id)
@@ -467,6 +476,29 @@ class Connection:
         finally:
             view.release()
             packer.reset()
+
+    def _encode_bytes_result(self, result: Result) -> bytes:
+        """A RESULT whose value is large bytes, framed with one copy of them instead of two
+        (into the Packer, then out with the prefix): the envelope is packed alone and the value
+        joined after its bin 32 header, the bytes msgpack itself writes for it."""
+        value: bytes = result.value
+        packer = self._packer
+        try:
+            packer.pack(result.id)
+            head = packer.bytes()
+        except (TypeError, ValueError, OverflowError) as e:
+            raise LocalProtocolError(f"cannot encode RESULT: {e}") from None
+        finally:
+            packer.reset()
+        n = 1 + 1 + len(head) + 5 + len(value)  # array header, kind, id, bin 32 header, value
+        if n > self.peer_limits.max_message_size:
+            raise LocalProtocolError(
+                f"RESULT of {n} bytes exceeds the peer's limit of "
+                f"{self.peer_limits.max_message_size} bytes",
+                code=StatusCode.RESOURCE_EXHAUSTED,
+            )
+        envelope = _pack_prefix(n) + _RESULT_HEAD + head + _BIN32 + _pack_prefix(len(value))
+        return b"".join((envelope, value))
 
     # --------------------------------------------------------------------------------------
     # Queries

@@ -25,7 +25,11 @@ from ..protocol._errors import ConnectionLost
 
 # recv(256 KiB) costs ~20 us more per call here: a fresh mmap each time
 # (docs/performance.md)
-RECV_SIZE = 64 * 1024
+# 64 KiB and 4 more: a 64 KiB payload with its envelope in one read. Reading up to 1 MiB once a
+# read fills this was tried (issue 15): fewer recvs, but while the gateway is still sending, a
+# large blocking recv keeps taking the arriving segments in this thread: +100 us of client CPU
+# and -20 % on a 1 MiB echo (bench/notes/large-payloads.md)
+RECV_SIZE = 68 * 1024
 SUBPROTOCOL = "hypertube.v1"
 
 

@@ -24,8 +24,8 @@ import functools
 import inspect
 import traceback
 from collections.abc import Callable
-from dataclasses import dataclass
-from typing import Any
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
 
 from .. import context, ugm
 from ..protocol import Call, GraftError, InstanceTable, InvalidValue, Op, RemoteError, StatusCode
@@ -36,8 +36,13 @@ from ._inbox import Inbox
 from ._interceptors import ServerCall, ServerInterceptor, intercept
 from ._streaming import ServerStream
 
+if TYPE_CHECKING:
+    from ..values._arguments import _ArgBinder
+    from ..values._converter import Converter
+
 _NONE = ugm.Primitive("none")
 _CURRENT = context._current
+_RequestContext = context.RequestContext
 _ASYNC: dict[Callable[..., Any], bool] = {}
 
 
@@ -54,6 +59,12 @@ class _Plan:
     attr: str = ""  # instance methods
     prop: ugm.Property | None = None  # GET / SET
     new: bool = False
+    # Set once by `Dispatcher._ready` (the plan is cached per dispatcher, so per codec): the
+    # index of the stream parameter (-1: none), the argument binder and the result's encoder,
+    # so a call looks none of them up by its parameter tuple (hashing it costs ~6 calls).
+    stream_index: int = field(default=-1, compare=False)
+    binder: _ArgBinder | None = field(default=None, compare=False)
+    encode: Converter | None = field(default=None, compare=False)
 
 
 def _argument_message(where: str, e: InvalidValue) -> str:
@@ -146,11 +157,19 @@ class Job:
             return stream.step(self.ctx)
         plan, call = self.plan, self.call
         inbox = self.inbox
-        params = plan.params if inbox is None else _placeholder_params(plan.params)
         try:
-            args, kwargs = self.dispatcher.codec.args_from_wire(
-                params, call.args, call.kwargs, instances=self.instances
-            )
+            if inbox is None and plan.binder is not None:
+                try:  # the codec's `args_from_wire` without its look-up by parameter tuple
+                    args, kwargs = plan.binder.bind(
+                        call.args, call.kwargs, self.instances, decode=True
+                    )
+                except RecursionError:
+                    raise InvalidValue("an argument nests too deeply") from None
+            else:
+                params = plan.params if inbox is None else _placeholder_params(plan.params)
+                args, kwargs = self.dispatcher.codec.args_from_wire(
+                    params, call.args, call.kwargs, instances=self.instances
+                )
         except InvalidValue as e:
             raise ArgumentError(
                 StatusCode.INVALID_ARGUMENT, _argument_message(plan.where, e)
@@ -183,8 +202,14 @@ class Job:
         """The wire form of the result; RemoteError when it does not match the declared type
         (INTERNAL) or registers one instance too many (RESOURCE_EXHAUSTED)."""
         d = self.dispatcher
+        encode = self.plan.encode
         try:
-            return d.codec.to_wire(self.plan.returns, result, instances=instances)
+            if encode is None:
+                return d.codec.to_wire(self.plan.returns, result, instances=instances)
+            try:  # the codec's `to_wire` without its look-up by type
+                return encode(result, instances)
+            except RecursionError:  # e.g. a cyclic object graph
+                raise InvalidValue("value nests too deeply") from None
         except (InvalidValue, RemoteError) as e:
             if isinstance(e, RemoteError) and e.code is StatusCode.RESOURCE_EXHAUSTED:
                 raise
@@ -271,8 +296,12 @@ class Dispatcher:
         key = (call.op, call.target, call.member)
         plan = self._plans.get(key)
         if plan is None:
-            plan = self._plans[key] = self._resolve(*key)
-        func = self._callable(plan, call, instances)
+            plan = self._plans[key] = self._ready(self._resolve(*key))
+        if plan.class_name is None and call.instance is None:
+            func = plan.func  # a service function (`_callable`'s first case, inline)
+            assert func is not None
+        else:
+            func = self._callable(plan, call, instances)
         if (type(plan.returns) is ugm.StreamOf) is not (call.window is not None):
             if call.window is None:
                 message = f"{plan.where} returns a stream; call it as a stream"
@@ -284,7 +313,10 @@ class Dispatcher:
                 StatusCode.DEADLINE_EXCEEDED, f"{plan.where}: the deadline had passed"
             )
         ctx = contextvars.copy_context()
-        request = _new_request_context(
+        # a `RequestContext` with every field given, built without the frozen dataclass's
+        # `__init__` (one `object.__setattr__` per field: ~3 µs of a ~50 µs call here)
+        request = object.__new__(_RequestContext)
+        request.__dict__.update(
             module=self.module.name,
             target=call.target,
             member=call.member,
@@ -304,6 +336,18 @@ class Dispatcher:
         return any(cls in known for cls in type(error).__mro__)
 
     # ---------------------------------------------------------------- resolution
+
+    def _ready(self, plan: _Plan) -> _Plan:
+        """`plan` with what every call of it would otherwise look up (see `_Plan`)."""
+        index = stream_param(plan.params)
+        if index >= 0 or type(plan.returns) is ugm.StreamOf:
+            return dataclasses.replace(plan, stream_index=index)  # streams take the long way
+        codec = self.codec
+        try:
+            binder, encode = codec._binder(plan.params), codec.encoder(plan.returns)
+        except Exception:  # let the call meet the same failure where it met it before
+            return plan
+        return dataclasses.replace(plan, binder=binder, encode=encode)
 
     def _resolve(self, op: Op, target: str, member: str) -> _Plan:
         decl = self._decls.get(target)
@@ -398,11 +442,3 @@ def _placeholder_params(params: tuple[ugm.Param, ...]) -> tuple[ugm.Param, ...]:
 def plan_kind(op: Op) -> str:
     """`call`, `new`, `get` or `set`: the operation as interceptors see it."""
     return op.name.lower()
-
-
-def _new_request_context(**values: Any) -> context.RequestContext:
-    """A `RequestContext` with every field given, built without the frozen dataclass's
-    `__init__` (one `object.__setattr__` per field: ~3 µs of a ~50 µs call here)."""
-    request = object.__new__(context.RequestContext)
-    request.__dict__.update(values)
-    return request

@@ -58,7 +58,7 @@ from ..protocol import (
 )
 from ._auth import Authenticator, Peer, Refuse
 from ._config import GatewayConfig
-from ._dispatch import Dispatcher, Job, stream_param
+from ._dispatch import Dispatcher, Job
 from ._hosting import HostedModule
 from ._inbox import cancelled
 from ._log import event
@@ -429,7 +429,7 @@ class Session(StreamRules):
         except RemoteError as e:
             self._refuse_call(call, e)
             return None
-        takes_stream = stream_param(job.plan.params) >= 0
+        takes_stream = job.plan.stream_index >= 0
         if job.stream is not None or takes_stream:
             refusal = self._stream_refusal(job)
             if refusal is not None:

@@ -149,8 +149,8 @@ class ThreadedSession:
 
     # ---------------------------------------------------------------- epoll events
 
-    def on_event(self, mask: int) -> None:
-        """Called by a pool thread per epoll event (edge-triggered: the fd stays armed, so no
+    def on_event(self, mask: int, me: threading.Thread) -> None:
+        """Called by the leader thread `me` per epoll event (edge-triggered: the fd stays armed, so no
         epoll_ctl per call). One thread handles the fd at a time; an event arriving meanwhile
         only marks `_again`, and the handling thread then re-arms the fd, which makes epoll
         report the bytes waiting to an idle thread."""
@@ -200,7 +200,7 @@ class ThreadedSession:
             self._apply_arm()
         self._carry_out(*decided)
         if jobs:
-            self.engine.run_jobs(self, jobs)
+            self.engine.run_jobs(self, jobs, me)
 
     def _has_ended(self) -> bool:
         # see `_is_done`

@@ -290,7 +290,7 @@ class ThreadedEngine:
                     continue
                 session = sessions.get(fd)
                 if session is not None:
-                    session.on_event(mask)
+                    session.on_event(mask, me)
             if not self._run_ready(me):
                 return
             self._polling = True
@@ -389,9 +389,9 @@ class ThreadedEngine:
             self._spawn()  # the stuck thread is not counted busy (a write, a generator's close)
         # else the next thread to finish takes the post: the pool does not grow without bound
 
-    def run_jobs(self, session: ThreadedSession, jobs: list[Job]) -> None:
-        """Calls one read produced: plain calls of members not known to be slow wait for the
-        leader (the thread that read them), the rest go to the workers."""
+    def run_jobs(self, session: ThreadedSession, jobs: list[Job], me: threading.Thread) -> None:
+        """Calls one read produced (by `me`, which was the leader then): plain calls of members
+        not known to be slow wait for the leader, if `me` still is, the rest go to the workers."""
         slow = self._slow
         with self._lock:
             for job in jobs:
@@ -400,7 +400,7 @@ class ThreadedEngine:
                     and job.stream is None
                     and job.inbox is None
                     and job.plan.where not in slow
-                    and self._leader is threading.current_thread()
+                    and self._leader is me
                 ):
                     self._ready.append((session, job))
                 else:

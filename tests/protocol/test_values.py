@@ -489,3 +489,18 @@ def test_cycles_and_deep_values_are_errors_not_crashes(codec: ValueCodec) -> Non
         deep = {"label": "x", "children": [deep]}
     with pytest.raises(InvalidValue, match="nests too deeply"):
         codec.from_wire(N("Node"), deep)
+
+
+def test_a_cyclic_record_object_is_too_deep_at_once(codec: ValueCodec) -> None:
+    # instances of the declared class take the one-pass encoder, which falls back to the
+    # general converters on an error; a RecursionError must not be retried level by level
+    # (that doubled the work per level: minutes, not milliseconds)
+    node = Node("a", [])
+    node.children.append(node)
+    with pytest.raises(InvalidValue, match="nests too deeply"):
+        codec.to_wire(N("Node"), node)
+    deep = Node("x", [])
+    for _ in range(5000):
+        deep = Node("x", [deep])
+    with pytest.raises(InvalidValue, match="nests too deeply"):
+        codec.to_wire(N("Node"), deep)

@@ -67,6 +67,10 @@ def record_encoder(
         "        return _general(v, h)\n"
         "    try:\n"
         f"        return {{{items}}}\n"
+        # too deep (or cyclic) stays too deep: retrying each level through the general
+        # converters would double the work per level, 2**depth in all
+        "    except RecursionError:\n"
+        "        raise\n"
         "    except Exception:\n"
         "        return _general(v, h)\n"
     )

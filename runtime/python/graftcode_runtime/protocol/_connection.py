@@ -184,8 +184,10 @@ class Connection:
                     if cid not in self.calls_in_flight:
                         raise RemoteProtocolError(f"answer to call {cid}, which is not in flight")
                     self.calls_in_flight.discard(cid)
-                    if self.streams:
-                        self._credits.forget(cid)
+                    c = self._credits
+                    # a call with no stream left nothing to forget: skip the call (hot path)
+                    if c.send or c.recv or c.ended or c.sent_end:
+                        c.forget(cid)
                     return msg
                 if t is Item or t is Window:
                     return self._client_stream_message(msg)  # type: ignore[arg-type]

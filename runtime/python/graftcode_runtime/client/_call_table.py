@@ -194,7 +194,7 @@ class CallTable:
         # see it, to fail it as never run if it goes out after all
         self.waiting[call_id] = deadline
         try:
-            data = self.conn.send(
+            data = self.conn.send_call(
                 Call(
                     call_id,
                     op,

@@ -12,7 +12,7 @@ from ._types import Category, LineItem, Order, OrderStatus, Product
 
 
 def product_from_wire(w: object) -> Product:
-    m = wire.record(w, "Product")
+    m = w if type(w) is dict else wire.record(w, "Product")
     try:
         return Product(
             sku=(_v0 if type(_v0 := m["sku"]) is str else wire.as_str(_v0)),
@@ -49,7 +49,7 @@ def product_to_wire(v: Product) -> dict[str, object]:
 
 
 def line_item_from_wire(w: object) -> LineItem:
-    m = wire.record(w, "LineItem")
+    m = w if type(w) is dict else wire.record(w, "LineItem")
     try:
         return LineItem(
             sku=(_v0 if type(_v0 := m["sku"]) is str else wire.as_str(_v0)),
@@ -69,7 +69,7 @@ def line_item_to_wire(v: LineItem) -> dict[str, object]:
 
 
 def order_from_wire(w: object) -> Order:
-    m = wire.record(w, "Order")
+    m = w if type(w) is dict else wire.record(w, "Order")
     try:
         return Order(
             id=(_v0 if type(_v0 := m["id"]) is int else wire.as_int(_v0)),

@@ -129,11 +129,11 @@ def from_wire(ctx: Context, t: ugm.TypeRef, src: str, w: Where, depth: int = 0) 
         v = f"_v{depth}"
         return f"({v} if type({v} := {src}) is {exact} else {read}({v}))"
     if isinstance(t, ugm.Optional):
-        inner = from_wire(ctx, t.inner, x, w, depth + 1)
-        call = f"({x})"
-        plain = inner.endswith(call) and "(" not in inner[: -len(call)]
-        fn = inner[: -len(call)] if plain else f"lambda {x}: {inner}"
-        return f"{wire_ref(w)}.optional({src}, {fn})"
+        # inline, like the primitives: a present value costs no `wire.optional` call (nor a
+        # lambda's); `src` is read once (an identifier, or bound by the walrus)
+        v = src if src.isidentifier() else f"_o{depth}"
+        bound = v if v == src else f"({v} := {src})"
+        return f"(None if {bound} is None else {from_wire(ctx, t.inner, v, w, depth + 1)})"
     if isinstance(t, ugm.ListOf):
         item = from_wire(ctx, t.item, x, w, depth + 1)
         return f"[{item} for {x} in {wire_ref(w)}.seq({src})]"

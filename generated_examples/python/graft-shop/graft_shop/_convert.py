@@ -82,8 +82,10 @@ def order_from_wire(w: object) -> Order:
                 else OrderStatus.PENDING
             ),
             note=(
-                wire.optional(
-                    m["note"], lambda x0: (x0 if type(x0) is str else wire.as_str(x0))
+                (
+                    None
+                    if (_o0 := m["note"]) is None
+                    else (_o0 if type(_o0) is str else wire.as_str(_o0))
                 )
                 if "note" in m
                 else None

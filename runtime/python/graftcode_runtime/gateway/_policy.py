@@ -243,7 +243,8 @@ class Session(StreamRules):
                     break
         except RemoteProtocolError as e:
             self._refuse(e.code, e.message, protocol_error=True)
-        self._maybe_done()
+        if conn.goaway_received is not None:  # see `_maybe_done`
+            self._maybe_done()
         if self._ready:
             jobs += self.take_ready()
         if self._closing():
@@ -312,7 +313,8 @@ class Session(StreamRules):
         if self._paused and self.wants_read:
             for job in list(self._paused.values()):
                 self._schedule(job)
-        self._maybe_done()
+        if self.conn.goaway_received is not None:  # see `_maybe_done`
+            self._maybe_done()
 
     def go_away(self) -> None:
         """Graceful drain: no new calls; those accepted so far are still answered."""
@@ -468,7 +470,8 @@ class Session(StreamRules):
         else:
             code = self._answer_error(job.call_id, target, member, error)
         self.stats.answered(self._module, job.plan.where, code, job.started)
-        self._maybe_done()
+        if self.conn.goaway_received is not None:  # see `_maybe_done`
+            self._maybe_done()
         return True
 
     def _refuse_call(self, call: Call, error: RemoteError) -> None:
@@ -533,7 +536,9 @@ class Session(StreamRules):
         self._close(reason or f"{kind}: {message}")
 
     def _maybe_done(self) -> None:
-        # after the client's graceful GOAWAY, the connection ends with its last answer
+        # after the client's graceful GOAWAY, the connection ends with its last answer. Its
+        # callers (each answer, write and read) test `conn.goaway_received` first, inline: the
+        # call itself is most of its cost, and almost every connection never gets a GOAWAY.
         conn = self.conn
         if (
             self.closing is None

@@ -198,7 +198,8 @@ class ThreadedSession:
             return
         if arm:
             self._apply_arm()
-        self._carry_out(*decided)
+        if decided is not None:
+            self._carry_out(*decided)
         if jobs:
             self.engine.run_jobs(self, jobs, me)
 
@@ -360,15 +361,21 @@ class ThreadedSession:
             if self.ended:
                 return
             decided = self._decide()
-        self._carry_out(*decided)
+        if decided is not None:
+            self._carry_out(*decided)
 
-    def _decide(self) -> tuple[list[Job], bytes | memoryview | None, bool, list[Job]]:
+    def _decide(self) -> tuple[list[Job], bytes | memoryview | None, bool, list[Job]] | None:
         """Calls to stop, output this thread is to write, whether a closing session is done,
-        and producers to close (the caller holds `lock`)."""
-        abandoned = self.policy.take_abandoned()
+        and producers to close (the caller holds `lock`); None when there is nothing to carry
+        out (most events of a sequential call: its answer was written by `_answered`)."""
+        policy = self.policy
+        abandoned = policy.take_abandoned()
         data = self._claim_output()
-        closing = self.policy.take_closing()
-        return abandoned, data, (self._plan() if data is None else False), closing
+        closing = policy.take_closing()
+        done = self._plan() if data is None else False
+        if data is None and not done and not abandoned and not closing:
+            return None
+        return abandoned, data, done, closing
 
     def _carry_out(
         self,

@@ -194,7 +194,12 @@ class Session(StreamRules):
 
     def receive(self, data: bytes, now: float) -> list[Job]:
         """Bytes from the peer; returns the calls to run now."""
-        if self.closing is not None:
+        # Tested through a local, not `self.closing` itself: mypy would keep `self.closing`
+        # narrowed to None for the rest of the method, across the calls below that set it, and
+        # mypyc compiles by what mypy infers (graftcode_runtime._mypyc), so the inline tests
+        # below would be compiled as always false.
+        closed = self.closing
+        if closed is not None:
             return []
         self.stats.bytes_in += len(data)
         conn = self.conn
@@ -236,7 +241,7 @@ class Session(StreamRules):
                     truncated = ev.truncated  # type: ignore[union-attr]
                     self._close("connection lost mid-frame" if truncated else "closed by peer")
                 # RELEASE (the core applied it to conn.instances) and PONG need nothing more
-                if self._closing():
+                if self.closing is not None:
                     break
                 if conn.state is State.CLOSED:
                     self._close("goaway")
@@ -247,15 +252,9 @@ class Session(StreamRules):
             self._maybe_done()
         if self._ready:
             jobs += self.take_ready()
-        if self._closing():
+        if self.closing is not None:
             return [j for j in jobs if not j.done]
         return jobs
-
-    def _closing(self) -> bool:
-        # Not inline in `receive`: mypy keeps `self.closing` narrowed to None from its first
-        # line on, across the calls that set it, and mypyc compiles by what mypy infers
-        # (graftcode_runtime._mypyc), so an inline test there would be compiled as always false.
-        return self.closing is not None
 
     def returned(self, job: Job, value: Any) -> bool:
         """User code returned `value`; False when the call was answered already. For a

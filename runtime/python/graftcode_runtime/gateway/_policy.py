@@ -465,7 +465,11 @@ class Session(StreamRules):
         request = job.request
         target, member = request.target, request.member
         if error is None:
-            code = self._answer(Result(job.call_id, value), target, member)
+            code = "OK"
+            try:  # inline, not a helper's frame: this is every successful call's answer
+                self._queue(Result(job.call_id, value), True)
+            except LocalProtocolError as e:
+                code = self._result_unsent(job.call_id, target, member, e)
         else:
             code = self._answer_error(job.call_id, target, member, error)
         self.stats.answered(self._module, job.plan.where, code, job.started)
@@ -479,16 +483,13 @@ class Session(StreamRules):
         label = self.host.metrics.member_label(self.dispatcher.module, call.target, call.member)
         self.stats.answered(self._module, label, code, None)
 
-    def _answer(self, answer: Result | Error, target: str, member: str) -> str:
-        """Queue a RESULT; the name of the status code actually answered."""
-        try:
-            self._queue(answer, True)
-        except LocalProtocolError as e:
-            if e.code is StatusCode.RESOURCE_EXHAUSTED and type(answer) is Result:
-                # the answer is larger than the client accepts: tell it so instead
-                error = RemoteError(StatusCode.RESOURCE_EXHAUSTED, e.message)
-                return self._answer_error(answer.id, target, member, error)
-            # else the connection is closing or failed: nobody reads the answer any more
+    def _result_unsent(self, call_id: int, target: str, member: str, e: LocalProtocolError) -> str:
+        """A RESULT could not be queued; the name of the status code actually answered."""
+        if e.code is StatusCode.RESOURCE_EXHAUSTED:
+            # the answer is larger than the client accepts: tell it so instead
+            error = RemoteError(StatusCode.RESOURCE_EXHAUSTED, e.message)
+            return self._answer_error(call_id, target, member, error)
+        # else the connection is closing or failed: nobody reads the answer any more
         return "OK"
 
     def _answer_error(self, call_id: int, target: str, member: str, e: RemoteError) -> str:

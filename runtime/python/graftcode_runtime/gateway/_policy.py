@@ -194,7 +194,12 @@ class Session(StreamRules):
 
     def receive(self, data: bytes, now: float) -> list[Job]:
         """Bytes from the peer; returns the calls to run now."""
-        if self.closing is not None:
+        # Tested through a local, not `self.closing` itself: mypy would keep `self.closing`
+        # narrowed to None for the rest of the method, across the calls below that set it, and
+        # mypyc compiles by what mypy infers (graftcode_runtime._mypyc), so the inline tests
+        # below would be compiled as always false.
+        closed = self.closing
+        if closed is not None:
             return []
         self.stats.bytes_in += len(data)
         conn = self.conn
@@ -236,25 +241,20 @@ class Session(StreamRules):
                     truncated = ev.truncated  # type: ignore[union-attr]
                     self._close("connection lost mid-frame" if truncated else "closed by peer")
                 # RELEASE (the core applied it to conn.instances) and PONG need nothing more
-                if self._closing():
+                if self.closing is not None:
                     break
                 if conn.state is State.CLOSED:
                     self._close("goaway")
                     break
         except RemoteProtocolError as e:
             self._refuse(e.code, e.message, protocol_error=True)
-        self._maybe_done()
+        if conn.goaway_received is not None:  # see `_maybe_done`
+            self._maybe_done()
         if self._ready:
             jobs += self.take_ready()
-        if self._closing():
+        if self.closing is not None:
             return [j for j in jobs if not j.done]
         return jobs
-
-    def _closing(self) -> bool:
-        # Not inline in `receive`: mypy keeps `self.closing` narrowed to None from its first
-        # line on, across the calls that set it, and mypyc compiles by what mypy infers
-        # (graftcode_runtime._mypyc), so an inline test there would be compiled as always false.
-        return self.closing is not None
 
     def returned(self, job: Job, value: Any) -> bool:
         """User code returned `value`; False when the call was answered already. For a
@@ -312,7 +312,8 @@ class Session(StreamRules):
         if self._paused and self.wants_read:
             for job in list(self._paused.values()):
                 self._schedule(job)
-        self._maybe_done()
+        if self.conn.goaway_received is not None:  # see `_maybe_done`
+            self._maybe_done()
 
     def go_away(self) -> None:
         """Graceful drain: no new calls; those accepted so far are still answered."""
@@ -464,11 +465,16 @@ class Session(StreamRules):
         request = job.request
         target, member = request.target, request.member
         if error is None:
-            code = self._answer(Result(job.call_id, value), target, member)
+            code = "OK"
+            try:  # inline, not a helper's frame: this is every successful call's answer
+                self._queue(Result(job.call_id, value), True)
+            except LocalProtocolError as e:
+                code = self._result_unsent(job.call_id, target, member, e)
         else:
             code = self._answer_error(job.call_id, target, member, error)
         self.stats.answered(self._module, job.plan.where, code, job.started)
-        self._maybe_done()
+        if self.conn.goaway_received is not None:  # see `_maybe_done`
+            self._maybe_done()
         return True
 
     def _refuse_call(self, call: Call, error: RemoteError) -> None:
@@ -477,16 +483,13 @@ class Session(StreamRules):
         label = self.host.metrics.member_label(self.dispatcher.module, call.target, call.member)
         self.stats.answered(self._module, label, code, None)
 
-    def _answer(self, answer: Result | Error, target: str, member: str) -> str:
-        """Queue a RESULT; the name of the status code actually answered."""
-        try:
-            self._queue(answer, True)
-        except LocalProtocolError as e:
-            if e.code is StatusCode.RESOURCE_EXHAUSTED and type(answer) is Result:
-                # the answer is larger than the client accepts: tell it so instead
-                error = RemoteError(StatusCode.RESOURCE_EXHAUSTED, e.message)
-                return self._answer_error(answer.id, target, member, error)
-            # else the connection is closing or failed: nobody reads the answer any more
+    def _result_unsent(self, call_id: int, target: str, member: str, e: LocalProtocolError) -> str:
+        """A RESULT could not be queued; the name of the status code actually answered."""
+        if e.code is StatusCode.RESOURCE_EXHAUSTED:
+            # the answer is larger than the client accepts: tell it so instead
+            error = RemoteError(StatusCode.RESOURCE_EXHAUSTED, e.message)
+            return self._answer_error(call_id, target, member, error)
+        # else the connection is closing or failed: nobody reads the answer any more
         return "OK"
 
     def _answer_error(self, call_id: int, target: str, member: str, e: RemoteError) -> str:
@@ -533,7 +536,9 @@ class Session(StreamRules):
         self._close(reason or f"{kind}: {message}")
 
     def _maybe_done(self) -> None:
-        # after the client's graceful GOAWAY, the connection ends with its last answer
+        # after the client's graceful GOAWAY, the connection ends with its last answer. Its
+        # callers (each answer, write and read) test `conn.goaway_received` first, inline: the
+        # call itself is most of its cost, and almost every connection never gets a GOAWAY.
         conn = self.conn
         if (
             self.closing is None

@@ -157,7 +157,10 @@ class ThreadedSession:
         with self.lock:
             if mask & _OUT:
                 self._want_out = False
-            if self._in_event or self.ended:
+            # `ended` through a local: tested on `self` here, mypy would keep it narrowed for
+            # the rest of the method (see `_is_done`), and the test below would be dead code
+            ended = self.ended
+            if self._in_event or ended:
                 self._again = True  # the thread handling this fd re-arms it before leaving
                 return
             self._in_event = True
@@ -186,7 +189,7 @@ class ThreadedSession:
                     self._again = False
                     self._armed = -1  # no real mask: `_rearm` applies one
                 arm = self._rearm()
-                if self._has_ended():
+                if self.ended:
                     return
                 decided = self._decide()
         except Exception as e:  # one broken connection must never take a pool thread down
@@ -198,13 +201,10 @@ class ThreadedSession:
             return
         if arm:
             self._apply_arm()
-        self._carry_out(*decided)
+        if decided is not None:
+            self._carry_out(*decided)
         if jobs:
             self.engine.run_jobs(self, jobs, me)
-
-    def _has_ended(self) -> bool:
-        # see `_is_done`
-        return self.ended
 
     def _rearm(self) -> bool:
         """Decide what the fd is to be armed for now (the caller holds `lock`); True when that
@@ -233,7 +233,8 @@ class ThreadedSession:
         streaming call's steps go on here while the policy has it ready again. Returns the
         seconds (wall clock) the member's own code took, which the engine uses to tell short
         members from slow ones."""
-        if job.done:  # abandoned before it started
+        abandoned = job.done  # a local: see `_is_done`
+        if abandoned:  # abandoned before it started
             if job.stream is not None:
                 with self.lock:
                     dropped = self.policy.dropped(job)
@@ -242,7 +243,7 @@ class ThreadedSession:
             return 0.0
         spent = 0.0
         clock = time.perf_counter
-        while not _is_done(job):  # a call that changes it (see `_is_done`)
+        while not job.done:  # (not narrowed: the test above was on a local)
             t0 = clock()
             try:
                 result = job.start()
@@ -360,15 +361,21 @@ class ThreadedSession:
             if self.ended:
                 return
             decided = self._decide()
-        self._carry_out(*decided)
+        if decided is not None:
+            self._carry_out(*decided)
 
-    def _decide(self) -> tuple[list[Job], bytes | memoryview | None, bool, list[Job]]:
+    def _decide(self) -> tuple[list[Job], bytes | memoryview | None, bool, list[Job]] | None:
         """Calls to stop, output this thread is to write, whether a closing session is done,
-        and producers to close (the caller holds `lock`)."""
-        abandoned = self.policy.take_abandoned()
+        and producers to close (the caller holds `lock`); None when there is nothing to carry
+        out (most events of a sequential call: its answer was written by `_answered`)."""
+        policy = self.policy
+        abandoned = policy.take_abandoned()
         data = self._claim_output()
-        closing = self.policy.take_closing()
-        return abandoned, data, (self._plan() if data is None else False), closing
+        closing = policy.take_closing()
+        done = self._plan() if data is None else False
+        if data is None and not done and not abandoned and not closing:
+            return None
+        return abandoned, data, done, closing
 
     def _carry_out(
         self,

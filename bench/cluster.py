@@ -20,7 +20,9 @@ import sys
 import tempfile
 import threading
 import time
+from multiprocessing.queues import Queue
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests" / "deploy"))
@@ -28,7 +30,7 @@ sys.path.insert(0, str(ROOT / "tests" / "deploy"))
 from cluster import GatewayProc, Nginx  # noqa: E402
 
 
-def _load(url: str, threads: int, start: float, stop: float, out: mp.Queue) -> None:  # type: ignore[type-arg]
+def _load(url: str, threads: int, start: float, stop: float, out: Queue[Any]) -> None:
     from graftcode_runtime import connect
 
     counts = [0] * threads
@@ -54,7 +56,7 @@ def _load(url: str, threads: int, start: float, stop: float, out: mp.Queue) -> N
 
 def measure(url: str, processes: int, threads: int, seconds: float) -> float:
     ctx = mp.get_context("spawn")
-    out: mp.Queue = ctx.Queue()  # type: ignore[type-arg]
+    out: Queue[Any] = ctx.Queue()
     start = time.time() + 3.0  # every process imported, connected and waiting
     procs = [
         ctx.Process(target=_load, args=(url, threads, start, start + seconds, out))

@@ -25,7 +25,7 @@ from typing import Any
 import msgpack
 import pytest
 from graftcode_runtime import StatusCode, connect
-from graftcode_runtime.gateway import GatewayConfig
+from graftcode_runtime.gateway import GatewayConfig, _thread_engine
 from graftcode_runtime.testing import (
     GatewayProcess,
     GatewayThread,
@@ -38,7 +38,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 HERE = Path(__file__).resolve().parent
-PATHS = ("tcp", "tcp-trio", "tls", "ws", "inmemory")
+# tcp-workers: the threaded engine with every call on a worker (GRAFTCODE_TCP_INLINE=0), the
+# path slow members take; plain tcp runs short calls on the polling thread
+PATHS = ("tcp", "tcp-workers", "tcp-trio", "tls", "ws", "inmemory")
 MODULE = "gwfixture"
 MiB = 1024 * 1024
 
@@ -60,7 +62,7 @@ def _config(path: str, cert: tuple[str, str], **extra: Any) -> GatewayConfig:
 def _url(gw: GatewayThread | GatewayProcess, path: str) -> str:
     if path == "inmemory":
         return f"inmemory:{HERE / (MODULE + '.py')}"
-    scheme = {"tcp-trio": "tcp", "tls": "tls"}.get(path, path)
+    scheme = {"tcp-trio": "tcp", "tcp-workers": "tcp", "tls": "tls"}.get(path, path)
     return gw.urls[scheme]
 
 
@@ -89,7 +91,11 @@ def path(request: pytest.FixtureRequest) -> str:
 
 
 @pytest.fixture
-def gw(path: str, cert: tuple[str, str]) -> Iterator[GatewayThread]:
+def gw(
+    path: str, cert: tuple[str, str], monkeypatch: pytest.MonkeyPatch
+) -> Iterator[GatewayThread]:
+    if path == "tcp-workers":
+        monkeypatch.setattr(_thread_engine, "INLINE", False)
     config = _config(path, cert, handshake_timeout=0.5)
     with inmemory_gateway_config(config), GatewayThread([str(HERE / f"{MODULE}.py")], config) as g:
         yield g
@@ -191,7 +197,8 @@ def test_still_serving_after_the_fuzz(gw: GatewayThread, path: str, cert: tuple[
 
 
 def _measure_gateway(path: str, cert: tuple[str, str], **config: Any) -> GatewayProcess:
-    return GatewayProcess([MODULE], _config(path, cert, **config), path=[HERE])
+    env = {"GRAFTCODE_TCP_INLINE": "0"} if path == "tcp-workers" else None
+    return GatewayProcess([MODULE], _config(path, cert, **config), path=[HERE], env=env)
 
 
 def _own_rss() -> int:
@@ -261,7 +268,7 @@ def test_thousands_of_short_connections_leave_memory_flat(path: str, cert: tuple
     n = 600 if path == "tls" else 2000
 
     def cycles(gw: Any, count: int) -> None:
-        if path in ("tcp", "tcp-trio"):
+        if path in ("tcp", "tcp-workers", "tcp-trio"):
             address = gw.urls["tcp"].split("://")[1].rsplit(":", 1)
             for _ in range(count):
                 with socket.create_connection((address[0], int(address[1])), timeout=10) as s:
